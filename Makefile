@@ -1,0 +1,54 @@
+# doorstep — two commands: `make run` and `make test`. Everything else here serves those two.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+VENV_OK := .venv/.installed
+NODE_OK := node_modules/.installed
+STATIC_OK := doorstep/static/vendor/.built
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+SCALE   ?= district
+WORKERS ?= 3
+
+.PHONY: run test setup demo serve lint bench-lookup clean
+
+run: setup
+	$(PY) -m doorstep.cli demo --scale $(SCALE) --if-missing
+	$(PY) -m doorstep.cli collectstatic --noinput -v 0
+	$(PY) -m doorstep.cli accounts --print
+	@echo "doorstep 正在运行 / serving at http://$(HOST):$(PORT)/"
+	DOORSTEP_DEBUG=$${DOORSTEP_DEBUG:-0} .venv/bin/gunicorn doorstep.wsgi:application \
+	    --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --timeout 120
+
+test: setup
+	bash scripts/ensure_chromium.sh
+	.venv/bin/ruff check doorstep bench scripts
+	$(PY) -m doorstep.cli check --fail-level WARNING
+	$(PY) -m doorstep.cli makemigrations --check --dry-run
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+setup: $(VENV_OK) $(NODE_OK) $(STATIC_OK)
+	$(PY) scripts/compile_messages.py
+	$(PY) -m doorstep.cli migrate --noinput -v 0
+
+$(VENV_OK): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+$(NODE_OK): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(STATIC_OK): $(NODE_OK) scripts/build_static.py
+	$(PY) scripts/build_static.py
+	touch $@
+
+lint:
+	.venv/bin/ruff check doorstep bench scripts
+
+bench-lookup: setup
+	$(PY) bench/lookup.py
+
+clean:
+	rm -rf .venv node_modules doorstep/static/vendor var

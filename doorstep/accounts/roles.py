@@ -1,0 +1,100 @@
+"""Roles, what each may do, and how far each sees into the population registry — as tables, not if-ladders."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    CLERK = "clerk"
+    APPROVER = "approver"
+    GRID_WORKER = "grid_worker"
+    DISPATCHER = "dispatcher"
+    DEPARTMENT = "department"
+    SUPERVISOR = "supervisor"
+    VOLUNTEER = "volunteer"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.RESIDENT: "居民",
+    Role.CLERK: "窗口人员",
+    Role.APPROVER: "审核审批人员",
+    Role.GRID_WORKER: "网格员",
+    Role.DISPATCHER: "指挥中心派遣员",
+    Role.DEPARTMENT: "职能部门",
+    Role.SUPERVISOR: "监督员",
+    Role.VOLUNTEER: "志愿者",
+    Role.LEADER: "领导",
+    Role.ADMIN: "管理员",
+}
+ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+class Scope(StrEnum):
+    """How far a role sees residents.
+
+    SUBTREE: everyone under the user's org node (a grid worker's node is one grid).
+    DISTRICT_SEARCH: 全区通办 — a window clerk serves anyone in the district, but only by searching
+      (ID number, phone, name, pinyin, address), never by browsing the population.
+    OWN_HOUSEHOLD: a resident sees the members of their own household.
+    NONE: sees no resident records (departments and volunteers work from orders and wishes).
+    """
+
+    SUBTREE = "subtree"
+    DISTRICT_SEARCH = "district_search"
+    OWN_HOUSEHOLD = "own_household"
+    NONE = "none"
+
+
+class Capability(StrEnum):
+    SEARCH_RESIDENTS = "search_residents"
+    REVEAL_PERSONAL_DATA = "reveal_personal_data"  # see a whole ID number or phone, with a reason, audited
+    VIEW_AUDIT = "view_audit"
+    MANAGE_MASTER_DATA = "manage_master_data"  # Django admin: org tree, centers, posts
+    BROWSE_ORG = "browse_org"
+
+
+RESIDENT_SCOPE = {
+    Role.RESIDENT: Scope.OWN_HOUSEHOLD,
+    Role.CLERK: Scope.DISTRICT_SEARCH,
+    Role.APPROVER: Scope.SUBTREE,
+    Role.GRID_WORKER: Scope.SUBTREE,
+    Role.DISPATCHER: Scope.SUBTREE,
+    Role.DEPARTMENT: Scope.NONE,
+    Role.SUPERVISOR: Scope.SUBTREE,
+    Role.VOLUNTEER: Scope.NONE,
+    Role.LEADER: Scope.SUBTREE,
+    Role.ADMIN: Scope.SUBTREE,
+}
+
+_STAFF_BASE = {Capability.BROWSE_ORG}
+CAPABILITIES: dict[Role, set[Capability]] = {
+    Role.RESIDENT: set(),
+    Role.CLERK: _STAFF_BASE | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA},
+    Role.APPROVER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA},
+    Role.GRID_WORKER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA},
+    Role.DISPATCHER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS},
+    Role.DEPARTMENT: _STAFF_BASE,
+    Role.SUPERVISOR: _STAFF_BASE | {Capability.SEARCH_RESIDENTS},
+    Role.VOLUNTEER: set(),
+    Role.LEADER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS},
+    Role.ADMIN: _STAFF_BASE
+    | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_MASTER_DATA},
+}
+
+STAFF_ROLES = {r for r in Role if r not in (Role.RESIDENT, Role.VOLUNTEER)}
+
+# What each role's home page offers (workspace shell). Entries are (label, url name or None for "coming").
+WORKSPACE = {
+    Role.RESIDENT: ["我的家庭", "办事指南", "我的办件", "我的诉求", "微心愿"],
+    Role.CLERK: ["居民查询", "综合受理", "预约与叫号", "办件台账"],
+    Role.APPROVER: ["居民查询", "待审批", "审批记录"],
+    Role.GRID_WORKER: ["我的网格居民", "事件上报", "待送达", "走访记录"],
+    Role.DISPATCHER: ["居民查询", "事件登记", "派遣", "督办"],
+    Role.DEPARTMENT: ["我的派单", "处置反馈"],
+    Role.SUPERVISOR: ["居民查询", "待核查", "核查记录"],
+    Role.VOLUNTEER: ["可认领心愿", "我的心愿"],
+    Role.LEADER: ["居民查询", "组织架构", "数据看板"],
+    Role.ADMIN: ["居民查询", "组织架构", "审计日志", "主数据管理"],
+}

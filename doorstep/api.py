@@ -1,0 +1,71 @@
+"""The JSON API at /api/v1 (django-ninja): token auth for clients, OpenAPI at /api/docs.
+
+Endpoints stay thin: parse, call one selector or service, shape the answer. Domain errors become 4xx with a Chinese
+`detail`; request validation errors become 422 with one readable message per field.
+"""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+
+from doorstep.accounts.services import api_token_user
+from doorstep.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_user(token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="doorstep API",
+    version="1",
+    urls_namespace="api-v1",
+    description="家门口办事 API。所有接口需要 Bearer 令牌；结果已按令牌所属账号的角色和组织范围裁剪。",
+    auth=TokenAuth(),
+    docs_url="/docs",
+)
+
+_TYPE_MESSAGES = {
+    "missing": "缺少必填项",
+    "int_parsing": "应为整数",
+    "string_too_long": "内容过长",
+    "string_too_short": "内容过短",
+    "literal_error": "取值不在允许范围内",
+    "json_invalid": "JSON 格式错误",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+}
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    body = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(loc), "message": _TYPE_MESSAGES.get(err.get("type", ""), "取值无效")})
+    return api.create_response(request, {"detail": "请求参数有误。", "errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(request, {"detail": "未认证：请提供有效的 API 令牌。"}, status=401)
+
+
+api.add_router("/org", "doorstep.org.api.router")
+api.add_router("/residents", "doorstep.registry.api.router")

@@ -1,0 +1,40 @@
+"""One hierarchy of domain errors. Views and the API map each class to one HTTP status; messages are Chinese."""
+
+
+class DomainError(Exception):
+    """A request that the domain refuses. `message` is shown to the person as is."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    status = 400
+
+
+class NotFound(DomainError):
+    """Missing and out of scope look the same, so nothing leaks by the difference."""
+
+    status = 404
+
+    def __init__(self, message: str = "未找到该记录，或您无权查看。"):
+        super().__init__(message)
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+    def __init__(self, message: str = "您没有执行此操作的权限。"):
+        super().__init__(message)
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class AccountLocked(DomainError):
+    status = 403

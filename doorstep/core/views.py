@@ -1,0 +1,27 @@
+"""The home page: a workspace shell per role."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from doorstep.accounts.roles import WORKSPACE
+
+
+@login_required
+def home(request):
+    return render(request, "home.html", {"workspace": WORKSPACE[request.user.role_enum]})
+
+
+def api_docs_redirect(request):
+    return redirect("/api/v1/docs")
+
+
+def not_found(request, exception=None):
+    return render(request, "error.html", {"status": 404, "message": "页面不存在，或您无权查看。"}, status=404)
+
+
+def forbidden(request, exception=None):
+    return render(request, "error.html", {"status": 403, "message": "您没有执行此操作的权限。"}, status=403)
+
+
+def server_error(request):
+    return render(request, "error.html", {"status": 500, "message": "系统出现故障，已记录，请稍后再试。"}, status=500)

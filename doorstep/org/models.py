@@ -1,0 +1,192 @@
+"""Org tree (区 → 街道 → 社区 → 网格), service centers with windows and opening hours, departments, posts (AB岗)
+and grid teams (1+N+1). Data only; writes go through services.py."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Level(models.TextChoices):
+    DISTRICT = "district", "区"
+    STREET = "street", "街道"
+    COMMUNITY = "community", "社区"
+    GRID = "grid", "网格"
+
+
+LEVEL_ORDER = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
+# Digits each level adds to the code (6-digit county code, 3 street, 3 community, 3 grid sequence).
+LEVEL_CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+
+
+class OrgNode(models.Model):
+    """One node of the org tree. `code` is the materialized path: a node's code starts with its parent's."""
+
+    code = models.CharField("编码", max_length=15, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # GeoJSON polygon of the node's area (grids tile their community with no gaps).
+    geometry = models.JSONField("范围", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "组织节点"
+        verbose_name_plural = "组织节点"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="orgnode_code_length_matches_level",
+                condition=(
+                    Q(level="district", code__regex=r"^\d{6}$")
+                    | Q(level="street", code__regex=r"^\d{9}$")
+                    | Q(level="community", code__regex=r"^\d{12}$")
+                    | Q(level="grid", code__regex=r"^\d{15}$")
+                ),
+            ),
+            models.CheckConstraint(
+                name="orgnode_only_district_is_root",
+                condition=Q(level="district") | Q(parent__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "code"], name="orgnode_level_code")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def district_code(self) -> str:
+        return self.code[:6]
+
+
+class Department(models.Model):
+    """A functional department (职能部门: 城管, 公安, 市场监管 …) of a district or street."""
+
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="departments")
+    code = models.CharField("编码", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=100)
+
+    class Meta:
+        verbose_name = "职能部门"
+        verbose_name_plural = "职能部门"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceCenter(models.Model):
+    """A street service center (街道便民服务中心) or community station (社区党群服务站)."""
+
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_centers")
+    name = models.CharField("名称", max_length=100)
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("咨询电话", max_length=30, blank=True)
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    longitude = models.FloatField("经度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "服务中心"
+        verbose_name_plural = "服务中心"
+        ordering = ["org_node__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Window(models.Model):
+    """A window (窗口). General windows (全科窗口) accept any item."""
+
+    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="windows")
+    number = models.PositiveSmallIntegerField("窗口号")
+    name = models.CharField("名称", max_length=60)
+    is_general = models.BooleanField("全科窗口", default=True)
+
+    class Meta:
+        verbose_name = "窗口"
+        verbose_name_plural = "窗口"
+        ordering = ["center", "number"]
+        constraints = [models.UniqueConstraint(fields=["center", "number"], name="window_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.center.name} {self.number}号窗口"
+
+
+class OpeningHours(models.Model):
+    """Opening hours per weekday (0 = Monday); staggered hours (错时) are extra rows with kind=staggered."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "常规"
+        STAGGERED = "staggered", "错时延时"
+
+    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField("星期")
+    opens = models.TimeField("开始")
+    closes = models.TimeField("结束")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+
+    class Meta:
+        verbose_name = "开放时间"
+        verbose_name_plural = "开放时间"
+        ordering = ["center", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(name="openinghours_weekday_range", condition=Q(weekday__gte=0, weekday__lte=6)),
+            models.CheckConstraint(name="openinghours_opens_before_closes", condition=Q(opens__lt=models.F("closes"))),
+        ]
+
+
+class Post(models.Model):
+    """A post (岗位) with an A holder and a B backup (AB岗): when A is away, B acts."""
+
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="posts")
+    center = models.ForeignKey(ServiceCenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
+    name = models.CharField("岗位", max_length=100)
+    holder_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_a"
+    )
+    holder_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_b"
+    )
+    a_absent = models.BooleanField("A岗不在岗", default=False)
+
+    class Meta:
+        verbose_name = "岗位"
+        verbose_name_plural = "岗位"
+        ordering = ["org_node__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="post_a_and_b_differ",
+                condition=Q(holder_a__isnull=True) | Q(holder_b__isnull=True) | ~Q(holder_a=models.F("holder_b")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def acting_holder(self):
+        return self.holder_b if self.a_absent and self.holder_b_id else self.holder_a
+
+
+class GridTeamMember(models.Model):
+    """Grid team 1+N+1: one governor (网格长/治理员), N assistants (协管员), one supervisor (监督员) per grid."""
+
+    class TeamRole(models.TextChoices):
+        GOVERNOR = "governor", "网格长"
+        ASSISTANT = "assistant", "协管员"
+        SUPERVISOR = "supervisor", "监督员"
+
+    grid = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_memberships")
+    team_role = models.CharField("团队角色", max_length=12, choices=TeamRole.choices)
+
+    class Meta:
+        verbose_name = "网格团队成员"
+        verbose_name_plural = "网格团队成员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid"], condition=Q(team_role="governor"), name="gridteam_one_governor"
+            ),
+            models.UniqueConstraint(
+                fields=["grid"], condition=Q(team_role="supervisor"), name="gridteam_one_supervisor"
+            ),
+            models.UniqueConstraint(fields=["grid", "user"], name="gridteam_member_once"),
+        ]

@@ -1,0 +1,68 @@
+"""Reads of the org tree: a node with its children and the figures under each, computed from the records."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from doorstep.core.errors import NotFound
+from doorstep.core.paths import subtree_q
+from doorstep.org.models import OrgNode
+from doorstep.registry.models import Building, Household, Resident
+
+
+@dataclass
+class NodeFigures:
+    node: OrgNode
+    grids: int = 0
+    buildings: int = 0
+    households: int = 0
+    residents: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def org_root_for_user(user) -> OrgNode:
+    """Staff browse the tree of their own district; the top they may open is the district node."""
+    if not user.is_authenticated or not user.org_node_id:
+        raise NotFound()
+    return OrgNode.objects.get(code=user.org_node.code[:6])
+
+
+def org_node_get_for_user(user, code: str) -> OrgNode:
+    root = org_root_for_user(user)
+    node = OrgNode.objects.filter(code=str(code)[:15]).select_related("parent").first()
+    if node is None or not node.code.startswith(root.code):
+        raise NotFound()
+    return node
+
+
+def org_ancestors(node: OrgNode) -> list[OrgNode]:
+    codes = [node.code[:n] for n in (6, 9, 12) if n < len(node.code)]
+    return list(OrgNode.objects.filter(code__in=codes).order_by("code"))
+
+
+def org_children_with_figures(node: OrgNode) -> tuple[NodeFigures, list[NodeFigures]]:
+    """The node's own figures and each child's: four grouped queries over the node's subtree, rolled up by path."""
+    children = list(node.children.order_by("code"))
+    total = NodeFigures(node)
+    rows = {c.code: NodeFigures(c) for c in children}
+    prefix_len = len(children[0].code) if children else len(node.code)
+
+    def roll(model, attr: str) -> None:
+        counts = model.objects.filter(subtree_q("path", node.code)).values("path").annotate(n=Count("id"))
+        for row in counts:
+            setattr(total, attr, getattr(total, attr) + row["n"])
+            child = rows.get(row["path"][:prefix_len])
+            if child is not None:
+                setattr(child, attr, getattr(child, attr) + row["n"])
+
+    roll(Building, "buildings")
+    roll(Household, "households")
+    roll(Resident, "residents")
+    grids = defaultdict(int)
+    for code in OrgNode.objects.filter(subtree_q("code", node.code), level="grid").values_list("code", flat=True):
+        total.grids += 1
+        grids[code[:prefix_len]] += 1
+    for code, child in rows.items():
+        child.grids = grids.get(code, 0)
+    return total, list(rows.values())

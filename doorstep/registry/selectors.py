@@ -1,0 +1,136 @@
+"""Reads of the population registry, always cut to what the user's role and org node allow.
+
+Out of scope and missing look the same (NotFound), so nothing leaks by the difference.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from doorstep.accounts.roles import Capability, Scope
+from doorstep.core.crypto import blind_index
+from doorstep.core.errors import NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idnumbers import (
+    looks_like_id_number,
+    looks_like_phone,
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+)
+from doorstep.core.paging import Page, paginate
+from doorstep.core.paths import PATH_END, subtree_q
+from doorstep.registry.models import Building, Resident
+
+SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"), "birth_date": ("birth_date", "id"),
+         "-birth_date": ("-birth_date", "-id")}
+SEARCH_KINDS = ("auto", "id_number", "phone", "name", "pinyin", "address")
+_PINYIN_RE = re.compile(r"^[a-z]+$")
+_MAX_ADDRESS_BUILDINGS = 200
+
+
+def residents_in_scope(user) -> QuerySet[Resident]:
+    """Every resident the user may see at all (before any search)."""
+    scope = user.resident_scope if user.is_authenticated else Scope.NONE
+    if scope == Scope.SUBTREE and user.org_node_id:
+        return Resident.objects.filter(subtree_q("path", user.org_node.code))
+    if scope == Scope.DISTRICT_SEARCH and user.org_node_id:
+        return Resident.objects.filter(subtree_q("path", user.org_node.code[:6]))
+    if scope == Scope.OWN_HOUSEHOLD and user.resident_id:
+        return Resident.objects.filter(household_id=user.resident.household_id)
+    return Resident.objects.none()
+
+
+def resident_get_for_user(user, resident_id) -> Resident:
+    try:
+        pk = int(resident_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    resident = (
+        residents_in_scope(user).select_related("household__building__grid").filter(pk=pk).first()
+    )
+    if resident is None:
+        raise NotFound()
+    return resident
+
+
+@dataclass
+class SearchResult:
+    page: Page
+    kind: str  # how the query was understood
+    query: str
+
+
+def _prefix(field: str, value: str) -> Q:
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + PATH_END if value.isascii() else value + "\U0010ffff"})
+
+
+def _classify(query: str) -> str:
+    if looks_like_id_number(query):
+        return "id_number"
+    if looks_like_phone(query):
+        return "phone"
+    if _PINYIN_RE.match(query.lower()):
+        return "pinyin"
+    return "name"
+
+
+def resident_search_for_user(
+    user, *, query: str = "", kind: str = "auto", page: int = 1, sort: str = "name", page_size: int | None = None
+) -> SearchResult:
+    """Search residents within the user's scope: exact ID number, exact phone, name prefix, pinyin prefix (full or
+    initials), or building/address prefix. Paged, with the total count. Results carry only masked personal data."""
+    if not user.can(Capability.SEARCH_RESIDENTS) and user.resident_scope != Scope.OWN_HOUSEHOLD:
+        raise PermissionDenied("您的角色不能查询居民信息。")
+    query = (query or "").strip()[:60]
+    if kind not in SEARCH_KINDS:
+        raise ValidationFailed("不支持的查询方式。", field="kind")
+    if sort not in SORTS:
+        raise ValidationFailed("不支持的排序方式。", field="sort")
+    qs = residents_in_scope(user)
+    if not query:
+        if user.resident_scope == Scope.DISTRICT_SEARCH:
+            # 全区通办: a window serves anyone, but only by searching — no browsing the population.
+            return SearchResult(Page([], 0, 1, page_size or 20), "empty", query)
+        resolved = "all"
+    else:
+        resolved = _classify(query) if kind == "auto" else kind
+        if resolved == "id_number":
+            number = validate_id_number(query)
+            qs = qs.filter(id_number_index=blind_index("id", number))
+        elif resolved == "phone":
+            if not looks_like_phone(query):
+                raise ValidationFailed("手机号应为以1开头的11位数字。", field="q")
+            qs = qs.filter(phone_index=blind_index("phone", normalize_phone(query)))
+        elif resolved == "pinyin":
+            q = query.lower()
+            if not _PINYIN_RE.match(q):
+                raise ValidationFailed("拼音查询只能包含字母。", field="q")
+            qs = qs.filter(_prefix("name_initials", q) | _prefix("name_pinyin", q))
+        elif resolved == "address":
+            building_ids = list(
+                Building.objects.filter(_prefix("name", query)).values_list("id", flat=True)[:_MAX_ADDRESS_BUILDINGS]
+            )
+            qs = qs.filter(household__building_id__in=building_ids)
+        else:
+            qs = qs.filter(_prefix("name", query))
+    qs = qs.select_related("household__building__grid").order_by(*SORTS[sort])
+    return SearchResult(paginate(qs, page=page, size=page_size), resolved, query)
+
+
+def resident_age(resident: Resident, today: datetime.date | None = None) -> int:
+    today = today or timezone.localdate()
+    b = resident.birth_date
+    return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+
+def household_members_for_user(user, resident: Resident) -> list[Resident]:
+    return list(residents_in_scope(user).filter(household_id=resident.household_id).order_by("id"))
+
+
+__all__ = [
+    "residents_in_scope", "resident_get_for_user", "resident_search_for_user", "resident_age",
+    "household_members_for_user", "normalize_id_number",
+]

@@ -1,0 +1,96 @@
+"""Registry writes: registering residents (validated, encrypted) and revealing personal data (audited)."""
+
+import datetime
+
+from django.db import transaction
+
+from doorstep.accounts.roles import Capability
+from doorstep.audit.services import audit_record
+from doorstep.core.crypto import blind_index, decrypt, encrypt
+from doorstep.core.errors import PermissionDenied, ValidationFailed
+from doorstep.core.idnumbers import (
+    check_id_matches_person,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_phone,
+)
+from doorstep.core.names import name_pinyin
+from doorstep.registry.models import Gender, Household, Relation, Resident
+from doorstep.registry.selectors import resident_get_for_user
+
+REVEALABLE = {"id_number": "身份证号", "phone": "手机号"}
+MIN_REASON_LENGTH = 4
+
+
+def personal_fields(*, id_number: str, phone: str = "") -> dict:
+    """The stored columns for an ID number and a phone: ciphertext, blind index, masked form."""
+    fields = {
+        "id_number_enc": encrypt(id_number),
+        "id_number_index": blind_index("id", id_number),
+        "id_number_masked": mask_id_number(id_number),
+        "phone_enc": None,
+        "phone_index": "",
+        "phone_masked": "",
+    }
+    if phone:
+        fields.update(phone_enc=encrypt(phone), phone_index=blind_index("phone", phone), phone_masked=mask_phone(phone))
+    return fields
+
+
+def resident_register(
+    *, actor, household: Household, name: str, gender: str, birth_date: datetime.date, id_number: str,
+    relation: str = Relation.HEAD, phone: str = "", **flags: bool,
+) -> Resident:
+    """Register a resident in a household.
+
+    Preconditions: the ID number passes stdnum.cn.ric and agrees with birth date and gender; it is not registered
+    yet. Result: the Resident, with ID number and phone encrypted. Audit: registry.resident_register (no personal
+    data in the summary).
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        raise ValidationFailed("请填写姓名（不超过50字）。", field="name")
+    if gender not in Gender.values:
+        raise ValidationFailed("性别只能是男或女。", field="gender")
+    if relation not in Relation.values:
+        raise ValidationFailed("与户主关系无效。", field="relation")
+    number = validate_id_number(id_number)
+    check_id_matches_person(number, birth_date=birth_date, gender=gender)
+    phone = validate_phone(phone) if phone else ""
+    if Resident.objects.filter(id_number_index=blind_index("id", number)).exists():
+        raise ValidationFailed("该身份证号已登记。", field="id_number")
+    full, initials = name_pinyin(name)
+    with transaction.atomic():
+        resident = Resident.objects.create(
+            household=household, path=household.path, name=name, name_pinyin=full, name_initials=initials,
+            gender=gender, birth_date=birth_date, relation=relation, **personal_fields(id_number=number, phone=phone),
+            **flags,
+        )
+        audit_record(actor=actor, action="registry.resident_register", target=resident,
+                     summary={"household": household.number})
+    return resident
+
+
+def resident_reveal(*, actor, resident_id, field: str, reason: str) -> str:
+    """Show one personal field whole.
+
+    Preconditions: the resident is in the actor's scope (else NotFound, same as missing), the actor's role may
+    reveal personal data, and a reason of at least MIN_REASON_LENGTH characters is given.
+    Result: the plain value. Audit: registry.reveal with the field and the reason, also when refused.
+    """
+    if field not in REVEALABLE:
+        raise ValidationFailed("只能查看身份证号或手机号。", field="field")
+    resident = resident_get_for_user(actor, resident_id)
+    reason = " ".join((reason or "").split())
+    if not actor.can(Capability.REVEAL_PERSONAL_DATA):
+        audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason,
+                     summary={"field": field}, result="denied")
+        raise PermissionDenied(f"您的角色不能查看完整{REVEALABLE[field]}。")
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationFailed(f"请填写查看事由（至少{MIN_REASON_LENGTH}个字）。", field="reason")
+    blob = resident.id_number_enc if field == "id_number" else resident.phone_enc
+    if not blob:
+        raise ValidationFailed(f"该居民未登记{REVEALABLE[field]}。", field="field")
+    audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason, summary={"field": field})
+    return decrypt(blob)

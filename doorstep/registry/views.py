@@ -1,0 +1,69 @@
+"""Staff resident search (masked), resident detail, and reveal-with-reason."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from doorstep.audit.services import audit_record
+from doorstep.core.errors import DomainError
+from doorstep.core.idnumbers import looks_like_id_number, mask_id_number, normalize_id_number
+from doorstep.core.paging import parse_page_number
+from doorstep.registry.selectors import (
+    household_members_for_user,
+    resident_age,
+    resident_get_for_user,
+    resident_search_for_user,
+)
+from doorstep.registry.services import REVEALABLE, resident_reveal
+
+KIND_LABELS = {"auto": "自动识别", "id_number": "身份证号", "phone": "手机号", "name": "姓名",
+               "pinyin": "拼音/首字母", "address": "楼栋地址"}
+
+
+@login_required
+def resident_search(request):
+    query = request.GET.get("q", "")
+    kind = request.GET.get("kind", "auto")
+    sort = request.GET.get("sort", "name")
+    context = {"q": query, "kind": kind, "sort": sort, "kind_labels": KIND_LABELS}
+    try:
+        result = resident_search_for_user(request.user, query=query, kind=kind, sort=sort,
+                                          page=parse_page_number(request.GET.get("page")))
+    except DomainError as exc:
+        context["error"] = exc.message
+        status = 400 if exc.status == 400 else exc.status
+        return render(request, "registry/search.html", context, status=status)
+    if query:
+        shown = mask_id_number(normalize_id_number(query)) if looks_like_id_number(query) else query
+        audit_record(actor=request.user, action="registry.search", target_type="registry.resident",
+                     summary={"kind": result.kind, "query": shown, "total": result.page.total})
+    context.update(result=result, rows=[(r, resident_age(r)) for r in result.page.items])
+    template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
+    return render(request, template, context)
+
+
+@login_required
+def resident_detail(request, resident_id: int):
+    resident = resident_get_for_user(request.user, resident_id)
+    audit_record(actor=request.user, action="registry.view", target=resident)
+    return render(request, "registry/detail.html", {
+        "resident": resident, "age": resident_age(resident),
+        "members": household_members_for_user(request.user, resident), "revealable": REVEALABLE,
+    })
+
+
+@login_required
+@require_POST
+def resident_reveal_view(request, resident_id: int):
+    field = request.POST.get("field", "")
+    try:
+        value = resident_reveal(actor=request.user, resident_id=resident_id, field=field,
+                                reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return render(request, "registry/_reveal.html",
+                      {"error": exc.message, "field": field, "resident_id": resident_id,
+                       "label": REVEALABLE.get(field, "")}, status=exc.status)
+    return render(request, "registry/_reveal.html",
+                  {"value": value, "field": field, "label": REVEALABLE[field], "resident_id": resident_id})

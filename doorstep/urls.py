@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from doorstep.api import api
+from doorstep.core import views as core_views
+
+admin.site.site_header = "家门口办事 · 主数据管理"
+admin.site.site_title = "家门口办事"
+admin.site.index_title = "主数据"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("doorstep.accounts.urls")),
+    path("org/", include("doorstep.org.urls")),
+    path("residents/", include("doorstep.registry.urls")),
+    path("audit/", include("doorstep.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("api/docs", core_views.api_docs_redirect, name="api-docs"),
+]
+
+handler404 = "doorstep.core.views.not_found"
+handler403 = "doorstep.core.views.forbidden"
+handler500 = "doorstep.core.views.server_error"
