@@ -1,5 +1,6 @@
 """Writing, sealing and verifying the audit trail."""
 
+import datetime
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +59,7 @@ def event_canonical(event: AuditEvent) -> bytes:
     """The bytes that the chain MAC covers: every column of the event except none."""
     fields = [
         event.pk,
-        event.created_at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        event.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
         event.actor_id,
         event.actor_label,
         event.role,

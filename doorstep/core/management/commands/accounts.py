@@ -1,0 +1,29 @@
+"""`doorstep accounts --print`: the demo accounts to try, one per role."""
+
+from django.core.management.base import BaseCommand
+
+from doorstep.accounts.models import User
+from doorstep.accounts.roles import ROLE_LABELS, Role
+from doorstep.demo.build import DEMO_PASSWORD
+
+EXAMPLES = ["admin", "leader", "dispatcher", "approver", "dept_cg", "clerk_s01a", "approver_s01", "leader_s01",
+            "clerk_c001001", "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001"]
+
+
+class Command(BaseCommand):
+    help = "列出演示账号。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--print", action="store_true")
+
+    def handle(self, *args, **options):
+        users = {u.username: u for u in User.objects.filter(username__in=EXAMPLES).select_related("org_node")}
+        if not users:
+            self.stdout.write("没有演示账号：先运行 doorstep demo。")
+            return
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for name in EXAMPLES:
+            u = users.get(name)
+            if u:
+                where = u.org_node.name if u.org_node_id else ""
+                self.stdout.write(f"  {name:<22} {ROLE_LABELS[Role(u.role)]:<10} {u.full_name} {where}")

@@ -1,0 +1,354 @@
+"""Build the demo district: org tree, service centers, departments, staff for every role at every level, buildings,
+households, residents (encrypted personal data), income records, grid teams and a few story accounts.
+
+Rows are written in bulk through the Django connection (explicit primary keys, executemany), street by street, so
+that the district scale fits in about a minute and well under 2 GiB. Deterministic for a given seed (ciphertexts
+differ run to run because their nonces are random; everything a person reads is the same).
+"""
+
+import datetime
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from doorstep.accounts.models import User
+from doorstep.accounts.roles import Role
+from doorstep.audit.services import audit_record
+from doorstep.core.crypto import blind_index, encrypt
+from doorstep.core.idnumbers import mask_id_number, mask_phone
+from doorstep.core.names import name_pinyin
+from doorstep.demo.layout import DISTRICT_BOUNDS, DISTRICT_CODE, DISTRICT_NAME, GridPlan, Rect, plan_district
+from doorstep.demo.people import PeopleFactory, Person
+from doorstep.org.models import Department, GridTeamMember, OpeningHours, OrgNode, Post, ServiceCenter, Window
+from doorstep.registry.models import Building, Household, IncomeRecord, Resident
+
+DEMO_PASSWORD = "Doorstep@2026"
+DEPARTMENTS = [("cg", "城市管理局"), ("ga", "公安分局"), ("sj", "市场监督管理局"), ("mz", "民政局"),
+               ("wj", "卫生健康局"), ("rs", "人力资源和社会保障局"), ("zj", "住房和城乡建设局"), ("hb", "生态环境分局")]
+STREET_WINDOWS = 6
+COMMUNITY_WINDOWS = 2
+BUILDING_SIZES = (12, 18, 24, 30, 36, 48, 60, 72)
+
+
+@dataclass
+class DemoStats:
+    streets: int = 0
+    communities: int = 0
+    grids: int = 0
+    buildings: int = 0
+    households: int = 0
+    residents: int = 0
+    staff: int = 0
+
+
+class BulkWriter:
+    """INSERTs through the Django connection with explicit ids; works on SQLite and PostgreSQL."""
+
+    def __init__(self, model, columns: Sequence[str]):
+        self.model = model
+        table = connection.ops.quote_name(model._meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+        self.sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
+        start = model.objects.aggregate(m=Max("id"))["m"] or 0
+        self.next_id = start + 1
+
+    def take_id(self) -> int:
+        pk = self.next_id
+        self.next_id += 1
+        return pk
+
+    def write(self, rows: list[tuple]) -> None:
+        if rows:
+            with connection.cursor() as cur:
+                cur.executemany(self.sql, rows)
+
+
+def demo_exists() -> bool:
+    return OrgNode.objects.filter(code=DISTRICT_CODE).exists()
+
+
+def _node(code: str, name: str, level: str, parent: OrgNode | None, rect: Rect) -> OrgNode:
+    return OrgNode(code=code, name=name, level=level, parent=parent, geometry=rect.geojson())
+
+
+def _hours(center: ServiceCenter, *, saturday: bool, staggered: bool) -> list[OpeningHours]:
+    t = datetime.time
+    rows = []
+    for day in range(5):
+        rows += [OpeningHours(center=center, weekday=day, opens=t(8, 30), closes=t(12, 0)),
+                 OpeningHours(center=center, weekday=day, opens=t(14, 0), closes=t(17, 30))]
+        if staggered and day in (1, 3):
+            rows.append(OpeningHours(center=center, weekday=day, opens=t(17, 30), closes=t(20, 0),
+                                     kind=OpeningHours.Kind.STAGGERED))
+    if saturday:
+        rows.append(OpeningHours(center=center, weekday=5, opens=t(9, 0), closes=t(12, 0)))
+    return rows
+
+
+def _staff(username: str, name: str, role: Role, node: OrgNode, password_hash: str, **extra) -> User:
+    return User(username=username, full_name=name, role=role, org_node=node, password=password_hash,
+                is_staff=(role == Role.ADMIN), **extra)
+
+
+def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> DemoStats:
+    """Create the demo district. Precondition: no demo district yet (see demo_exists).
+
+    Audit: one demo.build event. Side effects: thousands of rows; staff accounts all use DEMO_PASSWORD.
+    """
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    plans = plan_district(scale, rng)
+    stats = DemoStats()
+    # One argon2 hash for every demo account: hashing ~1,000 passwords separately would take most of a minute.
+    password_hash = make_password(DEMO_PASSWORD)
+
+    with transaction.atomic():
+        district = OrgNode.objects.create(code=DISTRICT_CODE, name=DISTRICT_NAME, level="district",
+                                          geometry=Rect(*DISTRICT_BOUNDS).geojson())
+        departments = Department.objects.bulk_create(
+            [Department(org_node=district, code=f"{DISTRICT_CODE}-{c}", name=n) for c, n in DEPARTMENTS])
+        users: list[User] = [
+            _staff("admin", "区管理员", Role.ADMIN, district, password_hash, is_auditor=True),
+            _staff("leader", "区领导", Role.LEADER, district, password_hash),
+            _staff("dispatcher", "区指挥中心派遣员", Role.DISPATCHER, district, password_hash),
+            _staff("approver", "区审批员", Role.APPROVER, district, password_hash),
+        ]
+        users += [_staff(f"dept_{d.code.split('-')[1]}", f"{d.name}办事员", Role.DEPARTMENT, district, password_hash,
+                         department=d) for d in departments]
+        users += [User(username=f"volunteer{i}", full_name=n, role=Role.VOLUNTEER, password=password_hash)
+                  for i, n in enumerate(["李哲", "周敏", "陈晓东"], start=1)]
+
+        nodes: list[OrgNode] = []
+        grid_plans: list[tuple[GridPlan, str]] = []  # (plan, street code)
+        centers: list[tuple[ServiceCenter, bool]] = []
+        for sp in plans:
+            street = _node(sp.code, sp.name, "street", district, sp.rect)
+            nodes.append(street)
+            stats.streets += 1
+            centers.append((ServiceCenter(org_node=street, name=f"{sp.name}便民服务中心",
+                                          address=f"{sp.name}政务服务大厅", phone="0731-5" + sp.code[-3:] + "0000",
+                                          latitude=(sp.rect.y0 + sp.rect.y1) / 2,
+                                          longitude=(sp.rect.x0 + sp.rect.x1) / 2), True))
+            n = sp.code[-2:]
+            users += [
+                _staff(f"clerk_s{n}a", f"{sp.name}窗口人员甲", Role.CLERK, street, password_hash),
+                _staff(f"clerk_s{n}b", f"{sp.name}窗口人员乙", Role.CLERK, street, password_hash),
+                _staff(f"approver_s{n}", f"{sp.name}审批员", Role.APPROVER, street, password_hash),
+                _staff(f"leader_s{n}", f"{sp.name}领导", Role.LEADER, street, password_hash),
+                _staff(f"dispatcher_s{n}", f"{sp.name}指挥分中心派遣员", Role.DISPATCHER, street, password_hash),
+                _staff(f"admin_s{n}", f"{sp.name}管理员", Role.ADMIN, street, password_hash),
+            ]
+            for cp in sp.communities:
+                community = _node(cp.code, cp.name, "community", street, cp.rect)
+                nodes.append(community)
+                stats.communities += 1
+                centers.append((ServiceCenter(org_node=community, name=f"{cp.name}党群服务站",
+                                              address=f"{cp.name}居委会一楼", phone="",
+                                              latitude=(cp.rect.y0 + cp.rect.y1) / 2,
+                                              longitude=(cp.rect.x0 + cp.rect.x1) / 2), False))
+                c = cp.code[-6:]
+                users += [
+                    _staff(f"clerk_c{c}", f"{cp.name}全科服务员", Role.CLERK, community, password_hash),
+                    _staff(f"supervisor_c{c}", f"{cp.name}监督员", Role.SUPERVISOR, community, password_hash),
+                ]
+                for gp in cp.grids:
+                    nodes.append(_node(gp.code, gp.name, "grid", community, gp.rect))
+                    grid_plans.append((gp, sp.code))
+                    stats.grids += 1
+        # parents must exist before children: streets, then communities, then grids
+        for level in ("street", "community", "grid"):
+            batch = [n for n in nodes if n.level == level]
+            for n in batch:
+                if n.parent is not None and n.parent.pk is None:
+                    n.parent = next(p for p in nodes if p.code == n.code[: len(n.code) - 3])
+            OrgNode.objects.bulk_create(batch, batch_size=1000)
+        by_code = {n.code: n for n in nodes}
+
+        ServiceCenter.objects.bulk_create([c for c, _ in centers])
+        windows, hours = [], []
+        for center, is_street in centers:
+            count = STREET_WINDOWS if is_street else COMMUNITY_WINDOWS
+            windows += [Window(center=center, number=i, name=f"{i}号综合窗口", is_general=True)
+                        for i in range(1, count + 1)]
+            hours += _hours(center, saturday=is_street, staggered=True)
+        Window.objects.bulk_create(windows)
+        OpeningHours.objects.bulk_create(hours)
+
+        grid_users = []
+        for gp, _ in grid_plans:
+            g = gp.code[-9:]
+            grid_users.append(_staff(f"gw_{g}", _grid_worker_name(rng, gp.code), Role.GRID_WORKER, by_code[gp.code],
+                                     password_hash))
+            grid_users.append(_staff(f"assistant_{g}", f"{gp.name}协管员", Role.GRID_WORKER, by_code[gp.code],
+                                     password_hash))
+        User.objects.bulk_create(users + grid_users, batch_size=1000)
+        stats.staff = len(users) + len(grid_users)
+        saved = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users + grid_users])}
+
+        team = []
+        for gp, _ in grid_plans:
+            g, c = gp.code[-9:], gp.code[6:12]
+            team += [GridTeamMember(grid=by_code[gp.code], user=saved[f"gw_{g}"], team_role="governor"),
+                     GridTeamMember(grid=by_code[gp.code], user=saved[f"assistant_{g}"], team_role="assistant"),
+                     GridTeamMember(grid=by_code[gp.code], user=saved[f"supervisor_c{c}"], team_role="supervisor")]
+        GridTeamMember.objects.bulk_create(team, batch_size=2000)
+        posts = []
+        for center, is_street in centers:
+            node = center.org_node
+            if is_street:
+                n = node.code[-2:]
+                a, b = saved[f"clerk_s{n}a"], saved[f"clerk_s{n}b"]
+            else:
+                a, b = saved[f"clerk_c{node.code[-6:]}"], saved[f"clerk_s{node.code[7:9]}b"]
+            posts.append(Post(org_node=node, center=center, name=f"{center.name}综合受理岗", holder_a=a, holder_b=b))
+        Post.objects.bulk_create(posts)
+
+    _build_population(grid_plans, by_code, rng, today, stats, progress)
+    _story_accounts(password_hash)
+    audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
+                 summary={"scale": scale, "seed": seed, "residents": stats.residents})
+    return stats
+
+
+def _grid_worker_name(rng: random.Random, code: str) -> str:
+    # Journey 10: grid 3 of the first community is Wang Minghui's; journey 11: Li Jing holds grid 1 of the second.
+    if code.endswith("001001003"):
+        return "王敏辉"
+    if code.endswith("001002001"):
+        return "李静"
+    surname = rng.choice(["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"])
+    return surname + rng.choice(["敏", "静", "婷", "伟", "芳", "军", "丽", "强", "霞", "磊"])
+
+
+def _spread(rect: Rect, n: int, rng: random.Random) -> Iterable[tuple[float, float]]:
+    """n points on a jittered lattice strictly inside the rectangle."""
+    cols = max(1, round((n * (rect.x1 - rect.x0) / max(rect.y1 - rect.y0, 1e-9)) ** 0.5))
+    rows = -(-n // cols)
+    dx, dy = (rect.x1 - rect.x0) / cols, (rect.y1 - rect.y0) / rows
+    for i in range(n):
+        r, c = divmod(i, cols)
+        yield (rect.x0 + (c + 0.5 + rng.uniform(-0.3, 0.3)) * dx, rect.y0 + (r + 0.5 + rng.uniform(-0.3, 0.3)) * dy)
+
+
+def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progress) -> None:
+    factory = PeopleFactory(rng, today)
+    b_writer = BulkWriter(Building, ["id", "grid_id", "path", "code", "name", "address", "latitude", "longitude",
+                                     "household_count"])
+    h_writer = BulkWriter(Household, ["id", "building_id", "path", "number", "room", "kind"])
+    r_writer = BulkWriter(Resident, [
+        "id", "household_id", "path", "name", "name_pinyin", "name_initials", "gender", "birth_date",
+        "id_number_enc", "id_number_index", "id_number_masked", "phone_enc", "phone_index", "phone_masked",
+        "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
+        "is_veteran", "employer"])
+    i_writer = BulkWriter(IncomeRecord, ["id", "household_id", "resident_id", "year", "kind", "amount", "source"])
+    income_year = today.year - 1
+    task = progress.add_task("居民与住户", total=sum(gp.households for gp, _ in grid_plans)) if progress else None
+    street_of = {}
+    for gp, street_code in grid_plans:
+        street_of.setdefault(street_code, []).append(gp)
+    building_seq = 0
+    estate_seq: dict[str, int] = {}
+    for street_code, grids in street_of.items():
+        buildings, households, residents, incomes = [], [], [], []
+        with transaction.atomic():
+            for gp in grids:
+                grid = by_code[gp.code]
+                sizes, left = [], gp.households
+                while left > 0:
+                    s = min(left, rng.choice(BUILDING_SIZES))
+                    sizes.append(s)
+                    left -= s
+                estate = grid.parent.name.removesuffix("社区")
+                for (lon, lat), size in zip(_spread(gp.rect, len(sizes), rng), sizes, strict=True):
+                    building_seq += 1
+                    bid = b_writer.take_id()
+                    estate_seq[estate] = estate_seq.get(estate, 0) + 1
+                    bname = f"{estate}{estate_seq[estate]}栋"
+                    buildings.append((bid, grid.pk, gp.code, f"{gp.code}B{building_seq:05d}", bname,
+                                      f"湘潭市雨湖区{grid.parent.parent.name}{bname}", round(lat, 6), round(lon, 6),
+                                      size))
+                    for k in range(size):
+                        hid = h_writer.take_id()
+                        room = f"{k // 4 + 1}{k % 4 + 1:02d}室"
+                        members = factory.household()
+                        kind = "residing" if members[0].flags["is_migrant"] else "registered"
+                        households.append((hid, bid, gp.code, f"H{gp.code}{hid:07d}", room, kind))
+                        for person in members:
+                            rid = r_writer.take_id()
+                            residents.append(_resident_row(rid, hid, gp.code, person))
+                            if person.income:
+                                incomes.append((i_writer.take_id(), hid, rid, income_year, person.income[0],
+                                                person.income[1], "申报"))
+                    if progress:
+                        progress.advance(task, size)
+            b_writer.write(buildings)
+            h_writer.write(households)
+            r_writer.write(residents)
+            i_writer.write(incomes)
+        stats.buildings += len(buildings)
+        stats.households += len(households)
+        stats.residents += len(residents)
+    _reset_sequences([Building, Household, Resident, IncomeRecord])
+
+
+def _resident_row(rid: int, hid: int, path: str, p: Person) -> tuple:
+    full, initials = name_pinyin(p.name)
+    phone = p.phone
+    f = p.flags
+    return (rid, hid, path, p.name, full, initials, p.gender, p.birth_date,
+            encrypt(p.id_number), blind_index("id", p.id_number), mask_id_number(p.id_number),
+            encrypt(phone) if phone else None, blind_index("phone", phone) if phone else "",
+            mask_phone(phone) if phone else "", p.relation, f["is_elderly_alone"], f["is_disabled"],
+            f["is_low_income"], f["is_migrant"], f["is_party_member"], f["is_veteran"], p.employer)
+
+
+def _reset_sequences(models) -> None:
+    sql = connection.ops.sequence_reset_sql(no_style(), models)
+    if sql:
+        with connection.cursor() as cur:
+            for statement in sql:
+                cur.execute(statement)
+
+
+def no_style():
+    from django.core.management.color import no_style as _no_style
+
+    return _no_style()
+
+
+STORY_RESIDENTS = [
+    # (name, gender, age, phone, community index) — journeys 1 and 2 of STORIES.md
+    ("谢小波", "M", 32, "13800000001", 1),
+    ("姜建国", "M", 66, "13800000002", 0),
+    ("姜桂兰", "F", 64, "13800000003", 0),
+]
+
+
+def _story_accounts(password_hash: str) -> None:
+    """Residents from STORIES.md with logins (phone + demo password)."""
+    from doorstep.registry.services import resident_register
+
+    rng = random.Random(7)
+    factory = PeopleFactory(rng, timezone.localdate())
+    factory.used_ids = set()
+    existing = set(Resident.objects.filter(name__in=[s[0] for s in STORY_RESIDENTS]).values_list("name", flat=True))
+    communities = list(OrgNode.objects.filter(level="community").order_by("code")[:2])
+    for name, gender, age, phone, ci in STORY_RESIDENTS:
+        if name in existing or User.objects.filter(username=phone).exists():
+            continue
+        community = communities[min(ci, len(communities) - 1)]
+        household = Household.objects.filter(path__startswith=community.code).order_by("id").first()
+        birth = factory.birth_date(age)
+        for _ in range(50):
+            number = factory.id_number(birth, gender, migrant=False)
+            if not Resident.objects.filter(id_number_index=blind_index("id", number)).exists():
+                break
+        resident = resident_register(actor=None, household=household, name=name, gender=gender, birth_date=birth,
+                                     id_number=number, phone=phone, relation="other")
+        User.objects.create(username=phone, full_name=name, role=Role.RESIDENT, resident=resident,
+                            password=password_hash)

@@ -1,0 +1,161 @@
+"""Synthetic people for the demo district: households of 1-6 with realistic ages and relations, Chinese names from
+Faker's zh_CN lists, ID numbers with valid check digits that agree with birth date and gender, unique phones,
+and flags (elderly living alone, disabled, low-income, migrant, party member, veteran). Pure Python, seeded."""
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from faker.providers.person.zh_CN import Provider as ZhNames
+from stdnum import numdb
+
+from doorstep.core.idnumbers import complete_id_number
+from doorstep.demo.layout import DISTRICT_CODE
+
+HOUSEHOLD_SIZE_WEIGHTS = [0.22, 0.31, 0.23, 0.13, 0.08, 0.03]  # sizes 1..6, mean ≈ 2.6
+LOCAL_CODE_OLD = "430321"  # 湘潭县: valid for every birth year (the district code exists only since 1984)
+MIGRANT_CODES = ["430100", "110101", "420106", "360902", "330381", "360802", "330102", "440305", "510104",
+                 "320102", "410102", "430381", "430382", "450102", "350102", "370102"]
+EMPLOYERS = ["湘潭钢铁集团", "雨湖区人民医院", "湘潭大学", "江麓机电", "步步高商业", "中国移动湘潭分公司",
+             "个体经营", "湘潭市第一中学", "韶山南路小学", "湘潭电机", "城发集团", "社区卫生服务中心"]
+
+_SURNAMES = list(ZhNames.last_names.keys())
+_SURNAME_WEIGHTS = list(ZhNames.last_names.values())
+_MALE = list(ZhNames.first_names_male)
+_FEMALE = list(ZhNames.first_names_female)
+_MALE_CHARS = sorted({c for n in _MALE for c in n})
+_FEMALE_CHARS = sorted({c for n in _FEMALE for c in n})
+
+
+def _valid_years(code: str) -> tuple[int, int]:
+    info = {k: v for _, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    county = info.get("county", "")
+    if not county.startswith("["):
+        return 0, 9999
+    start, end = county[1:].split("]")[0].split("-")
+    return int(start or 0), int(end or 9999)
+
+
+_CODE_YEARS = {c: _valid_years(c) for c in [DISTRICT_CODE, LOCAL_CODE_OLD, *MIGRANT_CODES]}
+
+
+@dataclass
+class Person:
+    name: str
+    gender: str
+    birth_date: datetime.date
+    id_number: str
+    phone: str
+    relation: str
+    flags: dict = field(default_factory=dict)
+    employer: str = ""
+    income: tuple[str, int] | None = None  # (kind, yearly yuan)
+
+
+class PeopleFactory:
+    def __init__(self, rng: random.Random, today: datetime.date):
+        self.rng = rng
+        self.today = today
+        self.used_ids: set[str] = set()
+        self.used_phones: set[str] = set()
+
+    def given_name(self, gender: str) -> str:
+        rng = self.rng
+        if rng.random() < 0.45:
+            return rng.choice(_MALE if gender == "M" else _FEMALE)
+        chars = _MALE_CHARS if gender == "M" else _FEMALE_CHARS
+        return rng.choice(chars) + rng.choice(chars)
+
+    def surname(self) -> str:
+        return self.rng.choices(_SURNAMES, weights=_SURNAME_WEIGHTS)[0]
+
+    def birth_date(self, age: int) -> datetime.date:
+        year = self.today.year - age
+        start = datetime.date(year - 1, self.today.month, min(self.today.day, 28)) + datetime.timedelta(days=1)
+        return start + datetime.timedelta(days=self.rng.randrange(364))
+
+    def id_number(self, birth: datetime.date, gender: str, migrant: bool) -> str:
+        rng = self.rng
+        if migrant:
+            candidates = [c for c in MIGRANT_CODES if _CODE_YEARS[c][0] <= birth.year <= _CODE_YEARS[c][1]]
+            region = rng.choice(candidates)
+        else:
+            region = DISTRICT_CODE if birth.year >= _CODE_YEARS[DISTRICT_CODE][0] else LOCAL_CODE_OLD
+        while True:
+            seq = rng.randrange(500) * 2 + (1 if gender == "M" else 0)
+            first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+            if first17 not in self.used_ids:
+                self.used_ids.add(first17)
+                return complete_id_number(first17)
+
+    def phone(self) -> str:
+        rng = self.rng
+        while True:
+            phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+            if phone not in self.used_phones:
+                self.used_phones.add(phone)
+                return phone
+
+    def person(self, *, surname: str, gender: str, age: int, relation: str, migrant: bool) -> Person:
+        rng = self.rng
+        birth = self.birth_date(age)
+        p = Person(
+            name=surname + self.given_name(gender), gender=gender, birth_date=birth,
+            id_number=self.id_number(birth, gender, migrant),
+            phone=self.phone() if age >= 16 and rng.random() < 0.9 else "",
+            relation=relation,
+            flags={
+                "is_migrant": migrant,
+                "is_disabled": rng.random() < 0.02,
+                "is_party_member": age >= 18 and rng.random() < 0.08,
+                "is_veteran": gender == "M" and age >= 25 and rng.random() < 0.03,
+                "is_elderly_alone": False,
+                "is_low_income": False,
+            },
+        )
+        if 18 <= age < 60 and rng.random() < 0.75:
+            p.employer = rng.choice(EMPLOYERS)
+            p.income = ("wage", rng.randrange(24_000, 150_000, 100))
+        elif age >= 60 and rng.random() < 0.85:
+            p.income = ("pension", rng.randrange(12_000, 60_000, 100))
+        return p
+
+    def household(self) -> list[Person]:
+        rng = self.rng
+        size = rng.choices(range(1, 7), weights=HOUSEHOLD_SIZE_WEIGHTS)[0]
+        migrant = rng.random() < 0.10
+        head_gender = "M" if rng.random() < 0.7 else "F"
+        head_age = rng.randint(22, 60) if size >= 3 else rng.choices(
+            [rng.randint(22, 40), rng.randint(41, 64), rng.randint(65, 92)], weights=[0.35, 0.3, 0.35])[0]
+        family = self.surname()
+        head = self.person(surname=family, gender=head_gender, age=head_age, relation="head", migrant=migrant)
+        members = [head]
+        if size >= 2:
+            if rng.random() < 0.85 or size == 2:
+                spouse_gender = "F" if head_gender == "M" else "M"
+                spouse_age = max(20, head_age + rng.randint(-5, 5))
+                members.append(self.person(surname=self.surname(), gender=spouse_gender, age=spouse_age,
+                                           relation="spouse", migrant=migrant))
+        parent_slots = 2 if size >= 5 and head_age <= 55 else 0
+        while len(members) < size:
+            if parent_slots and rng.random() < 0.5:
+                parent_slots -= 1
+                age = min(98, head_age + rng.randint(22, 32))
+                members.append(self.person(surname=self.surname() if rng.random() < 0.5 else family,
+                                           gender=rng.choice("MF"), age=age, relation="parent", migrant=migrant))
+            elif head_age >= 58:
+                age = max(0, head_age - rng.randint(45, 60))
+                members.append(self.person(surname=family, gender=rng.choice("MF"), age=age,
+                                           relation="grandchild", migrant=migrant))
+            else:
+                age = max(0, head_age - rng.randint(22, 35))
+                members.append(self.person(surname=family, gender=rng.choice("MF"), age=age, relation="child",
+                                           migrant=migrant))
+        if size == 1 and head_age >= 65:
+            head.flags["is_elderly_alone"] = True
+        if rng.random() < 0.015:
+            for m in members:
+                m.flags["is_low_income"] = True
+                if m.income:
+                    m.income = (m.income[0], rng.randrange(3_000, 9_000, 100))
+        return members
