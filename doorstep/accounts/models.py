@@ -4,7 +4,15 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from doorstep.accounts.roles import CAPABILITIES, RESIDENT_SCOPE, ROLE_CHOICES, ROLE_LABELS, Capability, Role, Scope
+from doorstep.accounts.roles import (
+    CAPABILITIES,
+    RESIDENT_SCOPE,
+    ROLE_CHOICES,
+    ROLE_LABELS,
+    Capability,
+    Role,
+    Scope,
+)
 
 
 class User(AbstractUser):

@@ -33,6 +33,9 @@ class AuditEvent(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"
+
 
 class AuditSeal(models.Model):
     """The chain: seal `seq` covers one event and links to seal `seq - 1` through `prev_hash`."""
@@ -49,6 +52,9 @@ class AuditSeal(models.Model):
         verbose_name = "审计封存"
         verbose_name_plural = "审计封存"
 
+    def __str__(self) -> str:
+        return f"封存 {self.seq} → 事件 #{self.event_id}"
+
 
 class AuditChainHead(models.Model):
     """One row, locked only by the sealer; writers never touch it, so they never queue behind each other."""
@@ -57,3 +63,6 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
     sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"链尾 {self.seq}"

@@ -253,7 +253,7 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
         street_of.setdefault(street_code, []).append(gp)
     building_seq = 0
     estate_seq: dict[str, int] = {}
-    for street_code, grids in street_of.items():
+    for grids in street_of.values():
         buildings, households, residents, incomes = [], [], [], []
         with transaction.atomic():
             for gp in grids:

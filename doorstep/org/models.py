@@ -132,6 +132,9 @@ class OpeningHours(models.Model):
             models.CheckConstraint(name="openinghours_opens_before_closes", condition=Q(opens__lt=models.F("closes"))),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.center_id} 星期{self.weekday + 1} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
 
 class Post(models.Model):
     """A post (岗位) with an A holder and a B backup (AB岗): when A is away, B acts."""
@@ -190,3 +193,6 @@ class GridTeamMember(models.Model):
             ),
             models.UniqueConstraint(fields=["grid", "user"], name="gridteam_member_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.get_team_role_display()} {self.user_id}"

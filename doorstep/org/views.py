@@ -5,7 +5,12 @@ from django.shortcuts import render
 
 from doorstep.accounts.roles import Capability
 from doorstep.core.errors import PermissionDenied
-from doorstep.org.selectors import org_ancestors, org_children_with_figures, org_node_get_for_user, org_root_for_user
+from doorstep.org.selectors import (
+    org_ancestors,
+    org_children_with_figures,
+    org_node_get_for_user,
+    org_root_for_user,
+)
 
 
 @login_required

@@ -127,3 +127,6 @@ class IncomeRecord(models.Model):
         verbose_name_plural = "收入记录"
         indexes = [models.Index(fields=["household", "year"], name="income_household_year")]
         constraints = [models.CheckConstraint(name="income_not_negative", condition=Q(amount__gte=0))]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()} {self.amount}"

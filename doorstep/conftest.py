@@ -1,0 +1,65 @@
+"""Shared test fixtures: the small demo district is built once per test session (committed), plus a second,
+unrelated district so that scope tests have residents that must never leak."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from doorstep.accounts.models import User
+from doorstep.accounts.roles import Role
+from doorstep.demo.build import DEMO_PASSWORD, build_demo
+from doorstep.org.models import OrgNode
+from doorstep.registry.models import Building, Household, Resident
+from doorstep.registry.services import resident_register
+
+OTHER_DISTRICT = "430304"
+
+
+def build_other_district() -> None:
+    """岳塘区（对照）: one street, community, grid, building and household with two residents and a clerk."""
+    d = OrgNode.objects.create(code=OTHER_DISTRICT, name="岳塘区（对照）", level="district")
+    s = OrgNode.objects.create(code=OTHER_DISTRICT + "001", name="对照街道", level="street", parent=d)
+    c = OrgNode.objects.create(code=s.code + "001", name="对照社区", level="community", parent=s)
+    g = OrgNode.objects.create(code=c.code + "001", name="对照网格", level="grid", parent=c)
+    b = Building.objects.create(grid=g, path=g.code, code="OTHER-B1", name="对照小区1栋", address="岳塘区对照小区1栋",
+                                latitude=27.86, longitude=112.95, household_count=1)
+    h = Household.objects.create(building=b, path=g.code, number="OTHER-H1", room="101室")
+    resident_register(actor=None, household=h, name="谢小波", gender="M", birth_date=datetime.date(1990, 3, 7),
+                      id_number="430304199003070011"[:17] + _check("43030419900307001"), phone="13900000009")
+    resident_register(actor=None, household=h, name="对照乙", gender="F", birth_date=datetime.date(1992, 5, 1),
+                      id_number="43030419920501002" + _check("43030419920501002"), relation="spouse")
+    User.objects.create(username="clerk_other", full_name="对照窗口", role=Role.CLERK, org_node=s,
+                        password=make_password(DEMO_PASSWORD))
+
+
+def _check(first17: str) -> str:
+    from doorstep.core.idnumbers import complete_id_number
+
+    return complete_id_number(first17)[-1]
+
+
+def build_world() -> None:
+    build_demo(scale="small", seed=2026)
+    build_other_district()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        build_world()
+
+
+@pytest.fixture
+def world(transactional_db):
+    """For transactional (browser, concurrency) tests: the flush before them removed the session data."""
+    if not OrgNode.objects.filter(code="430302").exists():
+        build_world()
+
+
+def user(username: str) -> User:
+    return User.objects.select_related("org_node", "resident").get(username=username)
+
+
+def resident_in(path_prefix: str) -> Resident:
+    return Resident.objects.filter(path__startswith=path_prefix).order_by("id").first()

@@ -1,0 +1,49 @@
+"""Every role's home page, the org browser and the audit browser render in Chinese for the right people."""
+
+import pytest
+from django.test import Client
+
+from doorstep.demo.build import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+ROLES = ["admin", "leader", "dispatcher", "approver", "dept_cg", "clerk_s01a", "clerk_c001001",
+         "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001"]
+
+
+def logged_in(username):
+    client = Client()
+    assert client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_home_page_per_role(username):
+    response = logged_in(username).get("/")
+    assert response.status_code == 200
+    assert "工作台" in response.content.decode()
+
+
+def test_org_browser_shows_counts_and_refuses_other_districts(django_assert_max_num_queries):
+    client = logged_in("leader")
+    with django_assert_max_num_queries(13):
+        response = client.get("/org/")
+    assert response.status_code == 200 and "城正街街道" in response.content.decode()
+    assert client.get("/org/430302001/").status_code == 200
+    assert client.get("/org/430304/").status_code == 404
+    assert logged_in("volunteer1").get("/org/").status_code == 403
+
+
+def test_audit_browser_for_auditors_only():
+    assert logged_in("admin").get("/audit/", {"action": "auth."}).status_code == 200
+    assert logged_in("clerk_s01a").get("/audit/").status_code == 403
+    assert logged_in("admin").get("/audit/", {"date_from": "yesterday"}).status_code == 400
+
+
+def test_admin_master_data_for_admins_only():
+    assert logged_in("admin").get("/admin/org/servicecenter/").status_code == 200
+    assert logged_in("clerk_s01a").get("/admin/org/servicecenter/").status_code == 302
+
+
+def test_anonymous_is_sent_to_login():
+    response = Client().get("/residents/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

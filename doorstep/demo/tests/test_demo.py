@@ -1,0 +1,102 @@
+"""The small demo: counts, contiguity (grids tile communities, buildings inside their grid), no orphan rows,
+valid and consistent ID numbers, determinism for a seed."""
+
+import random
+
+import pytest
+from django.db.models import Count
+
+from doorstep.core.crypto import decrypt
+from doorstep.core.idnumbers import id_birth_date, id_gender, validate_id_number
+from doorstep.demo.layout import plan_district
+from doorstep.demo.people import PeopleFactory
+from doorstep.org.models import GridTeamMember, OrgNode, Post, ServiceCenter
+from doorstep.registry.models import Building, Household, Resident
+
+pytestmark = pytest.mark.django_db
+DISTRICT = "430302"
+
+
+def _bounds(geometry):
+    ring = geometry["coordinates"][0]
+    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def test_counts_match_the_small_scale():
+    assert OrgNode.objects.filter(code__startswith=DISTRICT, level="street").count() == 1
+    assert OrgNode.objects.filter(code__startswith=DISTRICT, level="community").count() == 4
+    grids = OrgNode.objects.filter(code__startswith=DISTRICT, level="grid").count()
+    assert 8 <= grids <= 16
+    households = Household.objects.filter(path__startswith=DISTRICT).count()
+    assert 1300 <= households <= 1500
+    residents = Resident.objects.filter(path__startswith=DISTRICT).count()
+    assert 2.2 <= residents / households <= 3.0
+    sizes = Household.objects.filter(path__startswith=DISTRICT).annotate(n=Count("members")).values_list("n", flat=True)
+    assert min(sizes) >= 1 and max(sizes) <= 6
+    assert ServiceCenter.objects.filter(org_node__code__startswith=DISTRICT).count() == 5
+    assert Post.objects.filter(holder_a__isnull=False, holder_b__isnull=False).count() == 5
+
+
+def test_grids_tile_their_community_without_gaps_or_overlaps():
+    for community in OrgNode.objects.filter(code__startswith=DISTRICT, level="community"):
+        cx0, cy0, cx1, cy1 = _bounds(community.geometry)
+        cells = [_bounds(g.geometry) for g in community.children.all()]
+        area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in cells)
+        assert area == pytest.approx((cx1 - cx0) * (cy1 - cy0), rel=1e-6)
+        for i, a in enumerate(cells):
+            assert cx0 - 1e-9 <= a[0] and a[2] <= cx1 + 1e-9 and cy0 - 1e-9 <= a[1] and a[3] <= cy1 + 1e-9
+            for b in cells[i + 1 :]:
+                overlap_w = min(a[2], b[2]) - max(a[0], b[0])
+                overlap_h = min(a[3], b[3]) - max(a[1], b[1])
+                assert overlap_w <= 1e-9 or overlap_h <= 1e-9
+
+
+def test_buildings_lie_inside_their_grid_and_paths_agree():
+    grids = {g.code: _bounds(g.geometry) for g in OrgNode.objects.filter(code__startswith=DISTRICT, level="grid")}
+    for b in Building.objects.filter(path__startswith=DISTRICT).select_related("grid"):
+        assert b.grid.level == "grid" and b.grid.code == b.path
+        x0, y0, x1, y1 = grids[b.path]
+        assert x0 < b.longitude < x1 and y0 < b.latitude < y1
+
+
+def test_no_orphan_rows():
+    assert not Household.objects.exclude(path=models_f("building__path")).exists()
+    assert not Resident.objects.exclude(path=models_f("household__path")).exists()
+    assert not Building.objects.filter(path__startswith=DISTRICT, households__isnull=True).exists()
+    for grid in OrgNode.objects.filter(code__startswith=DISTRICT, level="grid"):
+        roles = sorted(GridTeamMember.objects.filter(grid=grid).values_list("team_role", flat=True))
+        assert roles == ["assistant", "governor", "supervisor"]  # 1 + N + 1
+        assert grid.parent.level == "community" and grid.code.startswith(grid.parent.code)
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)
+
+
+def test_id_numbers_are_valid_and_consistent():
+    for r in Resident.objects.filter(path__startswith=DISTRICT).order_by("?")[:300]:
+        number = decrypt(r.id_number_enc)
+        assert validate_id_number(number) == number
+        assert id_birth_date(number) == r.birth_date
+        assert id_gender(number) == r.gender
+        assert r.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+
+
+def test_generation_is_deterministic_for_a_seed():
+    import datetime
+
+    def sample(seed):
+        rng = random.Random(seed)
+        plans = plan_district("district", rng)
+        factory = PeopleFactory(rng, datetime.date(2026, 11, 22))
+        people = [p for _ in range(50) for p in factory.household()]
+        return [g.households for s in plans for c in s.communities for g in c.grids], [
+            (p.name, p.id_number, p.phone) for p in people]
+
+    assert sample(7) == sample(7)
+    assert sample(7) != sample(8)
+    grids, _ = sample(2026)
+    assert 300 <= len(grids) <= 350 and 110_000 <= sum(grids) <= 118_000

@@ -1,0 +1,97 @@
+"""Staff resident search: ID number, phone, name, pinyin (full and initials), address — paged, counted, masked."""
+
+import pytest
+from django.test import Client
+
+from doorstep.audit.models import AuditEvent
+from doorstep.conftest import user
+from doorstep.core.crypto import decrypt
+from doorstep.core.errors import PermissionDenied, ValidationFailed
+from doorstep.demo.build import DEMO_PASSWORD
+from doorstep.registry.models import Resident
+from doorstep.registry.selectors import resident_search_for_user
+from doorstep.registry.services import resident_reveal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pinyin_initials_find_xie_xiaobo():
+    result = resident_search_for_user(user("clerk_s01a"), query="xxb")
+    names = {r.name for r in result.page.items}
+    assert "谢小波" in names
+    assert all(r.name_initials.startswith("xxb") or r.name_pinyin.startswith("xxb") for r in result.page.items)
+    full = resident_search_for_user(user("clerk_s01a"), query="xiexiaobo")
+    assert "谢小波" in {r.name for r in full.page.items}
+
+
+def test_exact_id_number_and_phone():
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    clerk = user("clerk_s01a")
+    by_id = resident_search_for_user(clerk, query=decrypt(xie.id_number_enc))
+    assert [r.pk for r in by_id.page.items] == [xie.pk] and by_id.kind == "id_number"
+    by_phone = resident_search_for_user(clerk, query="138 0000 0001")
+    assert [r.pk for r in by_phone.page.items] == [xie.pk] and by_phone.kind == "phone"
+
+
+def test_name_prefix_is_paged_with_count():
+    surname = Resident.objects.filter(path__startswith="430302").values_list("name", flat=True).first()[0]
+    expected = Resident.objects.filter(path__startswith="430302", name__startswith=surname).count()
+    result = resident_search_for_user(user("admin"), query=surname, page=2)
+    assert result.page.total == expected
+    assert result.page.number == min(2, result.page.pages)
+    assert len(result.page.items) <= 20
+
+
+def test_address_search_by_building_name():
+    resident = Resident.objects.filter(path__startswith="430302").select_related("household__building").first()
+    building = resident.household.building.name
+    result = resident_search_for_user(user("admin"), query=building, kind="address")
+    assert result.page.total == Resident.objects.filter(household__building__name=building).count()
+
+
+def test_bad_id_number_gets_a_chinese_error():
+    with pytest.raises(ValidationFailed, match="校验位"):
+        xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+        number = decrypt(xie.id_number_enc)
+        resident_search_for_user(user("clerk_s01a"), query=number[:17] + ("0" if number[17] != "0" else "1"))
+
+
+def test_roles_without_search_are_refused():
+    with pytest.raises(PermissionDenied):
+        resident_search_for_user(user("dept_cg"), query="王")
+
+
+def test_search_page_query_count_and_masking(django_assert_max_num_queries):
+    client = Client()
+    client.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
+    client.get("/")  # warm the session
+    with django_assert_max_num_queries(6):  # session, user+org, count, page, audit insert, savepoint-free
+        response = client.get("/residents/", {"q": "x"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    resident = Resident.objects.filter(path__startswith="430302", name_initials__startswith="x").order_by("name").first()
+    assert resident.id_number_masked in body
+    assert decrypt(resident.id_number_enc) not in body
+
+
+def test_bad_query_parameters_give_400_not_500():
+    client = Client()
+    client.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
+    assert client.get("/residents/", {"q": "王", "sort": "drop table"}).status_code == 400
+    assert client.get("/residents/", {"q": "王", "kind": "??"}).status_code == 400
+    assert client.get("/residents/", {"q": "王", "page": "abc"}).status_code == 200
+
+
+def test_reveal_needs_permission_reason_and_leaves_an_audit_event():
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    clerk = user("clerk_s01a")
+    with pytest.raises(ValidationFailed, match="事由"):
+        resident_reveal(actor=clerk, resident_id=xie.pk, field="id_number", reason=" ")
+    assert resident_reveal(actor=clerk, resident_id=xie.pk, field="id_number", reason="办理生育登记核验") == decrypt(
+        xie.id_number_enc)
+    event = AuditEvent.objects.filter(action="registry.reveal", target_id=str(xie.pk)).latest("id")
+    assert event.reason == "办理生育登记核验" and event.actor_id == clerk.pk and event.result == "ok"
+    with pytest.raises(PermissionDenied):
+        resident_reveal(actor=user("leader"), resident_id=xie.pk, field="id_number", reason="想看看号码")
+    denied = AuditEvent.objects.filter(action="registry.reveal", target_id=str(xie.pk)).latest("id")
+    assert denied.result == "denied"
