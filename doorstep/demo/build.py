@@ -294,6 +294,9 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
         stats.households += len(households)
         stats.residents += len(residents)
     _reset_sequences([Building, Household, Resident, IncomeRecord])
+    # Fresh statistics, so the planner knows a district-wide path range is not selective.
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
 
 
 def _resident_row(rid: int, hid: int, path: str, p: Person) -> tuple:

@@ -108,7 +108,12 @@ def resident_search_for_user(
             q = query.lower()
             if not _PINYIN_RE.match(q):
                 raise ValidationFailed("拼音查询只能包含字母。", field="q")
-            qs = qs.filter(_prefix("name_initials", q) | _prefix("name_pinyin", q))
+            if len(q) < 2:
+                raise ValidationFailed("拼音查询请至少输入两个字母。", field="q")
+            # A UNION of two index range scans; an OR of the two ranges makes both databases scan the scope.
+            by_initials = Resident.objects.filter(_prefix("name_initials", q)).values("id")
+            by_pinyin = Resident.objects.filter(_prefix("name_pinyin", q)).values("id")
+            qs = qs.filter(id__in=by_initials.union(by_pinyin))
         elif resolved == "address":
             building_ids = list(
                 Building.objects.filter(_prefix("name", query)).values_list("id", flat=True)[:_MAX_ADDRESS_BUILDINGS]

@@ -1,0 +1,55 @@
+"""Demo generation at district scale: wall time and peak memory, on a fresh database.
+
+Usage: .venv/bin/python bench/demo_build.py [--out bench/results/demo-sqlite.md]
+On SQLite it uses a fresh file in a temporary DOORSTEP_VAR_DIR (your own var/ is untouched); with DATABASE_URL set it
+expects an empty, migrated database. Target (issue 2): at most 90 s and 2 GiB peak on a 2-core machine, SQLite.
+"""
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="")
+    parser.add_argument("--scale", default="district")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    tmp = None
+    if not env.get("DATABASE_URL"):
+        tmp = tempfile.mkdtemp(prefix="doorstep-bench-")
+        env["DOORSTEP_VAR_DIR"] = tmp
+        # the data key must be stable across the two commands below
+        env.setdefault("DOORSTEP_SECRET_KEY", "bench-secret")
+        env.setdefault("DOORSTEP_DATA_KEY", "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtMTI=")
+    subprocess.run([PY, "-m", "doorstep.cli", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    start = time.perf_counter()
+    subprocess.run([PY, "-m", "doorstep.cli", "demo", "--scale", args.scale, "--seed", "2026"], cwd=ROOT, env=env,
+                   check=True)
+    elapsed = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    vendor = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    text = (
+        f"# Demo generation, {args.scale} scale, {vendor}\n\n"
+        f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()},"
+        f" {time.strftime('%Y-%m-%d %H:%M')}\n\n"
+        f"| wall time s | peak RSS MiB | target |\n|---|---|---|\n"
+        f"| {elapsed:.1f} | {peak_mib:.0f} | ≤ 90 s, ≤ 2048 MiB (SQLite) |\n"
+    )
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
