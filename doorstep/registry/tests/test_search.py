@@ -66,12 +66,19 @@ def test_search_page_query_count_and_masking(django_assert_max_num_queries):
     client.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
     client.get("/")  # warm the session
     with django_assert_max_num_queries(6):  # session, user+org, count, page, audit insert, savepoint-free
-        response = client.get("/residents/", {"q": "x"})
+        response = client.get("/residents/", {"q": "xi"})
     assert response.status_code == 200
     body = response.content.decode()
-    resident = Resident.objects.filter(path__startswith="430302", name_initials__startswith="x").order_by("name").first()
+    resident = (Resident.objects.filter(path__startswith="430302", name_pinyin__startswith="xi")
+                .union(Resident.objects.filter(path__startswith="430302", name_initials__startswith="xi"))
+                .order_by("name", "id").first())
     assert resident.id_number_masked in body
     assert decrypt(resident.id_number_enc) not in body
+
+
+def test_single_letter_pinyin_asks_for_more():
+    with pytest.raises(ValidationFailed, match="两个字母"):
+        resident_search_for_user(user("admin"), query="w")
 
 
 def test_bad_query_parameters_give_400_not_500():
