@@ -15,9 +15,7 @@ run: setup
 	$(PY) -m doorstep.cli demo --scale $(SCALE) --if-missing
 	$(PY) -m doorstep.cli collectstatic --noinput -v 0
 	$(PY) -m doorstep.cli accounts --print
-	@echo "doorstep 正在运行 / serving at http://$(HOST):$(PORT)/"
-	DOORSTEP_DEBUG=$${DOORSTEP_DEBUG:-0} .venv/bin/gunicorn doorstep.wsgi:application \
-	    --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --timeout 120
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) bash scripts/serve.sh
 
 test: setup
 	bash scripts/ensure_chromium.sh

@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/", include("doorstep.org.urls")),
     path("residents/", include("doorstep.registry.urls")),
     path("audit/", include("doorstep.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),

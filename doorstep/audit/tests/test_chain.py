@@ -94,3 +94,11 @@ def test_writers_do_not_touch_the_chain_head():
         audit_record(actor=None, actor_label="测试", action="test.one")
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
     assert statements == ["INSERT"]
+
+
+def test_periodic_task_seals_pending_events():
+    from doorstep.audit.tasks import seal_audit_chain
+
+    event = audit_record(actor=None, actor_label="测试", action="test.periodic")
+    assert seal_audit_chain.call_local() >= 1
+    assert AuditSeal.objects.filter(event_id=event.pk).exists()

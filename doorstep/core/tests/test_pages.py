@@ -47,3 +47,12 @@ def test_admin_master_data_for_admins_only():
 def test_anonymous_is_sent_to_login():
     response = Client().get("/residents/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_chinese_by_default_english_on_request():
+    assert "登录家门口办事" in Client().get("/accounts/login/").content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/").content.decode()
+    assert "Log in to Doorstep" in english
+    client = logged_in("admin")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Workspace" in client.get("/").content.decode()
