@@ -36,6 +36,12 @@ def parse_page_number(raw: Any) -> int:
 
 def paginate(queryset, *, page: int = 1, size: int | None = None) -> Page:
     size = size or settings.DOORSTEP_PAGE_SIZE
+    if page <= 1:
+        # A first page that is not full is the whole result: no COUNT query (exact lookups are one query).
+        items = list(queryset[:size])
+        if len(items) < size:
+            return Page(items=items, total=len(items), number=1, size=size)
+        return Page(items=items, total=queryset.count(), number=1, size=size)
     total = queryset.count()
     number = min(max(page, 1), max(1, -(-total // size)))
     start = (number - 1) * size

@@ -31,13 +31,18 @@ _PINYIN_RE = re.compile(r"^[a-z]+$")
 _MAX_ADDRESS_BUILDINGS = 200
 
 
-def residents_in_scope(user) -> QuerySet[Resident]:
-    """Every resident the user may see at all (before any search)."""
+def residents_in_scope(user, *, use_path_index: bool = True) -> QuerySet[Resident]:
+    """Every resident the user may see at all (before any search).
+
+    With use_path_index=False the scope is written as a LIKE prefix that neither database uses an index for, so that
+    a search on another indexed column (pinyin) drives the plan and the scope is only a filter on its rows.
+    """
     scope = user.resident_scope if user.is_authenticated else Scope.NONE
-    if scope == Scope.SUBTREE and user.org_node_id:
-        return Resident.objects.filter(subtree_q("path", user.org_node.code))
-    if scope == Scope.DISTRICT_SEARCH and user.org_node_id:
-        return Resident.objects.filter(subtree_q("path", user.org_node.code[:6]))
+    if scope in (Scope.SUBTREE, Scope.DISTRICT_SEARCH) and user.org_node_id:
+        code = user.org_node.code if scope == Scope.SUBTREE else user.org_node.code[:6]
+        if use_path_index:
+            return Resident.objects.filter(subtree_q("path", code))
+        return Resident.objects.filter(path__startswith=code)
     if scope == Scope.OWN_HOUSEHOLD and user.resident_id:
         return Resident.objects.filter(household_id=user.resident.household_id)
     return Resident.objects.none()
@@ -110,10 +115,14 @@ def resident_search_for_user(
                 raise ValidationFailed("拼音查询只能包含字母。", field="q")
             if len(q) < 2:
                 raise ValidationFailed("拼音查询请至少输入两个字母。", field="q")
-            # A UNION of two index range scans; an OR of the two ranges makes both databases scan the scope.
-            by_initials = Resident.objects.filter(_prefix("name_initials", q)).values("id")
-            by_pinyin = Resident.objects.filter(_prefix("name_pinyin", q)).values("id")
-            qs = qs.filter(id__in=by_initials.union(by_pinyin))
+            # A UNION of two index range scans, each already cut to the scope; an OR of the two ranges (or an
+            # IN over the union) makes both databases scan the whole scope. See decisions.md.
+            sort_field = SORTS[sort][0].lstrip("-")
+            qs = residents_in_scope(user, use_path_index=False)
+            by_initials = qs.filter(_prefix("name_initials", q)).values_list(sort_field, "id")
+            by_pinyin = qs.filter(_prefix("name_pinyin", q)).values_list(sort_field, "id")
+            keys = by_initials.union(by_pinyin).order_by(*SORTS[sort])
+            return SearchResult(_paginate_keys(keys, page=page, size=page_size), resolved, query)
         elif resolved == "address":
             building_ids = list(
                 Building.objects.filter(_prefix("name", query)).values_list("id", flat=True)[:_MAX_ADDRESS_BUILDINGS]
@@ -121,8 +130,17 @@ def resident_search_for_user(
             qs = qs.filter(household__building_id__in=building_ids)
         else:
             qs = qs.filter(_prefix("name", query))
-    qs = qs.select_related("household__building__grid").order_by(*SORTS[sort])
+    qs = qs.select_related("household__building").order_by(*SORTS[sort])
     return SearchResult(paginate(qs, page=page, size=page_size), resolved, query)
+
+
+def _paginate_keys(keys, *, page: int, size: int | None) -> Page:
+    """Page over a UNION of (sort key, id) rows, then load that page's residents in one query."""
+    key_page = paginate(keys, page=page, size=size)
+    ids = [row[1] for row in key_page.items]
+    rows = Resident.objects.select_related("household__building").in_bulk(ids)
+    key_page.items = [rows[i] for i in ids if i in rows]
+    return key_page
 
 
 def resident_age(resident: Resident, today: datetime.date | None = None) -> int:
