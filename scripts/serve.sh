@@ -2,7 +2,7 @@
 # Serve doorstep: the huey consumer (background and periodic work: audit sealing) and gunicorn with whitenoise.
 set -euo pipefail
 HOST=${HOST:-127.0.0.1}; PORT=${PORT:-8000}; WORKERS=${WORKERS:-3}
-.venv/bin/doorstep run_huey --workers 1 --quiet &
+.venv/bin/python -m doorstep.cli run_huey --workers 1 --quiet &
 HUEY_PID=$!
 trap 'kill $HUEY_PID 2>/dev/null || true' EXIT INT TERM
 echo "doorstep 正在运行 / serving at http://$HOST:$PORT/  (Ctrl-C 停止)"
