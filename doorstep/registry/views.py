@@ -37,7 +37,8 @@ def resident_search(request):
         shown = mask_id_number(normalize_id_number(query)) if looks_like_id_number(query) else query
         audit_record(actor=request.user, action="registry.search", target_type="registry.resident",
                      summary={"kind": result.kind, "query": shown, "total": result.page.total})
-    context.update(result=result, rows=[(r, resident_age(r)) for r in result.page.items])
+    context.update(result=result, rows=[(r, resident_age(r)) for r in result.page.items],
+                   kind_label=KIND_LABELS.get(result.kind, ""))
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
     return render(request, template, context)
 

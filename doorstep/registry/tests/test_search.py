@@ -75,6 +75,7 @@ def test_search_page_query_count_and_masking(django_assert_max_num_queries):
                 .order_by("name", "id").first())
     assert resident.id_number_masked in body
     assert decrypt(resident.id_number_enc) not in body
+    assert "按拼音/首字母查询" in body
 
 
 def test_single_letter_pinyin_asks_for_more():
