@@ -68,3 +68,16 @@ def test_org_tree_endpoint_counts_from_records(api):
 def test_openapi_document_is_served():
     assert Client().get("/api/v1/openapi.json").status_code == 200
     assert Client().get("/api/docs").status_code == 302
+
+
+def test_token_command_issues_a_working_token_and_refuses_unknown_users():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("token", "--user", "leader", "--name", "看板", stdout=out)
+    token = out.getvalue().strip().split("：")[-1]
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/org/").status_code == 200
+    with pytest.raises(CommandError, match="没有名为"):
+        call_command("token", "--user", "nobody")
