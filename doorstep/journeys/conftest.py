@@ -22,20 +22,25 @@ def browser():
         b.close()
 
 
+def _page(browser, live_server, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url,
+                                  locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return context, page
+
+
 @pytest.fixture
 def phone_page(browser, live_server):
     """A page 375 px wide, as on a phone, with the live server as base URL."""
-    context = browser.new_context(viewport={"width": 375, "height": 812}, base_url=live_server.url, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    context, page = _page(browser, live_server, 375, 812)
     yield page
     context.close()
 
 
 @pytest.fixture
 def desk_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    """A window clerk's desktop screen."""
+    context, page = _page(browser, live_server, 1280, 900)
     yield page
     context.close()
