@@ -2,6 +2,7 @@
 unrelated district so that scope tests have residents that must never leak."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -14,6 +15,17 @@ from doorstep.registry.models import Building, Household, Resident
 from doorstep.registry.services import resident_register
 
 OTHER_DISTRICT = "430304"
+
+
+def pytest_configure(config):
+    """A run that was killed leaves the SQLite test database's -wal and -shm files behind; Django removes the
+    database file itself but not those, and SQLite then fails with 'disk I/O error'. Start clean."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
 
 
 def build_other_district() -> None:
