@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "doorstep.org",
     "doorstep.registry",
     "doorstep.audit",
+    "doorstep.calendar",
 ]
 
 MIDDLEWARE = [

@@ -2,13 +2,17 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from doorstep.accounts.roles import WORKSPACE
+from doorstep.calendar.selectors import calendar_warnings
 
 
 @login_required
 def home(request):
-    return render(request, "home.html", {"workspace": WORKSPACE[request.user.role_enum]})
+    warnings = calendar_warnings(timezone.localdate()) if request.user.is_staff_role else []
+    return render(request, "home.html", {"workspace": WORKSPACE[request.user.role_enum],
+                                         "calendar_warnings": warnings})
 
 
 def api_docs_redirect(request):

@@ -56,3 +56,16 @@ def test_chinese_by_default_english_on_request():
     client = logged_in("admin")
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Workspace" in client.get("/").content.decode()
+
+
+def test_staff_home_warns_loudly_when_the_calendar_lacks_a_year():
+    from django.utils import timezone
+
+    from doorstep.calendar.selectors import calendar_warnings
+
+    expected = calendar_warnings(timezone.localdate())
+    body = logged_in("clerk_s01a").get("/").content.decode()
+    assert body.count('data-testid="calendar-warning"') == len(expected)
+    for warning in expected:
+        assert warning in body
+    assert 'data-testid="calendar-warning"' not in logged_in("13800000001").get("/").content.decode()

@@ -1,0 +1,121 @@
+"""Writes to the working-day calendar: seeding from the chinese-calendar package and importing a year's State
+Council notice (国务院办公厅关于…部分节假日安排的通知) from a small YAML file."""
+
+import datetime
+
+import yaml
+from django.db import transaction
+
+from doorstep.audit.services import audit_record
+from doorstep.calendar.models import CalendarDay, CalendarYear
+from doorstep.core.errors import ValidationFailed
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def calendar_seed_from_package(*, actor=None) -> list[int]:
+    """Load every year the chinese-calendar package knows, except years already imported from a notice or kept by
+    hand (those win). Returns the years seeded. Audit: calendar.seed."""
+    from chinese_calendar import constants
+
+    by_year: dict[int, list[CalendarDay]] = {}
+    for day, name in constants.holidays.items():
+        by_year.setdefault(day.year, []).append(
+            CalendarDay(date=day, is_working_day=False, name=HOLIDAY_NAMES.get(name, name), source="package"))
+    for day, name in constants.workdays.items():
+        by_year.setdefault(day.year, []).append(
+            CalendarDay(date=day, is_working_day=True, name=f"{HOLIDAY_NAMES.get(name, name)}调休上班",
+                        source="package"))
+    kept = set(CalendarYear.objects.exclude(source="package").values_list("year", flat=True))
+    years = sorted(y for y in by_year if y not in kept)
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__year__in=years, source="package").delete()
+        CalendarDay.objects.bulk_create([d for y in years for d in by_year[y]], ignore_conflicts=True)
+        for y in years:
+            CalendarYear.objects.update_or_create(year=y, defaults={"source": "package"})
+        audit_record(actor=actor, action="calendar.seed", target_type="workcalendar.calendaryear",
+                     summary={"years": [years[0], years[-1]] if years else []})
+    return years
+
+
+def _date(value, where: str) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationFailed(f"{where}：日期“{value}”格式应为 YYYY-MM-DD。") from None
+
+
+def parse_notice(text: str) -> tuple[int, list[CalendarDay]]:
+    """Parse a notice file; every error names the item it is about. Format:
+
+        year: 2027
+        holidays:
+          元旦: [2027-01-01, 2027-01-03]      # first and last day off, inclusive
+          春节: [2027-02-06, 2027-02-13]
+        workdays:                            # adjusted working days 调休
+          - 2027-02-14
+    """
+    try:
+        # BaseLoader keeps every scalar a string, so a bad date is reported by us, naming its item.
+        data = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str, list and dict
+    except yaml.YAMLError as exc:
+        raise ValidationFailed(f"文件不是有效的 YAML：第{getattr(exc, 'problem_mark', None) and exc.problem_mark.line + 1 or '?'}行有误。") from None
+    if not isinstance(data, dict) or "year" not in data:
+        raise ValidationFailed("文件须包含 year（年份）、holidays（放假安排）和 workdays（调休上班日）。")
+    try:
+        year = int(data["year"])
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"year：“{data['year']}”不是年份。") from None
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(f"year：{year} 不在 2000–2100 之间。")
+    days: dict[datetime.date, CalendarDay] = {}
+    holidays = data.get("holidays") or {}
+    if not isinstance(holidays, dict):
+        raise ValidationFailed("holidays 应为“名称: [第一天, 最后一天]”的列表。")
+    for name, span in holidays.items():
+        where = f"holidays/{name}"
+        if not isinstance(span, list) or len(span) not in (1, 2):
+            raise ValidationFailed(f"{where}：应写成 [第一天, 最后一天]。")
+        first, last = _date(span[0], where), _date(span[-1], where)
+        if last < first:
+            raise ValidationFailed(f"{where}：最后一天早于第一天。")
+        if first.year != year or (last - first).days > 15:
+            raise ValidationFailed(f"{where}：日期应在{year}年内，且一次放假不超过15天。")
+        day = first
+        while day <= last:
+            days[day] = CalendarDay(date=day, is_working_day=False, name=str(name), source="notice")
+            day += datetime.timedelta(days=1)
+    for i, value in enumerate(data.get("workdays") or [], start=1):
+        where = f"workdays 第{i}项"
+        day = _date(value, where)
+        if abs(day.year - year) > 1:
+            raise ValidationFailed(f"{where}：{day} 与{year}年的安排无关。")
+        if day in days:
+            raise ValidationFailed(f"{where}：{day} 同时被列为放假日。")
+        days[day] = CalendarDay(date=day, is_working_day=True, name="调休上班", source="notice")
+    if not days:
+        raise ValidationFailed("文件中没有任何放假或调休日期。")
+    return year, sorted(days.values(), key=lambda d: d.date)
+
+
+def calendar_import_notice(*, actor, text: str) -> tuple[int, int]:
+    """Replace a year's holidays and adjusted workdays with those of a notice file.
+
+    Preconditions: the file parses (see parse_notice); nothing changes otherwise. Result: (year, days stored).
+    Audit: calendar.import_notice. Side effects: the year counts as known from now on.
+    """
+    year, days = parse_notice(text)
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__year=year).exclude(source="manual").delete()
+        CalendarDay.objects.filter(date__in=[d.date for d in days]).delete()
+        CalendarDay.objects.bulk_create(days)
+        CalendarYear.objects.update_or_create(year=year, defaults={"source": "notice"})
+        audit_record(actor=actor, action="calendar.import_notice", target_type="workcalendar.calendaryear",
+                     target_id=str(year), summary={"days": len(days)})
+    return year, len(days)
