@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "doorstep.registry",
     "doorstep.audit",
     "doorstep.calendar",
+    "doorstep.catalog",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("doorstep.accounts.urls")),
     path("org/", include("doorstep.org.urls")),
+    path("services/", include("doorstep.catalog.urls")),
     path("residents/", include("doorstep.registry.urls")),
     path("audit/", include("doorstep.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

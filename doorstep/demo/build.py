@@ -208,6 +208,9 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
             posts.append(Post(org_node=node, center=center, name=f"{center.name}综合受理岗", holder_a=a, holder_b=b))
         Post.objects.bulk_create(posts)
 
+    from doorstep.catalog.services import catalog_import_starter
+
+    catalog_import_starter()
     _build_population(grid_plans, by_code, rng, today, stats, progress)
     _story_accounts(password_hash)
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",

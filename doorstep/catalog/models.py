@@ -1,0 +1,110 @@
+"""The service catalog (事项清单): items, their categories and life events, and the materials each needs."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.Model):
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=40)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "事项类别"
+        verbose_name_plural = "事项类别"
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifeEvent(models.Model):
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=40)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "人生事件"
+        verbose_name_plural = "人生事件"
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalLevel(models.TextChoices):
+    COMMUNITY = "community", "社区办结"
+    STREET = "street", "街道审批"
+    DISTRICT = "district", "区级审批"
+
+
+class ItemKind(models.TextChoices):
+    INSTANT = "instant", "即办件"
+    PROMISED = "promised", "承诺件"
+
+
+class ServiceItem(models.Model):
+    code = models.CharField("事项编码", max_length=20, unique=True)
+    name = models.CharField("事项名称", max_length=100)
+    name_pinyin = models.CharField("名称全拼", max_length=300, db_index=True)
+    name_initials = models.CharField("名称首字母", max_length=100, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items")
+    life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="items")
+    approval_level = models.CharField("审批层级", max_length=10, choices=ApprovalLevel.choices)
+    kind = models.CharField("办件类型", max_length=10, choices=ItemKind.choices)
+    promised_days = models.PositiveSmallIntegerField("承诺时限（工作日）", default=0)
+    fee = models.CharField("收费标准", max_length=100, default="不收费")
+    legal_basis = models.TextField("设定依据", blank=True)
+    conditions = models.TextField("办理条件", blank=True)
+    eligibility_rules = models.JSONField("资格规则", default=list, blank=True)
+    form_fields = models.JSONField("申请表字段", default=list, blank=True)
+    certificate = models.CharField("办理结果（证照）", max_length=60, blank=True)
+    district_wide = models.BooleanField("全区通办", default=True)
+    proxy_allowed = models.BooleanField("可代办", default=True)
+    online_allowed = models.BooleanField("可网上申请", default=False)
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = "服务事项"
+        verbose_name_plural = "服务事项"
+        ordering = ["category__order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                name="serviceitem_days_match_kind",
+                condition=Q(kind="instant", promised_days=0) | Q(kind="promised", promised_days__gte=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def completed_in_community(self) -> bool:
+        return self.approval_level == ApprovalLevel.COMMUNITY
+
+
+class SharedData(models.TextChoices):
+    """What the registry can verify so that the resident brings nothing (数据共享 / 无证明)."""
+
+    IDENTITY = "identity", "身份信息"
+    HOUSEHOLD = "household", "户籍与家庭成员"
+    MARRIAGE = "marriage", "婚姻状况"
+    AGE = "age", "年龄"
+    INCOME = "income", "家庭收入"
+
+
+class MaterialRequirement(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField("序号", default=0)
+    name = models.CharField("材料名称", max_length=100)
+    form = models.CharField("形式", max_length=40, default="原件")
+    shared_data = models.CharField("可共享核验", max_length=12, choices=SharedData.choices, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["item", "order"]
+
+    def __str__(self) -> str:
+        return self.name

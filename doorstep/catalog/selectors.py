@@ -1,0 +1,60 @@
+"""Public reads of the catalog: search (Chinese and pinyin), browse by category and life event, one item's notice,
+and what a community station can do."""
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from doorstep.catalog.models import ApprovalLevel, Category, LifeEvent, ServiceItem
+from doorstep.core.errors import NotFound
+from doorstep.org.models import OrgNode
+
+_PINYIN = re.compile(r"^[a-z]+$")
+
+
+def catalog_items(*, query: str = "", category: str = "", event: str = "") -> QuerySet[ServiceItem]:
+    qs = ServiceItem.objects.filter(is_active=True).select_related("category")
+    query = (query or "").strip()[:50]
+    if query:
+        q = query.lower()
+        if _PINYIN.match(q):
+            qs = qs.filter(Q(name_pinyin__contains=q) | Q(name_initials__startswith=q))
+        else:
+            qs = qs.filter(name__contains=query)
+    if category:
+        qs = qs.filter(category__code=category)
+    if event:
+        qs = qs.filter(life_events__code=event)
+    return qs.order_by("category__order", "code")
+
+
+def catalog_facets() -> tuple[list[Category], list[LifeEvent]]:
+    return list(Category.objects.all()), list(LifeEvent.objects.all())
+
+
+def catalog_item_get(code: str) -> ServiceItem:
+    item = (ServiceItem.objects.filter(code=str(code)[:20], is_active=True).select_related("category")
+            .prefetch_related("materials", "life_events").first())
+    if item is None:
+        raise NotFound("没有这个事项，或它已停止办理。")
+    return item
+
+
+def station_get(code: str) -> OrgNode:
+    node = OrgNode.objects.filter(code=str(code)[:15], level="community").prefetch_related("service_centers").first()
+    if node is None:
+        raise NotFound("没有这个社区。")
+    return node
+
+
+def station_items(node: OrgNode) -> tuple[list[ServiceItem], list[ServiceItem]]:
+    """(completed right here, taken in here and carried up by proxy) for a community station."""
+    items = list(ServiceItem.objects.filter(is_active=True).select_related("category").order_by("category__order",
+                                                                                                 "code"))
+    here = [i for i in items if i.approval_level == ApprovalLevel.COMMUNITY]
+    proxied = [i for i in items if i.approval_level != ApprovalLevel.COMMUNITY and i.proxy_allowed]
+    return here, proxied
+
+
+def communities() -> list[OrgNode]:
+    return list(OrgNode.objects.filter(level="community").select_related("parent").order_by("code"))

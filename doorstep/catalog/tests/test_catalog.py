@@ -1,0 +1,62 @@
+"""The starter catalog (49 items: 27 in the community, 22 by proxy), import validation naming row and field,
+export round trip, and the public pages."""
+
+import copy
+
+import pytest
+import yaml
+from django.test import Client
+
+from doorstep.catalog.models import ServiceItem
+from doorstep.catalog.services import STARTER, catalog_export_data, catalog_import_data
+from doorstep.core.errors import ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_starter_catalog_has_27_community_items_and_22_proxied():
+    assert ServiceItem.objects.count() == 49
+    assert ServiceItem.objects.filter(approval_level="community").count() == 27
+    proxied = ServiceItem.objects.exclude(approval_level="community")
+    assert proxied.count() == 22 and all(i.proxy_allowed for i in proxied)
+    for code in ("MZ-D01", "WJ-C02", "WJ-C04", "CL-D01", "TY-D01", "JY-D01", "ZM-D01", "SB-C04"):
+        assert ServiceItem.objects.filter(code=code).exists()
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["items"][3].update(kind="sometimes"), "第4项（MZ-C04）字段 kind"),
+    (lambda d: d["items"][0].update(category="nope"), "第1项（MZ-C01）字段 category"),
+    (lambda d: d["items"][1].update(days=0), "第2项（MZ-C02）字段 days"),
+    (lambda d: d["items"][5]["materials"][0].update(shared="dna"), "materials[1].shared"),
+    (lambda d: d["items"][0].update(rules=[{"fact": "age", "op": ">=", "value": "sixty", "label": "x"}]), "rules[1]"),
+    (lambda d: d["items"].append(dict(d["items"][0])), "MZ-C01 重复"),
+])
+def test_import_errors_name_row_and_field_and_change_nothing(mutate, message):
+    data = yaml.safe_load(STARTER.read_text(encoding="utf-8"))
+    data["items"][0]["name"] = "改过的名字"
+    mutate(data)
+    with pytest.raises(ValidationFailed, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]")):
+        catalog_import_data(actor=None, data=data)
+    assert ServiceItem.objects.get(code="MZ-C01").name == "老年人优待证办理"
+
+
+def test_export_round_trips():
+    exported = catalog_export_data()
+    again = copy.deepcopy(exported)
+    catalog_import_data(actor=None, data=again)
+    assert catalog_export_data() == exported
+
+
+def test_public_pages_without_login():
+    client = Client()
+    body = client.get("/services/", {"q": "生育"}).content.decode()
+    assert "二孩生育登记" in body and "最低生活保障申请" not in body
+    assert "二孩生育登记" in client.get("/services/", {"q": "ehsy"}).content.decode()  # pinyin initials
+    assert "最低生活保障" in client.get("/services/", {"q": "dibao"}).content.decode()
+    notice = client.get("/services/WJ-C02/").content.decode()
+    assert "结婚证" in notice and "免提交" in notice and "一次性告知" in notice
+    assert client.get("/services/NOPE/").status_code == 404
+    station = client.get("/services/station/430302001001/").content.decode()
+    assert "直接办结（27项）" in station and "代办（22项）" in station
+    assert client.get("/services/station/999/").status_code == 404
