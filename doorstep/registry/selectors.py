@@ -149,6 +149,20 @@ def resident_age(resident: Resident, today: datetime.date | None = None) -> int:
     return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
 
+def resident_facts(resident: Resident, *, year: int, today: datetime.date | None = None) -> dict[str, float | None]:
+    """Facts the catalog's eligibility rules read, computed from the registry (shared data 数据共享)."""
+    from django.db.models import Count, Sum
+
+    from doorstep.registry.models import IncomeRecord
+
+    members = Resident.objects.filter(household_id=resident.household_id).aggregate(n=Count("id"))["n"] or 1
+    total = IncomeRecord.objects.filter(household_id=resident.household_id, year=year).aggregate(s=Sum("amount"))["s"]
+    return {
+        "age": resident_age(resident, today),
+        "household_income_per_head_year": None if total is None else float(total) / members,
+    }
+
+
 def household_members_for_user(user, resident: Resident) -> list[Resident]:
     return list(residents_in_scope(user).filter(household_id=resident.household_id).order_by("id"))
 

@@ -1,0 +1,170 @@
+"""The Case state machine (办件流程) as a table, in plain Python: no Django, tested directly.
+
+A transition is (state, action) → target, with the roles that may take it and an optional guard on the case's
+facts (instant or promised item, approval level, current review level). Services (later: services.py) lock the
+row, call `advance`, save, write the history row and the audit event in one transaction.
+
+The SLA clock runs from acceptance until a decision and is paused while a supplement (补正) is awaited.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"  # 不予受理
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # 补正
+    IN_REVIEW = "in_review"  # at the street or district (review_level)
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CONCLUDED = "concluded"  # 办结
+    DELIVERED = "delivered"
+    RATED = "rated"
+    WITHDRAWN = "withdrawn"  # 撤回
+
+
+STATE_LABELS = {
+    State.DRAFT: "草稿", State.SUBMITTED: "已提交", State.ACCEPTED: "已受理", State.REFUSED: "不予受理",
+    State.SUPPLEMENT_REQUESTED: "待补正", State.IN_REVIEW: "审批中", State.APPROVED: "已批准", State.REJECTED: "不予批准",
+    State.CONCLUDED: "已办结", State.DELIVERED: "已送达", State.RATED: "已评价", State.WITHDRAWN: "已撤回",
+}
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLY = "supply"
+    FORWARD = "forward"  # proxy hop up one level (代办)
+    APPROVE = "approve"
+    REJECT = "reject"
+    CONCLUDE = "conclude"
+    DELIVER = "deliver"
+    RATE = "rate"
+    WITHDRAW = "withdraw"
+
+
+ACTION_LABELS = {
+    Action.SUBMIT: "提交", Action.ACCEPT: "受理", Action.REFUSE: "不予受理", Action.REQUEST_SUPPLEMENT: "要求补正",
+    Action.SUPPLY: "补正材料", Action.FORWARD: "代办上报", Action.APPROVE: "批准", Action.REJECT: "不予批准",
+    Action.CONCLUDE: "办结", Action.DELIVER: "送达", Action.RATE: "评价", Action.WITHDRAW: "撤回",
+}
+
+LEVELS = ("community", "street", "district")
+LEVEL_LABELS = {"community": "社区", "street": "街道", "district": "区级"}
+PAUSED = {State.SUPPLEMENT_REQUESTED}
+CLOCK_RUNNING = {State.ACCEPTED, State.IN_REVIEW}
+DECIDED = {State.REFUSED, State.APPROVED, State.REJECTED, State.CONCLUDED, State.DELIVERED, State.RATED}
+FINAL = {State.REFUSED, State.REJECTED, State.RATED, State.WITHDRAWN}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the machine needs to know about a case."""
+
+    state: State = State.DRAFT
+    instant: bool = False
+    approval_level: str = "community"  # where the item is decided
+    review_level: str = "community"  # where the case is now
+    history: tuple[tuple[State, Action, State], ...] = field(default_factory=tuple)
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+Guard = Callable[[CaseFacts], str | None]  # returns the reason it is not allowed, or None
+
+
+def _promised(f: CaseFacts) -> str | None:
+    return "即办件当场办结，不走审批。" if f.instant else None
+
+
+def _instant(f: CaseFacts) -> str | None:
+    return None if f.instant else "承诺件须经批准后才能办结。"
+
+
+def _below_approval_level(f: CaseFacts) -> str | None:
+    if LEVELS.index(f.review_level) >= LEVELS.index(f.approval_level):
+        return "本级即为审批层级，无需再上报。"
+    return None
+
+
+def _at_approval_level(f: CaseFacts) -> str | None:
+    if f.review_level != f.approval_level:
+        return f"该事项须由{LEVEL_LABELS[f.approval_level]}审批，请先代办上报。"
+    return None
+
+
+def _both(*guards: Guard) -> Guard:
+    def check(f: CaseFacts) -> str | None:
+        return next((r for g in guards if (r := g(f))), None)
+
+    return check
+
+
+@dataclass(frozen=True)
+class Transition:
+    target: State
+    roles: frozenset[str]
+    guard: Guard | None = None
+
+
+WINDOW = frozenset({"clerk", "grid_worker"})
+REVIEW = frozenset({"clerk", "approver"})
+
+TRANSITIONS: dict[tuple[State, Action], Transition] = {
+    (State.DRAFT, Action.SUBMIT): Transition(State.SUBMITTED, frozenset({"resident", "clerk", "grid_worker"})),
+    (State.DRAFT, Action.ACCEPT): Transition(State.ACCEPTED, WINDOW),  # taken in at the window directly
+    (State.SUBMITTED, Action.ACCEPT): Transition(State.ACCEPTED, WINDOW),
+    (State.DRAFT, Action.REFUSE): Transition(State.REFUSED, WINDOW),
+    (State.SUBMITTED, Action.REFUSE): Transition(State.REFUSED, WINDOW),
+    (State.ACCEPTED, Action.REQUEST_SUPPLEMENT): Transition(State.SUPPLEMENT_REQUESTED, REVIEW, _promised),
+    (State.IN_REVIEW, Action.REQUEST_SUPPLEMENT): Transition(State.SUPPLEMENT_REQUESTED, REVIEW),
+    (State.SUPPLEMENT_REQUESTED, Action.SUPPLY): Transition(State.ACCEPTED, frozenset({"resident", "clerk",
+                                                                                      "grid_worker"})),
+    (State.ACCEPTED, Action.FORWARD): Transition(State.IN_REVIEW, REVIEW, _both(_promised, _below_approval_level)),
+    (State.IN_REVIEW, Action.FORWARD): Transition(State.IN_REVIEW, REVIEW, _below_approval_level),
+    (State.ACCEPTED, Action.APPROVE): Transition(State.APPROVED, REVIEW, _both(_promised, _at_approval_level)),
+    (State.IN_REVIEW, Action.APPROVE): Transition(State.APPROVED, REVIEW, _at_approval_level),
+    (State.ACCEPTED, Action.REJECT): Transition(State.REJECTED, REVIEW, _both(_promised, _at_approval_level)),
+    (State.IN_REVIEW, Action.REJECT): Transition(State.REJECTED, REVIEW, _at_approval_level),
+    (State.ACCEPTED, Action.CONCLUDE): Transition(State.CONCLUDED, WINDOW, _instant),
+    (State.APPROVED, Action.CONCLUDE): Transition(State.CONCLUDED, REVIEW | WINDOW),
+    (State.CONCLUDED, Action.DELIVER): Transition(State.DELIVERED, WINDOW),
+    (State.CONCLUDED, Action.RATE): Transition(State.RATED, frozenset({"resident"})),
+    (State.DELIVERED, Action.RATE): Transition(State.RATED, frozenset({"resident"})),
+    **{
+        (s, Action.WITHDRAW): Transition(State.WITHDRAWN, frozenset({"resident", "clerk"}))
+        for s in (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.SUPPLEMENT_REQUESTED, State.IN_REVIEW)
+    },
+}
+
+
+def allowed_actions(facts: CaseFacts, role: str) -> list[Action]:
+    return [a for (s, a), t in TRANSITIONS.items()
+            if s == facts.state and role in t.roles and not (t.guard and t.guard(facts))]
+
+
+def advance(facts: CaseFacts, action: Action, role: str) -> CaseFacts:
+    """Apply one action; raise TransitionNotAllowed with a Chinese reason when the table or a guard forbids it."""
+    transition = TRANSITIONS.get((facts.state, action))
+    if transition is None:
+        raise TransitionNotAllowed(
+            f"办件当前为“{STATE_LABELS[facts.state]}”，不能{ACTION_LABELS[action]}。")
+    if role not in transition.roles:
+        raise TransitionNotAllowed(f"您的角色不能对办件执行“{ACTION_LABELS[action]}”。")
+    if transition.guard and (reason := transition.guard(facts)):
+        raise TransitionNotAllowed(reason)
+    review_level = facts.review_level
+    if action == Action.FORWARD:
+        review_level = LEVELS[LEVELS.index(review_level) + 1]
+    return replace(facts, state=transition.target, review_level=review_level,
+                   history=facts.history + ((facts.state, action, transition.target),))
