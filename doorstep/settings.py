@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "doorstep.audit",
     "doorstep.calendar",
     "doorstep.catalog",
+    "doorstep.cases",
 ]
 
 MIDDLEWARE = [

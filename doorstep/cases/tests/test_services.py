@@ -1,0 +1,124 @@
+"""Case services: acceptance at any window, instant conclusion, proxy hops to the deciding level, decisions with
+reasons, scope, numbers, and concurrent writers (exactly one wins; numbers stay unique)."""
+
+import re
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from doorstep.audit.models import AuditEvent
+from doorstep.cases.models import Case, CaseHistory
+from doorstep.cases.services import case_accept_at_window, case_transition
+from doorstep.conftest import user
+from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.registry.models import Resident
+
+
+def xie():
+    return Resident.objects.get(name="谢小波", path__startswith="430302")
+
+
+@pytest.mark.django_db
+def test_instant_item_accepted_and_concluded_at_a_street_window():
+    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
+    today = timezone.localdate()
+    assert re.fullmatch(rf"430302{today:%Y%m%d}\d{{5}}", case.number)
+    assert (case.state, case.review_level, case.due_date) == ("accepted", "street", today)
+    assert case.first_contact.username == "clerk_s01a"
+    case = case_transition(actor=user("clerk_s01a"), case_id=case.pk, action="conclude")
+    assert case.state == "concluded" and case.concluded_at
+    assert list(CaseHistory.objects.filter(case=case).values_list("action", flat=True)) == ["accept", "conclude"]
+    assert list(AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.pk))
+                .order_by("id").values_list("action", flat=True)) == ["case.accept", "case.conclude"]
+
+
+@pytest.mark.django_db
+def test_district_item_goes_up_by_proxy_and_is_decided_there():
+    clerk = user("clerk_c001001")
+    case = case_accept_at_window(actor=clerk, item_code="MZ-D01", applicant_id=xie().pk)
+    assert case.due_date > timezone.localdate()  # 30 working days
+    with pytest.raises(Conflict, match="须经批准"):
+        case_transition(actor=clerk, case_id=case.pk, action="conclude")
+    case = case_transition(actor=clerk, case_id=case.pk, action="forward")
+    assert (case.review_level, case.review_node.code) == ("street", "430302001")
+    with pytest.raises(PermissionDenied, match="城正街街道"):  # the district may look, but the street acts now
+        case_transition(actor=user("approver"), case_id=case.pk, action="approve")
+    case = case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward")
+    assert (case.review_level, case.review_node.code) == ("district", "430302")
+    with pytest.raises(ValidationFailed, match="理由"):
+        case_transition(actor=user("approver"), case_id=case.pk, action="reject", note="")
+    with pytest.raises(PermissionDenied):  # a community clerk cannot decide a case sitting at the district
+        case_transition(actor=clerk, case_id=case.pk, action="approve", note="越级审批")
+    case = case_transition(actor=user("approver"), case_id=case.pk, action="approve", note="经核对符合条件")
+    case = case_transition(actor=user("approver"), case_id=case.pk, action="conclude")
+    assert case.state == "concluded" and case.decision_reason == "经核对符合条件"
+
+
+@pytest.mark.django_db
+def test_bad_input_is_refused_and_changes_nothing():
+    clerk = user("clerk_s01a")
+    before = Case.objects.count()
+    with pytest.raises(NotFound, match="事项"):
+        case_accept_at_window(actor=clerk, item_code="NOPE", applicant_id=xie().pk)
+    with pytest.raises(NotFound):
+        case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id="abc")
+    other = Resident.objects.get(name="谢小波", path__startswith="430304")
+    with pytest.raises(NotFound):
+        case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=other.pk)
+    with pytest.raises(ValidationFailed):
+        case_accept_at_window(actor=user("leader"), item_code="WJ-C02", applicant_id=xie().pk)
+    assert Case.objects.count() == before
+    case = case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=xie().pk)
+    with pytest.raises(ValidationFailed, match="不支持"):
+        case_transition(actor=clerk, case_id=case.pk, action="explode")
+    with pytest.raises(NotFound):
+        case_transition(actor=clerk, case_id="forged", action="conclude")
+    with pytest.raises(NotFound):
+        case_transition(actor=user("gw_001001003"), case_id=case.pk, action="conclude")  # not the grid's resident
+    with pytest.raises(Conflict, match="即办件"):
+        case_transition(actor=clerk, case_id=case.pk, action="forward")
+    case.refresh_from_db()
+    assert case.state == "accepted"
+
+
+def _run_concurrently(n, fn):
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def work(i):
+        try:
+            barrier.wait()
+            results.append(fn(i))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_case_numbers_stay_unique_under_eight_concurrent_windows(world):
+    applicant = xie().pk
+    clerks = ["clerk_s01a", "clerk_s01b", "clerk_c001001", "clerk_c001002"] * 2
+    results, errors = _run_concurrently(
+        8, lambda i: case_accept_at_window(actor=user(clerks[i]), item_code="WJ-C02", applicant_id=applicant).number)
+    assert errors == [] and len(results) == 8 and len(set(results)) == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_concluding_the_same_case_exactly_one_wins(world):
+    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
+    names = ["clerk_s01a", "clerk_s01b"]
+    results, errors = _run_concurrently(
+        2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="conclude").state)
+    assert results == ["concluded"]
+    assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已办结" in errors[0].message
+    assert CaseHistory.objects.filter(case_id=case.pk, action="conclude").count() == 1
