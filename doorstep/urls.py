@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from doorstep.api import api
+from doorstep.cases import views as case_views
 from doorstep.core import views as core_views
 
 admin.site.site_header = "家门口办事 · 主数据管理"
@@ -13,6 +14,9 @@ urlpatterns = [
     path("accounts/", include("doorstep.accounts.urls")),
     path("org/", include("doorstep.org.urls")),
     path("services/", include("doorstep.catalog.urls")),
+    path("window/", case_views.window, name="window"),
+    path("window/accept/", case_views.window_accept, name="window-accept"),
+    path("cases/", include("doorstep.cases.urls")),
     path("residents/", include("doorstep.registry.urls")),
     path("audit/", include("doorstep.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -37,3 +37,18 @@ def case_get_for_user(user, case_id, *, for_update: bool = False) -> Case:
     if case is None:
         raise NotFound()
     return case
+
+
+def case_list_for_user(user, *, state: str = "", page: int = 1):
+    from doorstep.core.paging import paginate
+
+    qs = cases_in_scope(user).select_related("item", "applicant", "review_node")
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs.order_by("-id"), page=page)
+
+
+def case_detail_for_user(user, case_id):
+    case = case_get_for_user(user, case_id)
+    history = list(case.history.select_related("actor").order_by("id"))
+    return case, history

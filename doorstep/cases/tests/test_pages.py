@@ -1,0 +1,46 @@
+"""Case pages over HTTP: forged ids and out-of-order actions give 4xx with a Chinese message and change nothing;
+the list is paged with a fixed number of queries."""
+
+import pytest
+from django.test import Client
+
+from doorstep.cases.models import Case
+from doorstep.cases.services import case_accept_at_window
+from doorstep.conftest import user
+from doorstep.demo.build import DEMO_PASSWORD
+from doorstep.registry.models import Resident
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(username):
+    client = Client()
+    client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    return client
+
+
+def test_forged_and_out_of_order_requests():
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    client = logged_in("clerk_s01a")
+    assert client.get("/window/", {"resident": "99999999"}).status_code == 404
+    assert client.get("/cases/99999999/").status_code == 404
+    assert client.post("/cases/99999999/act/", {"action": "conclude"}).status_code == 404
+    before = Case.objects.count()
+    response = client.post("/window/accept/", {"resident": xie.pk, "item": "NOPE"}, follow=True)
+    assert "没有这个事项" in response.content.decode() and Case.objects.count() == before
+    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie.pk)
+    response = client.post(f"/cases/{case.pk}/act/", {"action": "approve", "note": "越权"}, follow=True)
+    assert "即办件" in response.content.decode() or "只有该处" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == "accepted"
+
+
+def test_case_list_is_paged_with_constant_queries(django_assert_max_num_queries):
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    for _ in range(25):
+        case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
+    client = logged_in("clerk_s01a")
+    client.get("/")
+    with django_assert_max_num_queries(6):
+        response = client.get("/cases/")
+    assert response.status_code == 200 and "第 1 / 2 页" in response.content.decode()
