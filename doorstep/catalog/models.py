@@ -4,32 +4,31 @@ from django.db import models
 from django.db.models import Q
 
 
-class Category(models.Model):
+class CodedName(models.Model):
+    """A small lookup table row: a code, a Chinese name, and a display order."""
+
     code = models.CharField("编码", max_length=20, unique=True)
     name = models.CharField("名称", max_length=40)
     order = models.PositiveSmallIntegerField("排序", default=0)
 
     class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(CodedName):
+    class Meta(CodedName.Meta):
         verbose_name = "事项类别"
         verbose_name_plural = "事项类别"
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class LifeEvent(models.Model):
-    code = models.CharField("编码", max_length=20, unique=True)
-    name = models.CharField("名称", max_length=40)
-    order = models.PositiveSmallIntegerField("排序", default=0)
-
-    class Meta:
+class LifeEvent(CodedName):
+    class Meta(CodedName.Meta):
         verbose_name = "人生事件"
         verbose_name_plural = "人生事件"
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ApprovalLevel(models.TextChoices):
