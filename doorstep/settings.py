@@ -81,9 +81,10 @@ TEMPLATES = [
 
 # The embedded default is SQLite in WAL mode; PostgreSQL 15 through DATABASE_URL for real deployments.
 _sqlite_path = VAR_DIR / "doorstep.sqlite3"
+# An empty DATABASE_URL means the embedded default, like an unset one.
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{_sqlite_path}", conn_max_age=60, conn_health_checks=True
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{_sqlite_path}", conn_max_age=60, conn_health_checks=True
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
