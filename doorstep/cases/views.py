@@ -3,10 +3,13 @@ case page with its timeline, the actions this person may take, and a printable a
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from doorstep.cases.selectors import case_detail_for_user, case_list_for_user
+from doorstep.audit.services import audit_record
+from doorstep.cases.export import ledger_workbook
+from doorstep.cases.selectors import case_detail_for_user, case_list_for_user, cases_in_scope
 from doorstep.cases.services import case_accept_at_window, case_transition
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, CaseFacts, State, allowed_actions
 from doorstep.catalog.selectors import catalog_item_get, catalog_items
@@ -80,3 +83,19 @@ def case_list(request):
     page = case_list_for_user(request.user, state=state, page=parse_page_number(request.GET.get("page")))
     return render(request, "cases/list.html", {"page": page, "state": state,
                                                "states": [(s.value, STATE_LABELS[s]) for s in State]})
+
+
+@login_required
+def case_export(request):
+    """The ledger as .xlsx, with the list page's filter; audited (it carries names)."""
+    state = request.GET.get("state", "")
+    if state and state not in {s.value for s in State}:
+        state = ""
+    qs = cases_in_scope(request.user).select_related("item", "applicant", "review_node", "first_contact")
+    if state:
+        qs = qs.filter(state=state)
+    audit_record(actor=request.user, action="case.export", target_type="cases.case", summary={"state": state})
+    response = HttpResponse(ledger_workbook(qs.order_by("-id")),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%9E%E4%BB%B6%E5%8F%B0%E8%B4%A6.xlsx"
+    return response

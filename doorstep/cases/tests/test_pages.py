@@ -44,3 +44,22 @@ def test_case_list_is_paged_with_constant_queries(django_assert_max_num_queries)
     with django_assert_max_num_queries(6):
         response = client.get("/cases/")
     assert response.status_code == 200 and "第 1 / 2 页" in response.content.decode()
+
+
+def test_ledger_exports_to_excel_within_scope():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from doorstep.audit.models import AuditEvent
+
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
+    response = logged_in("clerk_s01a").get("/cases/export.xlsx", {"state": "accepted"})
+    assert response.status_code == 200
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "办件编号" and case.number in [r[0] for r in rows[1:]]
+    assert all(r[3] == "已受理" for r in rows[1:])
+    assert AuditEvent.objects.filter(action="case.export").exists()
+    other = logged_in("clerk_other").get("/cases/export.xlsx")
+    assert len(list(load_workbook(BytesIO(other.content)).active.iter_rows())) == 1  # header only: other district
