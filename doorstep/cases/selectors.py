@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from doorstep.accounts.roles import Role
 from doorstep.cases.models import Case
+from doorstep.cases.workflow import CaseFacts, State
 from doorstep.core.errors import NotFound
 from doorstep.core.paths import subtree_q
 
@@ -39,13 +40,24 @@ def case_get_for_user(user, case_id, *, for_update: bool = False) -> Case:
     return case
 
 
+def case_ledger_for_user(user, *, state: str = "") -> QuerySet[Case]:
+    """The case ledger (台账) the list page and the Excel export share; an unknown state filter is ignored."""
+    qs = cases_in_scope(user).select_related("item", "applicant", "review_node", "first_contact")
+    if state in {s.value for s in State}:
+        qs = qs.filter(state=state)
+    return qs.order_by("-id")
+
+
 def case_list_for_user(user, *, state: str = "", page: int = 1):
     from doorstep.core.paging import paginate
 
-    qs = cases_in_scope(user).select_related("item", "applicant", "review_node")
-    if state:
-        qs = qs.filter(state=state)
-    return paginate(qs.order_by("-id"), page=page)
+    return paginate(case_ledger_for_user(user, state=state), page=page)
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """What the state machine needs to know about a stored case."""
+    return CaseFacts(state=State(case.state), instant=case.item.kind == "instant",
+                     approval_level=case.item.approval_level, review_level=case.review_level)
 
 
 def case_detail_for_user(user, case_id):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.models import Case, CaseHistory, CaseNumberCounter, Channel
-from doorstep.cases.selectors import case_get_for_user
+from doorstep.cases.selectors import case_facts, case_get_for_user
 from doorstep.cases.workflow import (
     ACTION_LABELS,
     LEVELS,
@@ -36,11 +36,6 @@ def case_next_number(*, district: str, day: datetime.date) -> str:
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{district}{day:%Y%m%d}{counter.last:05d}"
-
-
-def _facts(case: Case) -> CaseFacts:
-    return CaseFacts(state=State(case.state), instant=case.item.kind == "instant",
-                     approval_level=case.item.approval_level, review_level=case.review_level)
 
 
 def _record(case: Case, *, actor, before: str, action: Action, note: str = "") -> None:
@@ -105,7 +100,7 @@ def case_transition(*, actor, case_id, action: str, note: str = "") -> Case:
         if act in AT_REVIEW_NODE and (actor.org_node_id is None or actor.org_node_id != case.review_node_id):
             raise PermissionDenied(f"办件目前在{case.review_node.name}，只有该处的工作人员可以{ACTION_LABELS[act]}。")
         try:
-            facts = advance(_facts(case), act, actor.role)
+            facts = advance(case_facts(case), act, actor.role)
         except TransitionNotAllowed as exc:
             raise Conflict(exc.message) from None
         case.state = facts.state

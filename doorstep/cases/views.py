@@ -9,9 +9,14 @@ from django.views.decorators.http import require_POST
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.export import ledger_workbook
-from doorstep.cases.selectors import case_detail_for_user, case_list_for_user, cases_in_scope
+from doorstep.cases.selectors import (
+    case_detail_for_user,
+    case_facts,
+    case_ledger_for_user,
+    case_list_for_user,
+)
 from doorstep.cases.services import case_accept_at_window, case_transition
-from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, CaseFacts, State, allowed_actions
+from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
 from doorstep.catalog.selectors import catalog_item_get, catalog_items
 from doorstep.core.errors import DomainError
 from doorstep.core.paging import parse_page_number
@@ -53,9 +58,7 @@ def window_accept(request):
 @login_required
 def case_detail(request, case_id: int):
     case, history = case_detail_for_user(request.user, case_id)
-    facts = CaseFacts(state=State(case.state), instant=case.item.kind == "instant",
-                      approval_level=case.item.approval_level, review_level=case.review_level)
-    actions = [(a.value, ACTION_LABELS[a]) for a in allowed_actions(facts, request.user.role)]
+    actions = [(a.value, ACTION_LABELS[a]) for a in allowed_actions(case_facts(case), request.user.role)]
     return render(request, "cases/detail.html", {
         "case": case, "actions": actions, "state_label": STATE_LABELS[State(case.state)],
         "history": [(h, ACTION_LABELS[Action(h.action)]) for h in history],
@@ -78,8 +81,6 @@ def case_act(request, case_id: int):
 @login_required
 def case_list(request):
     state = request.GET.get("state", "")
-    if state and state not in {s.value for s in State}:
-        state = ""
     page = case_list_for_user(request.user, state=state, page=parse_page_number(request.GET.get("page")))
     return render(request, "cases/list.html", {"page": page, "state": state,
                                                "states": [(s.value, STATE_LABELS[s]) for s in State]})
@@ -89,13 +90,8 @@ def case_list(request):
 def case_export(request):
     """The ledger as .xlsx, with the list page's filter; audited (it carries names)."""
     state = request.GET.get("state", "")
-    if state and state not in {s.value for s in State}:
-        state = ""
-    qs = cases_in_scope(request.user).select_related("item", "applicant", "review_node", "first_contact")
-    if state:
-        qs = qs.filter(state=state)
-    audit_record(actor=request.user, action="case.export", target_type="cases.case", summary={"state": state})
-    response = HttpResponse(ledger_workbook(qs.order_by("-id")),
+    audit_record(actor=request.user, action="case.export", target_type="cases.case", summary={"state": state[:24]})
+    response = HttpResponse(ledger_workbook(case_ledger_for_user(request.user, state=state)),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%9E%E4%BB%B6%E5%8F%B0%E8%B4%A6.xlsx"
     return response

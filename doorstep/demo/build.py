@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -321,12 +322,6 @@ def _reset_sequences(models) -> None:
                 cur.execute(statement)
 
 
-def no_style():
-    from django.core.management.color import no_style as _no_style
-
-    return _no_style()
-
-
 STORY_RESIDENTS = [
     # (name, gender, age, phone, community index) — journeys 1 and 2 of STORIES.md
     ("谢小波", "M", 32, "13800000001", 1),
@@ -341,7 +336,6 @@ def _story_accounts(password_hash: str) -> None:
 
     rng = random.Random(7)
     factory = PeopleFactory(rng, timezone.localdate())
-    factory.used_ids = set()
     existing = set(Resident.objects.filter(name__in=[s[0] for s in STORY_RESIDENTS]).values_list("name", flat=True))
     communities = list(OrgNode.objects.filter(level="community").order_by("code")[:2])
     for name, gender, age, phone, ci in STORY_RESIDENTS:

@@ -16,7 +16,6 @@ from doorstep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.idnumbers import (
     looks_like_id_number,
     looks_like_phone,
-    normalize_id_number,
     normalize_phone,
     validate_id_number,
 )
@@ -166,8 +165,3 @@ def resident_facts(resident: Resident, *, year: int, today: datetime.date | None
 def household_members_for_user(user, resident: Resident) -> list[Resident]:
     return list(residents_in_scope(user).filter(household_id=resident.household_id).order_by("id"))
 
-
-__all__ = [
-    "residents_in_scope", "resident_get_for_user", "resident_search_for_user", "resident_age",
-    "household_members_for_user", "normalize_id_number",
-]

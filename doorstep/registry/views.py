@@ -31,8 +31,7 @@ def resident_search(request):
                                           page=parse_page_number(request.GET.get("page")))
     except DomainError as exc:
         context["error"] = exc.message
-        status = 400 if exc.status == 400 else exc.status
-        return render(request, "registry/search.html", context, status=status)
+        return render(request, "registry/search.html", context, status=exc.status)
     if query:
         shown = mask_id_number(normalize_id_number(query)) if looks_like_id_number(query) else query
         audit_record(actor=request.user, action="registry.search", target_type="registry.resident",
