@@ -33,6 +33,23 @@ def test_exact_id_number_and_phone():
     assert [r.pk for r in by_phone.page.items] == [xie.pk] and by_phone.kind == "phone"
 
 
+def test_exact_lookup_is_one_query_with_the_row_fields_and_the_scope(django_assert_num_queries):
+    xie = Resident.objects.select_related("household__building").get(name="谢小波", path__startswith="430302")
+    number = decrypt(xie.id_number_enc)
+    clerk = user("clerk_s01a")
+    with django_assert_num_queries(1):
+        found = resident_search_for_user(clerk, query=number).page.items
+        row = found[0]
+        shown = (row.name, row.id_number_masked, row.phone_masked, row.household.room, row.household.building.name,
+                 row.get_gender_display(), row.path)
+    assert shown[:5] == (xie.name, xie.id_number_masked, xie.phone_masked, xie.household.room,
+                         xie.household.building.name)
+    other_grid = next(u for u in (user(n) for n in ("gw_001001001", "gw_001001002", "gw_001001003"))
+                      if not xie.path.startswith(u.org_node.code))
+    assert resident_search_for_user(other_grid, query=number).page.items == []
+    assert resident_search_for_user(user("clerk_other"), query=number).page.items == []  # another district
+
+
 def test_name_prefix_is_paged_with_count():
     surname = Resident.objects.filter(path__startswith="430302").values_list("name", flat=True).first()[0]
     expected = Resident.objects.filter(path__startswith="430302", name__startswith=surname).count()
