@@ -75,3 +75,25 @@ def user(username: str) -> User:
 
 def resident_in(path_prefix: str) -> Resident:
     return Resident.objects.filter(path__startswith=path_prefix).order_by("id").first()
+
+
+def accept(*, actor, item_code: str, applicant_id, **kwargs):
+    """Accept at the window the way a clerk does with everything in order: every paper material ticked as present
+    and the applicant's consent to the shared-data checks given (tests of the checks themselves pass their own)."""
+    from doorstep.cases.services import case_accept_at_window
+    from doorstep.catalog.models import MaterialRequirement
+
+    kwargs.setdefault("materials_present",
+                      list(MaterialRequirement.objects.filter(item__code=item_code).values_list("id", flat=True)))
+    kwargs.setdefault("consent", True)
+    return case_accept_at_window(actor=actor, item_code=item_code, applicant_id=applicant_id, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_work_calendar():
+    """Each test reads the holiday table afresh: a calendar cached by an earlier (rolled back) test must not leak."""
+    from doorstep.calendar.selectors import work_calendar_changed
+
+    work_calendar_changed()
+    yield
+    work_calendar_changed()

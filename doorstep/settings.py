@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "doorstep.calendar",
     "doorstep.catalog",
     "doorstep.cases",
+    "doorstep.notifications",
+    "doorstep.ratings",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +129,16 @@ DOORSTEP_PAGE_SIZE = 20
 # Audit chain: events dated more than this before the sealed tip are reported as inserted (backdated).
 DOORSTEP_AUDIT_SEAL_GRACE_SECONDS = 300
 DOORSTEP_AUDIT_SEAL_BATCH = 5000
+# Electronic supervision (电子监察): yellow when due within this many working days, red when overdue.
+DOORSTEP_CALENDAR_RECHECK_SECONDS = 10  # how stale another process's view of the holiday table may be
+DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS", "1"))
+# Ratings (好差评): a bad rating must be answered within this many working days; unrated concluded cases get an
+# invitation this many days after conclusion.
+DOORSTEP_FOLLOWUP_WORKING_DAYS = 5
+DOORSTEP_RATING_INVITE_DAYS = 3
+# In-app messages always; an e-mail copy through EMAIL_BACKEND when this is on.
+DOORSTEP_NOTIFY_EMAIL = os.environ.get("DOORSTEP_NOTIFY_EMAIL", "0").lower() in {"1", "true", "yes"}
+EMAIL_BACKEND = os.environ.get("DOORSTEP_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,6 +1,9 @@
 """Template context for the workspace shell: the user's role label and menu."""
 
+from django.utils.functional import SimpleLazyObject
+
 from doorstep.accounts.roles import Capability
+from doorstep.notifications.selectors import unread_count
 
 
 def workspace(request):
@@ -14,4 +17,6 @@ def workspace(request):
         "can_manage_master_data": user.can(Capability.MANAGE_MASTER_DATA),
         "can_accept_cases": user.role in ("clerk", "grid_worker"),
         "can_see_cases": user.role in ("clerk", "grid_worker", "approver", "leader", "admin", "supervisor", "resident"),
+        "can_supervise": user.role in ("clerk", "approver", "leader", "admin", "supervisor"),
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -1,17 +1,29 @@
-"""Reading the working-day calendar. The WorkCalendar is rebuilt only when the table changes (one small query to
-check), so deadline arithmetic on every list row costs nothing."""
+"""Reading the working-day calendar. The WorkCalendar is rebuilt only when the table changes, and whether it changed
+is asked at most every DOORSTEP_CALENDAR_RECHECK_SECONDS per process (this process's own imports reset it at once),
+so deadline arithmetic on every page and list row costs no query."""
 
 import datetime
+import time
 
+from django.conf import settings
 from django.db.models import Count, Max
 
 from doorstep.calendar.models import CalendarDay, CalendarYear
 from doorstep.calendar.workdays import WorkCalendar
 
-_cache: dict[str, object] = {"key": None, "calendar": WorkCalendar()}
+_cache: dict[str, object] = {"key": None, "calendar": WorkCalendar(), "checked": 0.0}
+
+
+def work_calendar_changed() -> None:
+    """Forget the cached calendar: the next work_calendar() reads the table again."""
+    _cache["checked"] = 0.0
 
 
 def work_calendar() -> WorkCalendar:
+    now = time.monotonic()
+    if now - _cache["checked"] < settings.DOORSTEP_CALENDAR_RECHECK_SECONDS:  # type: ignore[operator]
+        return _cache["calendar"]  # type: ignore[return-value]
+    _cache["checked"] = now
     stamp = CalendarYear.objects.aggregate(n=Count("id"), last=Max("loaded_at"))
     day_stamp = CalendarDay.objects.aggregate(n=Count("id"), last=Max("id"))
     key = (stamp["n"], stamp["last"], day_stamp["n"], day_stamp["last"])

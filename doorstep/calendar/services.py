@@ -8,6 +8,7 @@ from django.db import transaction
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.models import CalendarDay, CalendarYear
+from doorstep.calendar.selectors import work_calendar_changed
 from doorstep.core.errors import ValidationFailed
 
 HOLIDAY_NAMES = {
@@ -37,6 +38,7 @@ def calendar_seed_from_package(*, actor=None) -> list[int]:
         CalendarDay.objects.bulk_create([d for y in years for d in by_year[y]], ignore_conflicts=True)
         for y in years:
             CalendarYear.objects.update_or_create(year=y, defaults={"source": "package"})
+        work_calendar_changed()
         audit_record(actor=actor, action="calendar.seed", target_type="workcalendar.calendaryear",
                      summary={"years": [years[0], years[-1]] if years else []})
     return years
@@ -116,6 +118,7 @@ def calendar_import_notice(*, actor, text: str) -> tuple[int, int]:
         CalendarDay.objects.filter(date__in=[d.date for d in days]).delete()
         CalendarDay.objects.bulk_create(days)
         CalendarYear.objects.update_or_create(year=year, defaults={"source": "notice"})
+        work_calendar_changed()
         audit_record(actor=actor, action="calendar.import_notice", target_type="workcalendar.calendaryear",
                      target_id=str(year), summary={"days": len(days)})
     return year, len(days)

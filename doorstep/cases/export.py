@@ -4,11 +4,15 @@ from io import BytesIO
 
 from openpyxl import Workbook
 
-HEADERS = ["办件编号", "事项", "申请人", "状态", "当前层级", "受理时间", "承诺办结", "首问责任人"]
+HEADERS = ["办件编号", "事项", "申请人", "状态", "当前层级", "受理时间", "承诺办结", "监察", "首问责任人"]
 MAX_ROWS = 100_000  # one sheet; larger ledgers are split by filtering on state or date
 
 
 def ledger_workbook(cases) -> bytes:
+    from doorstep.cases.selectors import supervision_limits
+    from doorstep.cases.supervision import MARK_LABELS, sla_mark
+
+    today, limit = supervision_limits()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("办件台账")
     ws.append(HEADERS)
@@ -17,6 +21,7 @@ def ledger_workbook(cases) -> bytes:
             case.number, case.item.name, case.applicant.name, case.get_state_display(), case.review_node.name,
             case.accepted_at.strftime("%Y-%m-%d %H:%M") if case.accepted_at else "",
             case.due_date.isoformat() if case.due_date else "",
+            MARK_LABELS[sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)],
             case.first_contact.full_name if case.first_contact_id else "",
         ])
     buffer = BytesIO()

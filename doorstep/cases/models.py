@@ -1,4 +1,7 @@
-"""Cases (办件): one application for one item by one applicant, its history, and the daily number counter."""
+"""Cases (办件): one application for one item by one applicant, its history, the material hand-overs on proxy hops,
+the certificate it issues, bundles (一件事) of cases applied for together, and the daily number counter."""
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +14,35 @@ class Channel(models.TextChoices):
     ONLINE = "online", "网上申请"
     PROXY = "proxy", "代办"
     GRID = "grid", "网格员代收"
+
+
+class Delivery(models.TextChoices):
+    PICKUP = "pickup", "窗口自取"
+    HOME = "home", "网格员送达"
+    POST = "post", "邮寄"
+
+
+def new_public_code() -> str:
+    """An unguessable code for the receipt's tracking QR and the certificate's verification QR."""
+    return secrets.token_urlsafe(9)
+
+
+class Bundle(models.Model):
+    """A bundle matter (一件事): several items applied for at once with one set of materials; its member cases
+    carry their own workflow, the bundle shows them as one."""
+
+    number = models.CharField("一件事编号", max_length=24, unique=True)
+    definition = models.ForeignKey("catalog.ItemBundle", on_delete=models.PROTECT, related_name="matters")
+    applicant = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="bundles")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "一件事"
+        verbose_name_plural = "一件事"
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class Case(models.Model):
@@ -33,11 +65,33 @@ class Case(models.Model):
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     decision_reason = models.CharField("决定理由", max_length=300, blank=True)
     concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    public_code = models.CharField("查询码", max_length=16, unique=True, default=new_public_code)
+    bundle = models.ForeignKey(Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    # 补正: the clock stops on the day a supplement is requested and the due date moves by the working days paused.
+    paused_on = models.DateField("补正开始日", null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField("补正暂停工作日", default=0)
+    # 数据共享: the applicant's consent and what the registry said, kept with the case.
+    consent_at = models.DateTimeField("同意调取共享数据时间", null=True, blank=True)
+    shared_checks = models.JSONField("共享数据核验", default=list, blank=True)
+    eligibility = models.JSONField("资格判断", default=dict, blank=True)
+    missing_materials = models.JSONField("缺少的材料", default=list, blank=True)  # for the refusal notice
+    delivery = models.CharField("送达方式", max_length=8, choices=Delivery.choices, default=Delivery.PICKUP)
+    delivery_address = models.CharField("送达地址", max_length=200, blank=True)
+    ready_at = models.DateTimeField("可领取时间", null=True, blank=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="deliveries")
+    sla_mark = models.CharField("已提醒的监察标记", max_length=6, blank=True)  # "", "yellow", "red"
+    rating_invited_at = models.DateTimeField("评价邀请时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "办件"
         verbose_name_plural = "办件"
-        indexes = [models.Index(fields=["state", "due_date"], name="case_state_due")]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="case_state_due"),
+            models.Index(fields=["review_node", "state"], name="case_node_state"),
+            models.Index(fields=["state", "concluded_at"], name="case_state_concluded"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.item.name}"
@@ -59,6 +113,48 @@ class CaseHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.from_state}→{self.to_state}"
+
+
+class MaterialHandover(models.Model):
+    """Physical materials handed on with a proxy hop (代办): what went, from whom at which level to which node, when;
+    the receiving side confirms receipt."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers")
+    from_node = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="+")
+    to_node = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="+")
+    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handed_at = models.DateTimeField(auto_now_add=True)
+    materials = models.JSONField("移交材料", default=list)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "材料移交"
+        verbose_name_plural = "材料移交"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.from_node_id}→{self.to_node_id}"
+
+
+class Certificate(models.Model):
+    """What a concluded case issues (证照/证明), with a code the public verify page checks."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="certificate")
+    title = models.CharField("证照名称", max_length=60)
+    number = models.CharField("证照编号", max_length=30, unique=True)
+    verify_code = models.CharField("核验码", max_length=16, unique=True, default=new_public_code)
+    issued_at = models.DateTimeField("签发时间")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issuer_name = models.CharField("签发单位", max_length=100)
+
+    class Meta:
+        verbose_name = "证照"
+        verbose_name_plural = "证照"
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.number}"
 
 
 class CaseNumberCounter(models.Model):

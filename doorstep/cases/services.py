@@ -1,5 +1,6 @@
 """Case writes. Every transition: one function, one transaction, the row locked, the actor's role and scope
-checked, the state machine applied, a history row and an audit event written together."""
+checked, the state machine applied, a history row and an audit event written together, and the people concerned
+notified after the commit."""
 
 import datetime
 
@@ -8,24 +9,44 @@ from django.utils import timezone
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
-from doorstep.cases.models import Case, CaseHistory, CaseNumberCounter, Channel
+from doorstep.cases.models import (
+    Case,
+    CaseHistory,
+    CaseNumberCounter,
+    Certificate,
+    Channel,
+    Delivery,
+    MaterialHandover,
+)
 from doorstep.cases.selectors import case_facts, case_get_for_user
 from doorstep.cases.workflow import (
     ACTION_LABELS,
     LEVELS,
+    STATE_LABELS,
     Action,
     CaseFacts,
     State,
     TransitionNotAllowed,
     advance,
 )
+from doorstep.catalog.eligibility import evaluate
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from doorstep.registry.selectors import resident_get_for_user
+from doorstep.notifications.services import notify
+from doorstep.org.hours import next_open_time
+from doorstep.org.selectors import acting_post_holders, grid_governors
+from doorstep.registry.selectors import resident_facts, resident_get_for_user
+from doorstep.registry.shared_data import shared_data_checks
 
 REASON_REQUIRED = {Action.REFUSE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
 # Actions taken by the level where the case sits: the actor's own node must be that review node.
 AT_REVIEW_NODE = {Action.FORWARD, Action.APPROVE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
+# What the applicant is told, and when.
+APPLICANT_NEWS = {
+    Action.ACCEPT: "您的申请已受理", Action.REFUSE: "您的申请不予受理", Action.REQUEST_SUPPLEMENT: "请补正材料",
+    Action.APPROVE: "您的申请已批准", Action.REJECT: "您的申请不予批准", Action.CONCLUDE: "您的办件已办结",
+    Action.DELIVER: "您的办理结果已送达",
+}
 
 
 def case_next_number(*, district: str, day: datetime.date) -> str:
@@ -38,29 +59,97 @@ def case_next_number(*, district: str, day: datetime.date) -> str:
     return f"{district}{day:%Y%m%d}{counter.last:05d}"
 
 
-def _record(case: Case, *, actor, before: str, action: Action, note: str = "") -> None:
+def _applicant_users(case: Case):
+    from doorstep.accounts.models import User
+
+    return list(User.objects.filter(resident_id=case.applicant_id, is_active=True))
+
+
+def _record(case: Case, *, actor, before: str, action: Action, note: str = "", summary: dict | None = None) -> None:
     CaseHistory.objects.create(case=case, from_state=before, action=action, to_state=case.state, actor=actor,
                                note=note)
     audit_record(actor=actor, action=f"case.{action}", target=case, reason=note,
-                 summary={"from": before, "to": case.state, "level": case.review_level})
+                 summary={"from": before, "to": case.state, "level": case.review_level, **(summary or {})})
+    if action in APPLICANT_NEWS:
+        notify(_applicant_users(case), kind=f"case.{action}", title=f"{APPLICANT_NEWS[action]}：{case.item.name}",
+               body=f"办件编号 {case.number}，当前状态：{STATE_LABELS[State(case.state)]}。{note}".strip(),
+               link=f"/cases/{case.pk}/")
 
 
-def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW) -> Case:
-    """Take in an application at a window (or by a grid worker), accepted at once.
+def _window_node(actor):
+    node = actor.org_node
+    if node is not None and node.level == "grid" and actor.role == "grid_worker":
+        node = node.parent  # a grid worker takes in for the community station (网格员代收)
+    if node is None or node.level not in LEVELS or actor.role not in ("clerk", "grid_worker"):
+        raise ValidationFailed("只有社区、街道或区级窗口的工作人员（或网格员）可以受理。")
+    return node
 
-    Preconditions: the actor is a clerk or grid worker; the applicant is in the actor's scope; the item is active.
-    Result: an accepted Case with its number, first-contact owner and promised date (working days).
-    Audit: case.accept. Side effects: the day's number counter advances.
-    """
-    item = ServiceItem.objects.filter(code=str(item_code)[:20], is_active=True).first()
+
+def _active_item(item_code) -> ServiceItem:
+    item = ServiceItem.objects.filter(code=str(item_code)[:20], is_active=True).prefetch_related("materials").first()
     if item is None:
         raise NotFound("没有这个事项，或它已停止办理。")
+    return item
+
+
+def _material_ids(raw) -> set[int]:
+    try:
+        return {int(m) for m in raw or []}
+    except (TypeError, ValueError):
+        raise ValidationFailed("材料清单有误。", field="materials") from None
+
+
+def case_intake_check(*, item: ServiceItem, applicant, materials_present, consent: bool,
+                      today: datetime.date) -> tuple[list[dict], dict]:
+    """What the window checks before accepting: every paper material ticked as present, the applicant's consent
+    when shared data will be read, every shared-data check confirmed (or its paper ticked instead), and the
+    eligibility rules. Returns (shared checks, eligibility) to store on the case; raises ValidationFailed with
+    what is missing, in words a clerk can read to the applicant. An instant item whose rules fail is refused here
+    (the window decides it); for a promised item the evaluation goes with the case to the level that decides, as
+    registry data may be out of date and the applicant may bring proof. Reads only."""
+    present = _material_ids(materials_present)
+    materials = list(item.materials.all())
+    shared = [m for m in materials if m.shared_data]
+    missing = [m.name for m in materials if not m.shared_data and m.id not in present]
+    if missing:
+        raise ValidationFailed(f"缺少材料：{'、'.join(missing)}。可出具一次性告知书，请申请人补齐后再来。",
+                               field="materials")
+    checks: list[dict] = []
+    if shared:
+        if not consent:
+            raise ValidationFailed("本事项须调取共享数据核验，请先征得申请人同意并勾选“申请人同意”。", field="consent")
+        checks = shared_data_checks(applicant, shared, today=today)
+        failed = [c for c in checks if not c["ok"] and c["material_id"] not in present]
+        if failed:
+            raise ValidationFailed("共享数据未能核验：" + "；".join(f"{c['material']}（{c['data']}）" for c in failed)
+                                   + "。请申请人提供纸质材料并勾选。", field="materials")
+    eligibility = {}
+    if item.eligibility_rules:
+        result = evaluate(item.eligibility_rules, resident_facts(applicant, year=today.year - 1, today=today))
+        eligibility = {"eligible": result.eligible, "explanation": result.explanation}
+        if result.eligible is False and item.kind == "instant":  # decided here and now: refuse, say why
+            raise ValidationFailed("不符合办理条件：\n" + result.explanation, field="eligibility")
+    return checks, eligibility
+
+
+def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW,
+                          materials_present=(), consent: bool = False, delivery: str = Delivery.PICKUP,
+                          bundle=None) -> Case:
+    """Take in an application at any window of the district (全区通办), or by a grid worker, accepted at once.
+
+    Preconditions: the actor is a clerk or grid worker at a community, street or district; the applicant is in
+    the actor's scope; the item is active; case_intake_check passes (materials, consent, shared data, rules).
+    Result: an accepted Case with its number, first-contact owner (首问负责), promised date in working days, the
+    shared-data results and consent time. Audit: case.accept. Side effects: the day's number counter advances;
+    the applicant is notified after commit.
+    """
+    item = _active_item(item_code)
     if channel not in Channel.values:
         raise ValidationFailed("受理渠道无效。", field="channel")
+    if delivery not in Delivery.values:
+        raise ValidationFailed("送达方式无效。", field="delivery")
     applicant = resident_get_for_user(actor, applicant_id)
-    node = actor.org_node
-    if node is None or node.level not in LEVELS:
-        raise ValidationFailed("只有社区、街道或区级窗口可以受理。")
+    node = _window_node(actor)
     try:
         facts = advance(CaseFacts(instant=item.kind == "instant", approval_level=item.approval_level,
                                   review_level=node.level), Action.ACCEPT, actor.role)
@@ -68,24 +157,76 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
         raise ValidationFailed(exc.message) from None
     now = timezone.now()
     today = timezone.localdate(now)
+    checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=materials_present,
+                                            consent=consent, today=today)
     with transaction.atomic():
         case = Case.objects.create(
             number=case_next_number(district=node.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=channel, state=facts.state, review_level=node.level,
             review_node=node, center=node.service_centers.first(), first_contact=actor, accepted_at=now,
-            due_date=work_calendar().add_working_days(today, item.promised_days),
+            due_date=work_calendar().add_working_days(today, item.promised_days), bundle=bundle,
+            consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery,
         )
-        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT)
+        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT,
+                summary={"shared_checks": len(checks), "channel": channel})
     return case
 
 
-def case_transition(*, actor, case_id, action: str, note: str = "") -> Case:
+def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_material_ids, reason: str = "") -> Case:
+    """不予受理 at the window: the application is recorded as refused with the one-time notice of what is missing.
+
+    Preconditions: as for acceptance; at least one material named missing, or a reason. Result: a refused Case
+    whose missing_materials list the notice prints. Audit: case.refuse. Side effects: a case number is used.
+    """
+    item = _active_item(item_code)
+    applicant = resident_get_for_user(actor, applicant_id)
+    node = _window_node(actor)
+    wanted = _material_ids(missing_material_ids)
+    missing = [{"name": m.name, "form": m.form, "note": m.note} for m in item.materials.all() if m.id in wanted]
+    reason = " ".join((reason or "").split())[:300]
+    if not missing and len(reason) < 2:
+        raise ValidationFailed("请勾选缺少的材料或填写不予受理的理由。", field="materials")
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=case_next_number(district=node.code[:6], day=timezone.localdate(now)), item=item,
+            applicant=applicant, applicant_path=applicant.path, channel=Channel.WINDOW, state=State.REFUSED,
+            review_level=node.level, review_node=node, center=node.service_centers.first(), first_contact=actor,
+            decided_at=now, decision_reason=reason or "材料不齐", missing_materials=missing,
+        )
+        _record(case, actor=actor, before=State.DRAFT, action=Action.REFUSE, note=reason,
+                summary={"missing": len(missing)})
+    return case
+
+
+def _ready_time(case: Case, now: datetime.datetime) -> datetime.datetime:
+    """When the result can be picked up: now if the center is open, else its next opening (Saturday service and
+    holidays included). A case without a center, or a center without hours, is ready now."""
+    if case.center_id is None:
+        return now
+    rows = list(case.center.opening_hours.values_list("weekday", "opens", "closes"))
+    if not rows:
+        return now
+    return next_open_time(rows, timezone.localtime(now), work_calendar()) or now
+
+
+def _issue_certificate(case: Case, *, actor, now: datetime.datetime) -> None:
+    issuer = case.review_node.name
+    Certificate.objects.create(case=case, title=case.item.certificate, number=f"Z{case.number}", issued_at=now,
+                               issued_by=actor, issuer_name=issuer)
+
+
+def case_transition(*, actor, case_id, action: str, note: str = "", materials: list[str] | None = None) -> Case:
     """Apply one workflow action to a case.
 
     Preconditions: the case is in the actor's scope (else NotFound); the state machine allows the action for the
     actor's role and the case's facts (else Conflict with the reason); refusals, rejections and supplement requests
-    carry a reason. Result: the case in its new state. Audit: case.<action>. The row is locked while it changes, so
-    of two people acting at once exactly one wins and the other is told the case has moved on.
+    carry a reason; forward/approve/reject/supplement are taken at the node where the case sits.
+    Result: the case in its new state. Side effects by action: forward records the material hand-over to the next
+    level and tells its approvers; a supplement request stops the clock and supply restarts it with the due date
+    moved by the working days paused; conclude issues the item's certificate and sets the pickup time; deliver
+    records who delivered. Audit: case.<action>. The row is locked while it changes, so of two people acting at
+    once exactly one wins and the other is told the case has moved on.
     """
     try:
         act = Action(action)
@@ -103,17 +244,135 @@ def case_transition(*, actor, case_id, action: str, note: str = "") -> Case:
             facts = advance(case_facts(case), act, actor.role)
         except TransitionNotAllowed as exc:
             raise Conflict(exc.message) from None
+        now = timezone.now()
+        today = timezone.localdate(now)
         case.state = facts.state
         fields = ["state"]
+        summary: dict = {}
         if act == Action.FORWARD:
-            case.review_level, case.review_node = facts.review_level, case.review_node.parent
+            from_node, to_node = case.review_node, case.review_node.parent
+            case.review_level, case.review_node = facts.review_level, to_node
             fields += ["review_level", "review_node"]
+            handed = [str(m)[:100] for m in (materials if materials is not None else
+                                             [m.name for m in case.item.materials.all() if not m.shared_data])]
+            MaterialHandover.objects.create(case=case, from_node=from_node, to_node=to_node, handed_by=actor,
+                                            materials=handed)
+            summary["handover"] = {"from": from_node.code, "to": to_node.code, "materials": len(handed)}
+            notify(acting_post_holders(to_node, role="approver"), kind="case.queue",
+                   title=f"新的代办件待审核：{case.item.name}", body=f"办件编号 {case.number}，由{from_node.name}上报。",
+                   link=f"/cases/{case.pk}/")
+        elif act == Action.REQUEST_SUPPLEMENT:
+            case.paused_on = today
+            fields.append("paused_on")
+        elif act == Action.SUPPLY:
+            paused = work_calendar().working_days_between(case.paused_on or today, today)
+            if case.due_date:
+                case.due_date = work_calendar().add_working_days(case.due_date, paused)
+            case.paused_working_days += paused
+            case.paused_on, case.sla_mark = None, ""  # a new due date: warn afresh when it nears
+            fields += ["paused_on", "paused_working_days", "due_date", "sla_mark"]
+            summary["paused_working_days"] = paused
         if act in (Action.APPROVE, Action.REJECT, Action.REFUSE):
-            case.decided_at, case.decision_reason = timezone.now(), note
+            case.decided_at, case.decision_reason = now, note
             fields += ["decided_at", "decision_reason"]
         if act == Action.CONCLUDE:
-            case.concluded_at = timezone.now()
-            fields.append("concluded_at")
+            case.concluded_at = now
+            case.ready_at = _ready_time(case, now)
+            fields += ["concluded_at", "ready_at"]
+            if case.item.certificate:
+                _issue_certificate(case, actor=actor, now=now)
+                summary["certificate"] = case.item.certificate
+            if case.delivery == Delivery.HOME:
+                notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
+                       body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
+        if act == Action.DELIVER:
+            case.delivered_at, case.delivered_by = now, actor
+            fields += ["delivered_at", "delivered_by"]
         case.save(update_fields=fields)
-        _record(case, actor=actor, before=before, action=act, note=note)
+        _record(case, actor=actor, before=before, action=act, note=note, summary=summary)
     return case
+
+
+def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") -> Case:
+    """The applicant (or a clerk for them) chooses how the result reaches them: pickup, home delivery by the grid
+    worker (网格员送达), or post. Allowed until the result is delivered. Audit: case.delivery."""
+    if delivery not in Delivery.values:
+        raise ValidationFailed("送达方式无效。", field="delivery")
+    address = " ".join((address or "").split())[:200]
+    if delivery == Delivery.POST and len(address) < 5:
+        raise ValidationFailed("邮寄请填写完整的收件地址。", field="address")
+    with transaction.atomic():
+        case = case_get_for_user(actor, case_id, for_update=True)
+        if case.state in (State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN):
+            raise Conflict(f"办件当前为“{STATE_LABELS[State(case.state)]}”，不能再更改送达方式。")
+        case.delivery, case.delivery_address = delivery, address if delivery == Delivery.POST else ""
+        case.save(update_fields=["delivery", "delivery_address"])
+        audit_record(actor=actor, action="case.delivery", target=case, summary={"delivery": delivery})
+        if delivery == Delivery.HOME and case.state == State.CONCLUDED:
+            notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
+                   body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
+    return case
+
+
+def handover_receive(*, actor, handover_id) -> MaterialHandover:
+    """The receiving level confirms the physical materials arrived. Preconditions: the actor works at the receiving
+    node and the hand-over is not yet received (else Conflict). Audit: case.handover_received."""
+    try:
+        pk = int(handover_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    with transaction.atomic():
+        handover = MaterialHandover.objects.select_for_update().filter(pk=pk).select_related("to_node").first()
+        if handover is None:
+            raise NotFound()
+        case_get_for_user(actor, handover.case_id)  # scope: same 404 for others
+        if actor.org_node_id != handover.to_node_id:
+            raise PermissionDenied(f"只有{handover.to_node.name}的工作人员可以签收这批材料。")
+        if handover.received_at:
+            raise Conflict("这批材料已经签收。")
+        handover.received_by, handover.received_at = actor, timezone.now()
+        handover.save(update_fields=["received_by", "received_at"])
+        audit_record(actor=actor, action="case.handover_received", target_type="cases.case",
+                     target_id=str(handover.case_id), summary={"handover": handover.pk})
+    return handover
+
+
+def supervision_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
+    """The periodic electronic-supervision sweep (huey, every 30 minutes).
+
+    Finds running cases that turned yellow (due within the warning window) or red (overdue) since the last sweep,
+    tells whoever answers for the node where each case sits — the post's A holder, or the B backup when A is marked
+    absent (AB岗) — in one message per node and mark, and remembers the mark so nobody is told twice.
+    Result: counts. Audit: one supervision.sweep event when anything was marked. Idempotent.
+    """
+    from collections import defaultdict
+
+    from doorstep.cases.selectors import supervision_limits
+    from doorstep.cases.workflow import CLOCK_RUNNING
+    from doorstep.org.models import OrgNode
+
+    today, limit = supervision_limits(today)
+    running = Case.objects.filter(state__in=[s.value for s in CLOCK_RUNNING])
+    found = {
+        "red": running.filter(due_date__lt=today).exclude(sla_mark="red"),
+        "yellow": running.filter(due_date__gte=today, due_date__lte=limit, sla_mark=""),
+    }
+    counts = {"red": 0, "yellow": 0, "notified": 0}
+    with transaction.atomic():
+        for mark, qs in found.items():
+            by_node: dict[int, list[int]] = defaultdict(list)
+            for pk, node_id in qs.values_list("id", "review_node_id"):
+                by_node[node_id].append(pk)
+            for node in OrgNode.objects.filter(pk__in=by_node):
+                ids = by_node[node.pk]
+                holders = acting_post_holders(node, role="") or acting_post_holders(node, role="approver")
+                word = "已超期" if mark == "red" else "即将到期"
+                notify(holders, kind=f"supervision.{mark}", title=f"电子监察：{len(ids)}件办件{word}",
+                       body=f"{node.name}有{len(ids)}件办件{word}，请尽快办理。", link=f"/cases/supervision/?mark={mark}")
+                counts["notified"] += len(holders)
+                Case.objects.filter(pk__in=ids).update(sla_mark=mark)
+                counts[mark] += len(ids)
+        if counts["red"] or counts["yellow"]:
+            audit_record(actor=None, action="supervision.sweep", target_type="cases.case",
+                         summary={**counts, "day": today.isoformat()})
+    return counts

@@ -6,6 +6,14 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("export.xlsx", views.case_export, name="export"),
+    path("supervision/", views.supervision, name="supervision"),
+    path("queue/", views.approver_queue, name="queue"),
+    path("deliveries/", views.deliveries, name="deliveries"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/act/", views.case_act, name="act"),
+    path("<int:case_id>/delivery/", views.case_delivery, name="delivery"),
+    path("<int:case_id>/rate/", views.case_rate, name="rate"),
+    path("<int:case_id>/handovers/<int:handover_id>/receive/", views.handover_receive_view, name="receive"),
+    path("<int:case_id>/notice/", views.print_notice, name="notice"),
+    path("<int:case_id>/certificate/", views.print_certificate, name="certificate"),
 ]

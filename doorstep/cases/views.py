@@ -1,26 +1,54 @@
-"""The one window (综合受理) and case pages: find the resident, pick the item, tick materials, accept; then the
-case page with its timeline, the actions this person may take, and a printable acceptance receipt."""
+"""The one window (综合受理) and case pages: find the resident, pick the item, tick materials, check shared data,
+accept or refuse; the case page with its timeline and actions; the ledger, the approver queue, deliveries and the
+supervision page; the printed receipt, refusal notice and certificate with their QR codes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.export import ledger_workbook
+from doorstep.cases.models import Channel, Delivery
+from doorstep.cases.printing import qr_svg
 from doorstep.cases.selectors import (
+    approver_queue_for_user,
+    case_by_public_code,
     case_detail_for_user,
+    case_extras,
     case_facts,
     case_ledger_for_user,
     case_list_for_user,
+    certificate_by_verify_code,
+    deliveries_for_user,
+    supervision_for_user,
+    supervision_limits,
 )
-from doorstep.cases.services import case_accept_at_window, case_transition
+from doorstep.cases.services import (
+    case_accept_at_window,
+    case_choose_delivery,
+    case_refuse_at_window,
+    case_transition,
+    handover_receive,
+)
+from doorstep.cases.supervision import MARK_LABELS, sla_mark
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
 from doorstep.catalog.selectors import catalog_item_get, catalog_items
 from doorstep.core.errors import DomainError
 from doorstep.core.paging import parse_page_number
+from doorstep.ratings.models import DIMENSIONS, Level
 from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_search_for_user
+
+
+def _marked(page):
+    """Attach the supervision mark (red/yellow) to each case row of a page; no queries."""
+    today, limit = supervision_limits()
+    for case in page.items:
+        case.mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
+        case.mark_label = MARK_LABELS[case.mark]
+    return page
 
 
 @login_required
@@ -36,6 +64,8 @@ def window(request):
             ctx["items"] = list(catalog_items(query=ctx["item_q"]))[:30] if ctx["item_q"] else []
         if request.GET.get("item") and ctx.get("resident"):
             ctx["item"] = catalog_item_get(request.GET["item"])
+            ctx["has_shared"] = any(m.shared_data for m in ctx["item"].materials.all())
+            ctx["deliveries"] = Delivery.choices
     except DomainError as exc:
         ctx["error"] = exc.message
         return render(request, "cases/window.html", ctx, status=exc.status)
@@ -45,12 +75,25 @@ def window(request):
 @login_required
 @require_POST
 def window_accept(request):
+    """Accept, or — with the refuse button — record the refusal and print the one-time notice."""
+    post = request.POST
     try:
-        case = case_accept_at_window(actor=request.user, item_code=request.POST.get("item", ""),
-                                     applicant_id=request.POST.get("resident"))
+        if post.get("decision") == "refuse":
+            case = case_refuse_at_window(actor=request.user, item_code=post.get("item", ""),
+                                         applicant_id=post.get("resident"),
+                                         missing_material_ids=post.getlist("missing"), reason=post.get("reason", ""))
+            messages.warning(request, f"已出具一次性告知书，办件编号 {case.number}。")
+            return redirect("cases:notice", case_id=case.pk)
+        case = case_accept_at_window(
+            actor=request.user, item_code=post.get("item", ""), applicant_id=post.get("resident"),
+            materials_present=post.getlist("material"), consent=post.get("consent") == "1",
+            delivery=post.get("delivery", Delivery.PICKUP),
+            channel=Channel.GRID if request.user.role == "grid_worker" else Channel.WINDOW)
     except DomainError as exc:
+        if exc.status == 404:
+            raise
         messages.error(request, exc.message)
-        return redirect(f"/window/?resident={request.POST.get('resident', '')}&item={request.POST.get('item', '')}")
+        return redirect(f"/window/?resident={post.get('resident', '')}&item={post.get('item', '')}")
     messages.success(request, f"已受理，办件编号 {case.number}。")
     return redirect("cases:detail", case_id=case.pk)
 
@@ -58,10 +101,18 @@ def window_accept(request):
 @login_required
 def case_detail(request, case_id: int):
     case, history = case_detail_for_user(request.user, case_id)
-    actions = [(a.value, ACTION_LABELS[a]) for a in allowed_actions(case_facts(case), request.user.role)]
+    actions = [(a.value, ACTION_LABELS[a]) for a in allowed_actions(case_facts(case), request.user.role)
+               if a != Action.RATE]  # rating has its own form
+    today, limit = supervision_limits()
+    mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
     return render(request, "cases/detail.html", {
         "case": case, "actions": actions, "state_label": STATE_LABELS[State(case.state)],
-        "history": [(h, ACTION_LABELS[Action(h.action)]) for h in history],
+        "history": [(h, ACTION_LABELS[Action(h.action)]) for h in history], "mark": mark,
+        "mark_label": MARK_LABELS[mark], "can_rate": Action.RATE in allowed_actions(case_facts(case),
+                                                                                   request.user.role),
+        "levels": Level.choices, "dimensions": DIMENSIONS.items(), "deliveries": Delivery.choices,
+        "track_qr": qr_svg(request.build_absolute_uri(f"/t/{case.public_code}/")),
+        **case_extras(case),
     })
 
 
@@ -75,23 +126,141 @@ def case_act(request, case_id: int):
         if exc.status == 404:
             raise
         messages.error(request, exc.message)
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/cases/")
+                    else f"/cases/{case_id}/")
+
+
+@login_required
+@require_POST
+def case_delivery(request, case_id: int):
+    try:
+        case_choose_delivery(actor=request.user, case_id=case_id, delivery=request.POST.get("delivery", ""),
+                             address=request.POST.get("address", ""))
+        messages.success(request, "送达方式已更新。")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
     return redirect("cases:detail", case_id=case_id)
 
 
 @login_required
+@require_POST
+def case_rate(request, case_id: int):
+    from doorstep.ratings.services import rating_submit
+
+    try:
+        rating = rating_submit(actor=request.user, case_id=case_id, overall=request.POST.get("overall"),
+                               efficiency=request.POST.get("efficiency"), service=request.POST.get("service"),
+                               attitude=request.POST.get("attitude"), comment=request.POST.get("comment", ""))
+        messages.success(request, "感谢您的评价。" + ("服务中心将在规定时限内答复您。" if rating.is_bad else ""))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    return redirect("cases:detail", case_id=case_id)
+
+
+@login_required
+@require_POST
+def handover_receive_view(request, case_id: int, handover_id: int):
+    try:
+        handover_receive(actor=request.user, handover_id=handover_id)
+        messages.success(request, "材料已签收。")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    return redirect("cases:detail", case_id=case_id)
+
+
+def _ledger_filters(request) -> dict:
+    g = request.GET
+    return {"state": g.get("state", ""), "mark": g.get("mark", ""), "q": g.get("q", ""),
+            "sort": g.get("sort", "-id"), "channel": g.get("channel", "")}
+
+
+@login_required
 def case_list(request):
-    state = request.GET.get("state", "")
-    page = case_list_for_user(request.user, state=state, page=parse_page_number(request.GET.get("page")))
-    return render(request, "cases/list.html", {"page": page, "state": state,
-                                               "states": [(s.value, STATE_LABELS[s]) for s in State]})
+    filters = _ledger_filters(request)
+    page = _marked(case_list_for_user(request.user, page=parse_page_number(request.GET.get("page")), **filters))
+    return render(request, "cases/list.html", {
+        "page": page, **filters, "states": [(s.value, STATE_LABELS[s]) for s in State],
+        "channels": Channel.choices, "export_query": request.GET.urlencode()})
 
 
 @login_required
 def case_export(request):
-    """The ledger as .xlsx, with the list page's filter; audited (it carries names)."""
-    state = request.GET.get("state", "")
-    audit_record(actor=request.user, action="case.export", target_type="cases.case", summary={"state": state[:24]})
-    response = HttpResponse(ledger_workbook(case_ledger_for_user(request.user, state=state)),
+    """The ledger as .xlsx, with the list page's filters and sort; audited (it carries names)."""
+    filters = _ledger_filters(request)
+    audit_record(actor=request.user, action="case.export", target_type="cases.case",
+                 summary={k: str(v)[:24] for k, v in filters.items() if v})
+    response = HttpResponse(ledger_workbook(case_ledger_for_user(request.user, **filters)),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%9E%E4%BB%B6%E5%8F%B0%E8%B4%A6.xlsx"
     return response
+
+
+@login_required
+def approver_queue(request):
+    page = _marked(approver_queue_for_user(request.user, page=parse_page_number(request.GET.get("page"))))
+    return render(request, "cases/queue.html", {"page": page})
+
+
+@login_required
+def deliveries(request):
+    done = request.GET.get("done") == "1"
+    page = deliveries_for_user(request.user, done=done, page=parse_page_number(request.GET.get("page")))
+    return render(request, "cases/deliveries.html", {"page": page, "done": done})
+
+
+@login_required
+def supervision(request):
+    mark = request.GET.get("mark", "all")
+    data = supervision_for_user(request.user, mark=mark, page=parse_page_number(request.GET.get("page")))
+    _marked(data["page"])
+    return render(request, "cases/supervision.html", {**data, "mark": mark})
+
+
+@login_required
+def print_notice(request, case_id: int):
+    """不予受理通知书 / 一次性告知书: what is missing, every material of the item, where to come back."""
+    case, _ = case_detail_for_user(request.user, case_id)
+    return render(request, "cases/print_notice.html", {
+        "case": case, "materials": list(case.item.materials.all()), "today": timezone.localdate()})
+
+
+@login_required
+def print_certificate(request, case_id: int):
+    case, _ = case_detail_for_user(request.user, case_id)
+    extras = case_extras(case)
+    if extras["certificate"] is None:
+        messages.error(request, "该办件没有签发证照。")
+        return redirect("cases:detail", case_id=case_id)
+    cert = extras["certificate"]
+    return render(request, "cases/print_certificate.html", {
+        "case": case, "cert": cert,
+        "verify_qr": qr_svg(request.build_absolute_uri(f"/verify/{cert.verify_code}/"))})
+
+
+def track(request, code: str):
+    """Public tracking from the receipt's QR (no login): the state and the steps, the applicant masked."""
+    try:
+        case = case_by_public_code(code)
+    except DomainError as exc:
+        return render(request, "cases/public_message.html", {"title": "办件查询", "message": exc.message},
+                      status=exc.status)
+    steps = list(case.history.order_by("id").values_list("at", "action"))
+    return render(request, "cases/track.html", {
+        "case": case, "state_label": STATE_LABELS[State(case.state)],
+        "steps": [(at, ACTION_LABELS[Action(a)]) for at, a in steps]})
+
+
+def verify(request, code: str):
+    """Public certificate verification from the certificate's QR (no login): genuine or not, masked data only."""
+    try:
+        cert = certificate_by_verify_code(code)
+    except DomainError as exc:
+        return render(request, "cases/public_message.html", {"title": "证照核验", "message": exc.message},
+                      status=exc.status)
+    return render(request, "cases/verify.html", {"cert": cert})

@@ -107,3 +107,21 @@ class MaterialRequirement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ItemBundle(models.Model):
+    """A bundle (一件事): items a resident applies for together with one set of materials."""
+
+    code = models.CharField("编码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=60)
+    description = models.CharField("说明", max_length=200, blank=True)
+    items = models.ManyToManyField(ServiceItem, related_name="bundles")
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = "一件事"
+        verbose_name_plural = "一件事"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name

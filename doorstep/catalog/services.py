@@ -12,6 +12,7 @@ from doorstep.audit.services import audit_record
 from doorstep.catalog.models import (
     ApprovalLevel,
     Category,
+    ItemBundle,
     ItemKind,
     LifeEvent,
     MaterialRequirement,
@@ -88,6 +89,9 @@ def catalog_import_data(*, actor, data: dict) -> dict[str, int]:
     if len(codes) != len(set(codes)):
         duplicate = next(c for c in codes if codes.count(c) > 1)
         raise ValidationFailed(f"事项编码 {duplicate} 重复出现。", field="code")
+    known_items = set(codes) | set(ServiceItem.objects.values_list("code", flat=True))
+    bundles = [_check_bundle(i, raw if isinstance(raw, dict) else {}, known_items)
+               for i, raw in enumerate(data.get("bundles") or [], start=1)]
     with transaction.atomic():
         for order, (code, c) in enumerate(categories.items()):
             Category.objects.update_or_create(code=code, defaults={"name": c.get("name", code), "order": order})
@@ -112,9 +116,30 @@ def catalog_import_data(*, actor, data: dict) -> dict[str, int]:
                 MaterialRequirement(item=item, order=i, name=m["name"], form=m.get("form") or "原件",
                                     shared_data=m.get("shared") or "", note=m.get("note") or "")
                 for i, m in enumerate(r["materials"], start=1)])
+        for b in bundles:
+            bundle, _ = ItemBundle.objects.update_or_create(code=b["code"], defaults={
+                "name": b["name"], "description": b.get("description") or "", "is_active": True})
+            bundle.items.set(ServiceItem.objects.filter(code__in=b["items"]))
         audit_record(actor=actor, action="catalog.import", target_type="catalog.serviceitem",
-                     summary={"items": len(rows)})
-    return {"categories": len(categories), "life_events": len(events), "items": len(rows)}
+                     summary={"items": len(rows), "bundles": len(bundles)})
+    return {"categories": len(categories), "life_events": len(events), "items": len(rows), "bundles": len(bundles)}
+
+
+def _check_bundle(row: int, raw: dict, items: set[str]) -> dict:
+    code = str(raw.get("code") or "").strip()
+    where = f"一件事第{row}项（{code or '无编码'}）"
+    if not code or len(code) > 20:
+        raise ValidationFailed(f"{where}字段 code：编码必填，且不超过20个字符。", field="code")
+    name = str(raw.get("name") or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationFailed(f"{where}字段 name：名称必填，且不超过60字。", field="name")
+    members = raw.get("items")
+    if not isinstance(members, list) or len(members) < 2:
+        raise ValidationFailed(f"{where}字段 items：一件事至少包含两个事项。", field="items")
+    unknown = [str(m) for m in members if m not in items]
+    if unknown:
+        raise ValidationFailed(f"{where}字段 items：事项 {'、'.join(unknown)} 不在清单中。", field="items")
+    return {**raw, "code": code, "name": name}
 
 
 def catalog_import_yaml(*, actor, text: str) -> dict[str, int]:
@@ -144,5 +169,10 @@ def catalog_export_data() -> dict:
              "materials": [{"name": m.name, "form": m.form, "shared": m.shared_data, "note": m.note}
                            for m in i.materials.all()]}
             for i in items
+        ],
+        "bundles": [
+            {"code": b.code, "name": b.name, "description": b.description,
+             "items": sorted(i.code for i in b.items.all())}
+            for b in ItemBundle.objects.filter(is_active=True).prefetch_related("items")
         ],
     }

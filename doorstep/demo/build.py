@@ -323,32 +323,46 @@ def _reset_sequences(models) -> None:
 
 
 STORY_RESIDENTS = [
-    # (name, gender, age, phone, community index) — journeys 1 and 2 of STORIES.md
-    ("谢小波", "M", 32, "13800000001", 1),
-    ("姜建国", "M", 66, "13800000002", 0),
-    ("姜桂兰", "F", 64, "13800000003", 0),
+    # (name, gender, age, phone, community index, family key, relation) — journeys 1 and 2 of STORIES.md.
+    # Xie Xiaobo is married with one child (second-child registration); the Jiangs are an elderly couple whose only
+    # child lives elsewhere (only-child family annual review). A phone of "" means no login.
+    ("谢小波", "M", 32, "13800000001", 1, "xie", "head"),
+    ("刘芳", "F", 30, "", 1, "xie", "spouse"),
+    ("谢朵朵", "F", 4, "", 1, "xie", "child"),
+    ("姜建国", "M", 66, "13800000002", 0, "jiang", "head"),
+    ("姜桂兰", "F", 64, "13800000003", 0, "jiang", "spouse"),
 ]
 
 
+def _story_household(community, key: str) -> Household:
+    """A household of its own for a story family, in the first building of the community."""
+    building = Building.objects.filter(path__startswith=community.code).order_by("id").first()
+    number = f"S{community.code}{key}"
+    return Household.objects.get_or_create(number=number, defaults={
+        "building": building, "path": building.path, "room": "1单元8楼801室", "kind": "registered"})[0]
+
+
 def _story_accounts(password_hash: str) -> None:
-    """Residents from STORIES.md with logins (phone + demo password)."""
+    """Residents from STORIES.md, with logins (phone + demo password) for the adults named in the journeys."""
     from doorstep.registry.services import resident_register
 
     rng = random.Random(7)
     factory = PeopleFactory(rng, timezone.localdate())
-    existing = set(Resident.objects.filter(name__in=[s[0] for s in STORY_RESIDENTS]).values_list("name", flat=True))
+    existing = set(Resident.objects.filter(household__number__startswith="S").values_list("name", flat=True))
     communities = list(OrgNode.objects.filter(level="community").order_by("code")[:2])
-    for name, gender, age, phone, ci in STORY_RESIDENTS:
-        if name in existing or User.objects.filter(username=phone).exists():
+    for name, gender, age, phone, ci, family, relation in STORY_RESIDENTS:
+        if name in existing or (phone and User.objects.filter(username=phone).exists()):
             continue
         community = communities[min(ci, len(communities) - 1)]
-        household = Household.objects.filter(path__startswith=community.code).order_by("id").first()
+        household = _story_household(community, family)
         birth = factory.birth_date(age)
         for _ in range(50):
             number = factory.id_number(birth, gender, migrant=False)
             if not Resident.objects.filter(id_number_index=blind_index("id", number)).exists():
                 break
         resident = resident_register(actor=None, household=household, name=name, gender=gender, birth_date=birth,
-                                     id_number=number, phone=phone, relation="other")
+                                     id_number=number, phone=phone, relation=relation)
+        if not phone:
+            continue
         User.objects.create(username=phone, full_name=name, role=Role.RESIDENT, resident=resident,
                             password=password_hash)

@@ -26,16 +26,32 @@ def test_second_child_registration_done_in_one_trip(world, desk_page):
     page.click("[data-testid=window-find-item]")
     page.click("[data-testid=window-pick-item]")
     assert page.locator("text=数据共享核验").count() == 3  # ID, marriage, household: nothing to bring
+    page.click("[data-testid=window-accept]")  # without the applicant's consent the data is not read
+    assert "征得申请人同意" in page.text_content(".alert")
+    page.check("[data-testid=consent]")
     page.click("[data-testid=window-accept]")
     page.wait_for_selector("[data-testid=receipt]")
     number = page.text_content("[data-testid=case-number]")
     assert page.text_content("[data-testid=case-state]") == "已受理"
+    checks = page.text_content("[data-testid=shared-checks]")
+    assert "已婚" in checks and "与户籍登记一致" in checks and checks.count("核验通过") == 3
     page.click("[data-testid=act-conclude]")
     page.wait_for_selector("text=已办结")
     case = Case.objects.get(number=number)
     assert case.state == "concluded" and case.first_contact.username == "clerk_c001001"
+    assert case.consent_at and len(case.shared_checks) == 3
     assert list(CaseHistory.objects.filter(case=case).values_list("action", flat=True)) == ["accept", "conclude"]
     assert "受理" in page.text_content("[data-testid=timeline]")
+    page.click("[data-testid=print-certificate]")  # printed and sealed at the station
+    assert "准生证" in page.text_content("[data-testid=certificate]")
+    cert_number = page.text_content("[data-testid=certificate-number]")
+    page.context.clear_cookies()  # anyone holding the paper can check it by its QR code
+    page.goto(f"/verify/{case.certificate.verify_code}/")
+    assert "核验通过" in page.text_content("[data-testid=verify-ok]")
+    holder = page.text_content("[data-testid=verify-holder]")
+    assert "谢*波" in holder and "谢小波" not in holder and cert_number in page.content()
+    page.goto("/verify/forged-code/")
+    assert "查无此证" in page.text_content("[data-testid=public-message]")
 
 
 def test_only_child_annual_review_at_the_station_near_home(world, phone_page):
@@ -45,6 +61,7 @@ def test_only_child_annual_review_at_the_station_near_home(world, phone_page):
     page.goto(f"/window/?resident={jiang.pk}&item_q=年审")
     page.click("text=独生子女年审")
     page.check("text=独生子女父母光荣证")  # the one paper material, ticked by the clerk
+    page.check("[data-testid=consent]")
     page.click("[data-testid=window-accept]")
     page.wait_for_selector("[data-testid=receipt]")
     page.click("[data-testid=act-conclude]")

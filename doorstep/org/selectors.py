@@ -66,3 +66,25 @@ def org_children_with_figures(node: OrgNode) -> tuple[NodeFigures, list[NodeFigu
     for code, child in rows.items():
         child.grids = grids.get(code, 0)
     return total, list(rows.values())
+
+
+def acting_post_holders(node: OrgNode, *, role: str = "") -> list:
+    """Who answers for a node now: the acting holder of each of its posts (B when A is marked absent, AB岗);
+    where the node has no posts, its staff of the given role. Used to route reminders and queues."""
+    from doorstep.accounts.models import User
+    from doorstep.org.models import Post
+
+    holders = [p.acting_holder for p in Post.objects.filter(org_node=node).select_related("holder_a", "holder_b")]
+    holders = [h for h in holders if h is not None and h.is_active]
+    if role:
+        staff = list(User.objects.filter(org_node=node, role=role, is_active=True))
+        return staff or holders
+    return holders
+
+
+def grid_governors(path: str) -> list:
+    """The grid worker (网格长) of the grid a resident path belongs to: who delivers results home (journey 6)."""
+    from doorstep.org.models import GridTeamMember
+
+    return [m.user for m in GridTeamMember.objects.filter(grid__code=path[:15], team_role="governor")
+            .select_related("user")]

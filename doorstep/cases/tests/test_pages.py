@@ -5,8 +5,7 @@ import pytest
 from django.test import Client
 
 from doorstep.cases.models import Case
-from doorstep.cases.services import case_accept_at_window
-from doorstep.conftest import user
+from doorstep.conftest import accept, user
 from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.registry.models import Resident
 
@@ -28,7 +27,7 @@ def test_forged_and_out_of_order_requests():
     before = Case.objects.count()
     response = client.post("/window/accept/", {"resident": xie.pk, "item": "NOPE"}, follow=True)
     assert "没有这个事项" in response.content.decode() and Case.objects.count() == before
-    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie.pk)
+    case = accept(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie.pk)
     response = client.post(f"/cases/{case.pk}/act/", {"action": "approve", "note": "越权"}, follow=True)
     assert "即办件" in response.content.decode() or "只有该处" in response.content.decode()
     case.refresh_from_db()
@@ -38,7 +37,7 @@ def test_forged_and_out_of_order_requests():
 def test_case_list_is_paged_with_constant_queries(django_assert_max_num_queries):
     xie = Resident.objects.get(name="谢小波", path__startswith="430302")
     for _ in range(25):
-        case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
+        accept(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
     client = logged_in("clerk_s01a")
     client.get("/")
     with django_assert_max_num_queries(6):
@@ -54,7 +53,7 @@ def test_ledger_exports_to_excel_within_scope():
     from doorstep.audit.models import AuditEvent
 
     xie = Resident.objects.get(name="谢小波", path__startswith="430302")
-    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
+    case = accept(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
     response = logged_in("clerk_s01a").get("/cases/export.xlsx", {"state": "accepted"})
     assert response.status_code == 200
     rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))

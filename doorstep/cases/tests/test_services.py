@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from doorstep.audit.models import AuditEvent
 from doorstep.cases.models import Case, CaseHistory
-from doorstep.cases.services import case_accept_at_window, case_transition
-from doorstep.conftest import user
+from doorstep.cases.services import case_transition
+from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.registry.models import Resident
 
@@ -22,7 +22,7 @@ def xie():
 
 @pytest.mark.django_db
 def test_instant_item_accepted_and_concluded_at_a_street_window():
-    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
+    case = accept(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
     today = timezone.localdate()
     assert re.fullmatch(rf"430302{today:%Y%m%d}\d{{5}}", case.number)
     assert (case.state, case.review_level, case.due_date) == ("accepted", "street", today)
@@ -37,7 +37,7 @@ def test_instant_item_accepted_and_concluded_at_a_street_window():
 @pytest.mark.django_db
 def test_district_item_goes_up_by_proxy_and_is_decided_there():
     clerk = user("clerk_c001001")
-    case = case_accept_at_window(actor=clerk, item_code="MZ-D01", applicant_id=xie().pk)
+    case = accept(actor=clerk, item_code="MZ-D01", applicant_id=xie().pk)
     assert case.due_date > timezone.localdate()  # 30 working days
     with pytest.raises(Conflict, match="须经批准"):
         case_transition(actor=clerk, case_id=case.pk, action="conclude")
@@ -61,16 +61,16 @@ def test_bad_input_is_refused_and_changes_nothing():
     clerk = user("clerk_s01a")
     before = Case.objects.count()
     with pytest.raises(NotFound, match="事项"):
-        case_accept_at_window(actor=clerk, item_code="NOPE", applicant_id=xie().pk)
+        accept(actor=clerk, item_code="NOPE", applicant_id=xie().pk)
     with pytest.raises(NotFound):
-        case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id="abc")
+        accept(actor=clerk, item_code="WJ-C02", applicant_id="abc")
     other = Resident.objects.get(name="谢小波", path__startswith="430304")
     with pytest.raises(NotFound):
-        case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=other.pk)
+        accept(actor=clerk, item_code="WJ-C02", applicant_id=other.pk)
     with pytest.raises(ValidationFailed):
-        case_accept_at_window(actor=user("leader"), item_code="WJ-C02", applicant_id=xie().pk)
+        accept(actor=user("leader"), item_code="WJ-C02", applicant_id=xie().pk)
     assert Case.objects.count() == before
-    case = case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=xie().pk)
+    case = accept(actor=clerk, item_code="WJ-C02", applicant_id=xie().pk)
     with pytest.raises(ValidationFailed, match="不支持"):
         case_transition(actor=clerk, case_id=case.pk, action="explode")
     with pytest.raises(NotFound):
@@ -109,13 +109,13 @@ def test_case_numbers_stay_unique_under_eight_concurrent_windows(world):
     applicant = xie().pk
     clerks = ["clerk_s01a", "clerk_s01b", "clerk_c001001", "clerk_c001002"] * 2
     results, errors = _run_concurrently(
-        8, lambda i: case_accept_at_window(actor=user(clerks[i]), item_code="WJ-C02", applicant_id=applicant).number)
+        8, lambda i: accept(actor=user(clerks[i]), item_code="WJ-C02", applicant_id=applicant).number)
     assert errors == [] and len(results) == 8 and len(set(results)) == 8
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_concluding_the_same_case_exactly_one_wins(world):
-    case = case_accept_at_window(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
+    case = accept(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
     names = ["clerk_s01a", "clerk_s01b"]
     results, errors = _run_concurrently(
         2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="conclude").state)

@@ -82,8 +82,8 @@ def test_search_page_query_count_and_masking(django_assert_max_num_queries):
     client = Client()
     client.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
     client.get("/")  # warm the session
-    # session, user with org node, count, page of keys, the page's rows, audit insert, session touch
-    with django_assert_max_num_queries(7):
+    # session, user with org node, count, page of keys, the page's rows, audit insert, session touch, unread messages
+    with django_assert_max_num_queries(8):
         response = client.get("/residents/", {"q": "xi"})
     assert response.status_code == 200
     body = response.content.decode()

@@ -1,0 +1,40 @@
+"""Template helpers shared by every list page: links that keep the current filters and change one parameter."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (a page number, a sort key), as "?a=1&b=2"."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key: str, label: str) -> str:
+    """A column header that sorts by key, and by -key when already sorted by key; marked with an arrow."""
+    from django.utils.html import format_html
+
+    current = context["request"].GET.get("sort", "")
+    target = f"-{key}" if current == key else key
+    arrow = " ↑" if current == key else (" ↓" if current == f"-{key}" else "")
+    return format_html('<a href="{}" class="link-dark">{}{}</a>', query_with(context, sort=target, page=None),
+                       label, arrow)
+
+
+@register.filter
+def mask_name(name: str) -> str:
+    """谢小波 → 谢*波, 张三 → 张*: for public pages that must not show a whole name."""
+    name = name or ""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -1,0 +1,24 @@
+"""In-app notifications (站内消息): what the system tells a person — a case moved, a deadline is near, a rating
+needs an answer. The inbox is the record; e-mail is an optional copy through Django's pluggable mail backend."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField("类型", max_length=30)
+    title = models.CharField("标题", max_length=120)
+    body = models.CharField("内容", max_length=500, blank=True)
+    link = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,34 @@
+"""Follow-ups of bad ratings (差评整改) for center staff: the open ones by deadline, and the answer form."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from doorstep.core.errors import DomainError
+from doorstep.core.paging import parse_page_number
+from doorstep.ratings.selectors import follow_up_list_for_user
+from doorstep.ratings.services import follow_up_answer
+
+
+@login_required
+def follow_up_list(request):
+    status = "answered" if request.GET.get("status") == "answered" else "open"
+    page = follow_up_list_for_user(request.user, status=status, page=parse_page_number(request.GET.get("page")))
+    return render(request, "ratings/follow_ups.html", {"page": page, "status": status,
+                                                       "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def follow_up_answer_view(request, follow_up_id: int):
+    try:
+        follow_up_answer(actor=request.user, follow_up_id=follow_up_id, answer=request.POST.get("answer", ""))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+        return redirect("ratings:follow-ups")
+    messages.success(request, "已答复，居民可在办件页看到答复。")
+    return redirect("ratings:follow-ups")
