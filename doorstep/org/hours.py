@@ -1,7 +1,8 @@
 """When a service center is open, as pure Python over its opening-hours rows and the working-day calendar.
 
-Rules: a statutory holiday on a weekday is closed; an adjusted workday (调休) on a weekend keeps Monday's hours;
-an ordinary Saturday or Sunday is open only where the center has Saturday/Sunday rows (周六延时服务).
+Rules: a statutory holiday is closed, weekend days inside it too (the holiday table lists them); an adjusted
+workday (调休) on a weekend keeps Monday's hours; an ordinary Saturday or Sunday is open only where the center has
+Saturday/Sunday rows (周六延时服务).
 """
 
 import datetime

@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 
 from doorstep.cases.models import Case
+from doorstep.cases.services import case_transition
+from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import accept, user
 from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.registry.models import Resident
@@ -62,3 +64,63 @@ def test_ledger_exports_to_excel_within_scope():
     assert AuditEvent.objects.filter(action="case.export").exists()
     other = logged_in("clerk_other").get("/cases/export.xlsx")
     assert len(list(load_workbook(BytesIO(other.content)).active.iter_rows())) == 1  # header only: other district
+
+
+def test_window_refusal_prints_the_one_time_notice():
+    jiang = Resident.objects.get(name="姜建国")
+    client = logged_in("clerk_c001001")
+    paper = MaterialRequirement.objects.get(item__code="WJ-C04", shared_data="")
+    response = client.post("/window/accept/", {"resident": jiang.pk, "item": "WJ-C04", "decision": "refuse",
+                                               "missing": [paper.pk]}, follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200 and "不予受理通知书" in body and "独生子女父母光荣证" in body
+    case = Case.objects.filter(applicant=jiang, state="refused").latest("id")
+    assert case.missing_materials[0]["name"] == "独生子女父母光荣证"
+
+
+def test_receipt_has_a_tracking_qr_that_works_without_login_and_shows_only_masked_data():
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    case = accept(actor=user("clerk_s01a"), item_code="MZ-S01", applicant_id=xie.pk)
+    page = logged_in("clerk_s01a").get(f"/cases/{case.pk}/").content.decode()
+    assert "<svg" in page and case.public_code in page
+    public = Client().get(f"/t/{case.public_code}/").content.decode()
+    assert case.number in public and "谢*波" in public and "谢小波" not in public and "已受理" in public
+    assert xie.id_number_masked not in public
+    missing = Client().get("/t/not-a-code/")
+    assert missing.status_code == 404 and "没有找到这个办件" in missing.content.decode()
+    assert Client().get("/verify/nope/").status_code == 404
+
+
+def test_work_lists_page_with_a_fixed_number_of_queries(django_assert_max_num_queries):
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    for _ in range(3):
+        case = accept(actor=user("clerk_c001002"), item_code="MZ-S01", applicant_id=xie.pk)
+        case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="forward")
+    approver = logged_in("approver_s01")
+    approver.get("/")
+    with django_assert_max_num_queries(9):
+        body = approver.get("/cases/queue/").content.decode()
+    assert "共 3 件" in body
+    clerk = logged_in("clerk_s01a")
+    clerk.get("/")
+    for url in ("/cases/supervision/", "/cases/?sort=due_date&mark=yellow", "/ratings/follow-ups/", "/inbox/"):
+        with django_assert_max_num_queries(10):
+            assert clerk.get(url).status_code == 200, url
+    governor = logged_in("gw_" + xie.path[-9:])
+    governor.get("/")
+    with django_assert_max_num_queries(8):
+        assert "没有待送达" in governor.get("/cases/deliveries/").content.decode()
+
+
+def test_ledger_sorts_and_filters_by_case_number():
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    first = accept(actor=user("clerk_s01a"), item_code="WJ-C04", applicant_id=xie.pk)
+    second = accept(actor=user("clerk_s01a"), item_code="MZ-S01", applicant_id=xie.pk)
+    client = logged_in("clerk_s01a")
+    body = client.get("/cases/", {"sort": "id"}).content.decode()
+    assert body.index(first.number) < body.index(second.number)
+    body = client.get("/cases/", {"sort": "-id"}).content.decode()
+    assert body.index(second.number) < body.index(first.number)
+    body = client.get("/cases/", {"q": second.number}).content.decode()
+    assert second.number in body and first.number not in body
+    assert client.get("/cases/", {"sort": "drop table", "state": "nonsense", "mark": "x"}).status_code == 200
