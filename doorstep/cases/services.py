@@ -272,6 +272,9 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
             case.paused_on, case.sla_mark = None, ""  # a new due date: warn afresh when it nears
             fields += ["paused_on", "paused_working_days", "due_date", "sla_mark"]
             summary["paused_working_days"] = paused
+        elif before == State.SUPPLEMENT_REQUESTED:  # withdrawn while paused: the pause ends with the case
+            case.paused_on = None
+            fields.append("paused_on")
         if act in (Action.APPROVE, Action.REJECT, Action.REFUSE):
             case.decided_at, case.decision_reason = now, note
             fields += ["decided_at", "decision_reason"]
