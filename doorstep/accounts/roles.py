@@ -86,15 +86,23 @@ CAPABILITIES: dict[Role, set[Capability]] = {
 STAFF_ROLES = {r for r in Role if r not in (Role.RESIDENT, Role.VOLUNTEER)}
 
 # What each role's home page offers (workspace shell). Entries are (label, url name or None for "coming").
-WORKSPACE = {
-    Role.RESIDENT: ["我的家庭", "办事指南", "我的办件", "我的诉求", "微心愿"],
-    Role.CLERK: ["居民查询", "综合受理", "预约与叫号", "办件台账"],
-    Role.APPROVER: ["居民查询", "待审批", "审批记录"],
-    Role.GRID_WORKER: ["我的网格居民", "事件上报", "待送达", "走访记录"],
-    Role.DISPATCHER: ["居民查询", "事件登记", "派遣", "督办"],
-    Role.DEPARTMENT: ["我的派单", "处置反馈"],
-    Role.SUPERVISOR: ["居民查询", "待核查", "核查记录"],
-    Role.VOLUNTEER: ["可认领心愿", "我的心愿"],
-    Role.LEADER: ["居民查询", "组织架构", "数据看板"],
-    Role.ADMIN: ["居民查询", "组织架构", "审计日志", "主数据管理"],
+WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
+    Role.RESIDENT: [("我的家庭", "registry:search"), ("办事指南", "catalog:index"), ("我的办件", "cases:list"),
+                    ("我的消息", "notifications:inbox"), ("我的诉求", None), ("微心愿", None)],
+    Role.CLERK: [("居民查询", "registry:search"), ("综合受理", "window"), ("办件台账", "cases:list"),
+                 ("审批队列", "cases:queue"), ("电子监察", "cases:supervision"), ("差评整改", "ratings:follow-ups"),
+                 ("预约与叫号", None)],
+    Role.APPROVER: [("居民查询", "registry:search"), ("待审批", "cases:queue"), ("审批记录", "cases:list"),
+                    ("电子监察", "cases:supervision"), ("差评整改", "ratings:follow-ups")],
+    Role.GRID_WORKER: [("我的网格居民", "registry:search"), ("待送达", "cases:deliveries"),
+                       ("网格内办件", "cases:list"), ("事件上报", None), ("走访记录", None)],
+    Role.DISPATCHER: [("居民查询", "registry:search"), ("事件登记", None), ("派遣", None), ("督办", None)],
+    Role.DEPARTMENT: [("我的派单", None), ("处置反馈", None)],
+    Role.SUPERVISOR: [("居民查询", "registry:search"), ("电子监察", "cases:supervision"), ("待核查", None),
+                      ("核查记录", None)],
+    Role.VOLUNTEER: [("可认领心愿", None), ("我的心愿", None)],
+    Role.LEADER: [("居民查询", "registry:search"), ("组织架构", "org:root"), ("办件台账", "cases:list"),
+                  ("电子监察", "cases:supervision"), ("差评整改", "ratings:follow-ups"), ("数据看板", None)],
+    Role.ADMIN: [("居民查询", "registry:search"), ("组织架构", "org:root"), ("审计日志", "audit:list"),
+                 ("主数据管理", "admin:index"), ("办件台账", "cases:list"), ("电子监察", "cases:supervision")],
 }

@@ -331,6 +331,9 @@ STORY_RESIDENTS = [
     ("谢朵朵", "F", 4, "", 1, "xie", "child"),
     ("姜建国", "M", 66, "13800000002", 0, "jiang", "head"),
     ("姜桂兰", "F", 64, "13800000003", 0, "jiang", "spouse"),
+    ("邱建华", "M", 38, "13800000004", 1, "qiu", "head"),  # journey 6: remarriage birth certificate
+    ("胡敏", "F", 35, "", 1, "qiu", "spouse"),
+    ("王丽", "F", 29, "13800000005", 0, "wang", "head"),  # journey 7: business licence
 ]
 
 
