@@ -130,6 +130,13 @@ DOORSTEP_PAGE_SIZE = 20
 DOORSTEP_AUDIT_SEAL_GRACE_SECONDS = 300
 DOORSTEP_AUDIT_SEAL_BATCH = 5000
 # Electronic supervision (电子监察): yellow when due within this many working days, red when overdue.
+# Online applications: uploaded materials (images or PDF, checked by content), kept privately under var/media.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media-not-served/"  # never served directly: files go out through a scoped view
+DOORSTEP_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+DOORSTEP_UPLOAD_MAX_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DOORSTEP_CALENDAR_RECHECK_SECONDS = 10  # how stale another process's view of the holiday table may be
 DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS", "1"))
 # Ratings (好差评): a bad rating must be answered within this many working days; unrated concluded cases get an

@@ -157,6 +157,35 @@ class Certificate(models.Model):
         return f"{self.title} {self.number}"
 
 
+def upload_path(instance, filename: str) -> str:
+    # The stored name is the content hash: nothing the applicant typed reaches the file system.
+    return f"uploads/{instance.case_id}/{instance.sha256}{instance.extension}"
+
+
+class CaseUpload(models.Model):
+    """A file an applicant uploaded with an online application: an image or a PDF, its type checked by content.
+    Stored outside the static files; served only through the case's scoped view."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="uploads")
+    material = models.ForeignKey("catalog.MaterialRequirement", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    original_name = models.CharField("文件名", max_length=120)
+    content_type = models.CharField("类型", max_length=40)
+    extension = models.CharField(max_length=6)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=upload_path)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申请材料附件"
+        verbose_name_plural = "申请材料附件"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class CaseNumberCounter(models.Model):
     """The last sequence number given out per district and day; locked while a number is taken."""
 

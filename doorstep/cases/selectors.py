@@ -1,6 +1,6 @@
 """Reads of cases, cut to what the user may see; out of scope and missing are the same NotFound."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from doorstep.accounts.roles import Role
 from doorstep.cases.models import Case
@@ -74,14 +74,16 @@ def case_list_for_user(user, *, page: int = 1, **filters):
 
 
 def approver_queue_for_user(user, *, page: int = 1):
-    """审批队列: promised cases waiting at the user's own node for a decision or a further hop, earliest due first."""
+    """审批队列: at the user's own node, online applications waiting to be accepted and promised cases waiting for a
+    decision or a further hop; new applications first (no due date yet), then earliest due."""
     from doorstep.core.paging import paginate
 
     if not user.is_authenticated or user.role not in ("approver", "clerk") or not user.org_node_id:
         return paginate(Case.objects.none(), page=page)
-    qs = (Case.objects.filter(review_node_id=user.org_node_id, state__in=[State.IN_REVIEW, State.ACCEPTED],
-                              item__kind="promised")
-          .select_related("item", "applicant", "review_node", "first_contact").order_by("due_date", "id"))
+    waiting = Q(state=State.SUBMITTED) | Q(state__in=[State.IN_REVIEW, State.ACCEPTED], item__kind="promised")
+    qs = (Case.objects.filter(waiting, review_node_id=user.org_node_id)
+          .select_related("item", "applicant", "review_node", "first_contact")
+          .order_by(F("due_date").asc(nulls_first=True), "id"))
     return paginate(qs, page=page)
 
 
@@ -116,7 +118,7 @@ def case_detail_for_user(user, case_id):
 
 
 def case_extras(case: Case) -> dict:
-    from doorstep.cases.models import Certificate, MaterialHandover
+    from doorstep.cases.models import CaseUpload, Certificate, MaterialHandover
     from doorstep.ratings.models import Rating
 
     rating = Rating.objects.filter(case=case).select_related("follow_up").first() if case.state == "rated" else None
@@ -125,6 +127,8 @@ def case_extras(case: Case) -> dict:
             "from_node", "to_node", "handed_by", "received_by")),
         "certificate": Certificate.objects.filter(case=case).first() if case.concluded_at else None,
         "rating": rating,
+        "uploads": list(CaseUpload.objects.filter(case=case).select_related("material")) if case.channel == "online"
+        else [],
         "follow_up": getattr(rating, "follow_up", None) if rating else None,
     }
 

@@ -40,7 +40,8 @@ from doorstep.registry.shared_data import shared_data_checks
 
 REASON_REQUIRED = {Action.REFUSE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
 # Actions taken by the level where the case sits: the actor's own node must be that review node.
-AT_REVIEW_NODE = {Action.FORWARD, Action.APPROVE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
+AT_REVIEW_NODE = {Action.FORWARD, Action.APPROVE, Action.REJECT, Action.REQUEST_SUPPLEMENT,
+                  Action.ACCEPT, Action.REFUSE}  # accept/refuse here: an online application, at its station
 # What the applicant is told, and when.
 APPLICANT_NEWS = {
     Action.ACCEPT: "您的申请已受理", Action.REFUSE: "您的申请不予受理", Action.REQUEST_SUPPLEMENT: "请补正材料",
@@ -199,6 +200,75 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     return case
 
 
+def case_apply_online(*, actor, item_code: str, consent: bool = False, files: dict | None = None,
+                      delivery: str = Delivery.PICKUP) -> Case:
+    """A resident applies online for an item that allows it (网上申请): one upload per paper material.
+
+    Preconditions: the actor is a resident with a registry record; the item allows online application; every paper
+    material has one file that is an image or a PDF by content and within DOORSTEP_UPLOAD_MAX_BYTES; consent given
+    when shared data will be read; the shared-data checks and the rules pass as at a window. Anything wrong raises
+    ValidationFailed and stores nothing. Result: a submitted Case at the applicant's community station, waiting for a
+    clerk to accept it (the clock starts then). Audit: case.submit. Side effects: files under MEDIA_ROOT; the
+    station's post holders are told after commit.
+    """
+    import hashlib
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from doorstep.cases.models import CaseUpload
+    from doorstep.cases.uploads import check_upload
+    from doorstep.org.models import OrgNode
+
+    if actor.role != "resident" or not actor.resident_id:
+        raise PermissionDenied("网上申请须以居民本人身份登录。")
+    item = _active_item(item_code)
+    if not item.online_allowed:
+        raise ValidationFailed("该事项暂不支持网上申请，请到家门口的服务站办理。", field="item")
+    if delivery not in Delivery.values:
+        raise ValidationFailed("送达方式无效。", field="delivery")
+    applicant = actor.resident
+    files = files or {}
+    if len(files) > settings.DOORSTEP_UPLOAD_MAX_FILES:
+        raise ValidationFailed("上传的文件太多。", field="files")
+    papers = [m for m in item.materials.all() if not m.shared_data]
+    accepted_files = []
+    for m in papers:
+        upload = files.get(m.id)
+        if upload is None:
+            raise ValidationFailed(f"请上传“{m.name}”的照片或扫描件。", field=f"material_{m.id}")
+        head = upload.read(16)
+        upload.seek(0)
+        verdict = check_upload(head, upload.size, max_bytes=settings.DOORSTEP_UPLOAD_MAX_BYTES, name=upload.name)
+        if not verdict.ok:
+            raise ValidationFailed(f"{m.name}：{verdict.message}", field=f"material_{m.id}")
+        data = upload.read()
+        accepted_files.append((m, upload.name, verdict, data))
+    today = timezone.localdate()
+    checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=[m.id for m in papers],
+                                            consent=consent, today=today)
+    community = OrgNode.objects.get(code=applicant.path[:12])
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
+            applicant_path=applicant.path, channel=Channel.ONLINE, state=State.SUBMITTED,
+            review_level=community.level, review_node=community, center=community.service_centers.first(),
+            consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery)
+        for m, name, verdict, data in accepted_files:
+            digest = hashlib.sha256(data).hexdigest()
+            record = CaseUpload(case=case, material=m, original_name=str(name)[:120],
+                                content_type=verdict.content_type, extension=verdict.extension, size=len(data),
+                                sha256=digest)
+            record.file.save(f"{digest}{verdict.extension}", ContentFile(data), save=False)
+            record.save()
+        _record(case, actor=actor, before=State.DRAFT, action=Action.SUBMIT,
+                summary={"uploads": len(accepted_files), "shared_checks": len(checks)})
+        notify(acting_post_holders(community), kind="case.online", title=f"新的网上申请：{item.name}",
+               body=f"办件编号 {case.number}，请审核材料后受理或不予受理。", link=f"/cases/{case.pk}/")
+    return case
+
+
 def _ready_time(case: Case, now: datetime.datetime) -> datetime.datetime:
     """When the result can be picked up: now if the center is open, else its next opening (Saturday service and
     holidays included). A case without a center, or a center without hours, is ready now."""
@@ -275,6 +345,11 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
         elif before == State.SUPPLEMENT_REQUESTED:  # withdrawn while paused: the pause ends with the case
             case.paused_on = None
             fields.append("paused_on")
+        if act == Action.ACCEPT:  # an online application taken in by a clerk: the clock starts now
+            case.accepted_at = now
+            case.due_date = work_calendar().add_working_days(today, case.item.promised_days)
+            case.first_contact = case.first_contact or actor
+            fields += ["accepted_at", "due_date", "first_contact"]
         if act in (Action.APPROVE, Action.REJECT, Action.REFUSE):
             case.decided_at, case.decision_reason = now, note
             fields += ["decided_at", "decision_reason"]

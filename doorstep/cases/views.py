@@ -264,3 +264,48 @@ def verify(request, code: str):
         return render(request, "cases/public_message.html", {"title": "证照核验", "message": exc.message},
                       status=exc.status)
     return render(request, "cases/verify.html", {"cert": cert})
+
+
+@login_required
+def apply_online(request, code: str):
+    """网上申请 (mobile-first): the notice's materials with one upload per paper, consent, delivery, submit."""
+    from doorstep.cases.services import case_apply_online
+
+    item = catalog_item_get(code)
+    if request.method == "POST":
+        files = {}
+        for key, upload in request.FILES.items():
+            if key.startswith("material_") and key[9:].isdigit():
+                files[int(key[9:])] = upload
+        try:
+            case = case_apply_online(actor=request.user, item_code=code, consent=request.POST.get("consent") == "1",
+                                     files=files, delivery=request.POST.get("delivery", Delivery.PICKUP))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            return render(request, "cases/apply.html", {"item": item, "error": exc.message,
+                                                        "deliveries": Delivery.choices}, status=exc.status)
+        messages.success(request, f"已提交，办件编号 {case.number}。服务站受理后开始计时，进度会发到“我的消息”。")
+        return redirect("cases:detail", case_id=case.pk)
+    if not item.online_allowed:
+        return render(request, "cases/apply.html", {"item": item, "error": "该事项暂不支持网上申请，请到家门口的服务站办理。",
+                                                    "closed": True}, status=400)
+    return render(request, "cases/apply.html", {"item": item, "deliveries": Delivery.choices})
+
+
+@login_required
+def upload_view(request, case_id: int, upload_id: int):
+    """An uploaded material, for the applicant and staff who may see the case; each look is audited."""
+    from django.http import FileResponse, Http404
+
+    from doorstep.cases.models import CaseUpload
+
+    case, _ = case_detail_for_user(request.user, case_id)
+    upload = CaseUpload.objects.filter(case=case, pk=upload_id).first()
+    if upload is None:
+        raise Http404
+    audit_record(actor=request.user, action="case.upload_view", target=case, summary={"upload": upload.pk})
+    response = FileResponse(upload.file.open("rb"), content_type=upload.content_type)
+    response["Content-Disposition"] = f'inline; filename="{upload.sha256[:12]}{upload.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -124,3 +124,36 @@ def test_ledger_sorts_and_filters_by_case_number():
     body = client.get("/cases/", {"q": second.number}).content.decode()
     assert second.number in body and first.number not in body
     assert client.get("/cases/", {"sort": "drop table", "state": "nonsense", "mark": "x"}).status_code == 200
+
+
+def test_every_case_page_renders_in_every_state_for_staff_resident_and_public():
+    from doorstep.ratings.services import rating_submit
+
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    clerk, street = user("clerk_c001002"), user("approver_s01")
+    cases = []
+    paths = [[], ["request_supplement"], ["forward"], ["forward", "approve"], ["forward", "approve", "conclude"],
+             ["forward", "approve", "conclude", "deliver"], ["forward", "reject"], ["withdraw"]]
+    for steps in paths:
+        case = accept(actor=clerk, item_code="WJ-S01", applicant_id=xie.pk)
+        for step in steps:
+            actor = clerk if step in ("request_supplement", "forward", "withdraw", "deliver") else street
+            case = case_transition(actor=actor, case_id=case.pk, action=step, note="经核查，理由如上")
+        cases.append(case)
+    rated = accept(actor=clerk, item_code="WJ-C02", applicant_id=xie.pk)
+    case_transition(actor=clerk, case_id=rated.pk, action="conclude")
+    rating_submit(actor=user("13800000001"), case_id=rated.pk, overall=1, efficiency=1, service=1, attitude=1,
+                  comment="很不满意")
+    cases.append(Case.objects.get(pk=rated.pk))
+    assert {c.state for c in cases} >= {"accepted", "supplement_requested", "in_review", "approved", "concluded",
+                                        "delivered", "rejected", "withdrawn", "rated"}
+    staff, resident, public = logged_in("clerk_c001002"), logged_in("13800000001"), Client()
+    for case in cases:
+        for client in (staff, resident):
+            for url in (f"/cases/{case.pk}/", f"/cases/{case.pk}/notice/"):
+                assert client.get(url).status_code == 200, (case.state, url)
+            certificate = client.get(f"/cases/{case.pk}/certificate/")
+            assert certificate.status_code in (200, 302), case.state
+        assert public.get(f"/t/{case.public_code}/").status_code == 200, case.state
+    for client in (staff, resident):
+        assert client.get("/cases/").status_code == 200 and client.get("/inbox/").status_code == 200
