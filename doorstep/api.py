@@ -42,6 +42,10 @@ _TYPE_MESSAGES = {
     "json_invalid": "JSON 格式错误",
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "too_long": "条目过多",
+    "enum": "取值不在允许范围内",
 }
 
 
@@ -69,3 +73,4 @@ def on_auth_error(request, exc):
 
 api.add_router("/org", "doorstep.org.api.router")
 api.add_router("/residents", "doorstep.registry.api.router")
+api.add_router("/cases", "doorstep.cases.api.router")

@@ -1,0 +1,98 @@
+"""Case endpoints: accept at a window, act on a case, read the ledger and one case — the same services and
+selectors as the pages, cut to the token's account."""
+
+import datetime
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema, Status
+
+from doorstep.cases.models import Channel, Delivery
+from doorstep.cases.selectors import case_detail_for_user, case_list_for_user, supervision_limits
+from doorstep.cases.services import case_accept_at_window, case_transition
+from doorstep.cases.supervision import sla_mark
+from doorstep.cases.workflow import STATE_LABELS, Action, State
+
+router = Router(tags=["办件"])
+
+
+class AcceptIn(Schema):
+    item: str = Field(..., max_length=20, description="事项编码")
+    applicant_id: int = Field(..., ge=1, description="申请人（居民）id")
+    materials_present: list[int] = Field(default_factory=list, max_length=50, description="已收取的纸质材料 id")
+    consent: bool = Field(False, description="申请人已同意调取共享数据")
+    delivery: Literal["pickup", "home", "post"] = Delivery.PICKUP
+    channel: Literal["window", "grid"] = Channel.WINDOW
+
+
+class ActionIn(Schema):
+    action: Literal[tuple(a.value for a in Action if a != Action.RATE)]  # type: ignore[valid-type]
+    note: str = Field("", max_length=300, description="理由（不予受理、不予批准、补正时必填）")
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    item: str
+    item_name: str
+    state: str
+    state_label: str
+    channel: str
+    review_level: str
+    review_node: str
+    accepted_at: datetime.datetime | None
+    due_date: datetime.date | None
+    mark: str
+    public_code: str
+
+
+class CasePage(Schema):
+    total: int
+    page: int
+    pages: int
+    items: list[CaseOut]
+
+
+class LedgerParams(Schema):
+    state: str = Field("", max_length=24)
+    mark: Literal["", "red", "yellow"] = ""
+    q: str = Field("", max_length=24, description="办件编号（前缀）")
+    sort: Literal["-id", "id", "due_date", "-due_date", "item", "-item", "state", "-state"] = "-id"
+    page: int = Field(1, ge=1, le=100000)
+
+
+def _out(case, limits=None) -> dict:
+    today, limit = limits or supervision_limits()
+    return {"id": case.id, "number": case.number, "item": case.item.code, "item_name": case.item.name,
+            "state": case.state, "state_label": STATE_LABELS[State(case.state)], "channel": case.channel,
+            "review_level": case.review_level, "review_node": case.review_node.name, "accepted_at": case.accepted_at,
+            "due_date": case.due_date, "mark": sla_mark(case.state, case.due_date, today=today, yellow_limit=limit),
+            "public_code": case.public_code}
+
+
+@router.post("/", response={201: CaseOut}, summary="窗口受理（全区通办）")
+def case_accept(request, payload: AcceptIn):
+    case = case_accept_at_window(actor=request.auth, item_code=payload.item, applicant_id=payload.applicant_id,
+                                 materials_present=payload.materials_present, consent=payload.consent,
+                                 delivery=payload.delivery, channel=payload.channel)
+    return Status(201, _out(case))
+
+
+@router.get("/", response=CasePage, summary="办件台账（分页、筛选、排序）")
+def case_ledger(request, params: Query[LedgerParams]):
+    page = case_list_for_user(request.auth, page=params.page, state=params.state, mark=params.mark, q=params.q,
+                              sort=params.sort)
+    limits = supervision_limits()
+    return {"total": page.total, "page": page.number, "pages": page.pages,
+            "items": [_out(c, limits) for c in page.items]}
+
+
+@router.get("/{case_id}", response=CaseOut, summary="办件详情")
+def case_get(request, case_id: int):
+    case, _ = case_detail_for_user(request.auth, case_id)
+    return _out(case)
+
+
+@router.post("/{case_id}/actions", response=CaseOut, summary="办理操作（转报、批准、办结、送达……）")
+def case_act(request, case_id: int, payload: ActionIn):
+    case = case_transition(actor=request.auth, case_id=case_id, action=payload.action, note=payload.note)
+    return _out(case)
