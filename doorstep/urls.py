@@ -16,6 +16,7 @@ urlpatterns = [
     path("services/", include("doorstep.catalog.urls")),
     path("window/", case_views.window, name="window"),
     path("window/accept/", case_views.window_accept, name="window-accept"),
+    path("window/accept-bundle/", case_views.window_accept_bundle, name="window-accept-bundle"),
     path("cases/", include("doorstep.cases.urls")),
     path("t/<str:code>/", case_views.track, name="track"),
     path("verify/<str:code>/", case_views.verify, name="verify"),

@@ -188,3 +188,18 @@ def supervision_for_user(user, *, mark: str = "", page: int = 1):
         behind = running.filter(due_date__lte=limit)
     behind = behind.select_related("item", "applicant", "review_node", "first_contact").order_by("due_date", "id")
     return {"levels": levels, "page": paginate(behind, page=page), "today": today, "yellow_limit": limit}
+
+
+def bundle_get_for_user(user, bundle_id):
+    """A bundle matter (一件事) with its member cases, if the user may see its cases; else NotFound."""
+    from doorstep.cases.models import Bundle
+
+    try:
+        pk = int(bundle_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    members = list(cases_in_scope(user).filter(bundle_id=pk).select_related("item", "review_node").order_by("id"))
+    if not members:
+        raise NotFound()
+    bundle = Bundle.objects.select_related("definition", "applicant").get(pk=pk)
+    return bundle, members

@@ -173,6 +173,38 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     return case
 
 
+def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_present_names=(),
+                            consent: bool = False, delivery: str = Delivery.PICKUP):
+    """Take in a bundle (一件事): every member item accepted at once from one set of materials.
+
+    Preconditions: as case_accept_at_window for every member item; the clerk ticks each paper material once by
+    name and it counts for every item that needs it. All-or-nothing: if any member cannot be accepted, nothing is
+    (the error names the item). Result: the Bundle with its member cases. Audit: bundle.accept and case.accept
+    for each member. Side effects: case numbers; the applicant is notified per case.
+    """
+    from doorstep.cases.models import Bundle
+    from doorstep.catalog.selectors import bundle_get
+
+    definition = bundle_get(bundle_code)
+    names = {str(n)[:100] for n in materials_present_names or []}
+    applicant = resident_get_for_user(actor, applicant_id)
+    node = _window_node(actor)
+    today = timezone.localdate()
+    with transaction.atomic():
+        bundle = Bundle.objects.create(number="B" + case_next_number(district=node.code[:6], day=today),
+                                       definition=definition, applicant=applicant, created_by=actor)
+        for item in definition.items.all():
+            present = [m.id for m in item.materials.all() if m.name in names]
+            try:
+                case_accept_at_window(actor=actor, item_code=item.code, applicant_id=applicant.pk,
+                                      materials_present=present, consent=consent, delivery=delivery, bundle=bundle)
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"“{item.name}”：{exc.message}", field=exc.field) from None
+        audit_record(actor=actor, action="bundle.accept", target=bundle,
+                     summary={"definition": definition.code, "cases": definition.items.count()})
+    return bundle
+
+
 def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_material_ids, reason: str = "") -> Case:
     """不予受理 at the window: the application is recorded as refused with the one-time notice of what is missing.
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:case_id>/delivery/", views.case_delivery, name="delivery"),
     path("<int:case_id>/rate/", views.case_rate, name="rate"),
     path("<int:case_id>/handovers/<int:handover_id>/receive/", views.handover_receive_view, name="receive"),
+    path("bundles/<int:bundle_id>/", views.bundle_detail, name="bundle"),
     path("apply/<str:code>/", views.apply_online, name="apply"),
     path("<int:case_id>/uploads/<int:upload_id>/", views.upload_view, name="upload"),
     path("<int:case_id>/notice/", views.print_notice, name="notice"),

@@ -15,6 +15,7 @@ from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.printing import qr_svg
 from doorstep.cases.selectors import (
     approver_queue_for_user,
+    bundle_get_for_user,
     case_by_public_code,
     case_detail_for_user,
     case_extras,
@@ -27,6 +28,7 @@ from doorstep.cases.selectors import (
     supervision_limits,
 )
 from doorstep.cases.services import (
+    bundle_accept_at_window,
     case_accept_at_window,
     case_choose_delivery,
     case_refuse_at_window,
@@ -35,7 +37,7 @@ from doorstep.cases.services import (
 )
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
-from doorstep.catalog.selectors import catalog_item_get, catalog_items
+from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item_get, catalog_items
 from doorstep.core.errors import DomainError
 from doorstep.core.paging import parse_page_number
 from doorstep.ratings.models import DIMENSIONS, Level
@@ -62,9 +64,14 @@ def window(request):
             ctx["resident"] = resident_get_for_user(request.user, request.GET["resident"])
             ctx["age"] = resident_age(ctx["resident"])
             ctx["items"] = list(catalog_items(query=ctx["item_q"]))[:30] if ctx["item_q"] else []
+            ctx["bundles"] = list(catalog_bundles(query=ctx["item_q"]))[:10] if ctx["item_q"] else []
         if request.GET.get("item") and ctx.get("resident"):
             ctx["item"] = catalog_item_get(request.GET["item"])
             ctx["has_shared"] = any(m.shared_data for m in ctx["item"].materials.all())
+            ctx["deliveries"] = Delivery.choices
+        if request.GET.get("bundle") and ctx.get("resident"):
+            ctx["bundle"] = bundle_get(request.GET["bundle"])
+            ctx["has_shared"] = any(m["shared_data"] for m in ctx["bundle"].merged_materials)
             ctx["deliveries"] = Delivery.choices
     except DomainError as exc:
         ctx["error"] = exc.message
@@ -96,6 +103,33 @@ def window_accept(request):
         return redirect(f"/window/?resident={post.get('resident', '')}&item={post.get('item', '')}")
     messages.success(request, f"已受理，办件编号 {case.number}。")
     return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def window_accept_bundle(request):
+    post = request.POST
+    try:
+        bundle = bundle_accept_at_window(actor=request.user, bundle_code=post.get("bundle", ""),
+                                         applicant_id=post.get("resident"),
+                                         materials_present_names=post.getlist("material"),
+                                         consent=post.get("consent") == "1",
+                                         delivery=post.get("delivery", Delivery.PICKUP))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+        return redirect(f"/window/?resident={post.get('resident', '')}&bundle={post.get('bundle', '')}")
+    messages.success(request, f"“{bundle.definition.name}”已一次受理，编号 {bundle.number}。")
+    return redirect("cases:bundle", bundle_id=bundle.pk)
+
+
+@login_required
+def bundle_detail(request, bundle_id: int):
+    bundle, members = bundle_get_for_user(request.user, bundle_id)
+    for case in members:
+        case.state_label = STATE_LABELS[State(case.state)]
+    return render(request, "cases/bundle.html", {"bundle": bundle, "members": members})
 
 
 @login_required

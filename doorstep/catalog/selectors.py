@@ -58,3 +58,33 @@ def station_items(node: OrgNode) -> tuple[list[ServiceItem], list[ServiceItem]]:
 
 def communities() -> list[OrgNode]:
     return list(OrgNode.objects.filter(level="community").select_related("parent").order_by("code"))
+
+
+def catalog_bundles(*, query: str = "") -> QuerySet:
+    """一件事 bundles matching a search (name contains the text), with their items."""
+    from doorstep.catalog.models import ItemBundle
+
+    qs = ItemBundle.objects.filter(is_active=True).prefetch_related("items")
+    query = (query or "").strip()[:50]
+    if query:
+        qs = qs.filter(name__contains=query)
+    return qs.order_by("code")
+
+
+def bundle_get(code: str):
+    """A bundle with its items and their materials, and the one set of materials it asks for: the items' materials
+    merged by name (a paper needed by two items is brought once)."""
+    from doorstep.catalog.models import ItemBundle
+
+    bundle = (ItemBundle.objects.filter(code=str(code)[:20], is_active=True)
+              .prefetch_related("items__materials").first())
+    if bundle is None:
+        raise NotFound("没有这个“一件事”，或它已停止办理。")
+    merged: dict[str, dict] = {}
+    for item in bundle.items.all():
+        for m in item.materials.all():
+            entry = merged.setdefault(m.name, {"name": m.name, "form": m.form, "shared_data": m.shared_data,
+                                               "shared_label": m.get_shared_data_display(), "items": []})
+            entry["items"].append(item.name)
+    bundle.merged_materials = list(merged.values())
+    return bundle
