@@ -9,7 +9,7 @@ PORT    ?= 8000
 SCALE   ?= district
 WORKERS ?= 3
 
-.PHONY: run test setup demo serve lint bench-lookup clean
+.PHONY: run test setup demo serve lint bench-lookup bench-window bench-accept clean
 
 run: setup
 	$(PY) -m doorstep.cli demo --scale $(SCALE) --if-missing
@@ -47,6 +47,14 @@ lint:
 
 bench-lookup: setup
 	$(PY) bench/lookup.py
+
+bench-window: setup
+	$(PY) bench/window_page.py
+
+# PostgreSQL only (DATABASE_URL): the API under wrk next to pgbench running the same writes as raw SQL.
+bench-accept: setup
+	bash bench/ensure_tools.sh
+	$(PY) bench/accept_api.py
 
 clean:
 	rm -rf .venv node_modules doorstep/static/vendor var

@@ -2,7 +2,9 @@
 
 Usage: .venv/bin/python bench/demo_build.py [--out bench/results/demo-sqlite.md]
 On SQLite it uses a fresh file in a temporary DOORSTEP_VAR_DIR (your own var/ is untouched); with DATABASE_URL set it
-expects an empty, migrated database. Target (issue 2): at most 90 s and 2 GiB peak on a 2-core machine, SQLite.
+expects an empty, migrated database. Target: at most 2 GiB peak and, on a 2-core machine with SQLite, 90 s for the
+district and its people (issue 2) — raised to 180 s by issue 3, which adds the demo's year of cases (about 670,000
+cases with their history, ratings and certificates).
 """
 
 import argparse
@@ -44,7 +46,7 @@ def main() -> None:
         f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()},"
         f" {time.strftime('%Y-%m-%d %H:%M')}\n\n"
         f"| wall time s | peak RSS MiB | target |\n|---|---|---|\n"
-        f"| {elapsed:.1f} | {peak_mib:.0f} | ≤ 90 s, ≤ 2048 MiB (SQLite) |\n"
+        f"| {elapsed:.1f} | {peak_mib:.0f} | ≤ 180 s with the year of cases (was 90 s without), ≤ 2048 MiB (SQLite) |\n"
     )
     print(text)
     if args.out:

@@ -9,7 +9,6 @@ and the first page of 20 rows with their building and grid.
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import sys
@@ -20,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstep.settings")
 
 import django  # noqa: E402
+
+from bench.common import machine, percentile  # noqa: E402
 
 django.setup()
 
@@ -32,10 +33,6 @@ from doorstep.registry.selectors import resident_search_for_user  # noqa: E402
 
 TARGETS_MS = {"id_number": 5, "phone": 5, "name": 50, "pinyin_full": 50, "pinyin_initials": 50}
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -80,8 +77,7 @@ def main() -> None:
     lines = [
         f"# Resident lookup, {vendor}, {total:,} residents, scope of `{args.user}`",
         "",
-        f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}",
+        f"Machine: {machine()}, {time.strftime('%Y-%m-%d %H:%M')}",
         "",
         "| query | n | p50 ms | p95 ms | max ms | mean matches | target p95 ms | met |",
         "|---|---|---|---|---|---|---|---|",

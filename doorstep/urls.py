@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from doorstep.api import api
 from doorstep.cases import views as case_views
+from doorstep.catalog import manage_views as catalog_manage
 from doorstep.core import views as core_views
 
 admin.site.site_header = "家门口办事 · 主数据管理"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("doorstep.accounts.urls")),
     path("org/", include("doorstep.org.urls")),
     path("services/", include("doorstep.catalog.urls")),
+    path("catalog-admin/", catalog_manage.catalog_admin, name="catalog-admin"),
+    path("catalog-admin/export.<str:fmt>", catalog_manage.catalog_admin_export, name="catalog-admin-export"),
     path("window/", case_views.window, name="window"),
     path("window/accept/", case_views.window_accept, name="window-accept"),
     path("window/accept-bundle/", case_views.window_accept_bundle, name="window-accept-bundle"),

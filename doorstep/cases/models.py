@@ -198,3 +198,36 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} {self.day} {self.last}"
+
+
+class EligibilityReview(models.Model):
+    """A beneficiary whom the periodic re-check found no longer qualifying (复核): a person decides, nothing is cut
+    off by the machine. One open review per case; a closed one is not raised again until the figures change."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待复核"
+        KEPT = "kept", "复核后继续享受"
+        REFERRED = "referred", "复核后报请停发"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="eligibility_reviews")
+    applicant_path = models.CharField("申请人网格编码", max_length=15, db_index=True)
+    found_on = models.DateField("发现日期")
+    explanation = models.TextField("核查说明")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolved_at = models.DateTimeField("复核时间", null=True, blank=True)
+    resolution_note = models.CharField("复核意见", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "资格复核"
+        verbose_name_plural = "资格复核"
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status="open"), name="review_one_open_per_case"),
+            models.CheckConstraint(name="review_resolved_together", condition=(
+                models.Q(status="open", resolved_at__isnull=True, resolved_by__isnull=True)
+                | (~models.Q(status="open") & models.Q(resolved_at__isnull=False, resolved_by__isnull=False)))),
+        ]
+
+    def __str__(self) -> str:
+        return f"复核 {self.case_id} {self.get_status_display()}"

@@ -203,3 +203,32 @@ def bundle_get_for_user(user, bundle_id):
         raise NotFound()
     bundle = Bundle.objects.select_related("definition", "applicant").get(pk=pk)
     return bundle, members
+
+
+def eligibility_reviews_in_scope(user):
+    """资格复核 rows of residents under the user's own node (a community sees its own, the district all)."""
+    from doorstep.cases.models import EligibilityReview
+
+    if not user.is_authenticated or user.role == Role.RESIDENT or not user.org_node_id:
+        return EligibilityReview.objects.none()
+    if user.role not in (Role.CLERK, Role.APPROVER, Role.ADMIN, Role.LEADER, Role.SUPERVISOR):
+        return EligibilityReview.objects.none()
+    return EligibilityReview.objects.filter(subtree_q("applicant_path", user.org_node.code))
+
+
+def eligibility_reviews_for_user(user, *, status: str = "open", page: int = 1):
+    """A page of reviews with their case, item and resident (fixed number of queries), and the counts by status."""
+    from django.db.models import Count
+
+    from doorstep.cases.models import EligibilityReview
+
+    scoped = eligibility_reviews_in_scope(user)
+    counts = dict(scoped.values_list("status").annotate(n=Count("id")))
+    rows = scoped
+    if status in EligibilityReview.Status.values:
+        rows = rows.filter(status=status)
+    from doorstep.core.paging import paginate
+
+    rows = rows.select_related("case__item", "case__applicant", "resolved_by").order_by("-found_on", "-id")
+    return {"page": paginate(rows, page=page), "counts": counts,
+            "statuses": [(v, label, counts.get(v, 0)) for v, label in EligibilityReview.Status.choices]}

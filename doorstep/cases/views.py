@@ -24,15 +24,18 @@ from doorstep.cases.selectors import (
     case_list_for_user,
     certificate_by_verify_code,
     deliveries_for_user,
+    eligibility_reviews_for_user,
     supervision_for_user,
     supervision_limits,
 )
 from doorstep.cases.services import (
+    REVIEW_DECISIONS,
     bundle_accept_at_window,
     case_accept_at_window,
     case_choose_delivery,
     case_refuse_at_window,
     case_transition,
+    eligibility_review_resolve,
     handover_receive,
 )
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
@@ -246,6 +249,28 @@ def deliveries(request):
     done = request.GET.get("done") == "1"
     page = deliveries_for_user(request.user, done=done, page=parse_page_number(request.GET.get("page")))
     return render(request, "cases/deliveries.html", {"page": page, "done": done})
+
+
+@login_required
+def eligibility_reviews(request):
+    status = request.GET.get("status", "open")
+    data = eligibility_reviews_for_user(request.user, status=status, page=parse_page_number(request.GET.get("page")))
+    return render(request, "cases/reviews.html", {**data, "status": status, "decisions": REVIEW_DECISIONS})
+
+
+@login_required
+@require_POST
+def eligibility_review_resolve_view(request, review_id: int):
+    try:
+        eligibility_review_resolve(actor=request.user, review_id=review_id, decision=request.POST.get("decision", ""),
+                                   note=request.POST.get("note", ""))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+        return redirect("cases:reviews")
+    messages.success(request, "复核结论已记录。")
+    return redirect("cases:reviews")
 
 
 @login_required

@@ -25,13 +25,19 @@ from doorstep.core.names import name_pinyin
 STARTER = Path(__file__).resolve().parent / "data" / "starter.yaml"
 RULE_FACTS = {"age": "年龄", "household_income_per_head_year": "家庭年人均收入"}
 RULE_OPS = {">=", ">", "<", "<=", "=="}
+FIELD_LABELS = {"code": "事项编码", "name": "事项名称", "category": "类别编码", "events": "人生事件编码",
+                "level": "审批层级", "kind": "办件类型", "days": "承诺时限（工作日）", "materials": "材料",
+                "rules": "资格规则"}
 
 
-def _fail(row: int, code: str, field: str, message: str):
-    raise ValidationFailed(f"第{row}项（{code or '无编码'}）字段 {field}：{message}", field=field)
+def _fail(where: str, code: str, field: str, message: str):
+    base = field.split("[")[0]
+    label = f"“{FIELD_LABELS[base]}”（{field}）" if base in FIELD_LABELS else field
+    raise ValidationFailed(f"{where}（{code or '无编码'}）字段 {label}：{message}", field=base)
 
 
 def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> dict:
+    row = raw.get("_where") or f"第{row}项"  # an Excel import names the sheet row
     code = str(raw.get("code") or "").strip()
     if not code or len(code) > 20:
         _fail(row, code, "code", "事项编码必填，且不超过20个字符。")
@@ -59,10 +65,12 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
     if not isinstance(materials, list) or not materials:
         _fail(row, code, "materials", "至少列出一项申请材料。")
     for i, m in enumerate(materials, start=1):
+        where = m.get("_where") if isinstance(m, dict) and m.get("_where") else row
         if not isinstance(m, dict) or not str(m.get("name") or "").strip():
-            _fail(row, code, f"materials[{i}]", "材料须有名称。")
+            _fail(where, code, f"materials[{i}]", "材料须有名称。")
         if m.get("shared") and m["shared"] not in SharedData.values:
-            _fail(row, code, f"materials[{i}].shared", f"“{m['shared']}”不是可共享核验的数据。")
+            _fail(where, code, f"materials[{i}].shared",
+                  f"“{m['shared']}”不是可共享核验的数据（可填 {'、'.join(SharedData.values)}）。")
     for i, rule in enumerate(raw.get("rules") or [], start=1):
         if not isinstance(rule, dict) or rule.get("fact") not in RULE_FACTS or rule.get("op") not in RULE_OPS:
             _fail(row, code, f"rules[{i}]", "规则须写明 fact（age 或 household_income_per_head_year）、op 和 value。")
@@ -127,7 +135,7 @@ def catalog_import_data(*, actor, data: dict) -> dict[str, int]:
 
 def _check_bundle(row: int, raw: dict, items: set[str]) -> dict:
     code = str(raw.get("code") or "").strip()
-    where = f"一件事第{row}项（{code or '无编码'}）"
+    where = f"{raw.get('_where') or f'一件事第{row}项'}（{code or '无编码'}）"
     if not code or len(code) > 20:
         raise ValidationFailed(f"{where}字段 code：编码必填，且不超过20个字符。", field="code")
     name = str(raw.get("name") or "").strip()
@@ -152,6 +160,20 @@ def catalog_import_yaml(*, actor, text: str) -> dict[str, int]:
 
 def catalog_import_starter(*, actor=None) -> dict[str, int]:
     return catalog_import_yaml(actor=actor, text=STARTER.read_text(encoding="utf-8"))
+
+
+def catalog_import_xlsx(*, actor, content: bytes) -> dict[str, int]:
+    """Import an Excel workbook (sheets 事项, 材料, 一件事, 类别, 人生事件; see catalog/excel.py). As
+    catalog_import_data: all rows valid or nothing changes; errors name the sheet row and the column."""
+    from doorstep.catalog.excel import catalog_from_xlsx
+
+    return catalog_import_data(actor=actor, data=catalog_from_xlsx(content))
+
+
+def catalog_export_xlsx() -> bytes:
+    from doorstep.catalog.excel import catalog_to_xlsx
+
+    return catalog_to_xlsx(catalog_export_data())
 
 
 def catalog_export_data() -> dict:

@@ -23,7 +23,15 @@ from doorstep.audit.services import audit_record
 from doorstep.core.crypto import blind_index, encrypt
 from doorstep.core.idnumbers import mask_id_number, mask_phone
 from doorstep.core.names import name_pinyin
-from doorstep.demo.layout import DISTRICT_BOUNDS, DISTRICT_CODE, DISTRICT_NAME, GridPlan, Rect, plan_district
+from doorstep.demo.layout import (
+    DISTRICT_BOUNDS,
+    DISTRICT_CODE,
+    DISTRICT_NAME,
+    SCALES,
+    GridPlan,
+    Rect,
+    plan_district,
+)
 from doorstep.demo.people import PeopleFactory, Person
 from doorstep.org.models import Department, GridTeamMember, OpeningHours, OrgNode, Post, ServiceCenter, Window
 from doorstep.registry.models import Building, Household, IncomeRecord, Resident
@@ -45,6 +53,7 @@ class DemoStats:
     households: int = 0
     residents: int = 0
     staff: int = 0
+    cases: int = 0
 
 
 class BulkWriter:
@@ -214,6 +223,11 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     catalog_import_starter()
     _build_population(grid_plans, by_code, rng, today, stats, progress)
     _story_accounts(password_hash)
+    from doorstep.demo.history import build_case_history  # it builds on this module's bulk writer
+
+    history = build_case_history(district_code=DISTRICT_CODE, per_street_month=SCALES[scale]["cases_per_street_month"],
+                                 seed=seed, today=today, progress=progress)
+    stats.cases = history.cases
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
                  summary={"scale": scale, "seed": seed, "residents": stats.residents})
     return stats

@@ -79,9 +79,13 @@ class StreetPlan:
 
 
 SCALES = {
-    # streets, communities per street, households in all, households per grid (target)
-    "district": {"streets": 8, "communities": 5, "households": 114_000, "grid_target": 350},
-    "small": {"streets": 1, "communities": 4, "households": 1_400, "grid_target": 120},
+    # streets, communities per street, households in all, households per grid (target), and the demo year's cases
+    # per street per month (issue 3: about 7,000 per street center; the small scale keeps the same per-household rate
+    # roughly, so tests see every state without a long build)
+    "district": {"streets": 8, "communities": 5, "households": 114_000, "grid_target": 350,
+                 "cases_per_street_month": 7_000},
+    "small": {"streets": 1, "communities": 4, "households": 1_400, "grid_target": 120,
+              "cases_per_street_month": 600},
 }
 
 

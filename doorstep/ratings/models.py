@@ -15,6 +15,14 @@ class Level(models.IntegerChoices):
 
 
 BAD_LEVELS = {Level.DISSATISFIED, Level.VERY_DISSATISFIED}
+class Source(models.TextChoices):
+    """Where the rating was given: the resident's phone, the rating pad at the window (评价器) or a text message."""
+
+    APP = "app", "手机评价"
+    PAD = "pad", "窗口评价器"
+    SMS = "sms", "短信评价"
+
+
 DIMENSIONS = {"overall": "总体评价", "efficiency": "办事效率", "service": "服务质量", "attitude": "服务态度"}
 
 
@@ -24,7 +32,10 @@ def _level_check(field: str) -> Q:
 
 class Rating(models.Model):
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="rating")
-    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # the resident's account for app ratings; empty for the window pad and text messages
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    source = models.CharField("评价渠道", max_length=4, choices=Source.choices, default=Source.APP)
     overall = models.PositiveSmallIntegerField("总体评价", choices=Level.choices)
     efficiency = models.PositiveSmallIntegerField("办事效率", choices=Level.choices)
     service = models.PositiveSmallIntegerField("服务质量", choices=Level.choices)

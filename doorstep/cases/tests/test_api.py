@@ -30,8 +30,8 @@ def test_accept_act_and_read_over_the_api():
     case_id = body["id"]
     moved = api.post(f"/api/v1/cases/{case_id}/actions", {"action": "forward"}, content_type="application/json")
     assert moved.status_code == 200 and moved.json()["review_level"] == "street"
-    ledger = api.get("/api/v1/cases/", {"sort": "due_date"}).json()
-    assert case_id in [c["id"] for c in ledger["items"]]
+    ledger = api.get("/api/v1/cases/", {"sort": "due_date", "q": body["number"]}).json()
+    assert [c["id"] for c in ledger["items"]] == [case_id]
     assert client_for("clerk_other").get(f"/api/v1/cases/{case_id}").status_code == 404
 
 

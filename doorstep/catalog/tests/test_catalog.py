@@ -24,9 +24,9 @@ def test_starter_catalog_has_27_community_items_and_22_proxied():
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["items"][3].update(kind="sometimes"), "第4项（MZ-C04）字段 kind"),
-    (lambda d: d["items"][0].update(category="nope"), "第1项（MZ-C01）字段 category"),
-    (lambda d: d["items"][1].update(days=0), "第2项（MZ-C02）字段 days"),
+    (lambda d: d["items"][3].update(kind="sometimes"), "第4项（MZ-C04）字段 “办件类型”（kind）"),
+    (lambda d: d["items"][0].update(category="nope"), "第1项（MZ-C01）字段 “类别编码”（category）"),
+    (lambda d: d["items"][1].update(days=0), "第2项（MZ-C02）字段 “承诺时限（工作日）”（days）"),
     (lambda d: d["items"][5]["materials"][0].update(shared="dna"), "materials[1].shared"),
     (lambda d: d["items"][0].update(rules=[{"fact": "age", "op": ">=", "value": "sixty", "label": "x"}]), "rules[1]"),
     (lambda d: d["items"].append(dict(d["items"][0])), "MZ-C01 重复"),

@@ -1,22 +1,34 @@
-"""`doorstep catalog import FILE|starter` and `doorstep catalog export FILE`: the district's list of items (YAML)."""
+"""`doorstep catalog import FILE|starter` and `doorstep catalog export FILE`: the district's list of items, as YAML
+or, when the file name ends in .xlsx, as an Excel workbook."""
 
 from pathlib import Path
 
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
-from doorstep.catalog.services import catalog_export_data, catalog_import_starter, catalog_import_yaml
+from doorstep.catalog.services import (
+    catalog_export_data,
+    catalog_export_xlsx,
+    catalog_import_starter,
+    catalog_import_xlsx,
+    catalog_import_yaml,
+)
 from doorstep.core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "事项目录：import 导入 YAML（starter 为内置示例目录）；export 导出 YAML。"
+    help = "事项目录：import 导入 YAML 或 Excel（starter 为内置示例目录）；export 导出（文件名以 .xlsx 结尾则为 Excel）。"
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["import", "export"])
         parser.add_argument("file")
 
     def handle(self, *args, action: str, file: str, **options):
+        excel = file.lower().endswith(".xlsx")
+        if action == "export" and excel:
+            Path(file).write_bytes(catalog_export_xlsx())
+            self.stdout.write(f"已导出到 {file}")
+            return
         if action == "export":
             Path(file).write_text(yaml.safe_dump(catalog_export_data(), allow_unicode=True, sort_keys=False),
                                   encoding="utf-8")
@@ -25,6 +37,8 @@ class Command(BaseCommand):
         try:
             if file == "starter":
                 counts = catalog_import_starter()
+            elif excel and Path(file).is_file():
+                counts = catalog_import_xlsx(actor=None, content=Path(file).read_bytes())
             elif Path(file).is_file():
                 counts = catalog_import_yaml(actor=None, text=Path(file).read_text(encoding="utf-8"))
             else:

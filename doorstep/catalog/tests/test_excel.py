@@ -1,0 +1,127 @@
+"""The catalog as an Excel workbook: export, round trip, and import errors that name the sheet, the row and the
+column, changing nothing; the admin page and the command."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+
+from doorstep.audit.models import AuditEvent
+from doorstep.cases.tests.test_pages import logged_in
+from doorstep.catalog.excel import SHEETS
+from doorstep.catalog.models import ServiceItem
+from doorstep.catalog.services import catalog_export_data, catalog_export_xlsx, catalog_import_xlsx
+from doorstep.core.errors import ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def workbook():
+    return load_workbook(io.BytesIO(catalog_export_xlsx()))
+
+
+def saved(book) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def cell(sheet, row: int, header: str):
+    headers = [c.value for c in sheet[1]]
+    return sheet.cell(row=row, column=headers.index(header) + 1)
+
+
+def test_export_has_every_item_material_and_bundle_and_round_trips():
+    book = workbook()
+    assert book.sheetnames == list(SHEETS.values())
+    assert book["事项"].max_row - 1 == ServiceItem.objects.count() == 49
+    data = catalog_export_data()
+    assert book["材料"].max_row - 1 == sum(len(i["materials"]) for i in data["items"])
+    assert book["一件事"].max_row - 1 == len(data["bundles"]) == 3
+    before = catalog_export_data()
+    catalog_import_xlsx(actor=None, content=catalog_export_xlsx())
+    assert catalog_export_data() == before
+
+
+def test_an_edited_workbook_updates_the_items():
+    book = workbook()
+    sheet = book["事项"]
+    cell(sheet, 2, "事项名称").value = "老年人优待证办理（新）"
+    cell(sheet, 2, "可网上申请").value = "否"
+    catalog_import_xlsx(actor=None, content=saved(book))
+    item = ServiceItem.objects.get(code=cell(sheet, 2, "事项编码").value)
+    assert item.name == "老年人优待证办理（新）" and not item.online_allowed
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda b: setattr(cell(b["事项"], 7, "承诺时限（工作日）"), "value", "十天"), "事项表第7行 字段 承诺时限（工作日）"),
+    (lambda b: setattr(cell(b["事项"], 5, "办件类型"), "value", "有时"), "事项表第5行（"),
+    (lambda b: setattr(cell(b["事项"], 3, "可代办"), "value", "也许"), "事项表第3行 字段 可代办"),
+    (lambda b: setattr(cell(b["事项"], 4, "资格规则（JSON）"), "value", "{年龄"), "事项表第4行 字段 资格规则"),
+    (lambda b: setattr(cell(b["材料"], 9, "可共享核验"), "value", "dna"), "材料表第9行"),
+    (lambda b: setattr(cell(b["材料"], 6, "事项编码"), "value", "NOPE"), "材料表第6行 字段 事项编码"),
+    (lambda b: setattr(cell(b["一件事"], 2, "包含事项编码"), "value", "MZ-C01、NOPE"), "一件事表第2行"),
+    (lambda b: b["事项"].delete_cols(2), "缺少“事项名称”列"),
+    (lambda b: b.remove(b["材料"]), "缺少“材料”工作表"),
+])
+def test_import_errors_name_sheet_row_and_column_and_change_nothing(edit, message):
+    book = workbook()
+    cell(book["事项"], 2, "事项名称").value = "改过的名字"
+    edit(book)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed, match=message.replace("(", r"\(").replace(")", r"\)")):
+        catalog_import_xlsx(actor=None, content=saved(book))
+    assert ServiceItem.objects.get(code="MZ-C01").name == "老年人优待证办理"
+    assert AuditEvent.objects.count() == events
+
+
+def test_not_a_workbook():
+    for content in (b"", b"PK\x03\x04 not really", "事项清单".encode()):
+        with pytest.raises(ValidationFailed, match="不是有效的 Excel"):
+            catalog_import_xlsx(actor=None, content=content)
+
+
+def test_admin_page_downloads_and_uploads_and_others_may_not(tmp_path):
+    admin = logged_in("admin")
+    page = admin.get("/catalog-admin/")
+    assert page.status_code == 200 and "导入" in page.content.decode()
+    xlsx = admin.get("/catalog-admin/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    yml = admin.get("/catalog-admin/export.yaml")
+    assert "MZ-C01" in yml.content.decode()
+    book = load_workbook(io.BytesIO(xlsx.content))
+    cell(book["事项"], 2, "事项名称").value = "老年人优待证办理（页面导入）"
+    upload = io.BytesIO(saved(book))
+    upload.name = "事项清单.xlsx"
+    done = admin.post("/catalog-admin/", {"file": upload}, follow=True).content.decode()
+    assert "已导入" in done and ServiceItem.objects.get(code="MZ-C01").name.endswith("（页面导入）")
+    bad = io.BytesIO(b"nonsense")
+    bad.name = "x.xlsx"
+    response = admin.post("/catalog-admin/", {"file": bad})
+    assert response.status_code == 400 and "不是有效的 Excel" in response.content.decode()
+    assert admin.post("/catalog-admin/", {}).status_code == 400
+    for username in ("clerk_s01a", "leader"):
+        assert logged_in(username).get("/catalog-admin/").status_code == 403
+        assert logged_in(username).get("/catalog-admin/export.xlsx").status_code == 403
+    street_admin = logged_in("admin_s01")
+    assert street_admin.get("/catalog-admin/export.xlsx").status_code == 200
+    assert 'type="file"' not in street_admin.get("/catalog-admin/").content.decode()
+    upload.seek(0)
+    assert street_admin.post("/catalog-admin/", {"file": upload}).status_code == 403
+    assert admin.get("/catalog-admin/export.pdf").status_code == 404
+
+
+def test_command_exports_and_imports_excel(tmp_path):
+    path = tmp_path / "catalog.xlsx"
+    call_command("catalog", "export", str(path))
+    book = load_workbook(path)
+    cell(book["事项"], 2, "事项名称").value = "命令行改名"
+    book.save(path)
+    call_command("catalog", "import", str(path))
+    assert ServiceItem.objects.filter(name="命令行改名").exists()
+    cell(book["事项"], 2, "办件类型").value = "坏"
+    book.save(path)
+    with pytest.raises(CommandError, match="事项表第2行"):
+        call_command("catalog", "import", str(path))
