@@ -122,3 +122,36 @@ def test_two_clerks_concluding_the_same_case_exactly_one_wins(world):
     assert results == ["concluded"]
     assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已办结" in errors[0].message
     assert CaseHistory.objects.filter(case_id=case.pk, action="conclude").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_approving_the_same_case_at_once_exactly_one_wins(world):
+    """At the street, the approver and a window clerk (both may decide street items) press 批准 together."""
+    case = accept(actor=user("clerk_c001002"), item_code="MZ-S01", applicant_id=xie().pk)
+    case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="forward")
+    names = ["approver_s01", "clerk_s01a"]
+    results, errors = _run_concurrently(
+        2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="approve", note="符合条件").state)
+    assert results == ["approved"]
+    assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已批准" in errors[0].message
+    assert CaseHistory.objects.filter(case_id=case.pk, action="approve").count() == 1
+    assert AuditEvent.objects.filter(action="case.approve", target_id=str(case.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_online_application_accepted_twice_at_once_is_accepted_once(world, tmp_path, settings):
+    """The same clerk's double click, or two browser tabs: one acceptance, one clear message, one clock."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from doorstep.cases.services import case_apply_online
+    from doorstep.catalog.models import MaterialRequirement
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = MaterialRequirement.objects.get(item__code="MZ-C01", shared_data="").pk
+    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, content_type="image/png")
+    case = case_apply_online(actor=user("13800000002"), item_code="MZ-C01", consent=True, files={photo: png})
+    results, errors = _run_concurrently(
+        2, lambda i: case_transition(actor=user("clerk_c001001"), case_id=case.pk, action="accept").state)
+    assert results == ["accepted"]
+    assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已受理" in errors[0].message
+    assert CaseHistory.objects.filter(case_id=case.pk, action="accept").count() == 1
