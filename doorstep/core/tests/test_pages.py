@@ -56,6 +56,11 @@ def test_chinese_by_default_english_on_request():
     client = logged_in("admin")
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Workspace" in client.get("/").content.decode()
+    clerk = logged_in("clerk_s01a")
+    clerk.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    nav = clerk.get("/").content.decode()
+    for english in ("One window", "Cases", "Approval queue", "Supervision", "Complaint follow-ups", "Inbox"):
+        assert english in nav, english
 
 
 def test_staff_home_warns_loudly_when_the_calendar_lacks_a_year():
