@@ -144,7 +144,7 @@ def run_raw(args, ids: list[int], workdir: Path) -> dict:
     sql.write_text(script)
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
     pgbench = tool("pgbench", "/usr/lib/postgresql/15/bin/pgbench")
-    base = [pgbench, "-n", "-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432),
+    base = [pgbench, "-n", "-M", "prepared", "-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432),
             "-U", db.get("USER") or "postgres", "-f", str(sql),
             "-D", f"minid={min(ids)}", "-D", f"maxid={max(ids)}", "-D", f"item={item.pk}",
             "-D", f"clerk={clerk.pk}", "-D", f"node={center_node}", "-D", f"digest={token_digest}"]

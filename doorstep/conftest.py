@@ -91,9 +91,13 @@ def accept(*, actor, item_code: str, applicant_id, **kwargs):
 
 @pytest.fixture(autouse=True)
 def _fresh_work_calendar():
-    """Each test reads the holiday table afresh: a calendar cached by an earlier (rolled back) test must not leak."""
+    """Each test reads the holiday table and the catalog afresh: a calendar or item cached by an earlier (rolled
+    back) test must not leak."""
     from doorstep.calendar.selectors import work_calendar_changed
+    from doorstep.catalog.selectors import catalog_changed
 
     work_calendar_changed()
+    catalog_changed()
     yield
     work_calendar_changed()
+    catalog_changed()

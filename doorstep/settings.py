@@ -137,6 +137,7 @@ DOORSTEP_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 DOORSTEP_UPLOAD_MAX_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DOORSTEP_CATALOG_RECHECK_SECONDS = 10  # how stale another process's view of the catalog may be when taking in
 DOORSTEP_CALENDAR_RECHECK_SECONDS = 10  # how stale another process's view of the holiday table may be
 DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS", "1"))
 # Ratings (好差评): a bad rating must be answered within this many working days; unrated concluded cases get an

@@ -51,13 +51,18 @@ APPLICANT_NEWS = {
 
 
 def case_next_number(*, district: str, day: datetime.date) -> str:
-    """District code + date + 5-digit daily sequence, e.g. 43030220261122 00042. Call inside a transaction: the
-    day's counter row stays locked until it commits, so concurrent windows never get the same number."""
-    CaseNumberCounter.objects.get_or_create(district=district, day=day)
-    counter = CaseNumberCounter.objects.select_for_update().get(district=district, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{district}{day:%Y%m%d}{counter.last:05d}"
+    """District code + date + 5-digit daily sequence, e.g. 43030220261122 00042. One statement: insert the day's
+    counter or add one to it, returning the new value. Call it inside a transaction and as late as possible: the
+    counter row stays locked until commit, so concurrent windows never get the same number — and wait only for
+    each other's last few statements."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table} (district, day, last) VALUES (%s, %s, 1) ON CONFLICT (district, day) "
+                    f"DO UPDATE SET last = {table}.last + 1 RETURNING last", [district, day])
+        last = cur.fetchone()[0]
+    return f"{district}{day:%Y%m%d}{last:05d}"
 
 
 def _applicant_users(case: Case):
@@ -87,9 +92,9 @@ def _window_node(actor):
 
 
 def _active_item(item_code) -> ServiceItem:
-    item = ServiceItem.objects.filter(code=str(item_code)[:20], is_active=True).prefetch_related("materials").first()
-    if item is None:
-        raise NotFound("没有这个事项，或它已停止办理。")
+    from doorstep.catalog.selectors import active_item_for_intake
+
+    item = active_item_for_intake(item_code)
     return item
 
 
@@ -160,12 +165,13 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     today = timezone.localdate(now)
     checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=materials_present,
                                             consent=consent, today=today)
-    with transaction.atomic():
+    center = node.service_centers.first()
+    due = work_calendar().add_working_days(today, item.promised_days)
+    with transaction.atomic():  # everything read before: the number's row lock is held only for the writes
         case = Case.objects.create(
             number=case_next_number(district=node.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=channel, state=facts.state, review_level=node.level,
-            review_node=node, center=node.service_centers.first(), first_contact=actor, accepted_at=now,
-            due_date=work_calendar().add_working_days(today, item.promised_days), bundle=bundle,
+            review_node=node, center=center, first_contact=actor, accepted_at=now, due_date=due, bundle=bundle,
             consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery,
         )
         _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT,

@@ -62,6 +62,7 @@ class ServiceItem(models.Model):
     proxy_allowed = models.BooleanField("可代办", default=True)
     online_allowed = models.BooleanField("可网上申请", default=False)
     is_active = models.BooleanField("在用", default=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)  # the intake cache's change stamp
 
     class Meta:
         verbose_name = "服务事项"

@@ -88,3 +88,43 @@ def bundle_get(code: str):
             entry["items"].append(item.name)
     bundle.merged_materials = list(merged.values())
     return bundle
+
+
+_intake: dict[str, object] = {"stamp": None, "checked": 0.0, "items": {}}
+
+
+def catalog_changed() -> None:
+    """Forget the cached items: the next intake lookup reads the catalog again."""
+    _intake["checked"] = 0.0
+    _intake["items"] = {}
+
+
+def active_item_for_intake(code: str) -> ServiceItem:
+    """An active item with its materials, for taking in applications: cached per process, and whether the catalog
+    changed (items, their last change, materials) is asked at most every DOORSTEP_CATALOG_RECHECK_SECONDS — the
+    busiest write in the product then spends no query on the catalog. A deactivated item may still be accepted by
+    another process for those few seconds; this process's own imports reset the cache at once."""
+    import time
+
+    from django.conf import settings
+    from django.db.models import Count, Max
+
+    from doorstep.catalog.models import MaterialRequirement
+
+    now = time.monotonic()
+    if now - _intake["checked"] >= settings.DOORSTEP_CATALOG_RECHECK_SECONDS:  # type: ignore[operator]
+        _intake["checked"] = now
+        items = ServiceItem.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+        materials = MaterialRequirement.objects.aggregate(n=Count("id"), last=Max("id"))
+        stamp = (items["n"], items["last"], materials["n"], materials["last"])
+        if stamp != _intake["stamp"]:
+            _intake["stamp"] = stamp
+            _intake["items"] = {}
+    cache: dict[str, ServiceItem] = _intake["items"]  # type: ignore[assignment]
+    code = str(code)[:20]
+    if code not in cache:
+        item = ServiceItem.objects.filter(code=code, is_active=True).prefetch_related("materials").first()
+        if item is None:
+            raise NotFound("没有这个事项，或它已停止办理。")
+        cache[code] = item
+    return cache[code]

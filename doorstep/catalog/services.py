@@ -19,6 +19,7 @@ from doorstep.catalog.models import (
     ServiceItem,
     SharedData,
 )
+from doorstep.catalog.selectors import catalog_changed
 from doorstep.core.errors import ValidationFailed
 from doorstep.core.names import name_pinyin
 
@@ -130,6 +131,7 @@ def catalog_import_data(*, actor, data: dict) -> dict[str, int]:
             bundle.items.set(ServiceItem.objects.filter(code__in=b["items"]))
         audit_record(actor=actor, action="catalog.import", target_type="catalog.serviceitem",
                      summary={"items": len(rows), "bundles": len(bundles)})
+        transaction.on_commit(catalog_changed)
     return {"categories": len(categories), "life_events": len(events), "items": len(rows), "bundles": len(bundles)}
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from doorstep.catalog.models import ServiceItem
 from doorstep.catalog.services import STARTER, catalog_export_data, catalog_import_data
-from doorstep.core.errors import ValidationFailed
+from doorstep.core.errors import NotFound, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +60,24 @@ def test_public_pages_without_login():
     station = client.get("/services/station/430302001001/").content.decode()
     assert "直接办结（27项）" in station and "代办（22项）" in station
     assert client.get("/services/station/999/").status_code == 404
+
+
+def test_the_intake_cache_follows_imports_at_once_and_edits_after_the_recheck(settings,
+                                                                                django_capture_on_commit_callbacks):
+    from doorstep.catalog.selectors import active_item_for_intake
+
+    settings.DOORSTEP_CATALOG_RECHECK_SECONDS = 3600
+    item = active_item_for_intake("MZ-C01")
+    assert active_item_for_intake("MZ-C01") is item and len(item.materials.all()) == 2  # no query the second time
+    data = catalog_export_data()
+    data["items"][0]["name"] = "老年人优待证办理（新）"
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_import_data(actor=None, data=data)
+    assert active_item_for_intake("MZ-C01").name == "老年人优待证办理（新）"  # this process's import: at once
+    edited = ServiceItem.objects.get(code="MZ-C01")
+    edited.is_active = False
+    edited.save()  # as the admin page does, in another process say
+    assert active_item_for_intake("MZ-C01").is_active  # still cached within the recheck interval
+    settings.DOORSTEP_CATALOG_RECHECK_SECONDS = 0
+    with pytest.raises(NotFound):
+        active_item_for_intake("MZ-C01")
