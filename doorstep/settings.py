@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "doorstep.cases",
     "doorstep.notifications",
     "doorstep.ratings",
+    "doorstep.partition",
 ]
 
 MIDDLEWARE = [

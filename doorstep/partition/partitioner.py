@@ -1,0 +1,347 @@
+"""Drawing grids: balanced, contiguous groups of whole buildings inside one community.
+
+Pure computation, no Django. For each community: the Delaunay adjacency of its buildings (gap-cut edges removed,
+so a river splits it into pieces that are partitioned separately); the grid count that brings the mean size
+closest to the target; METIS (pymetis) on the graph weighted by households, with edge weights that make short
+edges expensive to cut, so grids are compact and follow the gaps; then a repair pass that makes every grid
+connected and moves boundary buildings until every size is within the tolerance where that is possible.
+When a target cannot be met the notes say so in plain words and the reasonable count is used.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pymetis
+
+from doorstep.partition.graph import Graph, adjacency
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: int = 350  # households per grid
+    tolerance: float = 0.15  # ± share of the target
+    gap_metres: float = 0.0  # neighbours farther apart are not adjacent; 0: automatic (graph.AUTO_GAP_FACTOR)
+    seed: int = 1
+
+    @property
+    def low(self) -> float:
+        return self.target * (1 - self.tolerance)
+
+    @property
+    def high(self) -> float:
+        return self.target * (1 + self.tolerance)
+
+
+@dataclass
+class CommunityPlan:
+    """Grid label (0..k-1) per building of one community, in input order, and what could not be met."""
+
+    labels: list[int]
+    notes: list[str] = field(default_factory=list)
+    graph: Graph | None = None
+
+
+def grid_count(total: int, settings: Settings) -> tuple[int, bool]:
+    """How many grids for `total` households: the count whose mean is closest to the target; and whether that
+    mean is within the tolerance."""
+    if total <= 0:
+        return 1, True
+    best = None
+    centre = max(1, round(total / settings.target))
+    for k in range(max(1, centre - 1), centre + 2):
+        deviation = abs(total / k - settings.target) / settings.target
+        if best is None or deviation < best[1] - 1e-12:
+            best = (k, deviation)
+    k, deviation = best
+    return k, deviation <= settings.tolerance + 1e-9
+
+
+def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settings: Settings) -> dict[int, int]:
+    """Partition the connected subgraph `members` into k parts with METIS."""
+    if k <= 1 or len(members) <= 1:
+        return {v: 0 for v in members}
+    k = min(k, len(members))
+    members_arr = np.asarray(members, dtype=np.int64)
+    local = np.full(graph.n, -1, dtype=np.int64)
+    local[members_arr] = np.arange(len(members))
+    starts, ends = graph.xadj[members_arr], graph.xadj[members_arr + 1]
+    index = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]) if len(members) else \
+        np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(members)), ends - starts)
+    neighbour = local[graph.adjncy[index]]
+    inside = neighbour >= 0
+    adjncy = neighbour[inside]
+    xadj = np.concatenate([[0], np.cumsum(np.bincount(owner[inside], minlength=len(members)))])
+    lengths = np.maximum(graph.lengths[index][inside], 1.0)
+    mean = float(lengths.mean()) if len(lengths) else 1.0
+    # short edges are expensive to cut: boundaries run along the wide gaps, grids stay compact
+    eweights = np.maximum(1, (100 * mean / lengths).astype(np.int64))
+    # recursive bisection: compact halves, a few milliseconds even for thousands of buildings; balance and
+    # contiguity are finished by the repair passes below
+    options = pymetis.Options(seed=settings.seed, ufactor=30)
+    result = pymetis.part_graph(k, adjacency=pymetis.CSRAdjacency(xadj.tolist(), adjncy.tolist()),
+                                vweights=weights[members_arr].tolist(), eweights=eweights.tolist(), recursive=RECURSIVE,
+                                options=options)
+    return {v: int(result.vertex_part[i]) for i, v in enumerate(members)}
+
+
+def _sizes(labels: dict[int, int], weights: np.ndarray) -> dict[int, int]:
+    sizes: dict[int, int] = defaultdict(int)
+    for v, part in labels.items():
+        sizes[part] += int(weights[v])
+    return sizes
+
+
+def _members(labels: dict[int, int]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for v, part in sorted(labels.items()):
+        groups[part].append(v)
+    return groups
+
+
+def _split_parts(graph: Graph, labels: dict[int, int]) -> list[int]:
+    """The parts that are not connected, found in one pass over the edges inside parts (scipy)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    lab = np.full(graph.n, -1, dtype=np.int64)
+    for v, p in labels.items():
+        lab[v] = p
+    src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
+    dst = graph.adjncy
+    inside = (lab[src] >= 0) & (lab[src] == lab[dst])
+    matrix = coo_matrix((np.ones(int(inside.sum())), (src[inside], dst[inside])), shape=(graph.n, graph.n))
+    _, component = connected_components(matrix, directed=False)
+    members = np.asarray(sorted(labels), dtype=np.int64)
+    pairs = np.unique(np.column_stack([lab[members], component[members]]), axis=0)
+    parts, counts = np.unique(pairs[:, 0], return_counts=True)
+    return [int(p) for p in parts[counts > 1]]
+
+
+def _make_contiguous(graph: Graph, labels: dict[int, int], weights: np.ndarray, frozen: frozenset = frozenset()
+                     ) -> None:
+    """Every part keeps its largest connected piece; each other piece joins the neighbouring part it touches most
+    (a part being kept whole only when nothing else touches it)."""
+    for _ in range(20):
+        split = _split_parts(graph, labels)
+        if not split:
+            return
+        groups = _members(labels)
+        for part in split:
+            pieces = graph.components(groups[part])
+            pieces.sort(key=lambda p: (-sum(int(weights[v]) for v in p), p[0]))
+            for piece in pieces[1:]:
+                touching: dict[int, int] = defaultdict(int)
+                for v in piece:
+                    for w in graph.neighbours(v):
+                        other = labels.get(int(w))
+                        if other is not None and other != part:
+                            touching[other] += 1
+                if touching:
+                    target = max(sorted(touching), key=lambda p: (p not in frozen, touching[p]))
+                    for v in piece:
+                        labels[v] = target
+
+
+def _balance(graph: Graph, labels: dict[int, int], weights: np.ndarray, settings: Settings,
+             frozen: frozenset = frozenset(), max_moves: int = 2000) -> None:
+    """Move single boundary buildings between neighbouring parts until every part is within [low, high], keeping
+    both parts connected and the frozen (kept) parts untouched; stop when no move helps."""
+    low, high = settings.low, settings.high
+    for _ in range(max_moves):
+        sizes = _sizes(labels, weights)
+        groups = _members(labels)
+        outside = sorted((p for p in sizes if (sizes[p] > high or sizes[p] < low) and p not in frozen),
+                         key=lambda p: (-abs(sizes[p] - settings.target), p))
+        moved = False
+        for part in outside:
+            over = sizes[part] > high
+            candidates = []
+            for v in (groups[part] if over else sorted({int(w) for u in groups[part] for w in graph.neighbours(u)})):
+                if over:
+                    donor, taker = part, None
+                    for w in graph.neighbours(v):
+                        q = labels.get(int(w))
+                        if q is not None and q != part and q not in frozen and sizes[q] + weights[v] <= high:
+                            if taker is None or sizes[q] < sizes[taker]:
+                                taker = q
+                    if taker is None:
+                        continue
+                else:
+                    donor = labels.get(v)
+                    if donor is None or donor == part or donor in frozen or sizes[donor] - weights[v] < low:
+                        continue
+                    taker = part
+                gain = abs(sizes[donor] - settings.target) + abs(sizes[taker] - settings.target) - (
+                    abs(sizes[donor] - weights[v] - settings.target) + abs(sizes[taker] + weights[v] - settings.target))
+                candidates.append((-gain, int(weights[v]), v, donor, taker))
+            for _, _, v, donor, taker in sorted(candidates):
+                rest = [u for u in groups[donor] if u != v]
+                if rest and graph.is_connected(rest):
+                    labels[v] = taker
+                    moved = True
+                    break
+            if moved:
+                break
+        if not moved:
+            return
+
+
+RECURSIVE = True
+SHAPE_RATIO = 0.85  # a building moves for shape when the other centre is at most this share of the distance
+SHAPE_BAND = 0.05  # … and both grids stay within this share of the target
+
+
+def _boundary(graph: Graph, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (building, neighbouring grid) pair across a grid boundary, as two arrays."""
+    src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
+    dst = graph.adjncy
+    mask = (lab[src] >= 0) & (lab[dst] >= 0) & (lab[src] != lab[dst])
+    return src[mask], lab[dst][mask]
+
+
+def _try_move(graph: Graph, lab: np.ndarray, groups: dict[int, set[int]], v: int, q: int) -> bool:
+    """Move building v to grid q if the grid it leaves stays connected."""
+    p = int(lab[v])
+    rest = groups[p] - {v}
+    if not rest or not graph.is_connected(rest):
+        return False
+    groups[p] = rest
+    groups[q].add(v)
+    lab[v] = q
+    return True
+
+
+def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: np.ndarray, settings: Settings,
+            frozen: frozenset = frozenset(), rounds: int = 8) -> None:
+    """Even out sizes and round off shapes together, moving boundary buildings between neighbouring grids.
+
+    Each round, from arrays of all boundary pairs: first a building moves from a grid to a smaller neighbour when
+    that brings both nearer the target (tightening towards ±5% inside the ±15% tolerance); then a building moves
+    to a neighbouring grid whose centre is clearly nearer, when both sizes stay inside the tight band. The grid
+    left behind must stay connected; kept (frozen) grids are never touched."""
+    members = np.asarray(sorted(labels), dtype=np.int64)
+    lab = np.full(graph.n, -1, dtype=np.int64)
+    lab[members] = [labels[int(v)] for v in members]
+    k = int(lab.max()) + 1 if len(members) else 0
+    fixed = np.zeros(k + 1, dtype=bool)
+    fixed[[p for p in frozen if p < k]] = True
+    band_low, band_high = settings.target * 0.95, settings.target * 1.05
+    shape_low, shape_high = settings.target * (1 - SHAPE_BAND), settings.target * (1 + SHAPE_BAND)
+    w = weights.astype(float)
+    for _ in range(rounds):
+        sizes = np.bincount(lab[members], weights=w[members], minlength=k)
+        groups: dict[int, set[int]] = defaultdict(set)
+        for v in members:
+            groups[int(lab[v])].add(int(v))
+        src, part = _boundary(graph, lab)
+        if not len(src):
+            return
+        own = lab[src]
+        ok = ~fixed[own] & ~fixed[part]
+        src, part, own = src[ok], part[ok], own[ok]
+        moved = 0
+        # 1. balance: from a grid to a smaller neighbour, biggest improvement first
+        before = np.abs(sizes[own] - settings.target) + np.abs(sizes[part] - settings.target)
+        after = np.abs(sizes[own] - w[src] - settings.target) + np.abs(sizes[part] + w[src] - settings.target)
+        gain = before - after
+        touched: set[int] = set()
+        for idx in np.argsort(-gain, kind="stable"):
+            if gain[idx] <= 0:
+                break
+            v, p, q = int(src[idx]), int(own[idx]), int(part[idx])
+            if p in touched or q in touched or lab[v] != p:
+                continue
+            if (sizes[p] <= band_high and sizes[q] >= band_low) or sizes[q] + w[v] > settings.high \
+                    or sizes[p] - w[v] < settings.low:
+                continue  # both already in the band, or the move would leave the tolerance
+            if _try_move(graph, lab, groups, v, q):
+                sizes[p] -= w[v]
+                sizes[q] += w[v]
+                touched.update((p, q))
+                moved += 1
+        # 2. shape: towards the nearer centre, sizes staying in the band
+        sums = np.bincount(lab[members], weights=w[members], minlength=k)
+        cx = np.bincount(lab[members], weights=w[members] * points[members, 0], minlength=k) / np.maximum(sums, 1)
+        cy = np.bincount(lab[members], weights=w[members] * points[members, 1], minlength=k) / np.maximum(sums, 1)
+        src, part = _boundary(graph, lab)
+        own = lab[src]
+        ok = ~fixed[own] & ~fixed[part]
+        src, part, own = src[ok], part[ok], own[ok]
+        here = np.hypot(points[src, 0] - cx[own], points[src, 1] - cy[own])
+        there = np.hypot(points[src, 0] - cx[part], points[src, 1] - cy[part])
+        ratio = there / np.maximum(here, 1e-9)
+        for idx in np.argsort(ratio, kind="stable"):
+            if ratio[idx] >= SHAPE_RATIO:
+                break
+            v, p, q = int(src[idx]), int(own[idx]), int(part[idx])
+            if lab[v] != p:
+                continue
+            if sizes[p] - w[v] < min(shape_low, sizes[p]) or sizes[q] + w[v] > max(shape_high, sizes[q]):
+                continue
+            if _try_move(graph, lab, groups, v, q):
+                sizes[p] -= w[v]
+                sizes[q] += w[v]
+                touched.update((p, q))
+                moved += 1
+        if not moved:
+            break
+    for v in members:
+        labels[int(v)] = int(lab[v])
+
+
+def partition_community(points: np.ndarray, households: np.ndarray, settings: Settings,
+                        keep: list[int | None] | None = None) -> CommunityPlan:
+    """Grid labels for one community's buildings (points in metres, households per building).
+
+    `keep`, if given, is the current grid of each building (None for a new building): current grids that are
+    still connected and within the tolerance are kept whole, and only the rest is drawn again.
+    """
+    n = len(points)
+    weights = np.asarray(households, dtype=np.int64)
+    graph = adjacency(points, gap_metres=settings.gap_metres)
+    labels: dict[int, int] = {}
+    notes: list[str] = []
+    next_label = 0
+    free = list(range(n))
+    if keep is not None:
+        current: dict[object, list[int]] = defaultdict(list)
+        for v, grid in enumerate(keep):
+            if grid is not None:
+                current[grid].append(v)
+        kept = set()
+        for _grid, members in sorted(current.items(), key=lambda kv: str(kv[0])):
+            size = int(weights[members].sum())
+            if settings.low <= size <= settings.high and graph.is_connected(members):
+                for v in members:
+                    labels[v] = next_label
+                next_label += 1
+                kept.update(members)
+        free = [v for v in range(n) if v not in kept]
+    kept_count = next_label
+    for piece in graph.components(free):
+        total = int(weights[piece].sum())
+        largest = int(weights[piece].max())
+        k, feasible = grid_count(total, settings)
+        if largest > settings.high:
+            notes.append(f"有一栋楼{largest}户，超过每格上限{settings.high:.0f}户：整栋不拆分，单独成格。")
+        elif not feasible:
+            notes.append(f"一个片区共{total}户，按目标{settings.target}户±{settings.tolerance:.0%}无法均分："
+                         f"划为{k}个网格，平均每格{total / k:.0f}户。")
+        part = _metis(graph, piece, weights, k, settings)
+        for v, p in part.items():
+            labels[v] = next_label + p
+        next_label += k
+    frozen = frozenset(range(kept_count))
+    _make_contiguous(graph, labels, weights, frozen)
+    _refine(graph, points, labels, weights, settings, frozen)
+    sizes = _sizes(labels, weights)
+    if any(not settings.low <= sizes[p] <= settings.high for p in sizes if p not in frozen):
+        _balance(graph, labels, weights, settings, frozen)  # the slower, thorough pass for what is left
+    # number the grids by their position (west to east, then south to north) so results read in a stable order
+    groups = _members(labels)
+    order = sorted(groups, key=lambda p: (round(float(points[groups[p], 0].mean()), 1),
+                                          round(float(points[groups[p], 1].mean()), 1)))
+    renumber = {p: i for i, p in enumerate(order)}
+    return CommunityPlan(labels=[renumber[labels[v]] for v in range(n)], notes=notes, graph=graph)

@@ -1,0 +1,73 @@
+"""Grid drawing pages for district administrators: propose, review on the map, apply, undo, discard."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from doorstep.core.errors import DomainError
+from doorstep.core.paging import parse_page_number
+from doorstep.partition.selectors import (
+    current_grids,
+    moves_summary,
+    proposal_features,
+    proposal_for_user,
+    proposals_for_user,
+    scopes_for_user,
+)
+from doorstep.partition.services import grids_apply, grids_discard, grids_propose, grids_undo
+
+
+@login_required
+def proposal_list(request):
+    context = {"scopes": scopes_for_user(request.user),
+               "page": proposals_for_user(request.user, page=parse_page_number(request.GET.get("page")))}
+    if request.method == "POST":
+        post = request.POST
+        try:
+            tolerance = float(post.get("tolerance", "15")) / 100
+        except ValueError:
+            tolerance = -1
+        try:
+            proposal = grids_propose(actor=request.user, scope_code=post.get("scope", ""),
+                                     target=post.get("target", "350"), tolerance=tolerance,
+                                     gap=post.get("gap", "") or 0, keep_current=post.get("keep") == "1")
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            context["error"] = exc.message
+            return render(request, "partition/list.html", context, status=400)
+        messages.success(request, f"方案 {proposal.pk} 已生成，请审核后再决定是否实施。")
+        return redirect("partition:detail", proposal_id=proposal.pk)
+    return render(request, "partition/list.html", context)
+
+
+@login_required
+def proposal_detail(request, proposal_id: int):
+    proposal = proposal_for_user(request.user, proposal_id)
+    settings = proposal.report["settings"]
+    return render(request, "partition/detail.html", {
+        "proposal": proposal, "report": proposal.report, "moves": moves_summary(proposal)[:200],
+        "proposed": {"type": "FeatureCollection", "features": proposal_features(proposal)},
+        "current": {"type": "FeatureCollection", "features": current_grids(
+            proposal.scope, target=settings["target"], tolerance=settings["tolerance"])},
+    })
+
+
+@login_required
+@require_POST
+def proposal_act(request, proposal_id: int):
+    action = request.POST.get("action")
+    services = {"apply": grids_apply, "undo": grids_undo, "discard": grids_discard}
+    if action not in services:
+        messages.error(request, "不支持的操作。")
+        return redirect("partition:detail", proposal_id=proposal_id)
+    try:
+        services[action](actor=request.user, proposal_id=proposal_id)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+        return redirect("partition:detail", proposal_id=proposal_id)
+    messages.success(request, {"apply": "方案已实施。", "undo": "已撤销实施，恢复到原网格。", "discard": "方案已放弃。"}[action])
+    return redirect("partition:detail", proposal_id=proposal_id)
