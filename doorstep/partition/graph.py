@@ -52,16 +52,31 @@ class Graph:
         return result
 
     def is_connected(self, members) -> bool:
-        members = list(members)
-        return len(members) <= 1 or len(self.components(members)) == 1
+        allowed = set(members)
+        if len(allowed) <= 1:
+            return True
+        start = next(iter(allowed))
+        seen, stack = {start}, [start]
+        xadj, adjncy = self.xadj, self.adjncy
+        while stack:
+            v = stack.pop()
+            for w in adjncy[xadj[v]:xadj[v + 1]].tolist():
+                if w in allowed and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return len(seen) == len(allowed)
 
 
 AUTO_GAP_FACTOR = 4.0  # with no gap given, cut edges longer than this many times the median neighbour distance
 
 
-def adjacency(points: np.ndarray, *, gap_metres: float) -> Graph:
+def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
     """Delaunay neighbours of the points; edges longer than gap_metres are cut (0: automatic, a few times the
-    typical distance between neighbouring buildings, which adapts to dense old towns and sparse new estates)."""
+    typical distance between neighbouring buildings, which adapts to dense old towns and sparse new estates).
+
+    With `cells` (each building's Voronoi cell clipped to the community), a Delaunay edge counts only if the two
+    cells share a stretch of boundary inside the community: near the outline a Delaunay pair's common cell edge
+    can fall outside it, and then a grid connected on the graph would still be two pieces on the map."""
     n = len(points)
     if n < 2:
         return Graph(n=n, xadj=np.zeros(n + 1, dtype=np.int64), adjncy=np.zeros(0, dtype=np.int64),
@@ -91,6 +106,14 @@ def adjacency(points: np.ndarray, *, gap_metres: float) -> Graph:
     lengths = np.hypot(*(points[pairs[:, 0]] - points[pairs[:, 1]]).T)
     cut = gap_metres if gap_metres > 0 else AUTO_GAP_FACTOR * float(np.median(lengths))
     keep = lengths <= cut
+    if cells is not None and len(pairs):
+        import shapely
+
+        cells = np.asarray(cells, dtype=object)
+        forward = pairs[:, 0] < pairs[:, 1]
+        shared = shapely.length(shapely.intersection(cells[pairs[forward, 0]], cells[pairs[forward, 1]])) > 1e-6
+        touching = {(int(a), int(b)) for (a, b), ok in zip(pairs[forward], shared, strict=True) if ok}
+        keep &= np.asarray([(min(a, b), max(a, b)) in touching for a, b in pairs.tolist()])
     pairs, lengths = pairs[keep], lengths[keep]
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     pairs, lengths = pairs[order], lengths[order]

@@ -2,9 +2,10 @@
 
 Pure computation, no Django. For each community: the Delaunay adjacency of its buildings (gap-cut edges removed,
 so a river splits it into pieces that are partitioned separately); the grid count that brings the mean size
-closest to the target; METIS (pymetis) on the graph weighted by households, with edge weights that make short
-edges expensive to cut, so grids are compact and follow the gaps; then a repair pass that makes every grid
-connected and moves boundary buildings until every size is within the tolerance where that is possible.
+closest to the target; METIS (pymetis, recursive bisection) on the graph weighted by households, cutting as few
+neighbour links as it can, so grids are compact; then repair passes that make every grid connected, move boundary
+buildings until every size is near the target (within the tolerance wherever that is possible) and round shapes
+off towards their centres.
 When a target cannot be met the notes say so in plain words and the reasonable count is used.
 """
 
@@ -66,22 +67,19 @@ def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settin
     local = np.full(graph.n, -1, dtype=np.int64)
     local[members_arr] = np.arange(len(members))
     starts, ends = graph.xadj[members_arr], graph.xadj[members_arr + 1]
-    index = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]) if len(members) else \
-        np.zeros(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(members)), ends - starts)
+    counts = ends - starts
+    owner = np.repeat(np.arange(len(members)), counts)
+    index = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
     neighbour = local[graph.adjncy[index]]
     inside = neighbour >= 0
     adjncy = neighbour[inside]
     xadj = np.concatenate([[0], np.cumsum(np.bincount(owner[inside], minlength=len(members)))])
-    lengths = np.maximum(graph.lengths[index][inside], 1.0)
-    mean = float(lengths.mean()) if len(lengths) else 1.0
-    # short edges are expensive to cut: boundaries run along the wide gaps, grids stay compact
-    eweights = np.maximum(1, (100 * mean / lengths).astype(np.int64))
-    # recursive bisection: compact halves, a few milliseconds even for thousands of buildings; balance and
-    # contiguity are finished by the repair passes below
+    # recursive bisection on the unweighted graph: fewest cut neighbour links, so compact halves, in a few
+    # milliseconds even for thousands of buildings (edge weights favouring short links measured worse, in both
+    # balance and compactness); balance, contiguity and shape are finished by the passes below
     options = pymetis.Options(seed=settings.seed, ufactor=30)
     result = pymetis.part_graph(k, adjacency=pymetis.CSRAdjacency(xadj.tolist(), adjncy.tolist()),
-                                vweights=weights[members_arr].tolist(), eweights=eweights.tolist(), recursive=RECURSIVE,
+                                vweights=weights[members_arr].tolist(), recursive=RECURSIVE,
                                 options=options)
     return {v: int(result.vertex_part[i]) for i, v in enumerate(members)}
 
@@ -205,7 +203,10 @@ def _try_move(graph: Graph, lab: np.ndarray, groups: dict[int, set[int]], v: int
     """Move building v to grid q if the grid it leaves stays connected."""
     p = int(lab[v])
     rest = groups[p] - {v}
-    if not rest or not graph.is_connected(rest):
+    if not rest:
+        return False
+    inside = [w for w in graph.adjncy[graph.xadj[v]:graph.xadj[v + 1]].tolist() if w in rest]
+    if len(inside) != 1 and not graph.is_connected(rest):  # a leaf can always leave
         return False
     groups[p] = rest
     groups[q].add(v)
@@ -214,7 +215,7 @@ def _try_move(graph: Graph, lab: np.ndarray, groups: dict[int, set[int]], v: int
 
 
 def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: np.ndarray, settings: Settings,
-            frozen: frozenset = frozenset(), rounds: int = 8) -> None:
+            frozen: frozenset = frozenset(), rounds: int = 5) -> None:
     """Even out sizes and round off shapes together, moving boundary buildings between neighbouring grids.
 
     Each round, from arrays of all boundary pairs: first a building moves from a grid to a smaller neighbour when
@@ -292,15 +293,16 @@ def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: n
 
 
 def partition_community(points: np.ndarray, households: np.ndarray, settings: Settings,
-                        keep: list[int | None] | None = None) -> CommunityPlan:
+                        keep: list[int | None] | None = None, cells=None) -> CommunityPlan:
     """Grid labels for one community's buildings (points in metres, households per building).
 
     `keep`, if given, is the current grid of each building (None for a new building): current grids that are
-    still connected and within the tolerance are kept whole, and only the rest is drawn again.
+    still connected and within the tolerance are kept whole, and only the rest is drawn again. `cells`, if given,
+    are the buildings' clipped Voronoi cells: adjacency then also means the cells touch (see graph.adjacency).
     """
     n = len(points)
     weights = np.asarray(households, dtype=np.int64)
-    graph = adjacency(points, gap_metres=settings.gap_metres)
+    graph = adjacency(points, gap_metres=settings.gap_metres, cells=cells)
     labels: dict[int, int] = {}
     notes: list[str] = []
     next_label = 0
@@ -310,15 +312,27 @@ def partition_community(points: np.ndarray, households: np.ndarray, settings: Se
         for v, grid in enumerate(keep):
             if grid is not None:
                 current[grid].append(v)
-        kept = set()
-        for _grid, members in sorted(current.items(), key=lambda kv: str(kv[0])):
-            size = int(weights[members].sum())
-            if settings.low <= size <= settings.high and graph.is_connected(members):
-                for v in members:
-                    labels[v] = next_label
-                next_label += 1
-                kept.update(members)
-        free = [v for v in range(n) if v not in kept]
+        fitting = {grid: members for grid, members in current.items()
+                   if settings.low <= int(weights[members].sum()) <= settings.high and graph.is_connected(members)}
+        owner = {v: grid for grid, members in fitting.items() for v in members}
+        # a leftover piece that cannot make good grids on its own takes in the kept grids around it, and the
+        # union is drawn again: as few grids as possible change, but none is left stranded
+        while True:
+            free_now = [v for v in range(n) if v not in owner]
+            opened = set()
+            for piece in graph.components(free_now):
+                total, largest = int(weights[piece].sum()), int(weights[piece].max())
+                if grid_count(total, settings)[1] or largest > settings.high:
+                    continue
+                opened |= {owner[int(w)] for v in piece for w in graph.neighbours(v) if int(w) in owner}
+            if not opened:
+                break
+            owner = {v: grid for v, grid in owner.items() if grid not in opened}
+        for grid in sorted({g for g in owner.values()}, key=str):
+            for v in fitting[grid]:
+                labels[v] = next_label
+            next_label += 1
+        free = [v for v in range(n) if v not in owner]
     kept_count = next_label
     for piece in graph.components(free):
         total = int(weights[piece].sum())

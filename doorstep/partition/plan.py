@@ -12,7 +12,14 @@ from shapely.geometry import shape
 
 from doorstep.partition.graph import to_metres
 from doorstep.partition.partitioner import CommunityPlan, Settings, partition_community
-from doorstep.partition.shapes import Projection, coverage, grid_shapes, polsby_popper, to_geojson
+from doorstep.partition.shapes import (
+    Projection,
+    building_cells,
+    coverage,
+    grid_shapes,
+    polsby_popper,
+    to_geojson,
+)
 
 
 @dataclass(frozen=True)
@@ -87,14 +94,17 @@ def draw(buildings: list[BuildingIn], outlines: dict[str, dict], settings: Setti
             continue
         started = time.perf_counter()
         points = to_metres([b.lon for b in members], [b.lat for b in members], origin_lat=origin_lat)
+        outline = projection.forward(shape(outlines[code]))
+        cells = building_cells(points, outline)
+        t_shapes += time.perf_counter() - started
+        started = time.perf_counter()
         weights = np.asarray([b.households for b in members])
         keep = [b.current for b in members] if keep_current else None
-        plan: CommunityPlan = partition_community(points, weights, settings, keep=keep)
+        plan: CommunityPlan = partition_community(points, weights, settings, keep=keep, cells=cells)
         notes += [f"{code}：{n}" for n in plan.notes]
         t_partition += time.perf_counter() - started
         started = time.perf_counter()
-        outline = projection.forward(shape(outlines[code]))
-        shapes = grid_shapes(points, plan.labels, outline)
+        shapes = grid_shapes(points, plan.labels, outline, cells)
         cover = coverage(list(shapes.values()), outline)
         gaps += cover.gap_m2
         overlaps += cover.overlap_m2

@@ -1,12 +1,12 @@
 """Reading grid proposals and the current grids for the review page and the map."""
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from doorstep.core.errors import NotFound, PermissionDenied
 from doorstep.core.paging import paginate
 from doorstep.org.models import OrgNode
 from doorstep.partition.models import GridMove, GridProposal
-from doorstep.registry.models import Building
+from doorstep.registry.models import Building, Household
 
 
 def _district_admin(user) -> None:
@@ -39,8 +39,11 @@ def scopes_for_user(user) -> list[OrgNode]:
 
 def current_grids(scope: OrgNode, *, target: int, tolerance: float) -> list[dict]:
     """The grids under a scope as map features: code, name, households, buildings, deviation from the target."""
-    figures = {row["path"]: row for row in Building.objects.filter(path__startswith=scope.code).values("path")
-               .annotate(households=Sum("household_count"), buildings=Count("id"))}
+    households = dict(Household.objects.filter(path__startswith=scope.code).values_list("path")
+                      .annotate(n=Count("id")))
+    figures = {row["path"]: {**row, "households": households.get(row["path"], 0)}
+               for row in Building.objects.filter(path__startswith=scope.code).values("path")
+               .annotate(buildings=Count("id"))}
     features = []
     for node in OrgNode.objects.filter(level="grid", code__startswith=scope.code).order_by("code"):
         row = figures.get(node.code, {"households": 0, "buildings": 0})

@@ -9,7 +9,7 @@ administrator applies, the proposal must have been drawn from the data as it sti
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from doorstep.accounts.models import User
@@ -33,10 +33,13 @@ def scope_inputs(scope: OrgNode) -> tuple[list[BuildingIn], dict[str, dict]]:
     """The buildings (with their current grid) and the community outlines under a street or district."""
     communities = OrgNode.objects.filter(level="community", code__startswith=scope.code)
     outlines = {c.code: c.geometry for c in communities if c.geometry}
+    # the registry's households, counted, rather than the building's recorded count, which may lag behind
+    counted = dict(Household.objects.filter(path__startswith=scope.code).values_list("building_id")
+                   .annotate(n=Count("id")))
     buildings = [
-        BuildingIn(id=pk, community=path[:12], lon=lon, lat=lat, households=max(1, count), current=path)
-        for pk, path, lon, lat, count in Building.objects.filter(path__startswith=scope.code)
-        .values_list("id", "path", "longitude", "latitude", "household_count").order_by("id")
+        BuildingIn(id=pk, community=path[:12], lon=lon, lat=lat, households=max(1, counted.get(pk, 0)), current=path)
+        for pk, path, lon, lat in Building.objects.filter(path__startswith=scope.code)
+        .values_list("id", "path", "longitude", "latitude").order_by("id")
         if path[:12] in outlines
     ]
     return buildings, outlines

@@ -52,9 +52,9 @@ def building_cells(points: np.ndarray, outline: Polygon) -> list:
     return [cell.intersection(outline) for cell in cells.geoms]
 
 
-def grid_shapes(points: np.ndarray, labels: list[int], outline: Polygon) -> dict[int, object]:
-    """The merged shape of each grid label (metres)."""
-    cells = building_cells(points, outline)
+def grid_shapes(points: np.ndarray, labels: list[int], outline: Polygon, cells=None) -> dict[int, object]:
+    """The merged shape of each grid label (metres), from the buildings' cells (computed if not given)."""
+    cells = building_cells(points, outline) if cells is None else cells
     by_label: dict[int, list] = {}
     for cell, label in zip(cells, labels, strict=True):
         by_label.setdefault(label, []).append(cell)

@@ -1,0 +1,133 @@
+"""The partitioner on random buildings: every building in exactly one grid, grids connected on the adjacency graph,
+never across a community, sizes within the tolerance whenever that is feasible, deterministic for a seed; shapes
+tile the community with no gap and no overlap; what cannot be met is said plainly; kept grids stay kept."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from doorstep.partition.graph import adjacency
+from doorstep.partition.partitioner import Settings, grid_count, partition_community
+from doorstep.partition.plan import BuildingIn, draw
+from doorstep.partition.shapes import coverage, grid_shapes
+
+
+def scattered(seed: int, n: int, *, side: float = 1000.0, low: int = 1, high: int = 80):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 2)) * side, rng.integers(low, high + 1, n)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 250), target=st.integers(60, 400))
+def test_every_building_once_and_every_grid_connected(seed, n, target):
+    points, households = scattered(seed, n)
+    rules = Settings(target=target, tolerance=0.15, gap_metres=0)
+    plan = partition_community(points, households, rules)
+    assert len(plan.labels) == n
+    labels = np.asarray(plan.labels)
+    assert set(labels.tolist()) == set(range(labels.max() + 1))  # grids numbered 0..k-1, none empty
+    graph = adjacency(points, gap_metres=0)
+    for label in range(labels.max() + 1):
+        members = np.flatnonzero(labels == label).tolist()
+        assert graph.is_connected(members), (label, members)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(200, 600))
+def test_sizes_within_tolerance_when_feasible(seed, n):
+    """Dense, connected, small buildings (1–20 households) against a target of 200: always feasible."""
+    points, households = scattered(seed, n, side=600.0, low=1, high=20)
+    rules = Settings(target=200, tolerance=0.15, gap_metres=10_000)
+    plan = partition_community(points, households, rules)
+    sizes = np.bincount(plan.labels, weights=households)
+    k, feasible = grid_count(int(households.sum()), rules)
+    if feasible:
+        assert len(sizes) == k
+        assert all(rules.low <= s <= rules.high for s in sizes), sorted(sizes)
+        assert np.std(sizes) / np.mean(sizes) <= 0.06
+
+
+def test_deterministic_for_a_seed():
+    points, households = scattered(3, 400)
+    first = partition_community(points, households, Settings(seed=5)).labels
+    assert partition_community(points, households, Settings(seed=5)).labels == first
+
+
+def test_what_cannot_be_met_is_said_plainly():
+    # one building of 600 households: never split, a grid of its own, and the report says why
+    points = np.asarray([[0, 0], [50, 0], [0, 50], [50, 50], [100, 25]], dtype=float)
+    plan = partition_community(points, np.asarray([600, 100, 100, 100, 50]), Settings(target=350))
+    assert any("600户" in note and "不拆分" in note for note in plan.notes)
+    assert len(set(plan.labels)) >= 2
+    # a community of 500 households cannot make grids of 350 ± 15%
+    points, households = scattered(1, 20, side=300)
+    households = np.full(20, 25)
+    plan = partition_community(points, households, Settings(target=350))
+    assert any("500户" in note and "无法均分" in note for note in plan.notes)
+    assert len(set(plan.labels)) in (1, 2)
+
+
+def test_a_gap_cut_splits_the_community_and_no_grid_crosses_it():
+    left, _ = scattered(1, 60, side=400)
+    right = left + np.asarray([2000.0, 0.0])  # the same estate again, across a 1.6 km river
+    points = np.vstack([left, right])
+    households = np.full(120, 30)
+    plan = partition_community(points, households, Settings(target=350, gap_metres=300))
+    labels = np.asarray(plan.labels)
+    assert not set(labels[:60]) & set(labels[60:])
+
+
+def outline_geojson(x0, y0, x1, y1):
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def test_draw_respects_communities_and_tiles_them():
+    rng = np.random.default_rng(4)
+    buildings = []
+    for c, (x0, x1) in enumerate([(112.90, 112.91), (112.91, 112.925)]):
+        for i in range(120):
+            buildings.append(BuildingIn(id=c * 1000 + i, community=f"C{c}", lon=float(rng.uniform(x0, x1)),
+                                        lat=float(rng.uniform(27.80, 27.81)), households=int(rng.integers(10, 60))))
+    outlines = {"C0": outline_geojson(112.90, 27.80, 112.91, 27.81),
+                "C1": outline_geojson(112.91, 27.80, 112.925, 27.81)}
+    plan = draw(buildings, outlines, Settings(target=350))
+    community_of = {b.id: b.community for b in buildings}
+    assert sorted(b for g in plan.grids for b in g.building_ids) == sorted(community_of)
+    for grid in plan.grids:
+        assert {community_of[b] for b in grid.building_ids} == {grid.community}
+        assert grid.connected and grid.polygon_parts == 1
+    report = plan.report
+    assert report["gap_m2"] == 0 and report["overlap_m2"] == 0 and report["all_connected"]
+    assert report["sizes"]["within_tolerance"] >= 0.9 and report["sizes"]["cv"] <= 0.08
+
+
+def test_shapes_cover_the_outline_exactly():
+    points, households = scattered(9, 300)
+    plan = partition_community(points, households, Settings())
+    shapes = grid_shapes(points, plan.labels, box(0, 0, 1000, 1000))
+    cover = coverage(list(shapes.values()), box(0, 0, 1000, 1000))
+    assert cover.gap_m2 == 0 and cover.overlap_m2 == 0
+    assert sum(s.area for s in shapes.values()) == pytest.approx(1_000_000, rel=1e-9)
+
+
+def test_redrawing_keeps_grids_that_still_fit_and_reports_the_moves():
+    rng = np.random.default_rng(8)
+    buildings = [BuildingIn(id=i, community="C", lon=float(rng.uniform(112.9, 112.92)),
+                            lat=float(rng.uniform(27.8, 27.82)), households=int(rng.integers(10, 50)))
+                 for i in range(300)]
+    outlines = {"C": outline_geojson(112.9, 27.8, 112.92, 27.82)}
+    first = draw(buildings, outlines, Settings())
+    code_of = {b: f"G{n:03d}" for n, g in enumerate(first.grids) for b in g.building_ids}
+    current = [BuildingIn(**{**b.__dict__, "current": code_of[b.id]}) for b in buildings]
+    again = draw(current, outlines, Settings(), keep_current=True)
+    within = [g for g in first.grids if Settings().low <= g.households <= Settings().high]
+    assert again.report["change"]["households_moved"] == 0
+    assert again.report["change"]["grids_kept"] >= len(within)
+    # growth: one grid gains a big new estate and no longer fits; the others stay as they were
+    grown = current + [BuildingIn(id=10_000 + i, community="C", lon=buildings[0].lon + 1e-5 * i,
+                                  lat=buildings[0].lat, households=60) for i in range(5)]
+    redrawn = draw(grown, outlines, Settings(), keep_current=True)
+    assert redrawn.report["change"]["grids_kept"] >= len(within) - 3
+    assert redrawn.report["sizes"]["within_tolerance"] >= 0.9
