@@ -9,7 +9,7 @@ PORT    ?= 8000
 SCALE   ?= district
 WORKERS ?= 3
 
-.PHONY: run test setup demo serve lint bench-lookup bench-window bench-accept clean
+.PHONY: run test setup demo serve lint bench-lookup bench-window bench-accept bench-partition clean
 
 run: setup
 	$(PY) -m doorstep.cli demo --scale $(SCALE) --if-missing
@@ -50,6 +50,11 @@ bench-lookup: setup
 
 bench-window: setup
 	$(PY) bench/window_page.py
+
+# doorstep against PySAL spopt on synthetic buildings (spopt runs stopped after 10 min), then the demo district
+bench-partition: setup
+	$(PIP) install -q -e ".[bench]"
+	$(PY) bench/partition/run.py --district --spopt-cache bench/results/partition-spopt.json --out bench/results/partition.md
 
 # PostgreSQL only (DATABASE_URL): the API under wrk next to pgbench running the same writes as raw SQL.
 bench-accept: setup

@@ -222,6 +222,7 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
 
     catalog_import_starter()
     _build_population(grid_plans, by_code, rng, today, stats, progress)
+    stats.grids = _draw_grids(scale, password_hash, rng)
     _story_accounts(password_hash)
     from doorstep.demo.history import build_case_history  # it builds on this module's bulk writer
 
@@ -231,6 +232,31 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
                  summary={"scale": scale, "seed": seed, "residents": stats.residents})
     return stats
+
+
+def _draw_grids(scale: str, password_hash: str, rng: random.Random) -> int:
+    """Replace the generator's rectangles by grids the partitioner draws (issue 4), street by street, through the
+    same propose-and-apply services an administrator uses — except the one street left uneven on purpose. New
+    grids get a grid worker and an assistant. Returns the number of grids."""
+    from doorstep.demo.layout import SCALES, uneven_street_code
+    from doorstep.partition.services import grids_apply, grids_propose
+
+    target = SCALES[scale]["grid_target"]
+    for street in OrgNode.objects.filter(level="street", code__startswith=DISTRICT_CODE).order_by("code"):
+        if street.code == uneven_street_code(scale):
+            continue
+        proposal = grids_propose(actor=None, scope_code=street.code, target=target)
+        grids_apply(actor=None, proposal_id=proposal.pk)
+    lacking = OrgNode.objects.filter(level="grid", code__startswith=DISTRICT_CODE).exclude(
+        team_members__team_role="governor")
+    for grid in lacking.select_related("parent"):
+        g = grid.code[-9:]
+        governor = _staff(f"gw_{g}", _grid_worker_name(rng, grid.code), Role.GRID_WORKER, grid, password_hash)
+        assistant = _staff(f"assistant_{g}", f"{grid.name}协管员", Role.GRID_WORKER, grid, password_hash)
+        User.objects.bulk_create([governor, assistant])
+        GridTeamMember.objects.bulk_create([GridTeamMember(grid=grid, user=governor, team_role="governor"),
+                                            GridTeamMember(grid=grid, user=assistant, team_role="assistant")])
+    return OrgNode.objects.filter(level="grid", code__startswith=DISTRICT_CODE).count()
 
 
 def _grid_worker_name(rng: random.Random, code: str) -> str:

@@ -89,6 +89,13 @@ SCALES = {
 }
 
 
+def uneven_street_code(scale: str) -> str | None:
+    """The street whose grids stay as the generator lays them out, deliberately uneven, so that a redraw
+    proposal shows a real improvement (journey 13); the others are drawn by the partitioner."""
+    streets = SCALES[scale]["streets"]
+    return f"{DISTRICT_CODE}{streets:03d}" if streets > 1 else None
+
+
 def plan_district(scale: str, rng: random.Random) -> list[StreetPlan]:
     conf = SCALES[scale]
     streets_n, comm_n = conf["streets"], conf["communities"]
@@ -117,13 +124,14 @@ def plan_district(scale: str, rng: random.Random) -> list[StreetPlan]:
             community_index += 1
             community = CommunityPlan(f"{street.code}{c:03d}", name, crect)
             hh = round(street_households * cw / sum(comm_weights))
-            grid_n = max(1, round(hh / conf["grid_target"]))
+            uneven = streets_n > 1 and s == streets_n  # the street left as drawn by hand, for the redraw demo
+            grid_n = max(1, round(hh / conf["grid_target"] * (0.8 if uneven else 1.0)))
             g_rows = max(1, round(grid_n**0.5))
             base, extra = divmod(grid_n, g_rows)
             cells: list[Rect] = []
             for i, strip in enumerate(crect.split([1.0] * g_rows, vertical=False)):
                 cells.extend(strip.split([1.0] * (base + (1 if i < extra else 0)), vertical=True))
-            shares = [rng.uniform(0.9, 1.1) for _ in cells]
+            shares = [rng.uniform(0.35, 1.9) if uneven else rng.uniform(0.9, 1.1) for _ in cells]
             for g, (cell, share) in enumerate(zip(cells, shares, strict=True), start=1):
                 community.grids.append(
                     GridPlan(f"{community.code}{g:03d}", f"{name}第{g}网格", cell, max(1, round(hh * share / sum(shares))))

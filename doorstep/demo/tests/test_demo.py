@@ -39,25 +39,25 @@ def test_counts_match_the_small_scale():
 
 
 def test_grids_tile_their_community_without_gaps_or_overlaps():
+    """The grids are the partitioner's Voronoi shapes: together exactly the community, pairwise no overlap."""
+    import shapely
+    from shapely.geometry import shape
+
     for community in OrgNode.objects.filter(code__startswith=DISTRICT, level="community"):
-        cx0, cy0, cx1, cy1 = _bounds(community.geometry)
-        cells = [_bounds(g.geometry) for g in community.children.all()]
-        area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in cells)
-        assert area == pytest.approx((cx1 - cx0) * (cy1 - cy0), rel=1e-6)
-        for i, a in enumerate(cells):
-            assert cx0 - 1e-9 <= a[0] and a[2] <= cx1 + 1e-9 and cy0 - 1e-9 <= a[1] and a[3] <= cy1 + 1e-9
-            for b in cells[i + 1 :]:
-                overlap_w = min(a[2], b[2]) - max(a[0], b[0])
-                overlap_h = min(a[3], b[3]) - max(a[1], b[1])
-                assert overlap_w <= 1e-9 or overlap_h <= 1e-9
+        outline = shape(community.geometry)
+        grids = [shape(g.geometry) for g in community.children.all()]
+        union = shapely.union_all(grids)
+        assert union.symmetric_difference(outline).area <= outline.area * 1e-9
+        assert sum(g.area for g in grids) == pytest.approx(outline.area, rel=1e-9)
 
 
 def test_buildings_lie_inside_their_grid_and_paths_agree():
-    grids = {g.code: _bounds(g.geometry) for g in OrgNode.objects.filter(code__startswith=DISTRICT, level="grid")}
+    from shapely.geometry import Point, shape
+
+    grids = {g.code: shape(g.geometry) for g in OrgNode.objects.filter(code__startswith=DISTRICT, level="grid")}
     for b in Building.objects.filter(path__startswith=DISTRICT).select_related("grid"):
         assert b.grid.level == "grid" and b.grid.code == b.path
-        x0, y0, x1, y1 = grids[b.path]
-        assert x0 < b.longitude < x1 and y0 < b.latitude < y1
+        assert grids[b.path].buffer(1e-9).contains(Point(b.longitude, b.latitude))
 
 
 def test_no_orphan_rows():
