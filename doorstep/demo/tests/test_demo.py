@@ -100,3 +100,20 @@ def test_generation_is_deterministic_for_a_seed():
     assert sample(7) != sample(8)
     grids, _ = sample(2026)
     assert 300 <= len(grids) <= 350 and 110_000 <= sum(grids) <= 118_000
+
+
+def test_the_district_leaves_one_street_uneven_for_the_redraw_journey():
+    """Pure layout check (no database): the last street's hand-drawn grids vary widely, the others do not."""
+    import statistics
+
+    from doorstep.demo.layout import uneven_street_code
+
+    plans = plan_district("district", random.Random(2026))
+    uneven = uneven_street_code("district")
+    assert uneven == plans[-1].code and uneven_street_code("small") is None
+
+    def cv(street):
+        sizes = [g.households for c in street.communities for g in c.grids]
+        return statistics.pstdev(sizes) / statistics.fmean(sizes)
+
+    assert cv(plans[-1]) > 0.2 and all(cv(s) < 0.1 for s in plans[:-1])
