@@ -68,3 +68,9 @@ def proposal_features(proposal: GridProposal) -> list[dict]:
 def moves_summary(proposal: GridProposal) -> list[dict]:
     return list(GridMove.objects.filter(proposal=proposal).values("from_code", "to_code")
                 .annotate(households=Count("id")).order_by("-households", "from_code"))
+
+
+def moves_for_export(proposal: GridProposal):
+    return (GridMove.objects.filter(proposal=proposal).order_by("to_code", "household__number")
+            .values_list("household__number", "household__building__name", "household__room", "from_code", "to_code")
+            .iterator(chunk_size=5000))

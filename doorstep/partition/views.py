@@ -71,3 +71,27 @@ def proposal_act(request, proposal_id: int):
         return redirect("partition:detail", proposal_id=proposal_id)
     messages.success(request, {"apply": "方案已实施。", "undo": "已撤销实施，恢复到原网格。", "discard": "方案已放弃。"}[action])
     return redirect("partition:detail", proposal_id=proposal_id)
+
+
+@login_required
+def proposal_moves_export(request, proposal_id: int):
+    """Every household the applied proposal moved, as Excel (户号, 楼栋, 房号, 原网格, 新网格)."""
+    import io
+
+    from django.http import HttpResponse
+    from openpyxl import Workbook
+
+    from doorstep.partition.selectors import moves_for_export
+
+    proposal = proposal_for_user(request.user, proposal_id)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("调整住户")
+    sheet.append(["户号", "楼栋", "房号", "原网格", "新网格"])
+    for row in moves_for_export(proposal):
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''grid-moves-{proposal.pk}.xlsx"
+    return response

@@ -131,6 +131,15 @@ def test_pages_for_the_district_admin_only(django_assert_max_num_queries):
     assert admin.post(f"/grids/{proposal.pk}/act/", {"action": "apply"}, follow=True).status_code == 200
     assert GridProposal.objects.get(pk=proposal.pk).status == "applied"
     assert "撤销实施" in admin.get(f"/grids/{proposal.pk}/").content.decode()
+    export = admin.get(f"/grids/{proposal.pk}/moves.xlsx")
+    assert export.status_code == 200
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(export.content)).active.values)
+    assert rows[0] == ("户号", "楼栋", "房号", "原网格", "新网格")
+    assert len(rows) - 1 == GridMove.objects.filter(proposal=proposal).count()
     for username in ("clerk_s01a", "admin_s01", "13800000001"):
         assert logged_in(username).get("/grids/").status_code == 403
         assert logged_in(username).get(f"/grids/{proposal.pk}/").status_code == 403
