@@ -57,13 +57,14 @@ class DemoStats:
 
 
 class BulkWriter:
-    """INSERTs through the Django connection with explicit ids; works on SQLite and PostgreSQL."""
+    """Rows with explicit ids through the Django connection: executemany on SQLite, COPY on PostgreSQL."""
 
     def __init__(self, model, columns: Sequence[str]):
         self.model = model
         table = connection.ops.quote_name(model._meta.db_table)
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         self.sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
+        self.copy_sql = f"COPY {table} ({cols}) FROM STDIN"
         start = model.objects.aggregate(m=Max("id"))["m"] or 0
         self.next_id = start + 1
 
@@ -73,8 +74,14 @@ class BulkWriter:
         return pk
 
     def write(self, rows: list[tuple]) -> None:
-        if rows:
-            with connection.cursor() as cur:
+        if not rows:
+            return
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":  # COPY: several times faster than batched INSERTs
+                with cur.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
                 cur.executemany(self.sql, rows)
 
 
