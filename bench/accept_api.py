@@ -175,7 +175,7 @@ def run_raw(args, ids: list[int], workdir: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (3 measured best on 2 cores)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--out", default="")
     args = parser.parse_args()
