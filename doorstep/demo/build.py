@@ -229,7 +229,7 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
 
     catalog_import_starter()
     _build_population(grid_plans, by_code, rng, today, stats, progress)
-    stats.grids = _draw_grids(scale, password_hash, rng)
+    stats.grids = _draw_grids(scale, password_hash, rng, progress)
     _story_accounts(password_hash)
     from doorstep.demo.history import build_case_history  # it builds on this module's bulk writer
 
@@ -241,7 +241,7 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     return stats
 
 
-def _draw_grids(scale: str, password_hash: str, rng: random.Random) -> int:
+def _draw_grids(scale: str, password_hash: str, rng: random.Random, progress=None) -> int:
     """Replace the generator's rectangles by grids the partitioner draws (issue 4), street by street, through the
     same propose-and-apply services an administrator uses — except the one street left uneven on purpose. New
     grids get a grid worker and an assistant. Returns the number of grids."""
@@ -249,11 +249,14 @@ def _draw_grids(scale: str, password_hash: str, rng: random.Random) -> int:
     from doorstep.partition.services import grids_apply, grids_propose
 
     target = SCALES[scale]["grid_target"]
-    for street in OrgNode.objects.filter(level="street", code__startswith=DISTRICT_CODE).order_by("code"):
-        if street.code == uneven_street_code(scale):
-            continue
-        proposal = grids_propose(actor=None, scope_code=street.code, target=target)
-        grids_apply(actor=None, proposal_id=proposal.pk)
+    streets = list(OrgNode.objects.filter(level="street", code__startswith=DISTRICT_CODE).order_by("code"))
+    task = progress.add_task("划分网格", total=len(streets)) if progress else None
+    for street in streets:
+        if street.code != uneven_street_code(scale):
+            proposal = grids_propose(actor=None, scope_code=street.code, target=target)
+            grids_apply(actor=None, proposal_id=proposal.pk)
+        if progress:
+            progress.advance(task)
     lacking = OrgNode.objects.filter(level="grid", code__startswith=DISTRICT_CODE).exclude(
         team_members__team_role="governor")
     for grid in lacking.select_related("parent"):
