@@ -109,3 +109,9 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                  ("办件台账", "cases:list"),
                  ("电子监察", "cases:supervision"), ("资格复核", "cases:reviews")],
 }
+
+
+def is_district_admin(user) -> bool:
+    """An administrator at the district node: the one who may import the catalog and draw or apply grids."""
+    node = getattr(user, "org_node", None)
+    return getattr(user, "role", None) == Role.ADMIN and node is not None and node.level == "district"

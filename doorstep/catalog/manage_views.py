@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from doorstep.accounts.roles import is_district_admin
 from doorstep.catalog.services import (
     catalog_export_data,
     catalog_export_xlsx,
@@ -18,11 +19,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-def _is_district_admin(user) -> bool:
-    node = getattr(user, "org_node", None)
-    return user.role == "admin" and node is not None and node.level == "district"
-
-
 def _admin(user) -> None:
     if user.role != "admin":
         raise PermissionDenied("只有管理员可以下载或导入事项清单。")
@@ -32,7 +28,7 @@ def _admin(user) -> None:
 def catalog_admin(request):
     """Every administrator may download the list; only the district's may import one."""
     _admin(request.user)
-    can_import = _is_district_admin(request.user)
+    can_import = is_district_admin(request.user)
     if request.method != "POST":
         return render(request, "catalog/admin.html", {"can_import": can_import})
     if not can_import:

@@ -2,8 +2,10 @@
 and what a community station can do."""
 
 import re
+import time
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet
 
 from doorstep.catalog.models import ApprovalLevel, Category, LifeEvent, ServiceItem
 from doorstep.core.errors import NotFound
@@ -104,10 +106,7 @@ def active_item_for_intake(code: str) -> ServiceItem:
     changed (items, their last change, materials) is asked at most every DOORSTEP_CATALOG_RECHECK_SECONDS — the
     busiest write in the product then spends no query on the catalog. A deactivated item may still be accepted by
     another process for those few seconds; this process's own imports reset the cache at once."""
-    import time
 
-    from django.conf import settings
-    from django.db.models import Count, Max
 
     from doorstep.catalog.models import MaterialRequirement
 

@@ -115,7 +115,6 @@ class HistoryBuilder:
         # China has kept one offset all year since 1991, so one offset converts every demo time
         self.utc_offset = datetime.datetime(today.year, 1, 1, tzinfo=self.tz).utcoffset()
         self.sqlite = connection.vendor == "sqlite"
-        self.adapt = self._db_time
         self._index_working_days(today - datetime.timedelta(days=400), today + datetime.timedelta(days=400))
         self.stats = HistoryStats()
         self.w = _Writers()
@@ -352,8 +351,8 @@ class HistoryBuilder:
             receiver = street.approver if level_index == 0 else self.district_approver
             received = hand_at + datetime.timedelta(hours=rng.randrange(1, 6))
             self.w.rows["handover"].append((self.w.handover.take_id(), case_id, case["review_node"], to_node.pk,
-                                            last_actor, self.adapt(hand_at), self.paper[item.pk], receiver,
-                                            self.adapt(received)))
+                                            last_actor, self._db_time(hand_at), self.paper[item.pk], receiver,
+                                            self._db_time(received)))
             history.append((case["state"], "forward", "in_review", last_actor, hand_at, f"代办上报{to_node.name}"))
             case.update(state="in_review", review_level=to_node.level, review_node=to_node.pk)
             level_index += 1
@@ -413,7 +412,7 @@ class HistoryBuilder:
         case.update(state="concluded", concluded_at=at, ready_at=at)
         if item.certificate:
             self.w.rows["certificate"].append((self.w.certificate.take_id(), case_id, item.certificate, f"Z{number}",
-                                               secrets.token_urlsafe(9), self.adapt(at), actor,
+                                               secrets.token_urlsafe(9), self._db_time(at), actor,
                                                self.node_names[case["review_node"]]))
             self.stats.certificates += 1
         roll = rng.random()
@@ -449,7 +448,7 @@ class HistoryBuilder:
         rating_id = self.w.rating.take_id()
         at = max(at, history[-1][4] + datetime.timedelta(minutes=1))
         self.w.rows["rating"].append((rating_id, case_id, None, rng.choice(("pad", "pad", "sms")), overall, *levels,
-                                      rng.choice(BAD_COMMENTS) if bad else "", center.pk, self.adapt(at)))
+                                      rng.choice(BAD_COMMENTS) if bad else "", center.pk, self._db_time(at)))
         history.append((case["state"], "rate", "rated", None, at, ""))
         case["state"] = "rated"
         self.stats.ratings += 1
@@ -464,11 +463,11 @@ class HistoryBuilder:
                 answered, answer, by = None, "", None
                 self.stats.follow_ups_open += 1
             self.w.rows["follow_up"].append((self.w.follow_up.take_id(), rating_id, center.org_node_id, due, answer,
-                                             by, self.adapt(answered) if answered else None, self.adapt(at)))
+                                             by, self._db_time(answered) if answered else None, self._db_time(at)))
 
     def _write(self, case_id, number, item, applicant_id, path, channel, node, center, clerk, created, case,
                history) -> None:
-        adapt = self.adapt
+        adapt = self._db_time
         self.stats.by_state[case["state"]] += 1
         checks = self.checks_json[item.pk]
         self.w.rows["case"].append((

@@ -79,7 +79,7 @@ def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settin
     # balance and compactness); balance, contiguity and shape are finished by the passes below
     options = pymetis.Options(seed=settings.seed, ufactor=30)
     result = pymetis.part_graph(k, adjacency=pymetis.CSRAdjacency(xadj.tolist(), adjncy.tolist()),
-                                vweights=weights[members_arr].tolist(), recursive=RECURSIVE,
+                                vweights=weights[members_arr].tolist(), recursive=True,
                                 options=options)
     return {v: int(result.vertex_part[i]) for i, v in enumerate(members)}
 
@@ -186,7 +186,6 @@ def _balance(graph: Graph, labels: dict[int, int], weights: np.ndarray, settings
             return
 
 
-RECURSIVE = True
 SHAPE_RATIO = 0.85  # a building moves for shape when the other centre is at most this share of the distance
 SHAPE_BAND = 0.05  # … and both grids stay within this share of the target
 

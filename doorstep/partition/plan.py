@@ -54,9 +54,6 @@ class Plan:
     seconds_partition: float = 0.0
     seconds_shapes: float = 0.0
 
-    def assignment(self) -> dict[int, str]:
-        return {b: g.key for g in self.grids for b in g.building_ids}
-
 
 def _match_codes(grids: list[GridOut], current: dict[int, str | None], households: dict[int, int]) -> None:
     """Keep a current grid's code for the new grid that holds most of its households (greedy, largest first)."""

@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from doorstep.accounts.roles import is_district_admin
 from doorstep.core.errors import NotFound, PermissionDenied
 from doorstep.core.paging import paginate
 from doorstep.org.models import OrgNode
@@ -10,8 +11,7 @@ from doorstep.registry.models import Building, Household
 
 
 def _district_admin(user) -> None:
-    node = getattr(user, "org_node", None)
-    if user.role != "admin" or node is None or node.level != "district":
+    if not is_district_admin(user):
         raise PermissionDenied("只有区级管理员可以查看和实施网格划分方案。")
 
 

@@ -13,6 +13,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from doorstep.accounts.models import User
+from doorstep.accounts.roles import is_district_admin
 from doorstep.audit.services import audit_record
 from doorstep.cases.models import Case, EligibilityReview
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -24,8 +25,7 @@ from doorstep.registry.models import Building, Household, Resident
 
 
 def _district_admin(actor) -> None:
-    node = getattr(actor, "org_node", None)
-    if actor is not None and (actor.role != "admin" or node is None or node.level != "district"):
+    if actor is not None and not is_district_admin(actor):  # None: the command line and the demo builder
         raise PermissionDenied("只有区级管理员可以生成或实施网格划分方案。")
 
 
@@ -192,7 +192,7 @@ def grids_apply(*, actor, proposal_id) -> dict:
         received: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for move in moves:
             received[move.from_code][move.to_code] += 1
-        fresh = {n.code for key, n in new_nodes.items() if n.code not in existing}
+        fresh = {n.code for n in new_nodes.values() if n.code not in existing}
         staffed: set[str] = set()
         for code in sorted(removed, key=lambda c: -sum(received[c].values())):
             destinations = sorted(received[code].items(), key=lambda kv: (-kv[1], kv[0]))
