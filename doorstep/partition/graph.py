@@ -26,6 +26,7 @@ class Graph:
     xadj: np.ndarray
     adjncy: np.ndarray
     lengths: np.ndarray  # per adjncy entry
+    borders: np.ndarray | None = None  # per adjncy entry: the length of cell boundary the two share (with cells)
 
     def neighbours(self, i: int) -> np.ndarray:
         return self.adjncy[self.xadj[i]:self.xadj[i + 1]]
@@ -84,6 +85,32 @@ class Graph:
         return len(seen) == len(allowed)
 
 
+def cell_borders(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every stretch of boundary two cells share, as arrays (i, j, length) with i < j, found by matching the
+    cells' edges (an inner edge is drawn once in each of its two cells): a few milliseconds for a thousand cells,
+    where intersecting every neighbouring pair of polygons takes tens."""
+    import shapely
+
+    parts, part_index = shapely.get_parts(np.asarray(cells, dtype=object), return_index=True)
+    rings, ring_index = shapely.get_rings(parts, return_index=True)
+    coords, coord_index = shapely.get_coordinates(rings, return_index=True)
+    owner = part_index[ring_index[coord_index]]
+    same_ring = coord_index[:-1] == coord_index[1:]
+    start, end, owner = coords[:-1][same_ring], coords[1:][same_ring], owner[:-1][same_ring]
+    # the same edge in two cells: equal endpoints to a tenth of a millimetre, in either direction
+    q = np.round(np.hstack([start, end]) * 1e4).astype(np.int64)
+    flip = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
+    q[flip] = q[flip][:, [2, 3, 0, 1]]
+    order = np.lexsort((q[:, 3], q[:, 2], q[:, 1], q[:, 0]))
+    q = q[order]
+    twin = np.flatnonzero((q[1:] == q[:-1]).all(axis=1))
+    first, second = owner[order[twin]], owner[order[twin + 1]]
+    length = np.hypot(*(start[order[twin]] - end[order[twin]]).T)
+    distinct = first != second
+    first, second, length = first[distinct], second[distinct], length[distinct]
+    return np.minimum(first, second), np.maximum(first, second), length
+
+
 AUTO_GAP_FACTOR = 4.0  # with no gap given, cut edges longer than this many times the median neighbour distance
 
 
@@ -97,7 +124,7 @@ def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
     n = len(points)
     if n < 2:
         return Graph(n=n, xadj=np.zeros(n + 1, dtype=np.int64), adjncy=np.zeros(0, dtype=np.int64),
-                     lengths=np.zeros(0))
+                     lengths=np.zeros(0), borders=np.zeros(0) if cells is not None else None)
     pairs = None
     if n > 2:
         try:
@@ -123,17 +150,20 @@ def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
     lengths = np.hypot(*(points[pairs[:, 0]] - points[pairs[:, 1]]).T)
     cut = gap_metres if gap_metres > 0 else AUTO_GAP_FACTOR * float(np.median(lengths))
     keep = lengths <= cut
+    borders = None
     if cells is not None and len(pairs):
-        import shapely
-
-        cells = np.asarray(cells, dtype=object)
-        forward = pairs[:, 0] < pairs[:, 1]
-        shared = shapely.length(shapely.intersection(cells[pairs[forward, 0]], cells[pairs[forward, 1]])) > 1e-6
-        touching = {(int(a), int(b)) for (a, b), ok in zip(pairs[forward], shared, strict=True) if ok}
-        keep &= np.asarray([(min(a, b), max(a, b)) in touching for a, b in pairs.tolist()])
+        low, high, shared = cell_borders(cells)
+        table = np.sort(low * n + high)
+        by_key = np.bincount(np.searchsorted(table, low * n + high), weights=shared, minlength=len(table))
+        key = np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
+        at = np.minimum(np.searchsorted(table, key), max(len(table) - 1, 0))
+        borders = np.where(table[at] == key, by_key[at], 0.0) if len(table) else np.zeros(len(key))
+        keep &= borders > 1e-6
     pairs, lengths = pairs[keep], lengths[keep]
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     pairs, lengths = pairs[order], lengths[order]
+    if borders is not None:
+        borders = borders[keep][order]
     xadj = np.zeros(n + 1, dtype=np.int64)
     np.add.at(xadj, pairs[:, 0] + 1, 1)
-    return Graph(n=n, xadj=np.cumsum(xadj), adjncy=pairs[:, 1].astype(np.int64), lengths=lengths)
+    return Graph(n=n, xadj=np.cumsum(xadj), adjncy=pairs[:, 1].astype(np.int64), lengths=lengths, borders=borders)

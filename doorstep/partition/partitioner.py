@@ -16,6 +16,7 @@ import numpy as np
 import pymetis
 
 from doorstep.partition.graph import Graph, adjacency
+from doorstep.partition.roundness import round_off
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,10 @@ def grid_count(total: int, settings: Settings) -> tuple[int, bool]:
     return k, deviation <= settings.tolerance + 1e-9
 
 
-def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settings: Settings) -> dict[int, int]:
-    """Partition the connected subgraph `members` into k parts with METIS."""
+def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settings: Settings,
+           by_border: bool = False) -> dict[int, int]:
+    """Partition the connected subgraph `members` into k parts with METIS (by_border: links weighted by the
+    length of cell boundary they stand for)."""
     if k <= 1 or len(members) <= 1:
         return {v: 0 for v in members}
     k = min(k, len(members))
@@ -74,13 +77,14 @@ def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settin
     inside = neighbour >= 0
     adjncy = neighbour[inside]
     xadj = np.concatenate([[0], np.cumsum(np.bincount(owner[inside], minlength=len(members)))])
-    # recursive bisection on the unweighted graph: fewest cut neighbour links, so compact halves, in a few
-    # milliseconds even for thousands of buildings (edge weights favouring short links measured worse, in both
-    # balance and compactness); balance, contiguity and shape are finished by the passes below
+    # recursive bisection: the fewest cut links, or with the cells known the least cut boundary in metres (the
+    # grids' perimeters, so round grids), in a few milliseconds even for thousands of buildings (edge weights
+    # favouring short links measured worse); balance, contiguity and shape are finished by the passes below
     options = pymetis.Options(seed=settings.seed, ufactor=30)
+    eweights = np.ceil(graph.borders[index][inside]).astype(np.int64).tolist() if by_border else None
     result = pymetis.part_graph(k, adjacency=pymetis.CSRAdjacency(xadj.tolist(), adjncy.tolist()),
-                                vweights=weights[members_arr].tolist(), recursive=True,
-                                options=options)
+                                vweights=weights[members_arr].tolist(), recursive=True, options=options,
+                                eweights=eweights)
     return {v: int(result.vertex_part[i]) for i, v in enumerate(members)}
 
 
@@ -291,6 +295,57 @@ def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: n
         labels[int(v)] = int(lab[v])
 
 
+def _round_off(graph: Graph, labels: dict[int, int], weights: np.ndarray, settings: Settings, frozen: frozenset,
+               cells) -> None:
+    """Raise the grids' compactness with the exact cell geometry (roundness.round_off)."""
+    import shapely
+
+    cells = np.asarray(cells, dtype=object)
+    area, perimeter = shapely.area(cells), shapely.length(cells)
+    src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
+    outer = np.maximum(perimeter - np.bincount(src, weights=graph.borders, minlength=graph.n), 0.0)
+    lab = np.asarray([labels[v] for v in range(graph.n)], dtype=np.int64)
+    fixed = np.zeros(int(lab.max()) + 1, dtype=bool)
+    fixed[[p for p in frozen if p < len(fixed)]] = True
+    round_off(lab, graph.xadj, graph.adjncy, graph.borders, outer, area, weights, fixed, target=settings.target,
+              band=settings.tolerance)
+    for v in range(graph.n):
+        labels[v] = int(lab[v])
+
+
+def _outside(labels: dict[int, int], weights: np.ndarray, settings: Settings, frozen: frozenset) -> int:
+    """How many drawn (not kept) grids are outside the tolerance."""
+    sizes = _sizes(labels, weights)
+    return sum(1 for p in sizes if p not in frozen and not settings.low <= sizes[p] <= settings.high)
+
+
+def _draw_pieces(graph: Graph, points: np.ndarray, weights: np.ndarray, settings: Settings, kept: dict[int, int],
+                 free: list[int], frozen: frozenset, *, by_border: bool) -> tuple[dict[int, int], list[str]]:
+    """Grids for the free buildings (each connected piece on its own: METIS, then the repairs), next to the kept
+    grids `kept` (labels 0..len(frozen)-1). Returns all labels and the notes on what could not be met."""
+    labels = dict(kept)
+    notes: list[str] = []
+    next_label = len(frozen)
+    for piece in graph.components(free):
+        total = int(weights[piece].sum())
+        largest = int(weights[piece].max())
+        k, feasible = grid_count(total, settings)
+        if largest > settings.high:
+            notes.append(f"有一栋楼{largest}户，超过每格上限{settings.high:.0f}户：整栋不拆分，单独成格。")
+        elif not feasible:
+            notes.append(f"一个片区共{total}户，按目标{settings.target}户±{settings.tolerance:.0%}无法均分："
+                         f"划为{k}个网格，平均每格{total / k:.0f}户。")
+        part = _metis(graph, piece, weights, k, settings, by_border=by_border)
+        for v, p in part.items():
+            labels[v] = next_label + p
+        next_label += k
+    _make_contiguous(graph, labels, weights, frozen)
+    _refine(graph, points, labels, weights, settings, frozen)
+    if _outside(labels, weights, settings, frozen):
+        _balance(graph, labels, weights, settings, frozen)  # the slower, thorough pass for what is left
+    return labels, notes
+
+
 def partition_community(points: np.ndarray, households: np.ndarray, settings: Settings,
                         keep: list[int | None] | None = None, cells=None) -> CommunityPlan:
     """Grid labels for one community's buildings (points in metres, households per building).
@@ -332,26 +387,19 @@ def partition_community(points: np.ndarray, households: np.ndarray, settings: Se
                 labels[v] = next_label
             next_label += 1
         free = [v for v in range(n) if v not in owner]
-    kept_count = next_label
-    for piece in graph.components(free):
-        total = int(weights[piece].sum())
-        largest = int(weights[piece].max())
-        k, feasible = grid_count(total, settings)
-        if largest > settings.high:
-            notes.append(f"有一栋楼{largest}户，超过每格上限{settings.high:.0f}户：整栋不拆分，单独成格。")
-        elif not feasible:
-            notes.append(f"一个片区共{total}户，按目标{settings.target}户±{settings.tolerance:.0%}无法均分："
-                         f"划为{k}个网格，平均每格{total / k:.0f}户。")
-        part = _metis(graph, piece, weights, k, settings)
-        for v, p in part.items():
-            labels[v] = next_label + p
-        next_label += k
-    frozen = frozenset(range(kept_count))
-    _make_contiguous(graph, labels, weights, frozen)
-    _refine(graph, points, labels, weights, settings, frozen)
-    sizes = _sizes(labels, weights)
-    if any(not settings.low <= sizes[p] <= settings.high for p in sizes if p not in frozen):
-        _balance(graph, labels, weights, settings, frozen)  # the slower, thorough pass for what is left
+    frozen = frozenset(range(next_label))
+    by_border = graph.borders is not None
+    drawn, notes_drawn = _draw_pieces(graph, points, weights, settings, labels, free, frozen, by_border=by_border)
+    if by_border and _outside(drawn, weights, settings, frozen):
+        # weighted by boundary, METIS may cut through a cluster of sliver cells and leave a part in pieces that
+        # the repair cannot balance: then the plain count of cut links is drawn too and the better one kept
+        plain, _ = _draw_pieces(graph, points, weights, settings, labels, free, frozen, by_border=False)
+        if _outside(plain, weights, settings, frozen) < _outside(drawn, weights, settings, frozen):
+            drawn = plain
+    labels = drawn
+    notes += notes_drawn
+    if cells is not None and graph.borders is not None and len(labels) > 1:
+        _round_off(graph, labels, weights, settings, frozen, cells)
     # number the grids by their position (west to east, then south to north) so results read in a stable order
     groups = _members(labels)
     order = sorted(groups, key=lambda p: (round(float(points[groups[p], 0].mean()), 1),
