@@ -217,7 +217,8 @@ def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high
 # the weight of balance against compactness, raised step by step: first the shapes round off freely inside the
 # tolerance, then the sizes are drawn back towards the target at the least cost in roundness
 BALANCE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 20.0, 24.0, 32.0, 64.0)
-BALANCE_GOAL = 0.048  # stop raising the weight once the sizes' coefficient of variation is at most this
+BALANCE_GOAL = 0.048  # stop raising the weight once the sizes' root-mean-square deviation from the target is at most
+# this share of it (for a community whose mean is on target: the coefficient of variation)
 
 
 def round_off(labels: np.ndarray, xadj: np.ndarray, adjncy: np.ndarray, border: np.ndarray, outer: np.ndarray,
@@ -239,6 +240,7 @@ def round_off(labels: np.ndarray, xadj: np.ndarray, adjncy: np.ndarray, border: 
                                 rounds))
         sizes = np.bincount(labels[free], weights=weights[free], minlength=len(frozen))[~frozen]
         sizes = sizes[sizes > 0]
-        if len(sizes) < 2 or sizes.std() <= BALANCE_GOAL * sizes.mean():
+        # the spread around the target itself, as a district's figure sees it, not around this community's mean
+        if len(sizes) < 2 or np.sqrt(np.mean((sizes - target) ** 2)) <= BALANCE_GOAL * target:
             break
     return moves
