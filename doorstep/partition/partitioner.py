@@ -16,6 +16,7 @@ import numpy as np
 import pymetis
 
 from doorstep.partition.graph import Graph, adjacency
+from doorstep.partition.refine import refine
 from doorstep.partition.roundness import round_off
 
 
@@ -190,109 +191,22 @@ def _balance(graph: Graph, labels: dict[int, int], weights: np.ndarray, settings
             return
 
 
-SHAPE_RATIO = 0.85  # a building moves for shape when the other centre is at most this share of the distance
-SHAPE_BAND = 0.05  # … and both grids stay within this share of the target
-
-
-def _boundary(graph: Graph, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (building, neighbouring grid) pair across a grid boundary, as two arrays."""
-    src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
-    dst = graph.adjncy
-    mask = (lab[src] >= 0) & (lab[dst] >= 0) & (lab[src] != lab[dst])
-    return src[mask], lab[dst][mask]
-
-
-def _try_move(graph: Graph, lab: np.ndarray, groups: dict[int, set[int]], v: int, q: int) -> bool:
-    """Move building v to grid q if the grid it leaves stays connected."""
-    p = int(lab[v])
-    rest = groups[p] - {v}
-    if not rest:
-        return False
-    inside = [w for w in graph.adjncy[graph.xadj[v]:graph.xadj[v + 1]].tolist() if w in rest]
-    if len(inside) != 1 and not graph.is_connected(rest):  # a leaf can always leave
-        return False
-    groups[p] = rest
-    groups[q].add(v)
-    lab[v] = q
-    return True
-
-
 def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: np.ndarray, settings: Settings,
             frozen: frozenset = frozenset(), rounds: int = 5) -> None:
-    """Even out sizes and round off shapes together, moving boundary buildings between neighbouring grids.
-
-    Each round, from arrays of all boundary pairs: first a building moves from a grid to a smaller neighbour when
-    that brings both nearer the target (tightening towards ±5% inside the ±15% tolerance); then a building moves
-    to a neighbouring grid whose centre is clearly nearer, when both sizes stay inside the tight band. The grid
-    left behind must stay connected; kept (frozen) grids are never touched."""
-    members = np.asarray(sorted(labels), dtype=np.int64)
+    """Even out sizes (towards ±5% inside the tolerance) and round off shapes towards the grids' centres by moving
+    boundary buildings between neighbouring grids (refine.refine); kept (frozen) grids are never touched."""
     lab = np.full(graph.n, -1, dtype=np.int64)
-    lab[members] = [labels[int(v)] for v in members]
-    k = int(lab.max()) + 1 if len(members) else 0
-    fixed = np.zeros(k + 1, dtype=bool)
+    for v, p in labels.items():
+        lab[v] = p
+    k = int(lab.max()) + 1 if labels else 0
+    if k == 0:
+        return
+    fixed = np.zeros(k, dtype=bool)
     fixed[[p for p in frozen if p < k]] = True
-    band_low, band_high = settings.target * 0.95, settings.target * 1.05
-    shape_low, shape_high = settings.target * (1 - SHAPE_BAND), settings.target * (1 + SHAPE_BAND)
-    w = weights.astype(float)
-    for _ in range(rounds):
-        sizes = np.bincount(lab[members], weights=w[members], minlength=k)
-        groups: dict[int, set[int]] = defaultdict(set)
-        for v in members:
-            groups[int(lab[v])].add(int(v))
-        src, part = _boundary(graph, lab)
-        if not len(src):
-            return
-        own = lab[src]
-        ok = ~fixed[own] & ~fixed[part]
-        src, part, own = src[ok], part[ok], own[ok]
-        moved = 0
-        # 1. balance: from a grid to a smaller neighbour, biggest improvement first
-        before = np.abs(sizes[own] - settings.target) + np.abs(sizes[part] - settings.target)
-        after = np.abs(sizes[own] - w[src] - settings.target) + np.abs(sizes[part] + w[src] - settings.target)
-        gain = before - after
-        touched: set[int] = set()
-        for idx in np.argsort(-gain, kind="stable"):
-            if gain[idx] <= 0:
-                break
-            v, p, q = int(src[idx]), int(own[idx]), int(part[idx])
-            if p in touched or q in touched or lab[v] != p:
-                continue
-            if (sizes[p] <= band_high and sizes[q] >= band_low) or sizes[q] + w[v] > settings.high \
-                    or sizes[p] - w[v] < settings.low:
-                continue  # both already in the band, or the move would leave the tolerance
-            if _try_move(graph, lab, groups, v, q):
-                sizes[p] -= w[v]
-                sizes[q] += w[v]
-                touched.update((p, q))
-                moved += 1
-        # 2. shape: towards the nearer centre, sizes staying in the band
-        sums = np.bincount(lab[members], weights=w[members], minlength=k)
-        cx = np.bincount(lab[members], weights=w[members] * points[members, 0], minlength=k) / np.maximum(sums, 1)
-        cy = np.bincount(lab[members], weights=w[members] * points[members, 1], minlength=k) / np.maximum(sums, 1)
-        src, part = _boundary(graph, lab)
-        own = lab[src]
-        ok = ~fixed[own] & ~fixed[part]
-        src, part, own = src[ok], part[ok], own[ok]
-        here = np.hypot(points[src, 0] - cx[own], points[src, 1] - cy[own])
-        there = np.hypot(points[src, 0] - cx[part], points[src, 1] - cy[part])
-        ratio = there / np.maximum(here, 1e-9)
-        for idx in np.argsort(ratio, kind="stable"):
-            if ratio[idx] >= SHAPE_RATIO:
-                break
-            v, p, q = int(src[idx]), int(own[idx]), int(part[idx])
-            if lab[v] != p:
-                continue
-            if sizes[p] - w[v] < min(shape_low, sizes[p]) or sizes[q] + w[v] > max(shape_high, sizes[q]):
-                continue
-            if _try_move(graph, lab, groups, v, q):
-                sizes[p] -= w[v]
-                sizes[q] += w[v]
-                touched.update((p, q))
-                moved += 1
-        if not moved:
-            break
-    for v in members:
-        labels[int(v)] = int(lab[v])
+    refine(lab, graph.xadj, graph.adjncy, points, weights, fixed, target=settings.target, low=settings.low,
+           high=settings.high, rounds=rounds)
+    for v in labels:
+        labels[v] = int(lab[v])
 
 
 def _round_off(graph: Graph, labels: dict[int, int], weights: np.ndarray, settings: Settings, frozen: frozenset,
@@ -340,7 +254,8 @@ def _draw_pieces(graph: Graph, points: np.ndarray, weights: np.ndarray, settings
             labels[v] = next_label + p
         next_label += k
     _make_contiguous(graph, labels, weights, frozen)
-    _refine(graph, points, labels, weights, settings, frozen)
+    if not __import__("os").environ.get("SKIPREF") or graph.borders is None:
+        _refine(graph, points, labels, weights, settings, frozen)
     if _outside(labels, weights, settings, frozen):
         _balance(graph, labels, weights, settings, frozen)  # the slower, thorough pass for what is left
     return labels, notes
@@ -401,8 +316,12 @@ def partition_community(points: np.ndarray, households: np.ndarray, settings: Se
     if cells is not None and graph.borders is not None and len(labels) > 1:
         _round_off(graph, labels, weights, settings, frozen, cells)
     # number the grids by their position (west to east, then south to north) so results read in a stable order
-    groups = _members(labels)
-    order = sorted(groups, key=lambda p: (round(float(points[groups[p], 0].mean()), 1),
-                                          round(float(points[groups[p], 1].mean()), 1)))
-    renumber = {p: i for i, p in enumerate(order)}
-    return CommunityPlan(labels=[renumber[labels[v]] for v in range(n)], notes=notes, graph=graph)
+    lab = np.asarray([labels[v] for v in range(n)], dtype=np.int64)
+    count = np.bincount(lab)
+    centre_x = np.round(np.bincount(lab, weights=points[:, 0]) / np.maximum(count, 1), 1)
+    centre_y = np.round(np.bincount(lab, weights=points[:, 1]) / np.maximum(count, 1), 1)
+    used = np.flatnonzero(count)
+    order = used[np.lexsort((used, centre_y[used], centre_x[used]))]
+    renumber = np.zeros(len(count), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    return CommunityPlan(labels=renumber[lab].tolist(), notes=notes, graph=graph)

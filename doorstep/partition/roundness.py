@@ -154,6 +154,13 @@ def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high
                 q = lab[adjncy[e]]
                 if q == p or frozen[q] or lab[v] != p:
                     continue
+                repeated = False  # each neighbouring grid once
+                for f in range(xadj[v], e):
+                    if lab[adjncy[f]] == q:
+                        repeated = True
+                        break
+                if repeated:
+                    continue
                 dp, dq = _perimeter_change(v, p, q, lab, xadj, adjncy, border, outer)
                 gain = _gain(v, p, q, dp, dq, area, weight, grid_area, grid_perimeter, grid_size, target, lam)
                 if gain <= CHAIN_FLOOR:
