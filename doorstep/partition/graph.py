@@ -97,13 +97,16 @@ def cell_borders(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     owner = part_index[ring_index[coord_index]]
     same_ring = coord_index[:-1] == coord_index[1:]
     start, end, owner = coords[:-1][same_ring], coords[1:][same_ring], owner[:-1][same_ring]
-    # the same edge in two cells: equal endpoints to a tenth of a millimetre, in either direction
-    q = np.round(np.hstack([start, end]) * 1e4).astype(np.int64)
-    flip = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
-    q[flip] = q[flip][:, [2, 3, 0, 1]]
-    order = np.lexsort((q[:, 3], q[:, 2], q[:, 1], q[:, 0]))
-    q = q[order]
-    twin = np.flatnonzero((q[1:] == q[:-1]).all(axis=1))
+    # the same edge in two cells: equal endpoints to a millimetre, in either direction; each endpoint as one
+    # 64-bit key (millimetres from the cells' south-west corner: 27 bits each way, enough for 130 km)
+    corner = coords.min(axis=0) if len(coords) else np.zeros(2)
+    grid = np.round((coords - corner) * 1000).astype(np.int64)
+    point_key = (grid[:, 0] << 27) | grid[:, 1]
+    a, b = point_key[:-1][same_ring], point_key[1:][same_ring]
+    low_key, high_key = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((high_key, low_key))
+    low_key, high_key = low_key[order], high_key[order]
+    twin = np.flatnonzero((low_key[1:] == low_key[:-1]) & (high_key[1:] == high_key[:-1]))
     first, second = owner[order[twin]], owner[order[twin + 1]]
     length = np.hypot(*(start[order[twin]] - end[order[twin]]).T)
     distinct = first != second
@@ -160,10 +163,10 @@ def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
         borders = np.where(table[at] == key, by_key[at], 0.0) if len(table) else np.zeros(len(key))
         keep &= borders > 1e-6
     pairs, lengths = pairs[keep], lengths[keep]
-    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
-    pairs, lengths = pairs[order], lengths[order]
     if borders is not None:
-        borders = borders[keep][order]
-    xadj = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(xadj, pairs[:, 0] + 1, 1)
-    return Graph(n=n, xadj=np.cumsum(xadj), adjncy=pairs[:, 1].astype(np.int64), lengths=lengths, borders=borders)
+        borders = borders[keep]
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))  # neighbours in order: the same graph for the same buildings
+    pairs, lengths = pairs[order], lengths[order]
+    borders = borders[order] if borders is not None else None
+    xadj = np.concatenate([[0], np.cumsum(np.bincount(pairs[:, 0], minlength=n))]).astype(np.int64)
+    return Graph(n=n, xadj=xadj, adjncy=pairs[:, 1].astype(np.int64), lengths=lengths, borders=borders)
