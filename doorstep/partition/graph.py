@@ -1,10 +1,11 @@
 """The building adjacency graph: Delaunay neighbours in local metres, with edges longer than a gap cut removed
-(a river, a highway, a wall between estates). Pure computation: numpy and scipy, no Django."""
+(a river, a highway, a wall between estates). Pure computation: numpy, scipy and numba, no Django."""
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.spatial import Delaunay, QhullError
 
 METRES_PER_DEGREE_LAT = 110_540.0
@@ -33,8 +34,8 @@ class Graph:
 
     def components(self, members=None) -> list[list[int]]:
         """Connected components of the whole graph, or of the subgraph induced by `members`."""
-        if members is not None and len(members) > 64:  # large sets in one vectorised pass (scipy)
-            return self._components_scipy(np.asarray(sorted(members), dtype=np.int64))
+        if members is not None and len(members) > 64:  # large sets in one compiled pass
+            return self._components_compiled(np.asarray(sorted(members), dtype=np.int64))
         allowed = set(range(self.n)) if members is None else set(members)
         seen: set[int] = set()
         result = []
@@ -54,16 +55,10 @@ class Graph:
             result.append(sorted(part))
         return result
 
-    def _components_scipy(self, members: np.ndarray) -> list[list[int]]:
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        inside = np.zeros(self.n, dtype=bool)
-        inside[members] = True
-        src = np.repeat(np.arange(self.n), np.diff(self.xadj))
-        keep = inside[src] & inside[self.adjncy]
-        matrix = coo_matrix((np.ones(int(keep.sum())), (src[keep], self.adjncy[keep])), shape=(self.n, self.n))
-        _, component = connected_components(matrix, directed=False)
+    def _components_compiled(self, members: np.ndarray) -> list[list[int]]:
+        group = np.full(self.n, -1, dtype=np.int64)
+        group[members] = 0
+        component = same_group_components(self.xadj, self.adjncy, group)
         groups: dict[int, list[int]] = {}
         for v in members.tolist():
             groups.setdefault(int(component[v]), []).append(v)
@@ -114,20 +109,39 @@ def cell_borders(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.minimum(first, second), np.maximum(first, second), length
 
 
+@njit(cache=True)
+def same_group_components(xadj, adjncy, group):
+    """Connected pieces of each group (group[v] ≥ 0; -1: left out), following only links inside a group: a piece
+    number per building (-1 for those left out)."""
+    n = group.shape[0]
+    piece = np.full(n, -1, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    count = 0
+    for start in range(n):
+        if group[start] < 0 or piece[start] >= 0:
+            continue
+        piece[start] = count
+        stack[0] = start
+        top = 1
+        while top > 0:
+            top -= 1
+            v = stack[top]
+            for e in range(xadj[v], xadj[v + 1]):
+                w = adjncy[e]
+                if piece[w] < 0 and group[w] == group[start]:
+                    piece[w] = count
+                    stack[top] = w
+                    top += 1
+        count += 1
+    return piece
+
+
 AUTO_GAP_FACTOR = 4.0  # with no gap given, cut edges longer than this many times the median neighbour distance
 
 
-def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
-    """Delaunay neighbours of the points; edges longer than gap_metres are cut (0: automatic, a few times the
-    typical distance between neighbouring buildings, which adapts to dense old towns and sparse new estates).
-
-    With `cells` (each building's Voronoi cell clipped to the community), a Delaunay edge counts only if the two
-    cells share a stretch of boundary inside the community: near the outline a Delaunay pair's common cell edge
-    can fall outside it, and then a grid connected on the graph would still be two pieces on the map."""
+def _delaunay_pairs(points: np.ndarray) -> np.ndarray:
+    """Both directions of every Delaunay edge (a chain along the line when all points are on one)."""
     n = len(points)
-    if n < 2:
-        return Graph(n=n, xadj=np.zeros(n + 1, dtype=np.int64), adjncy=np.zeros(0, dtype=np.int64),
-                     lengths=np.zeros(0), borders=np.zeros(0) if cells is not None else None)
     pairs = None
     if n > 2:
         try:
@@ -150,18 +164,37 @@ def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
             j = int(np.argmin(distance))
             extra += [(i, j), (j, i)]
         pairs = np.unique(np.vstack([pairs, np.asarray(extra)]), axis=0)
-    lengths = np.hypot(*(points[pairs[:, 0]] - points[pairs[:, 1]]).T)
-    cut = gap_metres if gap_metres > 0 else AUTO_GAP_FACTOR * float(np.median(lengths))
-    keep = lengths <= cut
+    return pairs
+
+
+def adjacency(points: np.ndarray, *, gap_metres: float, cells=None) -> Graph:
+    """Delaunay neighbours of the points; edges longer than gap_metres are cut (0: automatic, a few times the
+    typical distance between neighbouring buildings, which adapts to dense old towns and sparse new estates).
+
+    With `cells` (each building's Voronoi cell clipped to the community), a Delaunay edge counts only if the two
+    cells share a stretch of boundary inside the community: near the outline a Delaunay pair's common cell edge
+    can fall outside it, and then a grid connected on the graph would still be two pieces on the map. The pairs
+    are then read off the cells themselves (cell_borders), with the length of boundary each shares."""
+    n = len(points)
+    if n < 2:
+        return Graph(n=n, xadj=np.zeros(n + 1, dtype=np.int64), adjncy=np.zeros(0, dtype=np.int64),
+                     lengths=np.zeros(0), borders=np.zeros(0) if cells is not None else None)
     borders = None
-    if cells is not None and len(pairs):
+    if cells is not None:
+        # the cells that share boundary are the Delaunay neighbours that count: read them off the cells directly
         low, high, shared = cell_borders(cells)
-        table = np.sort(low * n + high)
-        by_key = np.bincount(np.searchsorted(table, low * n + high), weights=shared, minlength=len(table))
-        key = np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
-        at = np.minimum(np.searchsorted(table, key), max(len(table) - 1, 0))
-        borders = np.where(table[at] == key, by_key[at], 0.0) if len(table) else np.zeros(len(key))
-        keep &= borders > 1e-6
+        keys, at = np.unique(low * n + high, return_inverse=True)
+        total = np.bincount(at.ravel(), weights=shared, minlength=len(keys))
+        forward = np.column_stack([keys // n, keys % n])
+        pairs = np.vstack([forward, forward[:, ::-1]])
+        borders = np.concatenate([total, total])
+        real = borders > 1e-6
+        pairs, borders = pairs[real], borders[real]
+    else:
+        pairs = _delaunay_pairs(points)
+    lengths = np.hypot(*(points[pairs[:, 0]] - points[pairs[:, 1]]).T)
+    cut = gap_metres if gap_metres > 0 else AUTO_GAP_FACTOR * float(np.median(lengths)) if len(lengths) else 0.0
+    keep = lengths <= cut
     pairs, lengths = pairs[keep], lengths[keep]
     if borders is not None:
         borders = borders[keep]

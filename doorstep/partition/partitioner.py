@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pymetis
 
-from doorstep.partition.graph import Graph, adjacency
+from doorstep.partition.graph import Graph, adjacency, same_group_components
 from doorstep.partition.refine import refine
 from doorstep.partition.roundness import round_off
 
@@ -104,20 +104,13 @@ def _members(labels: dict[int, int]) -> dict[int, list[int]]:
 
 
 def _split_parts(graph: Graph, labels: dict[int, int]) -> list[int]:
-    """The parts that are not connected, found in one pass over the edges inside parts (scipy)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    """The parts that are not connected, found in one pass over the links inside parts."""
     lab = np.full(graph.n, -1, dtype=np.int64)
     for v, p in labels.items():
         lab[v] = p
-    src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
-    dst = graph.adjncy
-    inside = (lab[src] >= 0) & (lab[src] == lab[dst])
-    matrix = coo_matrix((np.ones(int(inside.sum())), (src[inside], dst[inside])), shape=(graph.n, graph.n))
-    _, component = connected_components(matrix, directed=False)
-    members = np.asarray(sorted(labels), dtype=np.int64)
-    pairs = np.unique(np.column_stack([lab[members], component[members]]), axis=0)
+    piece = same_group_components(graph.xadj, graph.adjncy, lab)
+    members = np.flatnonzero(lab >= 0)
+    pairs = np.unique(np.column_stack([lab[members], piece[members]]), axis=0)
     parts, counts = np.unique(pairs[:, 0], return_counts=True)
     return [int(p) for p in parts[counts > 1]]
 
