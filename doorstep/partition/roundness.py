@@ -144,12 +144,23 @@ def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high
     candidates = np.zeros(n, dtype=np.int64)
     mark = 0
     moves = 0
+    # after the first pass only buildings in or next to a grid that changed can have a new best move
+    dirty = np.ones(k, dtype=np.bool_)
     for _ in range(rounds):
         moved = 0
+        changed = np.zeros(k, dtype=np.bool_)
         for v in range(n):
             p = lab[v]
             if frozen[p]:
                 continue
+            near_change = dirty[p]
+            if not near_change:
+                for e in range(xadj[v], xadj[v + 1]):
+                    if dirty[lab[adjncy[e]]]:
+                        near_change = True
+                        break
+                if not near_change:
+                    continue
             for e in range(xadj[v], xadj[v + 1]):
                 q = lab[adjncy[e]]
                 if q == p or frozen[q] or lab[v] != p:
@@ -177,6 +188,8 @@ def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high
                 _move(v, p, q, dp, dq, lab, area, weight, grid_area, grid_perimeter, grid_size, grid_count)
                 if single_ok:
                     moved += 1
+                    changed[p] = True
+                    changed[q] = True
                     break
                 # a second move out of q (now holding v) that restores the sizes and makes the pair pay
                 best = 0.0
@@ -212,12 +225,16 @@ def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high
                         du, dr = _perimeter_change(best_u, q, best_r, lab, xadj, adjncy, border, outer)
                         _move(best_u, q, best_r, du, dr, lab, area, weight, grid_area, grid_perimeter, grid_size, grid_count)
                         moved += 1
+                        changed[p] = True
+                        changed[q] = True
+                        changed[best_r] = True
                         break
                 back_q, back_p = _perimeter_change(v, q, p, lab, xadj, adjncy, border, outer)
                 _move(v, q, p, back_q, back_p, lab, area, weight, grid_area, grid_perimeter, grid_size, grid_count)
         moves += moved
         if moved == 0:
             break
+        dirty = changed
     return moves
 
 
