@@ -89,11 +89,26 @@ def _metis(graph: Graph, members: list[int], weights: np.ndarray, k: int, settin
     return {v: int(result.vertex_part[i]) for i, v in enumerate(members)}
 
 
+def _as_array(labels: dict[int, int], n: int) -> np.ndarray:
+    """The labels as an array over all n buildings (-1 for a building without one)."""
+    lab = np.full(n, -1, dtype=np.int64)
+    if labels:
+        lab[np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))] = np.fromiter(
+            labels.values(), dtype=np.int64, count=len(labels))
+    return lab
+
+
+def _write_back(labels: dict[int, int], lab: np.ndarray) -> None:
+    """Copy the array's labels back into the dict, for the buildings the dict holds."""
+    keys = list(labels)
+    labels.update(zip(keys, lab[np.asarray(keys, dtype=np.int64)].tolist(), strict=True))
+
+
 def _sizes(labels: dict[int, int], weights: np.ndarray) -> dict[int, int]:
-    sizes: dict[int, int] = defaultdict(int)
-    for v, part in labels.items():
-        sizes[part] += int(weights[v])
-    return sizes
+    lab = _as_array(labels, len(weights))
+    inside = lab >= 0
+    totals = np.bincount(lab[inside], weights=weights[inside])
+    return defaultdict(int, {int(p): int(totals[p]) for p in np.flatnonzero(np.bincount(lab[inside]))})
 
 
 def _members(labels: dict[int, int]) -> dict[int, list[int]]:
@@ -105,9 +120,7 @@ def _members(labels: dict[int, int]) -> dict[int, list[int]]:
 
 def _split_parts(graph: Graph, labels: dict[int, int]) -> list[int]:
     """The parts that are not connected, found in one pass over the links inside parts."""
-    lab = np.full(graph.n, -1, dtype=np.int64)
-    for v, p in labels.items():
-        lab[v] = p
+    lab = _as_array(labels, graph.n)
     piece = same_group_components(graph.xadj, graph.adjncy, lab)
     members = np.flatnonzero(lab >= 0)
     pairs = np.unique(np.column_stack([lab[members], piece[members]]), axis=0)
@@ -188,9 +201,7 @@ def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: n
             frozen: frozenset = frozenset(), rounds: int = 5) -> None:
     """Even out sizes (towards ±5% inside the tolerance) and round off shapes towards the grids' centres by moving
     boundary buildings between neighbouring grids (refine.refine); kept (frozen) grids are never touched."""
-    lab = np.full(graph.n, -1, dtype=np.int64)
-    for v, p in labels.items():
-        lab[v] = p
+    lab = _as_array(labels, graph.n)
     k = int(lab.max()) + 1 if labels else 0
     if k == 0:
         return
@@ -198,8 +209,7 @@ def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: n
     fixed[[p for p in frozen if p < k]] = True
     refine(lab, graph.xadj, graph.adjncy, points, weights, fixed, target=settings.target, low=settings.low,
            high=settings.high, rounds=rounds)
-    for v in labels:
-        labels[v] = int(lab[v])
+    _write_back(labels, lab)
 
 
 def _round_off(graph: Graph, labels: dict[int, int], weights: np.ndarray, settings: Settings, frozen: frozenset,
@@ -211,13 +221,12 @@ def _round_off(graph: Graph, labels: dict[int, int], weights: np.ndarray, settin
     area, perimeter = shapely.area(cells), shapely.length(cells)
     src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
     outer = np.maximum(perimeter - np.bincount(src, weights=graph.borders, minlength=graph.n), 0.0)
-    lab = np.asarray([labels[v] for v in range(graph.n)], dtype=np.int64)
+    lab = _as_array(labels, graph.n)
     fixed = np.zeros(int(lab.max()) + 1, dtype=bool)
     fixed[[p for p in frozen if p < len(fixed)]] = True
     round_off(lab, graph.xadj, graph.adjncy, graph.borders, outer, area, weights, fixed, target=settings.target,
               band=settings.tolerance)
-    for v in range(graph.n):
-        labels[v] = int(lab[v])
+    _write_back(labels, lab)
 
 
 def _outside(labels: dict[int, int], weights: np.ndarray, settings: Settings, frozen: frozenset) -> int:
