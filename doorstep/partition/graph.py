@@ -58,11 +58,11 @@ class Graph:
     def _components_compiled(self, members: np.ndarray) -> list[list[int]]:
         group = np.full(self.n, -1, dtype=np.int64)
         group[members] = 0
-        component = same_group_components(self.xadj, self.adjncy, group)
-        groups: dict[int, list[int]] = {}
-        for v in members.tolist():
-            groups.setdefault(int(component[v]), []).append(v)
-        return sorted(groups.values(), key=lambda g: g[0])
+        component = same_group_components(self.xadj, self.adjncy, group)[members]
+        order = np.argsort(component, kind="stable")  # members come sorted, so each piece stays sorted
+        bounds = np.flatnonzero(np.diff(component[order])) + 1
+        pieces = [piece.tolist() for piece in np.split(members[order], bounds)]
+        return sorted(pieces, key=lambda g: g[0])
 
     def is_connected(self, members) -> bool:
         allowed = set(members)

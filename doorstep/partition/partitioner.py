@@ -318,7 +318,7 @@ def partition_community(points: np.ndarray, households: np.ndarray, settings: Se
     if cells is not None and graph.borders is not None and len(labels) > 1:
         _round_off(graph, labels, weights, settings, frozen, cells)
     # number the grids by their position (west to east, then south to north) so results read in a stable order
-    lab = np.asarray([labels[v] for v in range(n)], dtype=np.int64)
+    lab = _as_array(labels, n)
     count = np.bincount(lab)
     centre_x = np.round(np.bincount(lab, weights=points[:, 0]) / np.maximum(count, 1), 1)
     centre_y = np.round(np.bincount(lab, weights=points[:, 1]) / np.maximum(count, 1), 1)
