@@ -10,7 +10,7 @@ over 250 m cut) as their spatial weights. spopt methods: AZP and region k-means 
 floor of target × (1 − tolerance). Each spopt run is a separate process stopped after --limit seconds ("did not
 finish"). Every result is measured the same way: size CV and share within ±15% of 350 households, contiguity on
 the adjacency graph, and Polsby-Popper compactness of the grid polygons (Voronoi cells merged, as doorstep draws
-them). Times: doorstep's partition (graph, METIS, repair, rounding off; median of five runs) given the buildings' clipped
+them). Times: doorstep's partition (graph, METIS, repair, rounding off; median of fifteen runs) given the buildings' clipped
 Voronoi cells, and its polygons (the cells, then merged) separately — as spopt's spatial weights are built before
 its clock starts; spopt's solve only (one run each: they last tens of seconds).
 With --spopt-cache FILE spopt's results are kept and reused (they do not depend on doorstep's code).
@@ -68,7 +68,7 @@ def run_doorstep(n: int) -> dict:
     cells = building_cells(points, outline(n))
     cells_s = time.perf_counter() - started
     times = []
-    for _ in range(5):  # the median of five: a run of tens of milliseconds is at the mercy of the machine
+    for _ in range(15):  # the median of fifteen: a run of tens of milliseconds is at the mercy of the machine
         started = time.perf_counter()
         plan = partition_community(points, households, SETTINGS, cells=cells)
         times.append(time.perf_counter() - started)
