@@ -34,7 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstep.settings")
 
 import django  # noqa: E402
 
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import machine, percentile, publish  # noqa: E402
 
 django.setup()
 
@@ -216,9 +216,7 @@ def main() -> None:
         "each with its history row and audit event.",
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,16 @@
-"""What every benchmark here reports the same way: percentiles and a line describing the machine it ran on."""
+"""What every benchmark here reports the same way: percentiles, a line describing the machine it ran on, and the
+report printed and written."""
 
 import os
 import platform
 from pathlib import Path
+
+
+def publish(text: str, out: str = "") -> None:
+    """Print a benchmark's report and, with --out, write it (UTF-8) to the results file."""
+    print(text)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
 
 
 def percentile(values: list[float], q: float) -> float:

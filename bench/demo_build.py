@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import publish  # noqa: E402
+
 PY = sys.executable
 
 
@@ -48,9 +52,7 @@ def main() -> None:
         f"| wall time s | peak RSS MiB | target |\n|---|---|---|\n"
         f"| {elapsed:.1f} | {peak_mib:.0f} | ≤ 180 s with the year of cases (was 90 s without), ≤ 2048 MiB (SQLite) |\n"
     )
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

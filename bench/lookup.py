@@ -20,7 +20,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstep.settings")
 
 import django  # noqa: E402
 
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import machine, percentile, publish  # noqa: E402
 
 django.setup()
 
@@ -84,9 +84,7 @@ def main() -> None:
     ]
     lines += [f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.0f} | {r[6]} | {r[7]} |" for r in rows]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstep.settings")
 
 import django  # noqa: E402
 
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import machine, percentile, publish  # noqa: E402
 
 django.setup()
 
@@ -97,9 +97,7 @@ def main() -> None:
         f"Worst p95 {worst:.1f} ms (target ≤ {TARGET_MS} ms: {'met' if worst <= TARGET_MS else 'NOT met'}).",
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

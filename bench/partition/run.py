@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, publish  # noqa: E402
 from bench.partition.synthetic import outline, synthetic  # noqa: E402
 from doorstep.partition.graph import adjacency  # noqa: E402
 from doorstep.partition.partitioner import Settings, partition_community  # noqa: E402
@@ -198,9 +198,7 @@ def main() -> None:
                   f"worst {r['compactness']['worst']:.3f}, gaps {r['gap_m2']} m², overlaps {r['overlap_m2']} m².",
                   *(f"- {note}" for note in r["notes"]), ""]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,13 @@ def _write_back(labels: dict[int, int], lab: np.ndarray) -> None:
     labels.update(zip(keys, lab[np.asarray(keys, dtype=np.int64)].tolist(), strict=True))
 
 
+def _frozen_mask(frozen: frozenset, k: int) -> np.ndarray:
+    """Which of grids 0..k-1 are kept as they are."""
+    mask = np.zeros(k, dtype=bool)
+    mask[[p for p in frozen if p < k]] = True
+    return mask
+
+
 def _sizes(labels: dict[int, int], weights: np.ndarray) -> dict[int, int]:
     lab = _as_array(labels, len(weights))
     inside = lab >= 0
@@ -205,10 +212,8 @@ def _refine(graph: Graph, points: np.ndarray, labels: dict[int, int], weights: n
     k = int(lab.max()) + 1 if labels else 0
     if k == 0:
         return
-    fixed = np.zeros(k, dtype=bool)
-    fixed[[p for p in frozen if p < k]] = True
-    refine(lab, graph.xadj, graph.adjncy, points, weights, fixed, target=settings.target, low=settings.low,
-           high=settings.high, rounds=rounds)
+    refine(lab, graph.xadj, graph.adjncy, points, weights, _frozen_mask(frozen, k), target=settings.target,
+           low=settings.low, high=settings.high, rounds=rounds)
     _write_back(labels, lab)
 
 
@@ -222,9 +227,8 @@ def _round_off(graph: Graph, labels: dict[int, int], weights: np.ndarray, settin
     src = np.repeat(np.arange(graph.n), np.diff(graph.xadj))
     outer = np.maximum(perimeter - np.bincount(src, weights=graph.borders, minlength=graph.n), 0.0)
     lab = _as_array(labels, graph.n)
-    fixed = np.zeros(int(lab.max()) + 1, dtype=bool)
-    fixed[[p for p in frozen if p < len(fixed)]] = True
-    round_off(lab, graph.xadj, graph.adjncy, graph.borders, outer, area, weights, fixed, target=settings.target,
+    kept = _frozen_mask(frozen, int(lab.max()) + 1)
+    round_off(lab, graph.xadj, graph.adjncy, graph.borders, outer, area, weights, kept, target=settings.target,
               band=settings.tolerance)
     _write_back(labels, lab)
 

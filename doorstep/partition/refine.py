@@ -131,6 +131,7 @@ def refine(labels: np.ndarray, xadj: np.ndarray, adjncy: np.ndarray, points: np.
     """Move boundary buildings in place (`labels`: one grid per building, 0..k-1 with k = len(frozen), -1 for a
     building that is not drawn): sizes towards target × (1 ± band) without leaving [low, high], then shapes
     towards their centres inside the band."""
-    _refine_kernel(labels, xadj.astype(np.int64), adjncy.astype(np.int64), np.ascontiguousarray(points, dtype=np.float64),
-                   weights.astype(np.float64), frozen.astype(np.bool_), float(target), float(low), float(high),
-                   target * (1 - band), target * (1 + band), rounds)
+    _refine_kernel(labels, xadj.astype(np.int64), adjncy.astype(np.int64),
+                   np.ascontiguousarray(points, dtype=np.float64), weights.astype(np.float64),
+                   frozen.astype(np.bool_), float(target), float(low), float(high), target * (1 - band),
+                   target * (1 + band), rounds)

@@ -123,6 +123,37 @@ def _gain(v, p, q, dp, dq, area, weight, grid_area, grid_perimeter, grid_size, t
 
 
 @njit(cache=True)
+def _second_move(v, p, q, gain, old_p, old_q, members_q, lab, xadj, adjncy, border, outer, area, weight, frozen,
+                 grid_area, grid_perimeter, grid_size, low, high, target, lam):
+    """After v moved from p to q: the building u of q and the neighbouring grid r it should go to so that the
+    sizes are back within the rules and the pair of moves gains most (together more than nothing); (-1, -1) if
+    there is none."""
+    best = 0.0
+    best_u = -1
+    best_r = -1
+    for u in members_q:
+        if u == v:
+            continue
+        for f in range(xadj[u], xadj[u + 1]):
+            r = lab[adjncy[f]]
+            if r == q or frozen[r]:
+                continue
+            old_r = old_p if r == p else grid_size[r]
+            if not _size_ok(grid_size[q] - weight[u], old_q, low, high, target) \
+                    or not _size_ok(grid_size[r] + weight[u], old_r, low, high, target):
+                continue
+            if r != p and not _size_ok(grid_size[p], old_p, low, high, target):
+                continue
+            du, dr = _perimeter_change(u, q, r, lab, xadj, adjncy, border, outer)
+            total = gain + _gain(u, q, r, du, dr, area, weight, grid_area, grid_perimeter, grid_size, target, lam)
+            if total > best + EPS:
+                best = total
+                best_u = u
+                best_r = r
+    return best_u, best_r
+
+
+@njit(cache=True)
 def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high, target, lam, rounds):
     n = lab.shape[0]
     k = frozen.shape[0]
@@ -192,38 +223,17 @@ def _round_off(lab, xadj, adjncy, border, outer, area, weight, frozen, low, high
                     changed[q] = True
                     break
                 # a second move out of q (now holding v) that restores the sizes and makes the pair pay
-                best = 0.0
-                best_u = -1
-                best_r = -1
                 mark += 1
                 found = _reach(v, q, lab, xadj, adjncy, stamp, mark, stack, candidates)  # the members of q
-                for c in range(found):
-                    u = candidates[c]
-                    if u == v:
-                        continue
-                    for f in range(xadj[u], xadj[u + 1]):
-                        r = lab[adjncy[f]]
-                        if r == q or frozen[r]:
-                            continue
-                        new_q = grid_size[q] - weight[u]
-                        new_r = grid_size[r] + weight[u]
-                        old_r = old_p if r == p else grid_size[r]
-                        if not _size_ok(new_q, old_q, low, high, target) or not _size_ok(new_r, old_r, low, high,
-                                                                                          target):
-                            continue
-                        if r != p and not _size_ok(grid_size[p], old_p, low, high, target):
-                            continue
-                        du, dr = _perimeter_change(u, q, r, lab, xadj, adjncy, border, outer)
-                        total = gain + _gain(u, q, r, du, dr, area, weight, grid_area, grid_perimeter, grid_size, target, lam)
-                        if total > best + EPS:
-                            best = total
-                            best_u = u
-                            best_r = r
+                best_u, best_r = _second_move(v, p, q, gain, old_p, old_q, candidates[:found], lab, xadj, adjncy,
+                                              border, outer, area, weight, frozen, grid_area, grid_perimeter,
+                                              grid_size, low, high, target, lam)
                 if best_u >= 0:
                     mark += 1
                     if _stays_connected(best_u, q, lab, xadj, adjncy, grid_count, stamp, mark, stack, candidates):
                         du, dr = _perimeter_change(best_u, q, best_r, lab, xadj, adjncy, border, outer)
-                        _move(best_u, q, best_r, du, dr, lab, area, weight, grid_area, grid_perimeter, grid_size, grid_count)
+                        _move(best_u, q, best_r, du, dr, lab, area, weight, grid_area, grid_perimeter, grid_size,
+                              grid_count)
                         moved += 1
                         changed[p] = True
                         changed[q] = True
