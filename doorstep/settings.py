@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before sessions, auth and views: control characters and bad UTF-8 never reach the database (core/edge.py)
+    "doorstep.core.edge.EdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "doorstep.core.locale_middleware.ChosenLanguageMiddleware",
@@ -138,6 +140,21 @@ DOORSTEP_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 DOORSTEP_UPLOAD_MAX_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The edge (core/edge.py) refuses JSON bodies nested deeper than this (issue #10, item 7).
+DOORSTEP_EDGE_JSON_MAX_DEPTH = 32
+# Catalog imports (catalog/limits.py): a whole YAML or workbook document, the free-form JSON of an item (rules, form
+# fields), long texts (legal basis, conditions), and what a workbook may unpack to before openpyxl reads it.
+DOORSTEP_CATALOG_MAX_NODES = 500_000
+DOORSTEP_CATALOG_MAX_DEPTH = 12
+DOORSTEP_CATALOG_JSON_MAX_DEPTH = 6
+DOORSTEP_CATALOG_JSON_MAX_CHARS = 20_000
+DOORSTEP_CATALOG_TEXT_MAX_CHARS = 5_000
+DOORSTEP_CATALOG_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+DOORSTEP_XLSX_MAX_UNCOMPRESSED_BYTES = 25 * 1024 * 1024
+DOORSTEP_XLSX_MAX_PARTS = 200
+DOORSTEP_XLSX_MAX_ROWS = 5_000
+DOORSTEP_XLSX_MAX_COLUMNS = 50
+DOORSTEP_XLSX_MAX_CELL_CHARS = 20_000
 DOORSTEP_CATALOG_RECHECK_SECONDS = 10  # how stale another process's view of the catalog may be when taking in
 DOORSTEP_CALENDAR_RECHECK_SECONDS = 10  # how stale another process's view of the holiday table may be
 DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS", "1"))
@@ -187,11 +204,24 @@ if os.environ.get("DOORSTEP_HUEY_IMMEDIATE"):
 
 NINJA_PAGINATION_PER_PAGE = 20
 
+# Every line (django.request's 4xx/5xx warnings and tracebacks included) masks ID and phone numbers; Django's own
+# console handlers are replaced by ours so nothing is printed unmasked (doorstep.core.logs, issue #10 item 9).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "masked": {"()": "doorstep.core.logs.MaskingFormatter", "format": "%(levelname)s %(name)s: %(message)s"},
+        "masked_server": {"()": "doorstep.core.logs.MaskingFormatter", "format": "[%(asctime)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "masked"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "masked_server"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": [], "level": "WARNING", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 SITE_TITLE = _("家门口办事")

@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
 ]
 
+handler400 = "doorstep.core.views.bad_request"
 handler404 = "doorstep.core.views.not_found"
 handler403 = "doorstep.core.views.forbidden"
 handler500 = "doorstep.core.views.server_error"

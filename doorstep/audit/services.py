@@ -12,6 +12,7 @@ from django.utils import timezone
 from doorstep.audit.context import current_ip
 from doorstep.audit.models import AuditChainHead, AuditEvent, AuditSeal
 from doorstep.core.crypto import chain_mac
+from doorstep.core.masking import mask_in, mask_personal_numbers
 
 GENESIS = "0" * 64
 
@@ -41,15 +42,17 @@ def audit_record(
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor_id=user.pk if user else None,
-        actor_label=(actor_label or (user.full_name or user.username if user else ""))[:120],
+        # Texts are masked (ID and phone numbers, as the pages show them): a search query, a phone-shaped login name
+        # or a number typed into a reason is never kept whole (doorstep.core.masking, issue #10 item 9).
+        actor_label=mask_personal_numbers((actor_label or (user.full_name or user.username if user else ""))[:120]),
         role=getattr(user, "role", "") if user else "",
         org_path=(user.org_node.code if user and user.org_node_id else ""),
         action=action,
         target_type=target_type,
         target_id=str(target_id)[:40],
-        target_label=target_label[:120],
-        summary=summary or {},
-        reason=reason[:300],
+        target_label=mask_personal_numbers(target_label[:120]),
+        summary=mask_in(summary or {}),
+        reason=mask_personal_numbers(reason[:300]),
         ip=current_ip.get(),
         result=result,
     )

@@ -4,6 +4,8 @@ from io import BytesIO
 
 from openpyxl import Workbook
 
+from doorstep.core.spreadsheets import safe_row
+
 HEADERS = ["办件编号", "事项", "申请人", "状态", "当前层级", "受理时间", "承诺办结", "监察", "首问责任人"]
 MAX_ROWS = 100_000  # one sheet; larger ledgers are split by filtering on state or date
 
@@ -17,13 +19,13 @@ def ledger_workbook(cases) -> bytes:
     ws = wb.create_sheet("办件台账")
     ws.append(HEADERS)
     for case in cases[:MAX_ROWS]:
-        ws.append([
+        ws.append(safe_row(ws, [
             case.number, case.item.name, case.applicant.name, case.get_state_display(), case.review_node.name,
             case.accepted_at.strftime("%Y-%m-%d %H:%M") if case.accepted_at else "",
             case.due_date.isoformat() if case.due_date else "",
             MARK_LABELS[sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)],
             case.first_contact.full_name if case.first_contact_id else "",
-        ])
+        ]))
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -93,18 +93,38 @@ class SharedData(models.TextChoices):
     INCOME = "income", "家庭收入"
 
 
+class ActiveMaterials(models.Manager):
+    """The default manager: only materials still asked for. `item.materials.all()` (the notice, intake, bundles)
+    goes through it; an upload's `material` (a forward relation, the base manager) still reaches a retired one."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(is_active=True)
+
+
 class MaterialRequirement(models.Model):
+    """A material an item asks for. `code` is its identity within the item: a catalog re-import matches rows by
+    (item code, material code) — or by name when the file gives no code — and updates them in place, so ids, the
+    uploads that point at them and open window forms survive (issue #10, item 12). A material dropped from the list
+    is deleted when nothing refers to it, otherwise retired (`is_active` off) and hidden from the notice and intake."""
+
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    code = models.CharField("材料编码", max_length=20)
     order = models.PositiveSmallIntegerField("序号", default=0)
     name = models.CharField("材料名称", max_length=100)
     form = models.CharField("形式", max_length=40, default="原件")
     shared_data = models.CharField("可共享核验", max_length=12, choices=SharedData.choices, blank=True)
     note = models.CharField("说明", max_length=200, blank=True)
+    is_active = models.BooleanField("在用", default=True)
+
+    objects = ActiveMaterials()
+    all_objects = models.Manager()  # noqa: DJ012 (ruff takes models.Manager() for a field)
 
     class Meta:
         verbose_name = "申请材料"
         verbose_name_plural = "申请材料"
         ordering = ["item", "order"]
+        base_manager_name = "all_objects"
+        constraints = [models.UniqueConstraint(fields=["item", "code"], name="material_code_unique_per_item")]
 
     def __str__(self) -> str:
         return self.name

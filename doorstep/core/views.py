@@ -19,6 +19,10 @@ def api_docs_redirect(request):
     return redirect("/api/v1/docs")
 
 
+def bad_request(request, exception=None):
+    return render(request, "error.html", {"status": 400, "message": "请求有误，无法处理。请检查输入后重试。"}, status=400)
+
+
 def not_found(request, exception=None):
     return render(request, "error.html", {"status": 404, "message": "页面不存在，或您无权查看。"}, status=404)
 

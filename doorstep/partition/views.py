@@ -81,6 +81,7 @@ def proposal_moves_export(request, proposal_id: int):
     from django.http import HttpResponse
     from openpyxl import Workbook
 
+    from doorstep.core.spreadsheets import safe_row
     from doorstep.partition.selectors import moves_for_export
 
     proposal = proposal_for_user(request.user, proposal_id)
@@ -88,7 +89,7 @@ def proposal_moves_export(request, proposal_id: int):
     sheet = book.create_sheet("调整住户")
     sheet.append(["户号", "楼栋", "房号", "原网格", "新网格"])
     for row in moves_for_export(proposal):
-        sheet.append(list(row))
+        sheet.append(safe_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(),

@@ -1,0 +1,25 @@
+"""gunicorn's access log without query strings or personal numbers (scripts/serve.sh: --logger-class).
+
+The format in scripts/serve.sh already logs the path (%(U)s) rather than the request line (%(r)s); this logger also
+strips the query string from the request line, the referer and the raw URI and masks ID and phone numbers in every
+field, so an operator who puts %(r)s or %(f)s back into the format does not bring ID numbers back into the log.
+"""
+
+from gunicorn.glogging import Logger
+
+from doorstep.core.logs import drop_query, mask_personal_numbers
+
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+_URL_ATOMS = {"r", "f", "{referer}i", "{raw_uri}e", "{request_uri}e"}
+
+
+class AccessLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["q"] = "-"
+        if "{query_string}e" in atoms:
+            atoms["{query_string}e"] = "-"
+        for key, value in atoms.items():
+            if isinstance(value, str):
+                atoms[key] = mask_personal_numbers(drop_query(value) if key in _URL_ATOMS else value)
+        return atoms

@@ -1,0 +1,27 @@
+"""Masking personal numbers found in free text: ID numbers and mobile numbers shaped as the pages show them
+(4303**********003X, 138****5678). Used where text leaves the records it belongs to — log lines (core/logs.py,
+core/accesslog.py) and audit events (summaries, labels, reasons) — so a number typed into a search box or a login
+name is never kept whole (issue #10, item 9)."""
+
+import re
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+
+
+def mask_personal_numbers(text: str) -> str:
+    """`text` with every ID-number-shaped and mobile-number-shaped run of digits masked."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+    return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1**********\2", text))
+
+
+def mask_in(value):
+    """The same structure (dicts, lists, tuples, text, numbers) with every text masked; dict keys too."""
+    if isinstance(value, str):
+        return mask_personal_numbers(value)
+    if isinstance(value, dict):
+        return {mask_in(k): mask_in(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_in(v) for v in value]
+    return value

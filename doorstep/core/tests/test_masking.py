@@ -1,0 +1,45 @@
+"""Audit events never keep an ID or phone number whole (issue #10, item 9: a street administrator read a full phone
+number in a search summary): summaries, labels and reasons are masked as the pages mask them, whichever call site
+wrote them."""
+
+import pytest
+from django.test import Client
+
+from doorstep.audit.models import AuditEvent
+from doorstep.audit.services import audit_record
+from doorstep.conftest import user
+from doorstep.core.masking import mask_in
+
+pytestmark = pytest.mark.django_db
+ID_NUMBER = "43032119800215003X"
+PHONE = "13812345678"
+
+
+def test_every_text_of_an_audit_event_is_masked():
+    event = audit_record(actor=None, action="test.masking", target_type="registry.resident", target_id="1",
+                         target_label=f"居民 {PHONE}", reason=f"核对身份证 {ID_NUMBER}",
+                         summary={"query": PHONE, "ids": [ID_NUMBER, 12], "case": "2026043000001"},
+                         actor_label=PHONE)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.summary == {"query": "138****5678", "ids": ["4303**********003X", 12], "case": "2026043000001"}
+    assert stored.target_label == "居民 138****5678" and stored.reason == "核对身份证 4303**********003X"
+    assert stored.actor_label == "138****5678"
+
+
+def test_searches_and_exports_by_phone_or_id_number_leave_masked_summaries():
+    clerk = Client()
+    clerk.force_login(user("clerk_c001001"))
+    start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    clerk.get("/residents/", {"q": PHONE})
+    clerk.get("/residents/", {"q": ID_NUMBER})
+    clerk.get("/window/", {"q": PHONE})
+    clerk.get("/cases/export.xlsx", {"q": ID_NUMBER})
+    events = list(AuditEvent.objects.filter(id__gt=start))
+    assert events, "the searches are audited"
+    for event in events:
+        text = f"{event.summary} {event.target_label} {event.reason} {event.actor_label}"
+        assert PHONE not in text and ID_NUMBER not in text, (event.action, text)
+
+
+def test_mask_in_keeps_the_shape():
+    assert mask_in({"a": (PHONE, 1), PHONE: None}) == {"a": ["138****5678", 1], "138****5678": None}
