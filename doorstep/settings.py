@@ -26,7 +26,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("DOORSTEP_ALLOWED_HOSTS", "127.0.0.1,
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DOORSTEP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "doorstep.accounts.adminconfig.DoorstepAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -122,11 +122,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "doorstep.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not close to the login name, the name or its pinyin (谢小波 → xiexiaobo).
+    {"NAME": "doorstep.accounts.passwords.NameSimilarityValidator"},
 ]
 
-# Account policy (settings, not magic numbers).
-DOORSTEP_LOGIN_MAX_FAILURES = 5
-DOORSTEP_LOGIN_LOCK_MINUTES = 10
+# Account policy (settings, not magic numbers). Login failures are counted per account and per client address and
+# decay (halve every HALF_LIFE minutes); see accounts.services.login_attempt and docs/decisions.md.
+DOORSTEP_LOGIN_FAILURE_HALF_LIFE_MINUTES = 30
+DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES = 5  # per account: then each attempt waits, from 1 minute doubling to 15
+DOORSTEP_LOGIN_ACCOUNT_FIRST_WAIT_SECONDS = 60
+DOORSTEP_LOGIN_ACCOUNT_MAX_WAIT_MINUTES = 15
+DOORSTEP_LOGIN_ADDRESS_MAX_FAILURES = 30  # per client address: then a hard block
+DOORSTEP_LOGIN_ADDRESS_LOCK_MINUTES = 15
+# A browser that logged in to an account is trusted for it: others' failures do not hold it back.
+DOORSTEP_LOGIN_DEVICE_DAYS = 180
+DOORSTEP_API_TOKEN_DAYS = int(os.environ.get("DOORSTEP_API_TOKEN_DAYS", "90"))
 DOORSTEP_STAFF_IDLE_MINUTES = 30
 DOORSTEP_PAGE_SIZE = 20
 # Audit chain: events dated more than this before the sealed tip are reported as inserted (backdated).

@@ -15,6 +15,7 @@ def workspace(request):
         "can_view_audit": user.can(Capability.VIEW_AUDIT),
         "can_browse_org": user.can(Capability.BROWSE_ORG),
         "can_manage_master_data": user.can(Capability.MANAGE_MASTER_DATA),
+        "can_unlock_logins": user.can(Capability.UNLOCK_LOGINS),
         "can_accept_cases": user.role in ("clerk", "grid_worker"),
         "can_see_cases": user.role in ("clerk", "grid_worker", "approver", "leader", "admin", "supervisor", "resident"),
         "can_supervise": user.role in ("clerk", "approver", "leader", "admin", "supervisor"),

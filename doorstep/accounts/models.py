@@ -12,6 +12,7 @@ from doorstep.accounts.roles import (
     Capability,
     Role,
     Scope,
+    is_district_admin,
 )
 
 
@@ -28,8 +29,6 @@ class User(AbstractUser):
     )
     full_name = models.CharField("姓名", max_length=50, blank=True)
     is_auditor = models.BooleanField("审计权限", default=False)
-    failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
     class Meta:
         verbose_name = "账号"
@@ -63,21 +62,64 @@ class User(AbstractUser):
     def can(self, capability: Capability) -> bool:
         if capability == Capability.VIEW_AUDIT and self.is_auditor:
             return True
+        if capability == Capability.MANAGE_MASTER_DATA:
+            # The Django admin is the district administrator's (issue #10): a street admin keeps its other tools.
+            return is_district_admin(self)
         return capability in CAPABILITIES[self.role_enum]
 
 
 class ApiToken(models.Model):
-    """A bearer token for API clients; only its SHA-256 digest is stored."""
+    """A bearer token for API clients; only its SHA-256 digest is stored. It stops working at `expires_at`
+    (DOORSTEP_API_TOKEN_DAYS after issue by default) or when revoked."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("名称", max_length=60)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "API令牌"
         verbose_name_plural = "API令牌"
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.user.username}）"
+        return f"{self.name}（#{self.pk}）"
+
+    @property
+    def state_label(self) -> str:
+        from django.utils import timezone
+
+        if self.revoked_at:
+            return "已吊销"
+        return "已过期" if self.expires_at <= timezone.now() else "有效"
+
+
+class LoginThrottle(models.Model):
+    """Decaying count of failed logins for one key (see accounts.services.login_attempt).
+
+    ACCOUNT rows are keyed by a blind index of the login name as typed, whether or not such an account exists, so an
+    unknown name behaves exactly like a known one and no phone number is stored here. ADDRESS rows are keyed by the
+    client address, DEVICE rows by the nonce of a trusted-device cookie. `score` halves every
+    DOORSTEP_LOGIN_FAILURE_HALF_LIFE_MINUTES since `updated_at`.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "账号"
+        ADDRESS = "address", "客户端地址"
+        DEVICE = "device", "受信设备"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    key = models.CharField("键", max_length=64)
+    score = models.FloatField("失败计数（衰减）", default=0)
+    updated_at = models.DateTimeField("更新时间")
+    blocked_until = models.DateTimeField("限制至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限制"
+        verbose_name_plural = "登录限制"
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="loginthrottle_kind_key")]
+        indexes = [models.Index(fields=["updated_at"], name="loginthrottle_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key[:8]}…"

@@ -51,7 +51,8 @@ class Capability(StrEnum):
     SEARCH_RESIDENTS = "search_residents"
     REVEAL_PERSONAL_DATA = "reveal_personal_data"  # see a whole ID number or phone, with a reason, audited
     VIEW_AUDIT = "view_audit"
-    MANAGE_MASTER_DATA = "manage_master_data"  # Django admin: org tree, centers, posts
+    MANAGE_MASTER_DATA = "manage_master_data"  # Django admin: org tree, centers, posts (district admins only)
+    UNLOCK_LOGINS = "unlock_logins"  # lift a resident's login limit at the station, after checking their ID
     BROWSE_ORG = "browse_org"
 
 
@@ -71,7 +72,8 @@ RESIDENT_SCOPE = {
 _STAFF_BASE = {Capability.BROWSE_ORG}
 CAPABILITIES: dict[Role, set[Capability]] = {
     Role.RESIDENT: set(),
-    Role.CLERK: _STAFF_BASE | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA},
+    Role.CLERK: _STAFF_BASE
+    | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA, Capability.UNLOCK_LOGINS},
     Role.APPROVER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA},
     Role.GRID_WORKER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA},
     Role.DISPATCHER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS},
@@ -80,7 +82,8 @@ CAPABILITIES: dict[Role, set[Capability]] = {
     Role.VOLUNTEER: set(),
     Role.LEADER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS},
     Role.ADMIN: _STAFF_BASE
-    | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_MASTER_DATA},
+    | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_MASTER_DATA,
+       Capability.UNLOCK_LOGINS},
 }
 
 STAFF_ROLES = {r for r in Role if r not in (Role.RESIDENT, Role.VOLUNTEER)}

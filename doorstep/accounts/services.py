@@ -1,71 +1,193 @@
-"""Account writes: login attempts with lockout, staff and resident accounts, API tokens."""
+"""Account writes: login attempts with decaying failure counts, unlocking at the station, staff and resident
+accounts, API tokens that expire and can be revoked."""
 
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from doorstep.accounts.models import ApiToken, User
+from doorstep.accounts.models import ApiToken, LoginThrottle, User
 from doorstep.accounts.roles import Role
+from doorstep.accounts.selectors import account_key, login_unlock_allowed, login_wait_until
 from doorstep.audit.models import AuditEvent
 from doorstep.audit.services import audit_record
-from doorstep.core.errors import AccountLocked, ValidationFailed
-from doorstep.core.idnumbers import validate_phone
+from doorstep.core.errors import AccountLocked, DomainError, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idnumbers import looks_like_phone, mask_phone, validate_phone
+from doorstep.core.paths import in_subtree
 
 BAD_CREDENTIALS = "用户名或密码错误。"
+DEVICE_COOKIE = "ds_device"
+_DEVICE_SALT = "doorstep.accounts.login-device"
 
 
-def _lock_message(user: User) -> str:
-    minutes = max(1, -(-int((user.locked_until - timezone.now()).total_seconds()) // 60))
-    return f"连续登录失败次数过多，账号已锁定，请{minutes}分钟后再试。"
+def _wait_message(until) -> str:
+    minutes = max(1, -(-int((until - timezone.now()).total_seconds()) // 60))
+    return f"登录失败次数过多，请{minutes}分钟后再试；急需登录可持身份证到社区服务站解除限制。"
 
 
-def login_attempt(*, username: str, password: str, request=None) -> User:
-    """Check a username (or a resident's phone) and password.
+def login_label(username: str) -> str:
+    """How a typed login name appears in the audit trail: a phone-shaped name is masked like every phone."""
+    return mask_phone(username) if looks_like_phone(username) else username[:120]
 
-    Result: the user, with the failure counter reset. Raises AccountLocked while the account is locked (even with
-    the right password) and ValidationFailed for wrong credentials. Audit: auth.login, auth.login_failed,
-    auth.locked, auth.login_blocked. Side effects: after DOORSTEP_LOGIN_MAX_FAILURES consecutive failures the
-    account is locked for DOORSTEP_LOGIN_LOCK_MINUTES.
+
+def _decayed(row: LoginThrottle, now) -> float:
+    half_life = settings.DOORSTEP_LOGIN_FAILURE_HALF_LIFE_MINUTES * 60
+    elapsed = max(0.0, (now - row.updated_at).total_seconds())
+    return row.score * 0.5 ** (elapsed / half_life)
+
+
+def _failures(row: LoginThrottle, now) -> int:
+    """Whole failures still counted; decay between failures a second apart must not hide the n-th one."""
+    return int(_decayed(row, now) + 0.05)
+
+
+def _throttle_rows(keys: dict[str, str]) -> dict[str, LoginThrottle]:
+    """The existing rows for {kind: key}, locked for this transaction (absent kinds are simply missing)."""
+    q = Q()
+    for kind, key in keys.items():
+        q |= Q(kind=kind, key=key)
+    return {r.kind: r for r in LoginThrottle.objects.select_for_update().filter(q)} if keys else {}
+
+
+def _count_failure(kind: str, key: str, row: LoginThrottle | None, now) -> LoginThrottle:
+    """One more failure on a key: decay, add one, and start a wait when the key's threshold is reached."""
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = LoginThrottle.objects.create(kind=kind, key=key, score=0, updated_at=now)
+        except IntegrityError:  # a concurrent first failure on the same key created it
+            row = LoginThrottle.objects.select_for_update().get(kind=kind, key=key)
+    row.score = _decayed(row, now) + 1
+    row.updated_at = now
+    over = _failures(row, now)
+    if kind == LoginThrottle.Kind.ACCOUNT and over >= settings.DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES:
+        wait = min(settings.DOORSTEP_LOGIN_ACCOUNT_FIRST_WAIT_SECONDS
+                   * 2 ** min(over - settings.DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES, 16),
+                   settings.DOORSTEP_LOGIN_ACCOUNT_MAX_WAIT_MINUTES * 60)
+        row.blocked_until = now + datetime.timedelta(seconds=wait)
+    elif kind == LoginThrottle.Kind.ADDRESS and over >= settings.DOORSTEP_LOGIN_ADDRESS_MAX_FAILURES:
+        row.blocked_until = now + datetime.timedelta(minutes=settings.DOORSTEP_LOGIN_ADDRESS_LOCK_MINUTES)
+    row.save(update_fields=["score", "updated_at", "blocked_until"])
+    return row
+
+
+def _device_nonce(device: str, user: User | None) -> str:
+    """The nonce of a valid trusted-device cookie for `user`, or ""."""
+    if not device or user is None:
+        return ""
+    try:
+        payload = signing.loads(device, salt=_DEVICE_SALT, max_age=settings.DOORSTEP_LOGIN_DEVICE_DAYS * 86400)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(payload, dict) or payload.get("u") != user.pk:
+        return ""
+    return str(payload.get("n", ""))[:64]
+
+
+def login_device_token(user: User) -> str:
+    """The value of the trusted-device cookie that the login page sets after a successful login (signed, no row)."""
+    return signing.dumps({"u": user.pk, "n": secrets.token_urlsafe(12)}, salt=_DEVICE_SALT)
+
+
+def login_attempt(*, username: str, password: str, request=None, address: str = "", device: str = "") -> User:
+    """Check a login name (a staff username or a resident's phone) and password.
+
+    Failures are counted, with decay, per account (keyed by the name as typed, so unknown and existing names behave
+    alike), per client `address` and per trusted device. An account that reaches DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES
+    waits before its next attempt (1 minute, doubling, at most DOORSTEP_LOGIN_ACCOUNT_MAX_WAIT_MINUTES); an address
+    that reaches DOORSTEP_LOGIN_ADDRESS_MAX_FAILURES is blocked for DOORSTEP_LOGIN_ADDRESS_LOCK_MINUTES. A browser
+    presenting the `device` cookie of an earlier login to this account is not held back by either (so a stranger
+    cannot lock a resident out of their own phone) until it has failed DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES times
+    itself. A staff member at the station lifts an account's wait with login_unlock.
+
+    Result: the user; the account's count is cleared. Raises ValidationFailed(BAD_CREDENTIALS) for a wrong password,
+    an unknown or an inactive name alike, and AccountLocked (same text whether the name exists or not) while held
+    back, even with the right password. Audit: auth.login, auth.login_failed, auth.locked (a wait begins),
+    auth.login_blocked (an attempt refused while waiting); login names shaped like phones are masked.
     """
     username = (username or "").strip()
     if not username or not password:
         raise ValidationFailed("请输入用户名和密码。")
+    label = login_label(username)
     error: Exception | None = None
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
         now = timezone.now()
-        if user and user.locked_until and user.locked_until > now:
-            audit_record(actor=None, actor_label=username, action="auth.login_blocked", target=user,
+        user = User.objects.filter(username=username).first()
+        nonce = _device_nonce(device, user)
+        keys = {LoginThrottle.Kind.ACCOUNT: account_key(username)}
+        if address:
+            keys[LoginThrottle.Kind.ADDRESS] = address[:64]
+        if nonce:
+            keys[LoginThrottle.Kind.DEVICE] = nonce
+        rows = _throttle_rows(keys)
+        device_row = rows.get(LoginThrottle.Kind.DEVICE)
+        trusted = bool(nonce) and (
+            device_row is None or _failures(device_row, now) < settings.DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES
+        )
+        waits = [] if trusted else [
+            r.blocked_until for kind, r in rows.items()
+            if kind != LoginThrottle.Kind.DEVICE and r.blocked_until and r.blocked_until > now
+        ]
+        if waits:
+            audit_record(actor=None, actor_label=label, action="auth.login_blocked", target=user,
+                         summary={"by": sorted(str(k) for k, r in rows.items() if r.blocked_until in waits)},
                          result=AuditEvent.Result.DENIED)
-            error = AccountLocked(_lock_message(user))
+            error = AccountLocked(_wait_message(max(waits)))
         else:
             authed = authenticate(request, username=username, password=password)
             if authed is not None:
-                if user.failed_logins or user.locked_until:
-                    user.failed_logins, user.locked_until = 0, None
-                    user.save(update_fields=["failed_logins", "locked_until"])
-                audit_record(actor=authed, action="auth.login", target=authed)
+                LoginThrottle.objects.filter(kind=LoginThrottle.Kind.ACCOUNT, key=keys[LoginThrottle.Kind.ACCOUNT]).delete()
+                audit_record(actor=authed, action="auth.login", target=authed,
+                             summary={"trusted_device": True} if trusted else None)
                 return authed
-            audit_record(actor=None, actor_label=username, action="auth.login_failed", target=user,
+            audit_record(actor=None, actor_label=label, action="auth.login_failed", target=user,
                          result=AuditEvent.Result.FAILED)
             error = ValidationFailed(BAD_CREDENTIALS)
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= settings.DOORSTEP_LOGIN_MAX_FAILURES:
-                    user.failed_logins = 0
-                    user.locked_until = now + timezone.timedelta(minutes=settings.DOORSTEP_LOGIN_LOCK_MINUTES)
-                    audit_record(actor=None, actor_label=username, action="auth.locked", target=user,
-                                 summary={"minutes": settings.DOORSTEP_LOGIN_LOCK_MINUTES},
-                                 result=AuditEvent.Result.DENIED)
-                    error = AccountLocked(_lock_message(user))
-                user.save(update_fields=["failed_logins", "locked_until"])
+            for kind, key in keys.items():
+                before = rows.get(kind)
+                was_waiting = before is not None and before.blocked_until is not None and before.blocked_until > now
+                row = _count_failure(kind, key, before, now)
+                if kind != LoginThrottle.Kind.DEVICE and row.blocked_until and row.blocked_until > now:
+                    if not was_waiting or row.blocked_until > before.blocked_until:
+                        audit_record(actor=None, actor_label=label, action="auth.locked", target=user,
+                                     summary={"by": str(kind), "seconds": int((row.blocked_until - now).total_seconds())},
+                                     result=AuditEvent.Result.DENIED)
+                    if not trusted:
+                        error = AccountLocked(_wait_message(row.blocked_until))
     raise error
+
+
+def login_unlock(*, actor, user: User) -> bool:
+    """Clear an account's failure count and wait (not the client address's: that is the stranger's).
+
+    Preconditions: login_unlock_allowed (else PermissionDenied). Result: whether the account was waiting.
+    Audit: auth.unlock.
+    """
+    if not login_unlock_allowed(actor, user):
+        raise PermissionDenied("您不能解除该账号的登录限制。")
+    with transaction.atomic():
+        waiting = login_wait_until(user) is not None
+        LoginThrottle.objects.filter(kind=LoginThrottle.Kind.ACCOUNT, key=account_key(user.username)).delete()
+        audit_record(actor=actor, action="auth.unlock", target=user, summary={"was_waiting": waiting})
+    return waiting
+
+
+def login_throttle_purge(*, now=None) -> int:
+    """Forget failure counts that have decayed to nothing and no longer hold anyone back. Result: rows deleted."""
+    now = now or timezone.now()
+    horizon = now - datetime.timedelta(minutes=settings.DOORSTEP_LOGIN_FAILURE_HALF_LIFE_MINUTES * 10)
+    deleted, _ = LoginThrottle.objects.filter(
+        Q(blocked_until__isnull=True) | Q(blocked_until__lt=now), updated_at__lt=horizon
+    ).delete()
+    return deleted
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -115,17 +237,72 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_token_create(*, actor, user: User, name: str) -> str:
-    """Issue an API token for `user`; the plain token is returned once and only its digest is stored."""
+class TokenRefused(DomainError):
+    """An API token that was valid once: expired or revoked (the API answers 401 with this message)."""
+
+    status = 401
+
+
+def api_token_create(*, actor, user: User, name: str, days: int | None = None) -> str:
+    """Issue an API token for `user`, valid for `days` (default DOORSTEP_API_TOKEN_DAYS, at most 366).
+
+    Result: the plain token, returned once; only its SHA-256 digest is stored. Raises ValidationFailed for a
+    validity outside 1–366 days or an inactive account. Audit: accounts.api_token_create.
+    """
+    days = settings.DOORSTEP_API_TOKEN_DAYS if days is None else days
+    if not 1 <= int(days) <= 366:
+        raise ValidationFailed("令牌有效期应为1–366天。", field="days")
+    if not user.is_active:
+        raise ValidationFailed("该账号已停用，不能签发令牌。", field="user")
     token = "ds_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        row = ApiToken.objects.create(user=user, name=name[:60] or "API", digest=_token_digest(token))
-        audit_record(actor=actor, action="accounts.api_token_create", target=row, summary={"user": user.username})
+        row = ApiToken.objects.create(user=user, name=(name or "").strip()[:60] or "API", digest=_token_digest(token),
+                                      expires_at=timezone.now() + datetime.timedelta(days=int(days)))
+        audit_record(actor=actor, action="accounts.api_token_create", target=row,
+                     summary={"user": login_label(user.username), "expires_at": row.expires_at.isoformat()})
     return token
 
 
+def api_token_revoke(*, actor, token_id) -> ApiToken:
+    """Revoke one token: its holder may revoke their own; an administrator (or the command line, actor=None)
+    any token of an account under their node. Missing and not yours look the same (NotFound).
+
+    Result: the token, revoked (revoking twice changes nothing more). Audit: accounts.api_token_revoke.
+    """
+    try:
+        pk = int(token_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().select_related("user__org_node").filter(pk=pk).first()
+        if row is None or not _may_manage_token(actor, row):
+            raise NotFound()
+        if row.revoked_at is None:
+            row.revoked_at = timezone.now()
+            row.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="accounts.api_token_revoke", target=row,
+                         summary={"user": login_label(row.user.username)})
+    return row
+
+
+def _may_manage_token(actor, row: ApiToken) -> bool:
+    if actor is None:  # the `doorstep token` command: whoever runs it already holds the server
+        return True
+    if row.user_id == actor.pk:
+        return True
+    node = row.user.org_node
+    return (actor.role == Role.ADMIN and actor.org_node_id is not None and node is not None
+            and in_subtree(node.code, actor.org_node.code))
+
+
 def api_token_user(token: str) -> User | None:
-    row = ApiToken.objects.select_related("user", "user__org_node").filter(
-        digest=_token_digest(token), revoked=False, user__is_active=True
-    ).first()
-    return row.user if row else None
+    """The active account behind a bearer token; None for an unknown token. Raises TokenRefused (401) for an
+    expired or revoked one, so that the client learns to ask for a new token."""
+    row = ApiToken.objects.select_related("user", "user__org_node").filter(digest=_token_digest(token)).first()
+    if row is None or not row.user.is_active:
+        return None
+    if row.revoked_at is not None:
+        raise TokenRefused("API 令牌已被吊销，请联系管理员重新签发。")
+    if row.expires_at <= timezone.now():
+        raise TokenRefused("API 令牌已过期，请重新签发。")
+    return row.user

@@ -1,31 +1,54 @@
-"""Login and logout pages."""
+"""Login and logout pages, lifting a resident's login limit at the station, and the user's own API tokens."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from doorstep.accounts.services import login_attempt
-from doorstep.core.errors import DomainError
+from doorstep.accounts.models import User
+from doorstep.accounts.selectors import api_tokens_of, login_unlock_allowed, login_wait_until
+from doorstep.accounts.services import (
+    DEVICE_COOKIE,
+    api_token_revoke,
+    login_attempt,
+    login_device_token,
+    login_label,
+    login_unlock,
+)
+from doorstep.core.clientip import client_ip
+from doorstep.core.errors import DomainError, NotFound
+
+
+def client_address(request) -> str:
+    """The address that login failures are counted against (trusted proxies only, see core.clientip)."""
+    return client_ip(request)
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
+    """Our login page, also serving /admin/login/ (core.admin_audit), so both count failures and audit alike."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
-    context = {"next": next_url, "username": ""}
+    context = {"next": next_url, "username": "",
+               "free_failures": settings.DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES}
     if request.method == "POST":
         context["username"] = request.POST.get("username", "")[:150]
         try:
             user = login_attempt(username=context["username"], password=request.POST.get("password", ""),
-                                 request=request)
+                                 request=request, address=client_address(request),
+                                 device=request.COOKIES.get(DEVICE_COOKIE, ""))
         except DomainError as exc:
             context["error"] = exc.message
             return render(request, "accounts/login.html", context, status=exc.status)
         login(request, user)
-        return redirect(next_url or "home", permanent=False)
+        response = redirect(next_url or "home", permanent=False)
+        response.set_cookie(DEVICE_COOKIE, login_device_token(user), max_age=settings.DOORSTEP_LOGIN_DEVICE_DAYS * 86400,
+                            secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+        return response
     return render(request, "accounts/login.html", context)
 
 
@@ -34,3 +57,36 @@ def logout_view(request):
     logout(request)
     messages.info(request, "您已安全退出。")
     return redirect("accounts:login")
+
+
+def _resident_account(request, resident_id: int) -> User:
+    account = User.objects.select_related("org_node").filter(resident_id=resident_id).first()
+    if account is None or not login_unlock_allowed(request.user, account):
+        raise NotFound()
+    return account
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unlock_view(request, resident_id: int):
+    """At the station: the resident shows their ID card, the clerk lifts the wait on their account (audited)."""
+    account = _resident_account(request, resident_id)
+    if request.method == "POST":
+        waiting = login_unlock(actor=request.user, user=account)
+        messages.success(request, "已解除该居民账号的登录限制。" if waiting else "该账号当前没有登录限制，已清零失败次数。")
+        return redirect("registry:detail", resident_id=resident_id)
+    return render(request, "accounts/unlock.html", {
+        "account": account, "login_label": login_label(account.username), "wait_until": login_wait_until(account),
+        "resident_id": resident_id,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_view(request):
+    """The user's own API tokens: when each expires, and revoking one."""
+    if request.method == "POST":
+        row = api_token_revoke(actor=request.user, token_id=request.POST.get("token", ""))
+        messages.success(request, f"已吊销令牌“{row.name}”。")
+        return redirect("accounts:tokens")
+    return render(request, "accounts/tokens.html", {"tokens": api_tokens_of(request.user)})

@@ -1,11 +1,2 @@
-from django.contrib import admin
-
-from doorstep.audit.models import AuditEvent
-from doorstep.core.admin_audit import ReadOnlyAdmin
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "actor_label", "role", "action", "target_label", "result")
-    list_filter = ("result", "role")
-    search_fields = ("action", "actor_label", "target_id")
+"""The audit trail is not in the Django admin: auditors browse it at /audit/ (Capability.VIEW_AUDIT, cut to their
+org subtree, see audit.selectors), so that master-data administrators do not read it by the back door."""

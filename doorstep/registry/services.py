@@ -88,6 +88,8 @@ def resident_reveal(*, actor, resident_id, field: str, reason: str) -> str:
                      summary={"field": field}, result="denied")
         raise PermissionDenied(f"您的角色不能查看完整{REVEALABLE[field]}。")
     if len(reason) < MIN_REASON_LENGTH:
+        audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason,
+                     summary={"field": field, "refused": "reason_too_short"}, result="denied")
         raise ValidationFailed(f"请填写查看事由（至少{MIN_REASON_LENGTH}个字）。", field="reason")
     blob = resident.id_number_enc if field == "id_number" else resident.phone_enc
     if not blob:

@@ -41,7 +41,7 @@ def test_audit_browser_for_auditors_only():
 
 def test_admin_master_data_for_admins_only():
     assert logged_in("admin").get("/admin/org/servicecenter/").status_code == 200
-    assert logged_in("clerk_s01a").get("/admin/org/servicecenter/").status_code == 302
+    assert logged_in("clerk_s01a").get("/admin/org/servicecenter/").status_code == 403  # signed in, not an admin
 
 
 def test_anonymous_is_sent_to_login():
