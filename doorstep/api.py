@@ -5,7 +5,8 @@ Endpoints stay thin: parse, call one selector or service, shape the answer. Doma
 """
 
 from django.http import HttpRequest
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
@@ -24,6 +25,18 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class LocalSwagger(Swagger):
+    """The docs page with Swagger UI from our own static files (npm `swagger-ui-dist`, copied into static/vendor by
+    scripts/build_static.py): ninja's own page loads it from a CDN unless ninja is an installed app, and government
+    intranets are offline. No inline script either: api-docs.js reads the settings from a JSON element (CSP)."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: "NinjaAPI", **kwargs):
+        swagger_settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, self.template, {"api": api, "swagger_settings": swagger_settings})
+
+
 api = NinjaAPI(
     title="doorstep API",
     version="1",
@@ -31,6 +44,8 @@ api = NinjaAPI(
     description="家门口办事 API。所有接口需要 Bearer 令牌；结果已按令牌所属账号的角色和组织范围裁剪。",
     auth=TokenAuth(),
     docs_url="/docs",
+    # validatorUrl None: Swagger UI would otherwise send our schema to an online validator.
+    docs=LocalSwagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0}),
 )
 
 _TYPE_MESSAGES = {

@@ -2,7 +2,8 @@
 
 DATABASE_URL (default: embedded SQLite in var/), REDIS_URL (huey on Redis; default huey on SQLite),
 DOORSTEP_SECRET_KEY, DOORSTEP_DATA_KEY (default: generated into var/secrets.json), DOORSTEP_DEBUG,
-DOORSTEP_ALLOWED_HOSTS (comma separated), DOORSTEP_VAR_DIR.
+DOORSTEP_ALLOWED_HOSTS (comma separated), DOORSTEP_VAR_DIR; DOORSTEP_HTTPS, DOORSTEP_HSTS_*, DOORSTEP_TRUSTED_PROXIES,
+DOORSTEP_PUBLIC_BASE_URL (the transport section below).
 """
 
 import os
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "csp",
     "doorstep.core",
     "doorstep.accounts",
     "doorstep.org",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (transport section below)
     # before sessions, auth and views: control characters and bad UTF-8 never reach the database (core/edge.py)
     "doorstep.core.edge.EdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -180,6 +183,62 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the <body hx-headers>, not the cookie
+
+# ---- Transport and headers (issue #10 item 10) -------------------------------------------------------------------
+# HTTPS behind a proxy, the Content-Security-Policy, which proxies may name the client, and the public base URL.
+# Every value comes from the environment; docs/deploy.md lists them with the nginx configuration they go with.
+def _env_flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+# DOORSTEP_HTTPS=1: TLS ends at nginx, which says so in X-Forwarded-Proto; cookies become Secure, plain HTTP is
+# redirected and browsers are told to use HTTPS only (HSTS). Off by default: `make run` serves http://127.0.0.1:8000.
+DOORSTEP_HTTPS = _env_flag("DOORSTEP_HTTPS")
+if DOORSTEP_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_flag("DOORSTEP_SSL_REDIRECT", "1")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DOORSTEP_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("DOORSTEP_HSTS_INCLUDE_SUBDOMAINS", "1")
+    SECURE_HSTS_PRELOAD = _env_flag("DOORSTEP_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a one-way door (browsers ship the list) and intranet host names cannot be on it; an
+        # internet-facing deployment that submits its domain sets DOORSTEP_HSTS_PRELOAD=1 (docs/decisions.md).
+        SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Tracking (/t/…) and verification (/verify/…) addresses are capabilities: never send them to another site.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Client addresses: REMOTE_ADDR, unless it is one of these proxies (IPs or CIDRs, comma separated); then the
+# right-most address in X-Forwarded-For (or X-Real-IP) that is not one of them (doorstep.core.clientip).
+DOORSTEP_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DOORSTEP_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# Links and QR codes sent to residents (receipt, certificate, notification e-mails) start with this, never with the
+# address a clerk's browser happened to use (doorstep.core.links.public_url).
+DOORSTEP_PUBLIC_BASE_URL = os.environ.get("DOORSTEP_PUBLIC_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+
+# Content-Security-Policy (django-csp 4): scripts only from our own static files (no inline scripts, no eval);
+# styles from our files plus inline style attributes (docs/decisions.md says why); images from us and data: URIs
+# (Bootstrap's icons); nothing from any other host: government intranets are offline and a CDN is never used.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": DOORSTEP_HTTPS,
+    },
+}
+# ---- end of transport and headers ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

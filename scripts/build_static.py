@@ -19,6 +19,10 @@ FILES = [
     ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
     ("leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
     ("leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
+    # Swagger UI for the API docs page (/api/docs); the bundle includes everything the page needs.
+    ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+    ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    ("swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
 ]
 DIRS = [("leaflet/dist/images", "leaflet/images")]
 

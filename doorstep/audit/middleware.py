@@ -1,6 +1,7 @@
 """Puts the client address where audit_record finds it."""
 
 from doorstep.audit.context import current_ip
+from doorstep.core.clientip import client_ip
 
 
 class RequestContextMiddleware:
@@ -8,9 +9,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # Behind nginx the deploy guide sets X-Real-IP; directly served, REMOTE_ADDR is the client.
-        ip = request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
-        token = current_ip.set(ip[:45])
+        # Forwarding headers count only from the proxies in DOORSTEP_TRUSTED_PROXIES (doorstep.core.clientip).
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

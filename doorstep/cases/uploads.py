@@ -28,3 +28,13 @@ def check_upload(head: bytes, size: int, *, max_bytes: int, name: str = "") -> U
         if head.startswith(magic):
             return UploadVerdict(True, content_type, extension)
     return UploadVerdict(False, message=f"{label}不是图片（JPG、PNG）或PDF文件，请拍照或扫描后上传。")
+
+
+def download_name(original_name: str, extension: str) -> str:
+    """The file name an upload is served under: the applicant's own name (Chinese kept) with the extension its
+    content was checked as, so a PDF named "材料.html" is never saved as a web page. Path parts, control characters
+    and quotes are dropped; an empty result becomes "材料"."""
+    base = original_name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return f"{stem.strip(' .')[:80] or '材料'}{extension}"

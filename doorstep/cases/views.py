@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from doorstep.audit.services import audit_record
 from doorstep.cases.export import ledger_workbook
 from doorstep.cases.models import Channel, Delivery
-from doorstep.cases.printing import qr_svg
+from doorstep.cases.printing import qr_svg, tracking_url, verification_url
 from doorstep.cases.selectors import (
     approver_queue_for_user,
     bundle_get_for_user,
@@ -148,7 +148,7 @@ def case_detail(request, case_id: int):
         "mark_label": MARK_LABELS[mark], "can_rate": Action.RATE in allowed_actions(case_facts(case),
                                                                                    request.user.role),
         "levels": Level.choices, "dimensions": DIMENSIONS.items(), "deliveries": Delivery.choices,
-        "track_qr": qr_svg(request.build_absolute_uri(f"/t/{case.public_code}/")),
+        "track_url": tracking_url(case), "track_qr": qr_svg(tracking_url(case)),
         **case_extras(case),
     })
 
@@ -299,7 +299,7 @@ def print_certificate(request, case_id: int):
     cert = extras["certificate"]
     return render(request, "cases/print_certificate.html", {
         "case": case, "cert": cert,
-        "verify_qr": qr_svg(request.build_absolute_uri(f"/verify/{cert.verify_code}/"))})
+        "verify_url": verification_url(cert), "verify_qr": qr_svg(verification_url(cert))})
 
 
 def track(request, code: str):
@@ -358,13 +358,18 @@ def upload_view(request, case_id: int, upload_id: int):
     from django.http import FileResponse, Http404
 
     from doorstep.cases.models import CaseUpload
+    from doorstep.cases.uploads import download_name
 
     case, _ = case_detail_for_user(request.user, case_id)
     upload = CaseUpload.objects.filter(case=case, pk=upload_id).first()
     if upload is None:
         raise Http404
     audit_record(actor=request.user, action="case.upload_view", target=case, summary={"upload": upload.pk})
-    response = FileResponse(upload.file.open("rb"), content_type=upload.content_type)
-    response["Content-Disposition"] = f'inline; filename="{upload.sha256[:12]}{upload.extension}"'
+    # Only images open in the browser; a PDF is downloaded, and nothing served here may run script or be sniffed
+    # as HTML (issue #10: Content-Disposition attachment, CSP sandbox, nosniff).
+    response = FileResponse(upload.file.open("rb"), content_type=upload.content_type,
+                            as_attachment=not upload.content_type.startswith("image/"),
+                            filename=download_name(upload.original_name, upload.extension))
+    response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response

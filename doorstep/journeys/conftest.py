@@ -22,25 +22,46 @@ def browser():
         b.close()
 
 
+# Every page of every journey runs under the site's Content-Security-Policy: whatever the browser refuses (an inline
+# script or handler, a style or image from elsewhere) is recorded here and fails the journey.
+RECORD_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__doorstepCspViolation(location.pathname + ": " + e.violatedDirective + " blocked " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def watch_csp(context) -> list[str]:
+    """Collect the context's CSP violations (the DOM event and Chromium's console report) into the returned list."""
+    violations: list[str] = []
+    context.expose_function("__doorstepCspViolation", lambda text: violations.append(text))
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    context.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return violations
+
+
 def _page(browser, live_server, width: int, height: int):
     context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url,
                                   locale="zh-CN")
+    violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(15000)
-    return context, page
+    return context, page, violations
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
     """A page 375 px wide, as on a phone, with the live server as base URL."""
-    context, page = _page(browser, live_server, 375, 812)
+    context, page, violations = _page(browser, live_server, 375, 812)
     yield page
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture
 def desk_page(browser, live_server):
     """A window clerk's desktop screen."""
-    context, page = _page(browser, live_server, 1280, 900)
+    context, page, violations = _page(browser, live_server, 1280, 900)
     yield page
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"

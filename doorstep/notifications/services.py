@@ -9,13 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from doorstep.core.errors import NotFound
+from doorstep.core.links import public_url
 from doorstep.notifications.models import Notification
 
 
 def notify(users: Iterable, *, kind: str, title: str, body: str = "", link: str = "") -> None:
     """Queue one inbox message per distinct user (None entries are skipped), written after the current transaction
     commits (at once outside one). With DOORSTEP_NOTIFY_EMAIL on, users with an e-mail address get a copy through
-    the configured EMAIL_BACKEND. No audit event: a notification changes no state."""
+    the configured EMAIL_BACKEND, the link made absolute under DOORSTEP_PUBLIC_BASE_URL. No audit event: a
+    notification changes no state."""
     recipients = {u.pk: u for u in users if u is not None}
     if not recipients:
         return
@@ -28,7 +30,9 @@ def notify(users: Iterable, *, kind: str, title: str, body: str = "", link: str 
         if getattr(settings, "DOORSTEP_NOTIFY_EMAIL", False):
             for user in recipients.values():
                 if user.email:
-                    send_mail(f"【家门口办事】{title}", f"{body}\n{link}", None, [user.email], fail_silently=True)
+                    # the inbox keeps the path; the e-mail needs the public address (never a clerk's intranet one)
+                    text = f"{body}\n{public_url(link)}" if link else body
+                    send_mail(f"【家门口办事】{title}", text, None, [user.email], fail_silently=True)
 
     transaction.on_commit(write)
 
