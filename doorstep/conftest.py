@@ -2,6 +2,7 @@
 unrelated district so that scope tests have residents that must never leak."""
 
 import datetime
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ def pytest_configure(config):
     database file itself but not those, and SQLite then fails with 'disk I/O error'. Start clean."""
     from django.conf import settings
 
+    # Seals made in tests (rolled back with them) anchor to a throwaway file, never to the anchor of var/'s database.
+    settings.DOORSTEP_AUDIT_ANCHOR = Path(tempfile.mkdtemp(prefix="doorstep-anchor-")) / "audit-anchor.log"
     name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -87,6 +90,14 @@ def accept(*, actor, item_code: str, applicant_id, **kwargs):
                       list(MaterialRequirement.objects.filter(item__code=item_code).values_list("id", flat=True)))
     kwargs.setdefault("consent", True)
     return case_accept_at_window(actor=actor, item_code=item_code, applicant_id=applicant_id, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_anchor():
+    """Each test starts with no anchor file: the seals an earlier test anchored were rolled back with it."""
+    from django.conf import settings
+
+    Path(settings.DOORSTEP_AUDIT_ANCHOR).unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -142,9 +142,14 @@ DOORSTEP_LOGIN_DEVICE_DAYS = 180
 DOORSTEP_API_TOKEN_DAYS = int(os.environ.get("DOORSTEP_API_TOKEN_DAYS", "90"))
 DOORSTEP_STAFF_IDLE_MINUTES = 30
 DOORSTEP_PAGE_SIZE = 20
-# Audit chain: events dated more than this before the sealed tip are reported as inserted (backdated).
+# Audit chain: an event dated more than this before the sealed tip is sealed with the `late` mark.
 DOORSTEP_AUDIT_SEAL_GRACE_SECONDS = 300
 DOORSTEP_AUDIT_SEAL_BATCH = 5000
+# The periodic sealer looks for unsealed events this far back from the tip (an index range, not the whole table);
+# `doorstep audit seal|verify` look at every event.
+DOORSTEP_AUDIT_SEAL_LOOKBACK_HOURS = 24
+# The chain's tip anchored outside the database: an append-only file (back it up or ship it off-host, docs/deploy.md).
+DOORSTEP_AUDIT_ANCHOR = Path(os.environ.get("DOORSTEP_AUDIT_ANCHOR") or VAR_DIR / "audit-anchor.log")
 # Electronic supervision (电子监察): yellow when due within this many working days, red when overdue.
 # Online applications: uploaded materials (images or PDF, checked by content), kept privately under var/media.
 MEDIA_ROOT = VAR_DIR / "media"

@@ -1,6 +1,8 @@
-"""Append-only audit trail. Writers only INSERT events; a sealer later chains them in order into AuditSeal rows
-(keyed HMAC over the previous seal, the sequence number and the event's content). Nothing ever UPDATEs or DELETEs
-either table; on PostgreSQL a trigger enforces it. See decisions.md, "audit chain sealed in batches"."""
+"""Append-only audit trail. Every event carries a keyed MAC of its content from the moment it is written (a row
+inserted without the key is an insertion); a sealer later chains events in order into AuditSeal rows (keyed HMAC over
+the previous seal, the seal's own fields and the event), and anchors the chain's tip outside the database (see
+audit/anchor.py). Nothing ever UPDATEs or DELETEs either table; on PostgreSQL a trigger enforces it. See decisions.md,
+"audit chain sealed in batches" and "audit chain: every trusted field under a MAC, the tip anchored outside"."""
 
 from django.db import models
 from django.utils import timezone
@@ -26,6 +28,11 @@ class AuditEvent(models.Model):
     reason = models.CharField("事由", max_length=300, blank=True)
     ip = models.CharField("IP", max_length=45, blank=True)
     result = models.CharField("结果", max_length=10, choices=Result.choices, default=Result.OK)
+    # Random per event, under the MAC: two identical events in the same microsecond still differ.
+    nonce = models.CharField("随机数", max_length=16, blank=True, default="")
+    # HMAC of every column above (audit.services.event_mac). Unique, so a copied row is refused by the database;
+    # empty or wrong on a row written without the key.
+    mac = models.CharField("写入签名", max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = "审计事件"
@@ -45,7 +52,7 @@ class AuditSeal(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     sealed_at = models.DateTimeField(default=timezone.now)
-    # Dated well before the chain tip when it was sealed: an insertion after the fact (reported by verify).
+    # Dated well before the chain tip when it was sealed (a long transaction committed late). Under the seal's MAC.
     late = models.BooleanField(default=False)
 
     class Meta:
@@ -57,12 +64,14 @@ class AuditSeal(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row, locked only by the sealer; writers never touch it, so they never queue behind each other."""
+    """One row, locked only by the sealer; writers never touch it, so they never queue behind each other. Its other
+    fields are a copy of the last seal, under `mac`; the sealer continues from the last seal row, not from these."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
     sealed_at = models.DateTimeField(null=True, blank=True)
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"链尾 {self.seq}"

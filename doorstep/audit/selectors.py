@@ -51,3 +51,9 @@ def audit_events_for_user(
     if end:
         qs = qs.filter(created_at__date__lte=end)
     return paginate(qs.order_by("-id"), page=page)
+
+
+def audit_trail_predates_signing() -> bool:
+    """True when the trail holds events written before events carried their own MAC (audit migration 0003): verify
+    names them as unsigned. Used to warn when an old demo database is reused."""
+    return AuditEvent.objects.filter(Q(mac__isnull=True) | Q(mac="")).exists()

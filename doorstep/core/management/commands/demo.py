@@ -6,6 +6,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from doorstep.audit.selectors import audit_trail_predates_signing
+from doorstep.audit.services import audit_anchor_retire_for_new_database
 from doorstep.demo.build import DEMO_PASSWORD, build_demo, demo_exists
 from doorstep.demo.layout import SCALES
 
@@ -28,8 +30,13 @@ class Command(BaseCommand):
         if demo_exists():
             if if_missing:
                 self.stdout.write("演示数据已存在，直接使用。")
+                if audit_trail_predates_signing():
+                    self.stdout.write("注意：这份演示数据的审计事件由旧版本写入，没有写入签名，`doorstep audit verify` 会把它们"
+                                      "报告为插入。需要完整可验的审计链时，删除 var/doorstep.sqlite3 后重新运行。")
                 return
             raise CommandError("演示数据已存在。如需重建，请删除 var/doorstep.sqlite3（或清空数据库）后重试。")
+        if retired := audit_anchor_retire_for_new_database():
+            self.stdout.write(f"原审计锚点文件属于之前的数据库，已改名保留为 {retired}。")
         started = time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       transient=False) as progress:
