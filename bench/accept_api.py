@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,13 +59,18 @@ local ids = {%(ids)s}
 local token = "%(token)s"
 local counter = 0
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+local threads = 0
 function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
   thread:set("offset", math.random(1, #ids))
 end
 function request()
   counter = counter + 1
   local id = ids[((offset + counter * 7919) %% #ids) + 1]
   local body = '{"item": "%(item)s", "applicant_id": ' .. id .. ', "consent": true}'
+  -- every acceptance is a new submission: a key unique to this run, thread and request
+  headers["Idempotency-Key"] = string.format("bench-%(run)s-%%d-%%d", tid, counter)
   return wrk.format("POST", "/api/v1/cases/", headers, body)
 end
 function done(summary, latency, requests)
@@ -111,7 +117,8 @@ def run_doorstep(args, ids: list[int], token: str, workdir: Path) -> dict:
     try:
         wait_for(f"http://127.0.0.1:{port}/services/")
         script = workdir / "accept.lua"
-        script.write_text(WRK_SCRIPT % {"ids": ",".join(map(str, ids)), "token": token, "item": ITEM})
+        script.write_text(WRK_SCRIPT % {"ids": ",".join(map(str, ids)), "token": token, "item": ITEM,
+                                         "run": uuid.uuid4().hex[:12]})
         wrk = tool("wrk")
         subprocess.run([wrk, "-t2", f"-c{CLIENTS}", "-d5s", "-s", str(script), f"http://127.0.0.1:{port}"],
                        check=True, capture_output=True)  # warm-up: workers connected, caches filled

@@ -82,13 +82,16 @@ def resident_in(path_prefix: str) -> Resident:
 
 def accept(*, actor, item_code: str, applicant_id, **kwargs):
     """Accept at the window the way a clerk does with everything in order: every paper material ticked as present
-    and the applicant's consent to the shared-data checks given (tests of the checks themselves pass their own)."""
+    and the applicant's consent to the shared-data checks given (tests of the checks themselves pass their own),
+    under a fresh submission key unless the test passes one."""
     from doorstep.cases.services import case_accept_at_window
     from doorstep.catalog.models import MaterialRequirement
+    from doorstep.core.idempotency import new_key
 
     kwargs.setdefault("materials_present",
                       list(MaterialRequirement.objects.filter(item__code=item_code).values_list("id", flat=True)))
     kwargs.setdefault("consent", True)
+    kwargs.setdefault("idempotency_key", new_key())
     return case_accept_at_window(actor=actor, item_code=item_code, applicant_id=applicant_id, **kwargs)
 
 

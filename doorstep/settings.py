@@ -180,6 +180,9 @@ DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS"
 # invitation this many days after conclusion.
 DOORSTEP_FOLLOWUP_WORKING_DAYS = 5
 DOORSTEP_RATING_INVITE_DAYS = 3
+# Submission keys (idempotent creates): a retry with the same key within this many days returns the first result;
+# older keys are purged daily.
+DOORSTEP_IDEMPOTENCY_KEEP_DAYS = int(os.environ.get("DOORSTEP_IDEMPOTENCY_KEEP_DAYS", "7"))
 # In-app messages always; an e-mail copy through EMAIL_BACKEND when this is on.
 DOORSTEP_NOTIFY_EMAIL = os.environ.get("DOORSTEP_NOTIFY_EMAIL", "0").lower() in {"1", "true", "yes"}
 EMAIL_BACKEND = os.environ.get("DOORSTEP_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -4,13 +4,15 @@ selectors as the pages, cut to the token's account."""
 import datetime
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.selectors import case_detail_for_user, case_list_for_user, supervision_limits
 from doorstep.cases.services import case_accept_at_window, case_transition
 from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import STATE_LABELS, Action, State
+from doorstep.core.idempotency import HEADER, REPLAYED_HEADER, was_replayed
 
 router = Router(tags=["办件"])
 
@@ -70,10 +72,15 @@ def _out(case, limits=None) -> dict:
 
 
 @router.post("/", response={201: CaseOut}, summary="窗口受理（全区通办）")
-def case_accept(request, payload: AcceptIn):
+def case_accept(request, payload: AcceptIn, response: HttpResponse,
+                idempotency_key: str | None = Header(None, alias=HEADER, description=(
+                    "必填：本次提交的唯一编号（UUID，或8–64位字母、数字及 . _ : -）。重试时带同一编号：只受理一次，"
+                    "返回第一次的结果，响应头 Idempotent-Replayed: true；同一编号换了内容返回 409；缺少返回 400。"))):
     case = case_accept_at_window(actor=request.auth, item_code=payload.item, applicant_id=payload.applicant_id,
                                  materials_present=payload.materials_present, consent=payload.consent,
-                                 delivery=payload.delivery, channel=payload.channel)
+                                 delivery=payload.delivery, channel=payload.channel, idempotency_key=idempotency_key)
+    if was_replayed(case):
+        response[REPLAYED_HEADER] = "true"
     return Status(201, _out(case))
 
 

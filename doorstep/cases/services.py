@@ -32,6 +32,7 @@ from doorstep.cases.workflow import (
 from doorstep.catalog.eligibility import evaluate
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import derived_key, idempotent_create
 from doorstep.notifications.services import notify
 from doorstep.org.hours import next_open_time
 from doorstep.org.selectors import acting_post_holders, grid_governors
@@ -140,14 +141,15 @@ def case_intake_check(*, item: ServiceItem, applicant, materials_present, consen
 
 def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW,
                           materials_present=(), consent: bool = False, delivery: str = Delivery.PICKUP,
-                          bundle=None) -> Case:
+                          bundle=None, idempotency_key: str) -> Case:
     """Take in an application at any window of the district (全区通办), or by a grid worker, accepted at once.
 
     Preconditions: the actor is a clerk or grid worker at a community, street or district; the applicant is in
     the actor's scope; the item is active; case_intake_check passes (materials, consent, shared data, rules).
     Result: an accepted Case with its number, first-contact owner (首问负责), promised date in working days, the
     shared-data results and consent time. Audit: case.accept. Side effects: the day's number counter advances;
-    the applicant is notified after commit.
+    the applicant is notified after commit. Idempotent: a replay of idempotency_key returns the first case, a
+    different submission under the same key is a Conflict (doorstep.core.idempotency).
     """
     item = _active_item(item_code)
     if channel not in Channel.values:
@@ -167,7 +169,7 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
                                             consent=consent, today=today)
     center = node.service_centers.first()
     due = work_calendar().add_working_days(today, item.promised_days)
-    with transaction.atomic():  # everything read before: the number's row lock is held only for the writes
+    def create() -> Case:  # everything read before: the number's row lock is held only for the writes
         case = Case.objects.create(
             number=case_next_number(district=node.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=channel, state=facts.state, review_level=node.level,
@@ -176,17 +178,24 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
         )
         _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT,
                 summary={"shared_checks": len(checks), "channel": channel})
+        return case
+
+    inputs = {"item": item.code, "applicant": applicant.pk, "channel": channel, "delivery": delivery,
+              "consent": bool(consent), "materials": sorted(_material_ids(materials_present)),
+              "bundle": bundle.pk if bundle else None}
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.accept", inputs=inputs, create=create)
     return case
 
 
 def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_present_names=(),
-                            consent: bool = False, delivery: str = Delivery.PICKUP):
+                            consent: bool = False, delivery: str = Delivery.PICKUP, idempotency_key: str):
     """Take in a bundle (一件事): every member item accepted at once from one set of materials.
 
     Preconditions: as case_accept_at_window for every member item; the clerk ticks each paper material once by
     name and it counts for every item that needs it. All-or-nothing: if any member cannot be accepted, nothing is
     (the error names the item). Result: the Bundle with its member cases. Audit: bundle.accept and case.accept
-    for each member. Side effects: case numbers; the applicant is notified per case.
+    for each member. Side effects: case numbers; the applicant is notified per case. Idempotent as
+    case_accept_at_window: a replay returns the first bundle (each member's key is derived from the bundle's).
     """
     from doorstep.cases.models import Bundle
     from doorstep.catalog.selectors import bundle_get
@@ -196,26 +205,35 @@ def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_
     applicant = resident_get_for_user(actor, applicant_id)
     node = _window_node(actor)
     today = timezone.localdate()
-    with transaction.atomic():
+    def create():
         bundle = Bundle.objects.create(number="B" + case_next_number(district=node.code[:6], day=today),
                                        definition=definition, applicant=applicant, created_by=actor)
         for item in definition.items.all():
             present = [m.id for m in item.materials.all() if m.name in names]
             try:
                 case_accept_at_window(actor=actor, item_code=item.code, applicant_id=applicant.pk,
-                                      materials_present=present, consent=consent, delivery=delivery, bundle=bundle)
+                                      materials_present=present, consent=consent, delivery=delivery, bundle=bundle,
+                                      idempotency_key=derived_key(idempotency_key, item.code))
             except ValidationFailed as exc:
                 raise ValidationFailed(f"“{item.name}”：{exc.message}", field=exc.field) from None
         audit_record(actor=actor, action="bundle.accept", target=bundle,
                      summary={"definition": definition.code, "cases": definition.items.count()})
+        return bundle
+
+    inputs = {"bundle": definition.code, "applicant": applicant.pk, "materials": sorted(names),
+              "consent": bool(consent), "delivery": delivery}
+    bundle, _ = idempotent_create(actor=actor, key=idempotency_key, kind="bundle.accept", inputs=inputs,
+                                  create=create)
     return bundle
 
 
-def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_material_ids, reason: str = "") -> Case:
+def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_material_ids, reason: str = "",
+                          idempotency_key: str) -> Case:
     """不予受理 at the window: the application is recorded as refused with the one-time notice of what is missing.
 
     Preconditions: as for acceptance; at least one material named missing, or a reason. Result: a refused Case
     whose missing_materials list the notice prints. Audit: case.refuse. Side effects: a case number is used.
+    Idempotent as case_accept_at_window: a replay returns the first refused case.
     """
     item = _active_item(item_code)
     applicant = resident_get_for_user(actor, applicant_id)
@@ -226,7 +244,8 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     if not missing and len(reason) < 2:
         raise ValidationFailed("请勾选缺少的材料或填写不予受理的理由。", field="materials")
     now = timezone.now()
-    with transaction.atomic():
+
+    def create() -> Case:
         case = Case.objects.create(
             number=case_next_number(district=node.code[:6], day=timezone.localdate(now)), item=item,
             applicant=applicant, applicant_path=applicant.path, channel=Channel.WINDOW, state=State.REFUSED,
@@ -235,11 +254,15 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
         )
         _record(case, actor=actor, before=State.DRAFT, action=Action.REFUSE, note=reason,
                 summary={"missing": len(missing)})
+        return case
+
+    inputs = {"item": item.code, "applicant": applicant.pk, "missing": sorted(wanted), "reason": reason}
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.refuse", inputs=inputs, create=create)
     return case
 
 
 def case_apply_online(*, actor, item_code: str, consent: bool = False, files: dict | None = None,
-                      delivery: str = Delivery.PICKUP) -> Case:
+                      delivery: str = Delivery.PICKUP, idempotency_key: str) -> Case:
     """A resident applies online for an item that allows it (网上申请): one upload per paper material.
 
     Preconditions: the actor is a resident with a registry record; the item allows online application; every paper
@@ -247,7 +270,8 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     when shared data will be read; the shared-data checks and the rules pass as at a window. Anything wrong raises
     ValidationFailed and stores nothing. Result: a submitted Case at the applicant's community station, waiting for a
     clerk to accept it (the clock starts then). Audit: case.submit. Side effects: files under MEDIA_ROOT; the
-    station's post holders are told after commit.
+    station's post holders are told after commit. Idempotent as case_accept_at_window (the files count by their
+    content): a replay returns the first case and stores no file again.
     """
     import hashlib
 
@@ -287,7 +311,8 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
                                             consent=consent, today=today)
     community = OrgNode.objects.get(code=applicant.path[:12])
     now = timezone.now()
-    with transaction.atomic():
+
+    def create() -> Case:
         case = Case.objects.create(
             number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=Channel.ONLINE, state=State.SUBMITTED,
@@ -304,6 +329,12 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
                 summary={"uploads": len(accepted_files), "shared_checks": len(checks)})
         notify(acting_post_holders(community), kind="case.online", title=f"新的网上申请：{item.name}",
                body=f"办件编号 {case.number}，请审核材料后受理或不予受理。", link=f"/cases/{case.pk}/")
+        return case
+
+    inputs = {"item": item.code, "consent": bool(consent), "delivery": delivery,
+              "files": {str(m.id): hashlib.sha256(data).hexdigest() for m, _, _, data in accepted_files}}
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.apply_online", inputs=inputs,
+                                create=create)
     return case
 
 

@@ -42,9 +42,14 @@ from doorstep.cases.supervision import MARK_LABELS, sla_mark
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
 from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item_get, catalog_items
 from doorstep.core.errors import DomainError
+from doorstep.core.idempotency import FIELD as KEY_FIELD
+from doorstep.core.idempotency import was_replayed
 from doorstep.core.paging import parse_page_number
 from doorstep.ratings.models import DIMENSIONS, Level
 from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_search_for_user
+
+# Said before the usual message when a doubled or resubmitted form returned the first result (core.idempotency).
+_AGAIN = "这张表单已经提交过，未重复办理。"
 
 
 def _marked(page):
@@ -91,20 +96,21 @@ def window_accept(request):
         if post.get("decision") == "refuse":
             case = case_refuse_at_window(actor=request.user, item_code=post.get("item", ""),
                                          applicant_id=post.get("resident"),
-                                         missing_material_ids=post.getlist("missing"), reason=post.get("reason", ""))
-            messages.warning(request, f"已出具一次性告知书，办件编号 {case.number}。")
+                                         missing_material_ids=post.getlist("missing"), reason=post.get("reason", ""),
+                                         idempotency_key=post.get(KEY_FIELD))
+            messages.warning(request, f"{_AGAIN if was_replayed(case) else ''}已出具一次性告知书，办件编号 {case.number}。")
             return redirect("cases:notice", case_id=case.pk)
         case = case_accept_at_window(
             actor=request.user, item_code=post.get("item", ""), applicant_id=post.get("resident"),
             materials_present=post.getlist("material"), consent=post.get("consent") == "1",
-            delivery=post.get("delivery", Delivery.PICKUP),
+            delivery=post.get("delivery", Delivery.PICKUP), idempotency_key=post.get(KEY_FIELD),
             channel=Channel.GRID if request.user.role == "grid_worker" else Channel.WINDOW)
     except DomainError as exc:
         if exc.status == 404:
             raise
         messages.error(request, exc.message)
         return redirect(f"/window/?resident={post.get('resident', '')}&item={post.get('item', '')}")
-    messages.success(request, f"已受理，办件编号 {case.number}。")
+    messages.success(request, f"{_AGAIN if was_replayed(case) else ''}已受理，办件编号 {case.number}。")
     return redirect("cases:detail", case_id=case.pk)
 
 
@@ -117,13 +123,15 @@ def window_accept_bundle(request):
                                          applicant_id=post.get("resident"),
                                          materials_present_names=post.getlist("material"),
                                          consent=post.get("consent") == "1",
-                                         delivery=post.get("delivery", Delivery.PICKUP))
+                                         delivery=post.get("delivery", Delivery.PICKUP),
+                                         idempotency_key=post.get(KEY_FIELD))
     except DomainError as exc:
         if exc.status == 404:
             raise
         messages.error(request, exc.message)
         return redirect(f"/window/?resident={post.get('resident', '')}&bundle={post.get('bundle', '')}")
-    messages.success(request, f"“{bundle.definition.name}”已一次受理，编号 {bundle.number}。")
+    messages.success(request, f"{_AGAIN if was_replayed(bundle) else ''}“{bundle.definition.name}”已一次受理，"
+                              f"编号 {bundle.number}。")
     return redirect("cases:bundle", bundle_id=bundle.pk)
 
 
@@ -189,8 +197,9 @@ def case_rate(request, case_id: int):
     try:
         rating = rating_submit(actor=request.user, case_id=case_id, overall=request.POST.get("overall"),
                                efficiency=request.POST.get("efficiency"), service=request.POST.get("service"),
-                               attitude=request.POST.get("attitude"), comment=request.POST.get("comment", ""))
-        messages.success(request, "感谢您的评价。" + ("服务中心将在规定时限内答复您。" if rating.is_bad else ""))
+                               attitude=request.POST.get("attitude"), comment=request.POST.get("comment", ""),
+                               idempotency_key=request.POST.get(KEY_FIELD))
+        messages.success(request, ("评价已提交过。" if was_replayed(rating) else "") + "感谢您的评价。" + ("服务中心将在规定时限内答复您。" if rating.is_bad else ""))
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -338,13 +347,15 @@ def apply_online(request, code: str):
                 files[int(key[9:])] = upload
         try:
             case = case_apply_online(actor=request.user, item_code=code, consent=request.POST.get("consent") == "1",
-                                     files=files, delivery=request.POST.get("delivery", Delivery.PICKUP))
+                                     files=files, delivery=request.POST.get("delivery", Delivery.PICKUP),
+                                     idempotency_key=request.POST.get(KEY_FIELD))
         except DomainError as exc:
             if exc.status == 404:
                 raise
             return render(request, "cases/apply.html", {"item": item, "error": exc.message,
                                                         "deliveries": Delivery.choices}, status=exc.status)
-        messages.success(request, f"已提交，办件编号 {case.number}。服务站受理后开始计时，进度会发到“我的消息”。")
+        messages.success(request, f"{_AGAIN if was_replayed(case) else ''}已提交，办件编号 {case.number}。"
+                                  "服务站受理后开始计时，进度会发到“我的消息”。")
         return redirect("cases:detail", case_id=case.pk)
     if not item.online_allowed:
         return render(request, "cases/apply.html", {"item": item, "error": "该事项暂不支持网上申请，请到家门口的服务站办理。",

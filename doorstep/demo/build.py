@@ -245,6 +245,7 @@ def _draw_grids(scale: str, password_hash: str, rng: random.Random, progress=Non
     """Replace the generator's rectangles by grids the partitioner draws (issue 4), street by street, through the
     same propose-and-apply services an administrator uses — except the one street left uneven on purpose. New
     grids get a grid worker and an assistant. Returns the number of grids."""
+    from doorstep.core.idempotency import new_key
     from doorstep.demo.layout import SCALES, uneven_street_code
     from doorstep.partition.services import grids_apply, grids_propose
 
@@ -253,7 +254,7 @@ def _draw_grids(scale: str, password_hash: str, rng: random.Random, progress=Non
     task = progress.add_task("划分网格", total=len(streets)) if progress else None
     for street in streets:
         if street.code != uneven_street_code(scale):
-            proposal = grids_propose(actor=None, scope_code=street.code, target=target)
+            proposal = grids_propose(actor=None, scope_code=street.code, target=target, idempotency_key=new_key())
             grids_apply(actor=None, proposal_id=proposal.pk)
         if progress:
             progress.advance(task)

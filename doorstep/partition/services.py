@@ -17,6 +17,7 @@ from doorstep.accounts.roles import is_district_admin
 from doorstep.audit.services import audit_record
 from doorstep.cases.models import Case, EligibilityReview
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import idempotent_create
 from doorstep.org.models import GridTeamMember, OrgNode
 from doorstep.partition.models import GridMove, GridProposal
 from doorstep.partition.partitioner import Settings
@@ -63,12 +64,14 @@ def _settings(target, tolerance, gap) -> Settings:
     return Settings(target=target, tolerance=tolerance, gap_metres=gap)
 
 
-def grids_propose(*, actor, scope_code: str, target=350, tolerance=0.15, gap=0, keep_current=False) -> GridProposal:
+def grids_propose(*, actor, scope_code: str, target=350, tolerance=0.15, gap=0, keep_current=False,
+                  idempotency_key: str) -> GridProposal:
     """Draw a proposal for a street or the district.
 
     Preconditions: a district administrator (or the command line, actor None); the scope is a street or district
     with buildings; settings in range. Result: a draft GridProposal with its grids, shapes and quality report;
-    nothing in the org tree changes. Audit: grids.propose with the headline figures.
+    nothing in the org tree changes. Audit: grids.propose with the headline figures. Idempotent: a replay of
+    idempotency_key (the form submitted twice) returns the first proposal (doorstep.core.idempotency).
     """
     _district_admin(actor)
     scope = OrgNode.objects.filter(code=str(scope_code)[:15], level__in=["street", "district"]).first()
@@ -82,13 +85,19 @@ def grids_propose(*, actor, scope_code: str, target=350, tolerance=0.15, gap=0, 
     grids = [{"key": g.key, "community": g.community, "code": g.current_code, "building_ids": g.building_ids,
               "households": g.households, "geometry": g.geometry, "compactness": g.compactness,
               "connected": g.connected} for g in plan.grids]
-    with transaction.atomic():
+    def create() -> GridProposal:
         proposal = GridProposal.objects.create(
             scope=scope, keep_current=bool(keep_current), report=plan.report, grids=grids,
             before={str(b.id): b.current for b in buildings}, created_by=actor)
         audit_record(actor=actor, actor_label="" if actor else "doorstep grids", action="grids.propose",
                      target=proposal, summary={"grids": len(grids), "cv": plan.report["sizes"]["cv"],
                                                "households_moved": plan.report["change"]["households_moved"]})
+        return proposal
+
+    inputs = {"scope": scope.code, "target": settings.target, "tolerance": settings.tolerance,
+              "gap": settings.gap_metres, "keep_current": bool(keep_current)}
+    proposal, _ = idempotent_create(actor=actor, key=idempotency_key, kind="grids.propose", inputs=inputs,
+                                    create=create)
     return proposal
 
 

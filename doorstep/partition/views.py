@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError
+from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.paging import parse_page_number
 from doorstep.partition.selectors import (
     current_grids,
@@ -31,7 +32,8 @@ def proposal_list(request):
         try:
             proposal = grids_propose(actor=request.user, scope_code=post.get("scope", ""),
                                      target=post.get("target", "350"), tolerance=tolerance,
-                                     gap=post.get("gap", "") or 0, keep_current=post.get("keep") == "1")
+                                     gap=post.get("gap", "") or 0, keep_current=post.get("keep") == "1",
+                                     idempotency_key=post.get(KEY_FIELD))
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise

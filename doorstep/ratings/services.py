@@ -11,6 +11,7 @@ from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.services import case_transition
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import idempotent_create
 from doorstep.core.paths import in_subtree
 from doorstep.notifications.services import notify
 from doorstep.org.selectors import acting_post_holders
@@ -27,14 +28,16 @@ def _level(value, field: str) -> int:
     return level
 
 
-def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, comment: str = "") -> Rating:
+def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, comment: str = "",
+                  idempotency_key: str) -> Rating:
     """The applicant rates a concluded (or delivered) case on the five levels and the four national dimensions.
 
     Preconditions: the actor is the resident who applied (others get NotFound or PermissionDenied); the case is
     concluded or delivered and not yet rated (the state machine's rate transition). A 不满意 or 非常不满意 overall
     needs a comment saying what went wrong. Result: the Rating; for a bad one a FollowUp due in
     DOORSTEP_FOLLOWUP_WORKING_DAYS working days, owned by the center's node. Audit: case.rate and rating.create.
-    Side effects: the center's post holders are notified of a bad rating after commit.
+    Side effects: the center's post holders are notified of a bad rating after commit. Idempotent: a replay of
+    idempotency_key returns the first rating (doorstep.core.idempotency).
     """
     levels = {f: _level(v, f) for f, v in
               {"overall": overall, "efficiency": efficiency, "service": service, "attitude": attitude}.items()}
@@ -44,7 +47,7 @@ def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, com
         raise ValidationFailed("选择“不满意”时，请写下哪里不满意，便于整改。", field="comment")
     if actor.role != "resident":
         raise PermissionDenied("评价由申请人本人作出。")
-    with transaction.atomic():
+    def create() -> Rating:
         case = case_transition(actor=actor, case_id=case_id, action="rate", note=comment[:300])
         node = case.center.org_node if case.center_id else case.review_node
         rating = Rating.objects.create(case=case, rated_by=actor, comment=comment, center=case.center, **levels)
@@ -57,15 +60,21 @@ def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, com
                    title=f"差评待整改：{case.item.name}（{rating.get_overall_display()}）",
                    body=f"办件编号 {case.number}。居民意见：{comment}。请在{due:%Y年%m月%d日}前答复。",
                    link=f"/ratings/follow-ups/?open={follow_up.pk}")
+        return rating
+
+    inputs = {"case": str(case_id), **levels, "comment": comment}
+    rating, _ = idempotent_create(actor=actor, key=idempotency_key, kind="rating.create", inputs=inputs,
+                                  create=create)
     return rating
 
 
-def follow_up_answer(*, actor, follow_up_id, answer: str) -> FollowUp:
+def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) -> FollowUp:
     """The center answers a bad rating (整改答复); the resident sees the answer on the case.
 
     Preconditions: the actor is staff at the follow-up's node or above it (else NotFound, the same as missing);
     the answer is at least 10 characters; not answered before (else Conflict). Audit: rating.follow_up_answer.
-    Side effects: the resident is notified after commit.
+    Side effects: the resident is notified after commit. Idempotent: a replay of idempotency_key returns the
+    answered follow-up without answering again.
     """
     answer = (answer or "").strip()[:2000]
     if len(answer) < 10:
@@ -74,7 +83,8 @@ def follow_up_answer(*, actor, follow_up_id, answer: str) -> FollowUp:
         pk = int(follow_up_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    with transaction.atomic():
+
+    def create() -> FollowUp:
         follow_up = (FollowUp.objects.select_for_update(of=("self",))
                      .select_related("org_node", "rating__case__item").filter(pk=pk).first())
         if (follow_up is None or actor.role not in ("clerk", "approver", "leader", "admin")
@@ -91,6 +101,10 @@ def follow_up_answer(*, actor, follow_up_id, answer: str) -> FollowUp:
 
         notify(User.objects.filter(resident_id=case.applicant_id), kind="rating.answered",
                title=f"您对“{case.item.name}”的评价已有答复", body=answer[:200], link=f"/cases/{case.pk}/")
+        return follow_up
+
+    follow_up, _ = idempotent_create(actor=actor, key=idempotency_key, kind="rating.follow_up_answer",
+                                     inputs={"follow_up": pk, "answer": answer}, create=create)
     return follow_up
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError
+from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.paging import parse_page_number
 from doorstep.ratings.selectors import follow_up_list_for_user
 from doorstep.ratings.services import follow_up_answer
@@ -24,7 +25,8 @@ def follow_up_list(request):
 @require_POST
 def follow_up_answer_view(request, follow_up_id: int):
     try:
-        follow_up_answer(actor=request.user, follow_up_id=follow_up_id, answer=request.POST.get("answer", ""))
+        follow_up_answer(actor=request.user, follow_up_id=follow_up_id, answer=request.POST.get("answer", ""),
+                         idempotency_key=request.POST.get(KEY_FIELD))
     except DomainError as exc:
         if exc.status == 404:
             raise

@@ -8,6 +8,7 @@ from doorstep.accounts.services import api_token_create
 from doorstep.cases.models import Case
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import user
+from doorstep.core.idempotency import new_key
 from doorstep.registry.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,8 @@ def test_accept_act_and_read_over_the_api():
     api = client_for("clerk_c001002")
     papers = list(MaterialRequirement.objects.filter(item__code="WJ-S01", shared_data="").values_list("id", flat=True))
     response = api.post("/api/v1/cases/", {"item": "WJ-S01", "applicant_id": xie.pk, "materials_present": papers,
-                                           "consent": True}, content_type="application/json")
+                                           "consent": True}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=new_key())
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "accepted" and body["state_label"] == "已受理" and body["due_date"]

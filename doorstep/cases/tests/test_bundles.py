@@ -10,6 +10,7 @@ from doorstep.cases.tests.test_pages import logged_in
 from doorstep.catalog.selectors import bundle_get
 from doorstep.conftest import user
 from doorstep.core.errors import NotFound, ValidationFailed
+from doorstep.core.idempotency import new_key
 from doorstep.registry.models import Resident
 from doorstep.registry.selectors import resident_age
 
@@ -38,7 +39,8 @@ def test_merged_materials_ask_for_a_shared_paper_once():
 
 def test_a_bundle_is_accepted_as_one_matter_with_its_member_cases():
     clerk = user("clerk_c001001")
-    bundle = bundle_accept_at_window(actor=clerk, bundle_code="YJS-01", applicant_id=elder().pk,
+    bundle = bundle_accept_at_window(idempotency_key=new_key(),
+                                     actor=clerk, bundle_code="YJS-01", applicant_id=elder().pk,
                                      materials_present_names=all_names("YJS-01"), consent=True)
     members = list(Case.objects.filter(bundle=bundle).select_related("item").order_by("id"))
     assert sorted(c.item.code for c in members) == ["MZ-C01", "MZ-C03", "MZ-C04"]
@@ -53,15 +55,18 @@ def test_all_or_nothing_when_one_member_cannot_be_accepted():
     before = (Case.objects.count(), Bundle.objects.count(), AuditEvent.objects.count())
     names = [n for n in all_names("YJS-01") if n != "近期一寸免冠照片"]
     with pytest.raises(ValidationFailed, match="老年人优待证办理") as err:
-        bundle_accept_at_window(actor=clerk, bundle_code="YJS-01", applicant_id=elder().pk,
+        bundle_accept_at_window(idempotency_key=new_key(),
+                                actor=clerk, bundle_code="YJS-01", applicant_id=elder().pk,
                                 materials_present_names=names, consent=True)
     assert "免冠照片" in err.value.message
     with pytest.raises(ValidationFailed, match="同意"):
-        bundle_accept_at_window(actor=clerk, bundle_code="YJS-01", applicant_id=elder().pk,
+        bundle_accept_at_window(idempotency_key=new_key(),
+                                actor=clerk, bundle_code="YJS-01", applicant_id=elder().pk,
                                 materials_present_names=all_names("YJS-01"))
     young = Resident.objects.get(name="谢朵朵")
     with pytest.raises(ValidationFailed, match="60"):
-        bundle_accept_at_window(actor=clerk, bundle_code="YJS-01", applicant_id=young.pk,
+        bundle_accept_at_window(idempotency_key=new_key(),
+                                actor=clerk, bundle_code="YJS-01", applicant_id=young.pk,
                                 materials_present_names=all_names("YJS-01"), consent=True)
     assert (Case.objects.count(), Bundle.objects.count(), AuditEvent.objects.count()) == before
 
@@ -75,7 +80,8 @@ def test_bundle_pages_from_search_to_the_matter():
     assert "一次受理全部事项" in page and page.count('name="material"') == len(all_names("YJS-01"))
     assert client.get("/window/", {"resident": jiang.pk, "bundle": "NOPE"}).status_code == 404
     response = client.post("/window/accept-bundle/", {"resident": jiang.pk, "bundle": "YJS-01",
-                                                      "material": all_names("YJS-01"), "consent": "1"}, follow=True)
+                                                      "material": all_names("YJS-01"), "consent": "1",
+                                                      "idempotency_key": new_key()}, follow=True)
     text = response.content.decode()
     assert response.status_code == 200 and "已一次受理" in text and text.count("/cases/") >= 3
     bundle = Bundle.objects.get(applicant=jiang)

@@ -22,6 +22,7 @@ from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import Action, State, allowed_actions
 from doorstep.conftest import accept, user
 from doorstep.core.errors import DomainError
+from doorstep.core.idempotency import new_key
 from doorstep.registry.models import Resident
 
 ITEMS = ["WJ-C02", "WJ-S01", "MZ-D01"]
@@ -76,7 +77,8 @@ def test_random_action_sequences_keep_the_case_consistent(item, steps):
             if action == Action.RATE:
                 from doorstep.ratings.services import rating_submit
 
-                rating_submit(actor=user(actor), case_id=case.pk, overall=5, efficiency=5, service=5, attitude=5)
+                rating_submit(idempotency_key=new_key(),
+                              actor=user(actor), case_id=case.pk, overall=5, efficiency=5, service=5, attitude=5)
             else:
                 case_transition(actor=user(actor), case_id=case.pk, action=action.value, note=note)
         except DomainError:

@@ -10,6 +10,7 @@ from doorstep.cases.services import case_accept_at_window, case_refuse_at_window
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import accept, user
 from doorstep.core.errors import ValidationFailed
+from doorstep.core.idempotency import new_key
 from doorstep.registry.models import IncomeRecord, Resident
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +31,11 @@ def test_shared_data_needs_consent_and_is_stored_with_the_case():
     clerk = user("clerk_c001001")
     before = Case.objects.count()
     with pytest.raises(ValidationFailed, match="同意") as err:
-        case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=xie().pk)
+        case_accept_at_window(idempotency_key=new_key(),
+                              actor=clerk, item_code="WJ-C02", applicant_id=xie().pk)
     assert err.value.field == "consent" and Case.objects.count() == before
-    case = case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=xie().pk, consent=True)
+    case = case_accept_at_window(idempotency_key=new_key(),
+                                 actor=clerk, item_code="WJ-C02", applicant_id=xie().pk, consent=True)
     assert case.consent_at is not None
     kinds = {c["kind"]: c for c in case.shared_checks}
     assert set(kinds) == {"identity", "marriage", "household"} and all(c["ok"] for c in kinds.values())
@@ -47,9 +50,11 @@ def test_a_failed_shared_check_needs_the_paper_instead():
     lone = Resident.objects.filter(path__startswith="430302", relation="child").first()
     clerk = user("clerk_s01a")
     with pytest.raises(ValidationFailed, match="结婚证"):
-        case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=lone.pk, consent=True)
+        case_accept_at_window(idempotency_key=new_key(),
+                              actor=clerk, item_code="WJ-C02", applicant_id=lone.pk, consent=True)
     marriage = MaterialRequirement.objects.get(item__code="WJ-C02", shared_data="marriage").pk
-    case = case_accept_at_window(actor=clerk, item_code="WJ-C02", applicant_id=lone.pk, consent=True,
+    case = case_accept_at_window(idempotency_key=new_key(),
+                                 actor=clerk, item_code="WJ-C02", applicant_id=lone.pk, consent=True,
                                  materials_present=[marriage])
     failed = [c for c in case.shared_checks if not c["ok"]]
     assert [c["kind"] for c in failed] == ["marriage"]
@@ -59,9 +64,11 @@ def test_missing_paper_material_is_named_and_nothing_is_accepted():
     jiang = Resident.objects.get(name="姜建国")
     before = Case.objects.count()
     with pytest.raises(ValidationFailed, match="独生子女父母光荣证"):
-        case_accept_at_window(actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk, consent=True)
+        case_accept_at_window(idempotency_key=new_key(),
+                              actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk, consent=True)
     with pytest.raises(ValidationFailed, match="材料清单有误"):
-        case_accept_at_window(actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk, consent=True,
+        case_accept_at_window(idempotency_key=new_key(),
+                              actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk, consent=True,
                               materials_present=["x"])
     assert Case.objects.count() == before
 
@@ -69,12 +76,14 @@ def test_missing_paper_material_is_named_and_nothing_is_accepted():
 def test_refusal_records_the_missing_materials_for_the_one_time_notice():
     jiang = Resident.objects.get(name="姜建国")
     paper = material_ids("WJ-C04", shared=False)
-    case = case_refuse_at_window(actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk,
+    case = case_refuse_at_window(idempotency_key=new_key(),
+                                 actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk,
                                  missing_material_ids=paper)
     assert case.state == "refused" and [m["name"] for m in case.missing_materials] == ["独生子女父母光荣证"]
     assert AuditEvent.objects.filter(action="case.refuse", target_id=str(case.pk)).exists()
     with pytest.raises(ValidationFailed, match="勾选缺少的材料"):
-        case_refuse_at_window(actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk,
+        case_refuse_at_window(idempotency_key=new_key(),
+                              actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang.pk,
                               missing_material_ids=[])
 
 

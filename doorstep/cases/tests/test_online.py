@@ -11,6 +11,7 @@ from doorstep.cases.services import case_apply_online, case_transition
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import user
 from doorstep.core.errors import PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import new_key
 from doorstep.demo.build import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -34,25 +35,28 @@ def test_bad_applications_are_refused_and_store_nothing():
     jiang = user("13800000002")
     before = (Case.objects.count(), CaseUpload.objects.count())
     with pytest.raises(ValidationFailed, match="不支持网上申请"):
-        case_apply_online(actor=jiang, item_code="WJ-C04", consent=True)
+        case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="WJ-C04", consent=True)
     with pytest.raises(ValidationFailed, match="请上传"):
-        case_apply_online(actor=jiang, item_code="MZ-C01", consent=True, files={})
+        case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True, files={})
     with pytest.raises(ValidationFailed, match="不是图片"):  # a text file named .jpg
-        case_apply_online(actor=jiang, item_code="MZ-C01", consent=True,
+        case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True,
                           files={photo_id(): png("photo.jpg", b"GIF89a not really a picture")})
     with pytest.raises(ValidationFailed, match="超过5MB"):
-        case_apply_online(actor=jiang, item_code="MZ-C01", consent=True,
+        case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True,
                           files={photo_id(): png(data=PNG + b"\x00" * (5 * 1024 * 1024))})
     with pytest.raises(ValidationFailed, match="同意"):
-        case_apply_online(actor=jiang, item_code="MZ-C01", files={photo_id(): png()})
+        case_apply_online(idempotency_key=new_key(),
+                          actor=jiang, item_code="MZ-C01", files={photo_id(): png()})
     with pytest.raises(PermissionDenied):
-        case_apply_online(actor=user("clerk_c001001"), item_code="MZ-C01", consent=True, files={photo_id(): png()})
+        case_apply_online(idempotency_key=new_key(),
+                          actor=user("clerk_c001001"), item_code="MZ-C01", consent=True, files={photo_id(): png()})
     assert (Case.objects.count(), CaseUpload.objects.count()) == before
 
 
 def test_online_application_is_accepted_at_the_station_and_the_clock_starts_then():
     jiang = user("13800000002")
-    case = case_apply_online(actor=jiang, item_code="MZ-C01", consent=True, files={photo_id(): png()})
+    case = case_apply_online(idempotency_key=new_key(),
+                             actor=jiang, item_code="MZ-C01", consent=True, files={photo_id(): png()})
     assert (case.state, case.channel, case.review_node.code) == ("submitted", "online", "430302001001")
     assert case.accepted_at is None and case.due_date is None
     upload = CaseUpload.objects.get(case=case)
@@ -65,7 +69,8 @@ def test_online_application_is_accepted_at_the_station_and_the_clock_starts_then
 
 
 def test_uploads_are_served_only_within_scope_and_each_look_is_audited():
-    case = case_apply_online(actor=user("13800000002"), item_code="MZ-C01", consent=True, files={photo_id(): png()})
+    case = case_apply_online(idempotency_key=new_key(),
+                             actor=user("13800000002"), item_code="MZ-C01", consent=True, files={photo_id(): png()})
     upload = CaseUpload.objects.get(case=case)
     url = f"/cases/{case.pk}/uploads/{upload.pk}/"
     clerk = Client()
@@ -87,7 +92,8 @@ def test_apply_page_shows_clear_errors():
     response = client.post("/cases/apply/MZ-C01/", {"consent": "1",
                                                     f"material_{photo_id()}": png("x.png", b"<html>")})
     assert response.status_code == 400 and "不是图片" in response.content.decode()
-    response = client.post("/cases/apply/MZ-C01/", {"consent": "1", f"material_{photo_id()}": png()})
+    response = client.post("/cases/apply/MZ-C01/", {"consent": "1", f"material_{photo_id()}": png(),
+                                                    "idempotency_key": new_key()})
     assert response.status_code == 302
     case = Case.objects.filter(channel="online").latest("id")
     assert "待服务站受理" in client.get(f"/cases/{case.pk}/").content.decode()

@@ -9,6 +9,7 @@ from doorstep.cases.selectors import approver_queue_for_user
 from doorstep.cases.services import case_transition
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import accept, user
+from doorstep.core.idempotency import new_key
 from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.registry.models import Resident
 
@@ -72,7 +73,7 @@ def test_window_refusal_prints_the_one_time_notice():
     client = logged_in("clerk_c001001")
     paper = MaterialRequirement.objects.get(item__code="WJ-C04", shared_data="")
     response = client.post("/window/accept/", {"resident": jiang.pk, "item": "WJ-C04", "decision": "refuse",
-                                               "missing": [paper.pk]}, follow=True)
+                                               "missing": [paper.pk], "idempotency_key": new_key()}, follow=True)
     body = response.content.decode()
     assert response.status_code == 200 and "不予受理通知书" in body and "独生子女父母光荣证" in body
     case = Case.objects.filter(applicant=jiang, state="refused").latest("id")
@@ -144,7 +145,8 @@ def test_every_case_page_renders_in_every_state_for_staff_resident_and_public():
         cases.append(case)
     rated = accept(actor=clerk, item_code="WJ-C02", applicant_id=xie.pk)
     case_transition(actor=clerk, case_id=rated.pk, action="conclude")
-    rating_submit(actor=user("13800000001"), case_id=rated.pk, overall=1, efficiency=1, service=1, attitude=1,
+    rating_submit(idempotency_key=new_key(),
+                  actor=user("13800000001"), case_id=rated.pk, overall=1, efficiency=1, service=1, attitude=1,
                   comment="很不满意")
     cases.append(Case.objects.get(pk=rated.pk))
     assert {c.state for c in cases} >= {"accepted", "supplement_requested", "in_review", "approved", "concluded",

@@ -13,6 +13,7 @@ from doorstep.cases.models import Case, CaseHistory
 from doorstep.cases.services import case_transition
 from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import new_key
 from doorstep.registry.models import Resident
 
 
@@ -149,7 +150,8 @@ def test_an_online_application_accepted_twice_at_once_is_accepted_once(world, tm
     settings.MEDIA_ROOT = tmp_path
     photo = MaterialRequirement.objects.get(item__code="MZ-C01", shared_data="").pk
     png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, content_type="image/png")
-    case = case_apply_online(actor=user("13800000002"), item_code="MZ-C01", consent=True, files={photo: png})
+    case = case_apply_online(idempotency_key=new_key(),
+                             actor=user("13800000002"), item_code="MZ-C01", consent=True, files={photo: png})
     results, errors = _run_concurrently(
         2, lambda i: case_transition(actor=user("clerk_c001001"), case_id=case.pk, action="accept").state)
     assert results == ["accepted"]

@@ -11,6 +11,7 @@ from doorstep.cases.models import Case
 from doorstep.cases.tests.test_pages import logged_in
 from doorstep.conftest import user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import new_key
 from doorstep.org.models import GridTeamMember, OrgNode
 from doorstep.partition.models import GridMove, GridProposal
 from doorstep.partition.services import grids_apply, grids_discard, grids_propose, grids_undo
@@ -34,7 +35,8 @@ def state() -> dict:
 
 
 def propose(**kwargs):
-    return grids_propose(actor=user("admin"), scope_code=STREET, **{"target": 120, **kwargs})
+    return grids_propose(idempotency_key=new_key(),
+                         actor=user("admin"), scope_code=STREET, **{"target": 120, **kwargs})
 
 
 def test_a_proposal_changes_nothing_and_only_district_admins_may_draw():
@@ -48,9 +50,10 @@ def test_a_proposal_changes_nothing_and_only_district_admins_may_draw():
     assert AuditEvent.objects.filter(action="grids.propose", target_id=str(proposal.pk)).exists()
     for username in ("admin_s01", "clerk_s01a", "leader"):
         with pytest.raises(PermissionDenied):
-            grids_propose(actor=user(username), scope_code=STREET)
+            grids_propose(idempotency_key=new_key(), actor=user(username), scope_code=STREET)
     with pytest.raises(NotFound):
-        grids_propose(actor=user("admin"), scope_code="430302001001")  # a community is not a scope
+        grids_propose(idempotency_key=new_key(),
+                      actor=user("admin"), scope_code="430302001001")  # a community is not a scope
     with pytest.raises(ValidationFailed, match="目标户数"):
         propose(target=5)
     with pytest.raises(ValidationFailed):
@@ -120,7 +123,8 @@ def test_keeping_fitting_grids_moves_nobody_the_second_time():
 def test_pages_for_the_district_admin_only(django_assert_max_num_queries):
     admin = logged_in("admin")
     assert "生成方案" in admin.get("/grids/").content.decode()
-    response = admin.post("/grids/", {"scope": STREET, "target": "120", "tolerance": "15", "gap": ""})
+    response = admin.post("/grids/", {"scope": STREET, "target": "120", "tolerance": "15", "gap": "",
+                                      "idempotency_key": new_key()})
     assert response.status_code == 302
     proposal = GridProposal.objects.latest("id")
     with django_assert_max_num_queries(12):

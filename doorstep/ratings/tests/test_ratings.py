@@ -13,6 +13,7 @@ from doorstep.cases.models import Case
 from doorstep.cases.services import case_transition
 from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import new_key
 from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.notifications.models import Notification
 from doorstep.ratings.models import FollowUp, Rating
@@ -32,31 +33,36 @@ def concluded_case() -> Case:
 
 def test_good_rating_closes_the_case_and_opens_nothing():
     case = concluded_case()
-    rating = rating_submit(actor=user("13800000001"), case_id=case.pk, **GOOD)
+    rating = rating_submit(idempotency_key=new_key(), actor=user("13800000001"), case_id=case.pk, **GOOD)
     assert Case.objects.get(pk=case.pk).state == "rated" and not rating.is_bad
     assert not FollowUp.objects.filter(rating=rating).exists()
     assert AuditEvent.objects.filter(action="rating.create", target_id=str(rating.pk)).exists()
     with pytest.raises(Conflict):
-        rating_submit(actor=user("13800000001"), case_id=case.pk, **GOOD)  # once only
+        rating_submit(idempotency_key=new_key(),
+                      actor=user("13800000001"), case_id=case.pk, **GOOD)  # once only
 
 
 def test_only_the_applicant_rates_and_bad_input_changes_nothing():
     case = concluded_case()
     with pytest.raises(PermissionDenied):
-        rating_submit(actor=user("clerk_c001002"), case_id=case.pk, **GOOD)
+        rating_submit(idempotency_key=new_key(), actor=user("clerk_c001002"), case_id=case.pk, **GOOD)
     with pytest.raises(NotFound):
-        rating_submit(actor=user("13800000002"), case_id=case.pk, **GOOD)  # 姜建国: not his case
+        rating_submit(idempotency_key=new_key(),
+                      actor=user("13800000002"), case_id=case.pk, **GOOD)  # 姜建国: not his case
     with pytest.raises(ValidationFailed, match="服务态度"):
-        rating_submit(actor=user("13800000001"), case_id=case.pk, **{**GOOD, "attitude": 9})
+        rating_submit(idempotency_key=new_key(),
+                      actor=user("13800000001"), case_id=case.pk, **{**GOOD, "attitude": 9})
     with pytest.raises(ValidationFailed, match="哪里不满意"):
-        rating_submit(actor=user("13800000001"), case_id=case.pk, **{**GOOD, "overall": 2})
+        rating_submit(idempotency_key=new_key(),
+                      actor=user("13800000001"), case_id=case.pk, **{**GOOD, "overall": 2})
     assert Case.objects.get(pk=case.pk).state == "concluded" and not Rating.objects.filter(case=case).exists()
 
 
 def test_bad_rating_opens_a_follow_up_the_center_answers_in_time(django_capture_on_commit_callbacks):
     case = concluded_case()
     with django_capture_on_commit_callbacks(execute=True):
-        rating = rating_submit(actor=user("13800000001"), case_id=case.pk, comment="排队太久，窗口人员态度冷淡",
+        rating = rating_submit(idempotency_key=new_key(),
+                               actor=user("13800000001"), case_id=case.pk, comment="排队太久，窗口人员态度冷淡",
                                **{**GOOD, "overall": 2, "attitude": 1})
     follow_up = FollowUp.objects.get(rating=rating)
     assert follow_up.due_date == work_calendar().add_working_days(timezone.localdate(), 5)
@@ -65,15 +71,18 @@ def test_bad_rating_opens_a_follow_up_the_center_answers_in_time(django_capture_
     assert follow_up.pk in [f.pk for f in follow_up_list_for_user(user("clerk_s01a")).items]  # the street sees
     assert follow_up.pk not in [f.pk for f in follow_up_list_for_user(user("clerk_c001001")).items]  # a neighbour not
     with pytest.raises(NotFound):
-        follow_up_answer(actor=user("clerk_c001001"), follow_up_id=follow_up.pk, answer="已核实并整改，向您致歉。")
+        follow_up_answer(idempotency_key=new_key(),
+                         actor=user("clerk_c001001"), follow_up_id=follow_up.pk, answer="已核实并整改，向您致歉。")
     with pytest.raises(ValidationFailed, match="10个字"):
-        follow_up_answer(actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer="已处理")
+        follow_up_answer(idempotency_key=new_key(),
+                         actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer="已处理")
     with django_capture_on_commit_callbacks(execute=True):
-        follow_up_answer(actor=user("clerk_c001002"), follow_up_id=follow_up.pk,
+        follow_up_answer(idempotency_key=new_key(), actor=user("clerk_c001002"), follow_up_id=follow_up.pk,
                          answer="已核实：当日窗口人手不足。已增设错时窗口并对经办人批评教育，向您致歉。")
     assert Notification.objects.filter(user__username="13800000001", kind="rating.answered").exists()
     with pytest.raises(Conflict):
-        follow_up_answer(actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer="再次答复内容不应被接受。")
+        follow_up_answer(idempotency_key=new_key(),
+                         actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer="再次答复内容不应被接受。")
     client = Client()
     client.post("/accounts/login/", {"username": "13800000001", "password": DEMO_PASSWORD})
     assert "已增设错时窗口" in client.get(f"/cases/{case.pk}/").content.decode()

@@ -6,6 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from doorstep.core.errors import DomainError
+from doorstep.core.idempotency import new_key
 from doorstep.org.models import OrgNode
 from doorstep.partition.services import grids_apply, grids_propose, grids_undo
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 scope = street or OrgNode.objects.filter(level="district").order_by("id").values_list(
                     "code", flat=True).first()
                 result = grids_propose(actor=None, scope_code=scope, target=target, tolerance=tolerance, gap=gap,
-                                       keep_current=keep)
+                                       keep_current=keep, idempotency_key=new_key())
                 report = result.report
                 sizes = report["sizes"]
                 self.stdout.write(
