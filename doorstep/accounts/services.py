@@ -274,7 +274,7 @@ def api_token_revoke(*, actor, token_id) -> ApiToken:
     except (TypeError, ValueError):
         raise NotFound() from None
     with transaction.atomic():
-        row = ApiToken.objects.select_for_update().select_related("user__org_node").filter(pk=pk).first()
+        row = ApiToken.objects.select_for_update(of=("self",)).select_related("user__org_node").filter(pk=pk).first()
         if row is None or not _may_manage_token(actor, row):
             raise NotFound()
         if row.revoked_at is None:
