@@ -300,6 +300,13 @@ def test_unsigned_events_are_recognised_as_older_than_signing(sealed_events):
     assert audit_trail_predates_signing()
 
 
+def test_tip_command_prints_the_tip_and_its_anchor_for_a_paper_record(sealed_events, capsys):
+    call_command("audit", "tip")
+    out = capsys.readouterr().out
+    tip = AuditSeal.objects.order_by("-seq").first()
+    assert f"数据库链尾：第{tip.seq}号封存  {tip.hash}" in out and f"最后一条：第{tip.seq}号  {tip.hash}" in out
+
+
 # --- the writers' side ----------------------------------------------------------------------------------------
 
 
