@@ -20,6 +20,8 @@ class RuleOutcome:
 
     @property
     def sentence(self) -> str:
+        if self.op not in OPS:
+            return f"规则：{self.label}。规则格式有误，无法自动判断，请人工核查。"
         name, unit = FACT_LABELS.get(self.fact, (self.fact, ""))
         rule = f"规则：{self.label}（{name}{OPS[self.op][1]}{self.required:,.0f}{unit}）。"
         if self.actual is None:
@@ -49,9 +51,22 @@ class Evaluation:
         return "\n".join([o.sentence for o in self.outcomes] + [f"总体结论：{summary}"])
 
 
+def _well_formed(rule) -> bool:
+    """As the catalog import writes rules (catalog/services.py); anything else (a row edited outside the import)
+    is not evaluated but sent to a person."""
+    value = rule.get("value") if isinstance(rule, dict) else None
+    return (isinstance(rule, dict) and rule.get("fact") in FACT_LABELS and rule.get("op") in OPS
+            and isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= 1e12
+            and value == value)
+
+
 def evaluate(rules: list[dict], facts: dict[str, float | None]) -> Evaluation:
     outcomes = []
-    for rule in rules:
+    for rule in rules if isinstance(rules, list) else []:
+        if not _well_formed(rule):
+            label = str(rule.get("label", "") if isinstance(rule, dict) else "")[:100] or "未命名规则"
+            outcomes.append(RuleOutcome(label, "", None, "?", 0, None))
+            continue
         actual = facts.get(rule["fact"])
         passed = None if actual is None else bool(OPS[rule["op"]][0](actual, rule["value"]))
         outcomes.append(RuleOutcome(rule["label"], rule["fact"], actual, rule["op"], rule["value"], passed))

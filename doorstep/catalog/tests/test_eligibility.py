@@ -53,3 +53,11 @@ def test_age_rule_for_the_senior_allowance():
     young = Resident.objects.filter(birth_date__gte=datetime.date(1990, 1, 1)).first()
     assert evaluate(rules, resident_facts(old, year=2025)).eligible is True
     assert "结论：不符合" in evaluate(rules, resident_facts(young, year=2025)).explanation
+
+
+def test_a_malformed_rule_is_sent_to_a_person_not_evaluated():
+    rules = [{"fact": "age", "op": "≥", "value": 60, "label": "年满60周岁"}, {"fact": "age"},
+             {"fact": "age", "op": ">=", "value": 10 ** 400, "label": "大"}, "not a rule"]
+    result = evaluate(rules, {"age": 70})
+    assert result.eligible is None
+    assert result.explanation.count("规则格式有误") == 4 and "总体结论：部分数据缺失，须人工核查。" in result.explanation
