@@ -9,7 +9,7 @@ PORT    ?= 8000
 SCALE   ?= district
 WORKERS ?= 3
 
-.PHONY: run test setup demo serve lint bench-lookup bench-window bench-accept bench-partition clean
+.PHONY: run test setup demo serve lint bench-lookup bench-window bench-lists bench-accept bench-partition clean
 
 run: setup
 	$(PY) -m doorstep.cli demo --scale $(SCALE) --if-missing
@@ -50,6 +50,10 @@ bench-lookup: setup
 
 bench-window: setup
 	$(PY) bench/window_page.py
+
+# the case ledger (HTML and API) at page 1, the last numbered page, deep cursor pages, the last page, with filters
+bench-lists: setup
+	$(PY) bench/list_pages.py $(BENCH_ARGS)
 
 # doorstep against PySAL spopt on synthetic buildings (spopt runs stopped after 10 min), then the demo district
 bench-partition: setup

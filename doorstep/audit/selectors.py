@@ -22,7 +22,7 @@ def _parse_date(raw: str, field: str) -> datetime.date | None:
 
 def audit_events_for_user(
     user, *, action: str = "", actor: str = "", target: str = "", result: str = "", date_from: str = "",
-    date_to: str = "", page: int = 1,
+    date_to: str = "", page: int = 1, cursor: str = "",
 ) -> Page:
     """Events the auditor may browse: those of staff under the auditor's org node, plus anonymous events
     (failed logins) when the auditor sits at the district level."""
@@ -50,7 +50,7 @@ def audit_events_for_user(
         qs = qs.filter(created_at__date__gte=start)
     if end:
         qs = qs.filter(created_at__date__lte=end)
-    return paginate(qs.order_by("-id"), page=page)
+    return paginate(qs.order_by("-id"), page=page, cursor=cursor)
 
 
 def audit_trail_predates_signing() -> bool:

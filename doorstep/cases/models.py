@@ -47,7 +47,8 @@ class Bundle(models.Model):
 
 class Case(models.Model):
     number = models.CharField("办件编号", max_length=24, unique=True)
-    item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="cases")
+    # no single-column index on item: case_item_id (item, id) covers it and pages the ledger sorted by item
+    item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="cases", db_index=False)
     applicant = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="cases")
     applicant_path = models.CharField("申请人网格编码", max_length=15, db_index=True)
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
@@ -63,7 +64,7 @@ class Case(models.Model):
                                       related_name="first_contact_cases")  # 首问负责
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
-    due_date = models.DateField("承诺办结日期", null=True, blank=True, db_index=True)
+    due_date = models.DateField("承诺办结日期", null=True, blank=True)  # indexed by case_due_id
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     decision_reason = models.CharField("决定理由", max_length=300, blank=True)
     concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
@@ -93,6 +94,12 @@ class Case(models.Model):
             models.Index(fields=["state", "due_date"], name="case_state_due"),
             models.Index(fields=["review_node", "state"], name="case_node_state"),
             models.Index(fields=["state", "concluded_at"], name="case_state_concluded"),
+            # Keyset paging of the ledger (core/paging.py): each sort key followed by id, so that "the rows after
+            # (value, id)" is one index range on both databases (SQLite appends the rowid to every index; PostgreSQL
+            # orders equal keys by their place in the table, not by id, without the second column).
+            models.Index(fields=["due_date", "id"], name="case_due_id"),
+            models.Index(fields=["item", "id"], name="case_item_id"),
+            models.Index(fields=["state", "id"], name="case_state_id"),
         ]
 
     def __str__(self) -> str:

@@ -4,11 +4,11 @@ from doorstep.core.paging import paginate
 from doorstep.notifications.models import Notification
 
 
-def inbox_for_user(user, *, page: int = 1, unread_only: bool = False):
+def inbox_for_user(user, *, page: int = 1, unread_only: bool = False, cursor: str = ""):
     qs = Notification.objects.filter(user=user)
     if unread_only:
         qs = qs.filter(read_at=None)
-    return paginate(qs.order_by("-id"), page=page)
+    return paginate(qs.order_by("-id"), page=page, cursor=cursor)
 
 
 def unread_count(user) -> int:

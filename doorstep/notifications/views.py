@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from doorstep.core.paging import parse_page_number
+from doorstep.core.paging import page_args
 from doorstep.notifications.models import Notification
 from doorstep.notifications.selectors import inbox_for_user
 from doorstep.notifications.services import notification_mark_read
@@ -14,7 +14,7 @@ from doorstep.notifications.services import notification_mark_read
 @login_required
 def inbox(request):
     unread_only = request.GET.get("unread") == "1"
-    page = inbox_for_user(request.user, page=parse_page_number(request.GET.get("page")), unread_only=unread_only)
+    page = inbox_for_user(request.user, unread_only=unread_only, **page_args(request))
     return render(request, "notifications/inbox.html", {"page": page, "unread_only": unread_only})
 
 

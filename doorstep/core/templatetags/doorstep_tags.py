@@ -25,7 +25,8 @@ def sort_link(context, key: str, label: str) -> str:
     current = context["request"].GET.get("sort", "")
     target = f"-{key}" if current == key else key
     arrow = " ↑" if current == key else (" ↓" if current == f"-{key}" else "")
-    return format_html('<a href="{}" class="link-dark">{}{}</a>', query_with(context, sort=target, page=None),
+    return format_html('<a href="{}" class="link-dark">{}{}</a>', query_with(context, sort=target, page=None,
+                                                                              cursor=None),
                        label, arrow)
 
 

@@ -1,0 +1,271 @@
+"""Paging the case ledger (issue #10, item 8): a cursor walks every sort of the ledger with no gap and no repeat
+(ties and NULLs in the due date included), a deep cursor page is the rows right after the cursor, page numbers stop
+at the cap with a Chinese 400 (API) or message (page), a page costs the same fixed queries at any depth, and the
+Excel export reads by keyset and refuses more rows than its cap."""
+
+import random
+import re
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from doorstep.accounts.services import api_token_create
+from doorstep.cases.models import Case
+from doorstep.cases.selectors import LEDGER_SORTS, case_ledger_for_user
+from doorstep.conftest import user
+from doorstep.core.errors import ValidationFailed
+from doorstep.core.paging import cursor_after, end_cursor, paginate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    # these tests read many pages in a row; the limits have their own tests (core/tests/test_ratelimit.py)
+    settings.DOORSTEP_RATE_LIST = ""
+
+
+def staff(username: str) -> Client:
+    client = Client()
+    client.force_login(user(username))
+    return client
+
+
+def api(username: str) -> Client:
+    token = api_token_create(actor=None, user=user(username), name="测试")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def ledger(sort: str, **filters):
+    return case_ledger_for_user(user("leader"), sort=sort, **filters)
+
+
+def test_the_demo_ledger_has_ties_and_nulls_in_the_due_date():
+    # what the walks below rely on to mean anything
+    qs = ledger("due_date")
+    assert qs.filter(due_date__isnull=True).exists()
+    assert qs.values("due_date").annotate(n=Count("id")).filter(n__gt=1).count() > 10
+    assert qs.count() > 5000
+
+
+@pytest.fixture(params=["small count", "count capped"])
+def counting(request, settings):
+    """Both ways a page is read: a result under the count limit, and one over it (on SQLite then read through the
+    index on the sort keys, by primary key)."""
+    if request.param == "count capped":
+        settings.DOORSTEP_PAGE_COUNT_LIMIT = 100
+        settings.DOORSTEP_PAGE_MAX_PAGES = 3
+    return request.param
+
+
+@pytest.mark.parametrize("sort", list(LEDGER_SORTS))
+def test_cursor_walk_visits_every_case_once_in_ledger_order(sort, counting):
+    qs = ledger(sort)
+    expected = list(qs.values_list("id", flat=True))
+    page = paginate(qs, page=1, size=97)
+    seen = [c.id for c in page.items]
+    while page.has_next:
+        page = paginate(qs, cursor=page.next_cursor, size=97)
+        assert page.number is None
+        seen += [c.id for c in page.items]
+    assert seen == expected
+
+
+@pytest.mark.parametrize("sort", ["-id", "due_date", "-due_date", "item", "state"])
+def test_walking_back_from_the_last_page_by_prev_cursor_reaches_page_one_in_order(sort, counting):
+    qs = ledger(sort)
+    expected = list(qs.values_list("id", flat=True))
+    page = paginate(qs, cursor=end_cursor(qs), size=97)
+    assert [c.id for c in page.items] == expected[-97:] and not page.has_next
+    collected = [c.id for c in page.items]
+    while page.number != 1:
+        page = paginate(qs, cursor=page.prev_cursor, size=97)
+        ids = [c.id for c in page.items]
+        if page.number == 1:  # page 1 is the first 97 rows: it may overlap the page it was reached from
+            ids = [i for i in ids if i not in collected]
+        collected = ids + collected
+    assert collected == expected
+
+
+@pytest.mark.parametrize("sort", list(LEDGER_SORTS))
+def test_a_deep_cursor_page_is_the_rows_right_after_the_cursor(sort, counting):
+    qs = ledger(sort)
+    rows = list(qs)
+    positions = random.Random(8).sample(range(len(rows) - 1), 12)
+    # the boundaries between key values are where segments meet: put some cursors right there
+    for i in range(1, len(rows)):
+        a, b = rows[i - 1], rows[i]
+        if (a.due_date, a.item_id, a.state) != (b.due_date, b.item_id, b.state) and len(positions) < 40:
+            positions.append(i - 1)
+    for k in positions:
+        page = paginate(qs, cursor=cursor_after(qs, rows[k]), size=20)
+        assert [c.id for c in page.items] == [c.id for c in rows[k + 1:k + 21]], (sort, k)
+
+
+@pytest.mark.parametrize("sort", list(LEDGER_SORTS))
+def test_every_numbered_page_is_its_slice_of_the_ledger(sort, counting):
+    qs = ledger(sort)
+    expected = list(qs.values_list("id", flat=True)[:20 * 3])
+    for number in (1, 2, 3):
+        page = paginate(qs, page=number)
+        assert page.number == number
+        assert [c.id for c in page.items] == expected[(number - 1) * 20: number * 20], (sort, number)
+
+
+def test_a_large_result_on_sqlite_is_read_through_the_index_on_the_sort_keys(settings):
+    """SQLite has no statistics of ranges: left alone it reads a district's scope through the path index and
+    sorts it. Over the count limit the page is read in the sort's own index."""
+    settings.DOORSTEP_PAGE_COUNT_LIMIT = 100
+    settings.DOORSTEP_PAGE_MAX_PAGES = 3
+    hints = {"-id": "NOT INDEXED", "due_date": 'INDEXED BY "case_due_id"', "item": 'INDEXED BY "case_item_id"',
+             "state": 'INDEXED BY "case_state_id"'}
+    for sort, hint in hints.items():
+        qs = ledger(sort)
+        with CaptureQueriesContext(connection) as ctx:
+            cursor = paginate(qs, page=2).next_cursor
+            paginate(qs, cursor=cursor)
+        sql = " ".join(q["sql"] for q in ctx.captured_queries)
+        if connection.vendor == "sqlite":
+            assert sql.count(hint) >= 2, (sort, sql[:500])
+        else:
+            assert "INDEXED BY" not in sql and "NOT INDEXED" not in sql
+
+
+def test_filters_and_cursor_together_walk_the_filtered_ledger():
+    qs = ledger("due_date", state="concluded")
+    expected = list(qs.values_list("id", flat=True))
+    page, seen = paginate(qs, page=1, size=250), []
+    seen += [c.id for c in page.items]
+    while page.has_next:
+        page = paginate(qs, cursor=page.next_cursor, size=250)
+        seen += [c.id for c in page.items]
+    assert seen == expected and len(expected) > 500
+
+
+def test_a_forged_or_foreign_cursor_is_refused_in_chinese():
+    qs = ledger("-id")
+    good = paginate(qs, page=1).next_cursor
+    for bad in (good[:-3] + "abc", "not-a-cursor", "\x00", paginate(ledger("due_date"), page=1).next_cursor):
+        with pytest.raises(ValidationFailed) as refused:
+            paginate(qs, cursor=bad)
+        assert "翻页位置无效" in refused.value.message
+
+
+def test_page_numbers_stop_at_the_cap_and_the_api_says_to_use_the_cursor():
+    client = api("leader")
+    assert client.get("/api/v1/cases/", {"page": 50}).status_code == 200
+    for deep in (51, 33000, 100000, 10**12):
+        response = client.get("/api/v1/cases/", {"page": deep})
+        assert response.status_code == 400, deep
+        body = response.json()
+        assert "页码过大" in body["detail"] and "cursor" in body["detail"] and body["field"] == "page"
+
+
+def test_a_page_number_past_the_cap_shows_a_clear_message_on_the_ledger_page():
+    response = staff("leader").get("/cases/", {"page": 33000})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "页码过大" in text and "下一页" in text
+
+
+def test_the_api_walks_the_ledger_by_next_cursor_without_repeats():
+    client = api("leader")
+    first = client.get("/api/v1/cases/", {"sort": "due_date"}).json()
+    assert first["page"] == 1 and first["next_cursor"] and first["total"] >= 5000
+    seen = [c["id"] for c in first["items"]]
+    body = first
+    for _ in range(5):
+        body = client.get("/api/v1/cases/", {"sort": "due_date", "cursor": body["next_cursor"]}).json()
+        assert body["page"] is None and body["prev_cursor"]
+        seen += [c["id"] for c in body["items"]]
+    expected = list(ledger("due_date").values_list("id", flat=True)[:len(seen)])
+    assert seen == expected
+    back = client.get("/api/v1/cases/", {"sort": "due_date", "cursor": body["prev_cursor"]}).json()
+    assert [c["id"] for c in back["items"]] == seen[-40:-20]
+    wrong_sort = client.get("/api/v1/cases/", {"sort": "-id", "cursor": body["next_cursor"]})
+    assert wrong_sort.status_code == 400 and "翻页位置无效" in wrong_sort.json()["detail"]
+
+
+def test_the_total_is_counted_up_to_the_limit_and_said_as_at_least(settings):
+    settings.DOORSTEP_PAGE_COUNT_LIMIT = 100
+    settings.DOORSTEP_PAGE_MAX_PAGES = 3
+    body = api("leader").get("/api/v1/cases/").json()
+    assert body["total"] == 100 and body["total_capped"] is True and body["pages"] is None
+    page = staff("leader").get("/cases/").content.decode()
+    assert "共 100+ 件" in page
+
+
+def test_after_the_numbered_pages_the_ledger_links_on_by_cursor(settings):
+    settings.DOORSTEP_PAGE_MAX_PAGES = 2
+    client = staff("leader")
+    html = client.get("/cases/", {"page": 2, "sort": "item"}).content.decode()
+    links = dict(re.findall(r'href="\?([^"]+)" data-testid="(\w+-page)"', html))
+    nxt = {v: k for k, v in links.items()}["next-page"].replace("&amp;", "&")
+    assert "cursor=" in nxt and "page=" not in nxt and "sort=item" in nxt
+    deeper = client.get("/cases/?" + nxt)
+    assert deeper.status_code == 200 and "按位置翻页" in deeper.content.decode()
+    expected = list(ledger("item").values_list("number", flat=True)[40:60])
+    body = deeper.content.decode()
+    assert all(number in body for number in expected)
+    last = {v: k for k, v in links.items()}["last-page"].replace("&amp;", "&")
+    tail = client.get("/cases/?" + last).content.decode()
+    assert list(ledger("item").values_list("number", flat=True).reverse()[:1])[0] in tail
+
+
+def _queries(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content[:300]
+    return len(ctx)
+
+
+@pytest.mark.parametrize("sort", ["-id", "due_date", "state"])
+def test_ledger_page_one_and_a_deep_cursor_page_take_the_same_few_queries(sort, django_assert_num_queries):
+    client = staff("leader")
+    client.get("/cases/")  # session and caches warm
+    first = _queries(client, "/cases/", {"sort": sort})
+    assert first <= 8
+    qs = ledger(sort)
+    deep = qs[len(qs) - 300]
+    client.get("/cases/", {"sort": sort, "cursor": cursor_after(qs, qs[5])})  # per-process: the states' order
+    # one more for a page that starts in one key value and ends in the next (two index ranges)
+    with django_assert_num_queries(first + (1 if sort != "-id" else 0), exact=False):
+        response = client.get("/cases/", {"sort": sort, "cursor": cursor_after(qs, deep)})
+    assert response.status_code == 200
+
+
+def test_api_page_one_and_a_deep_cursor_page_take_the_same_few_queries(django_assert_num_queries):
+    client = api("leader")
+    client.get("/api/v1/cases/")  # the token's first use is recorded once
+    first = _queries(client, "/api/v1/cases/", {})
+    assert first <= 8
+    qs = ledger("-id")
+    deep = cursor_after(qs, qs[len(qs) - 25])
+    with django_assert_num_queries(first):
+        response = client.get("/api/v1/cases/", {"cursor": deep})
+    assert response.status_code == 200 and len(response.json()["items"]) == 20
+
+
+def test_export_reads_the_whole_ledger_in_order_by_keyset_chunks():
+    from openpyxl import load_workbook
+
+    response = staff("leader").get("/cases/export.xlsx", {"sort": "item"})
+    assert response.status_code == 200
+    rows = list(load_workbook(BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))[1:]
+    expected = list(ledger("item").values_list("number", flat=True))
+    assert len(expected) > 4000  # more than two chunks of 2,000
+    assert [r[0] for r in rows] == expected
+
+
+def test_export_larger_than_the_cap_is_refused_with_a_message(settings):
+    settings.DOORSTEP_EXPORT_MAX_ROWS = 50
+    client = staff("leader")
+    response = client.get("/cases/export.xlsx", {"state": "rated"}, follow=True)
+    assert response.redirect_chain and response.redirect_chain[-1][0].startswith("/cases/?")
+    assert "超过 50 件" in response.content.decode() and "筛选" in response.content.decode()
+    small = client.get("/cases/export.xlsx", {"state": "supplement_requested"})
+    assert small.status_code == 200 and Case.objects.filter(state="supplement_requested").count() <= 50
