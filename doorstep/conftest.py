@@ -80,6 +80,16 @@ def resident_in(path_prefix: str) -> Resident:
     return Resident.objects.filter(path__startswith=path_prefix).order_by("id").first()
 
 
+def found(actor, *resident_ids) -> None:
+    """What a window clerk's search leaves behind: the residents it showed may be opened (SearchGrant). Tests that
+    take someone in at a window call this the way the clerk would have searched for them first."""
+    from doorstep.registry.models import SearchGrant
+    from doorstep.registry.services import search_grants_record
+
+    ids = [i for i in resident_ids if str(i).isdigit()]  # tests of bad ids pass them on unfound
+    search_grants_record(actor=actor, kind=SearchGrant.Kind.RESIDENT, object_ids=ids)
+
+
 def accept(*, actor, item_code: str, applicant_id, **kwargs):
     """Accept at the window the way a clerk does with everything in order: every paper material ticked as present
     and the applicant's consent to the shared-data checks given (tests of the checks themselves pass their own),
@@ -92,6 +102,7 @@ def accept(*, actor, item_code: str, applicant_id, **kwargs):
                       list(MaterialRequirement.objects.filter(item__code=item_code).values_list("id", flat=True)))
     kwargs.setdefault("consent", True)
     kwargs.setdefault("idempotency_key", new_key())
+    found(actor, applicant_id)
     return case_accept_at_window(actor=actor, item_code=item_code, applicant_id=applicant_id, **kwargs)
 
 

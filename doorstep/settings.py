@@ -142,6 +142,14 @@ DOORSTEP_LOGIN_DEVICE_DAYS = 180
 DOORSTEP_API_TOKEN_DAYS = int(os.environ.get("DOORSTEP_API_TOKEN_DAYS", "90"))
 DOORSTEP_STAFF_IDLE_MINUTES = 30
 DOORSTEP_PAGE_SIZE = 20
+# Paging (core/paging.py, issue #10 item 8): page numbers up to this page, then a cursor (keyset paging), so that a
+# deep page costs what page 1 costs; list totals are counted up to this many rows, then shown as "10,000+".
+DOORSTEP_PAGE_MAX_PAGES = 50
+DOORSTEP_PAGE_COUNT_LIMIT = 10_000
+# An Excel ledger export holds at most this many rows; a larger one is refused with a message to filter first.
+DOORSTEP_EXPORT_MAX_ROWS = int(os.environ.get("DOORSTEP_EXPORT_MAX_ROWS", "100000"))
+# 全区通办 clerks open a resident or case outside their own place only after a search of theirs showed it, for this long.
+DOORSTEP_SEARCH_GRANT_HOURS = 12
 # Audit chain: an event dated more than this before the sealed tip is sealed with the `late` mark.
 DOORSTEP_AUDIT_SEAL_GRACE_SECONDS = 300
 DOORSTEP_AUDIT_SEAL_BATCH = 5000
@@ -280,6 +288,20 @@ if os.environ.get("DOORSTEP_HUEY_IMMEDIATE"):
     HUEY["immediate"] = True
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+# Rate limits on expensive reads, per user (core/ratelimit.py, issue #10 item 8): django-ratelimit counting in the
+# "ratelimit" cache, which every app server shares — a table in the database (created after every migrate, with an
+# atomic increment), or Redis when REDIS_URL is set. "N/m" is N requests a minute; "" turns a limit off.
+DOORSTEP_RATE_LIST = os.environ.get("DOORSTEP_RATE_LIST", "120/m")  # ledger, supervision, searches, API lists, audit
+DOORSTEP_RATE_EXPORT = os.environ.get("DOORSTEP_RATE_EXPORT", "10/10m")  # Excel exports
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                   "KEY_PREFIX": "doorstep"} if REDIS_URL else
+                  {"BACKEND": "doorstep.core.ratelimit.CounterCache", "LOCATION": "doorstep_rate_counters",
+                   "OPTIONS": {"MAX_ENTRIES": 100_000}}),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # Every line (django.request's 4xx/5xx warnings and tracebacks included) masks ID and phone numbers; Django's own
 # console handlers are replaced by ours so nothing is printed unmasked (doorstep.core.logs, issue #10 item 9).

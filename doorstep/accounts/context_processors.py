@@ -2,6 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from doorstep.accounts.pages import may_open
 from doorstep.accounts.roles import Capability
 from doorstep.notifications.selectors import unread_count
 
@@ -16,8 +17,9 @@ def workspace(request):
         "can_browse_org": user.can(Capability.BROWSE_ORG),
         "can_manage_master_data": user.can(Capability.MANAGE_MASTER_DATA),
         "can_unlock_logins": user.can(Capability.UNLOCK_LOGINS),
-        "can_accept_cases": user.role in ("clerk", "grid_worker"),
-        "can_see_cases": user.role in ("clerk", "grid_worker", "approver", "leader", "admin", "supervisor", "resident"),
-        "can_supervise": user.role in ("clerk", "approver", "leader", "admin", "supervisor"),
+        # the menu draws what the pages table lets the user open (accounts.pages), nothing else
+        "can_accept_cases": may_open(user, "window"),
+        "can_see_cases": may_open(user, "cases:list"),
+        "can_supervise": may_open(user, "cases:supervision"),
         "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -9,10 +9,11 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.selectors import case_detail_for_user, case_list_for_user, supervision_limits
-from doorstep.cases.services import case_accept_at_window, case_transition
+from doorstep.cases.services import case_accept_at_window, case_search_record, case_transition
 from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import STATE_LABELS, Action, State
 from doorstep.core.idempotency import HEADER, REPLAYED_HEADER, was_replayed
+from doorstep.core.ratelimit import LIST, rate_limited
 
 router = Router(tags=["办件"])
 
@@ -48,9 +49,12 @@ class CaseOut(Schema):
 
 
 class CasePage(Schema):
-    total: int
-    page: int
-    pages: int
+    total: int = Field(..., description="总数；total_capped 为 true 时表示“至少这么多”（计数到上限为止）")
+    total_capped: bool = False
+    page: int | None = Field(None, description="页码；按 cursor 翻到的页为 null")
+    pages: int | None = Field(None, description="总页数；总数封顶时为 null")
+    next_cursor: str | None = Field(None, description="下一页的翻页位置（作为 cursor 参数传回）；没有下一页时为 null")
+    prev_cursor: str | None = Field(None, description="按 cursor 翻到的页的上一页位置；页码页请用 page - 1")
     items: list[CaseOut]
 
 
@@ -59,7 +63,8 @@ class LedgerParams(Schema):
     mark: Literal["", "red", "yellow"] = ""
     q: str = Field("", max_length=24, description="办件编号（前缀）")
     sort: Literal["-id", "id", "due_date", "-due_date", "item", "-item", "state", "-state"] = "-id"
-    page: int = Field(1, ge=1, le=100000)
+    page: int = Field(1, ge=1, description="页码，最多到第 50 页；更后面请用 cursor（否则 400）")
+    cursor: str = Field("", max_length=512, description="翻页位置：上一页返回的 next_cursor 或 prev_cursor")
 
 
 def _out(case, limits=None) -> dict:
@@ -85,11 +90,14 @@ def case_accept(request, payload: AcceptIn, response: HttpResponse,
 
 
 @router.get("/", response=CasePage, summary="办件台账（分页、筛选、排序）")
+@rate_limited(LIST)
 def case_ledger(request, params: Query[LedgerParams]):
-    page = case_list_for_user(request.auth, page=params.page, state=params.state, mark=params.mark, q=params.q,
-                              sort=params.sort)
+    page = case_list_for_user(request.auth, page=params.page, cursor=params.cursor, state=params.state,
+                              mark=params.mark, q=params.q, sort=params.sort)
+    case_search_record(actor=request.auth, query=params.q, cases=page.items)
     limits = supervision_limits()
-    return {"total": page.total, "page": page.number, "pages": page.pages,
+    return {"total": page.total, "total_capped": page.total_capped, "page": page.number, "pages": page.pages,
+            "next_cursor": page.next_cursor or None, "prev_cursor": page.prev_cursor or None,
             "items": [_out(c, limits) for c in page.items]}
 
 

@@ -3,41 +3,143 @@
 from django.db.models import F, Q, QuerySet
 
 from doorstep.accounts.roles import Role
+from doorstep.cases.authority import (
+    CASE_EXACT_SEARCH,
+    CASE_SCOPE,
+    ActorFacts,
+    CaseRef,
+    Relation,
+    relations,
+    sees,
+)
 from doorstep.cases.models import Case
 from doorstep.cases.workflow import CaseFacts, State
 from doorstep.core.errors import NotFound
 from doorstep.core.paths import subtree_q
 
 
-def cases_in_scope(user) -> QuerySet[Case]:
+def actor_facts(user) -> ActorFacts:
+    """Where a user stands, for the authority tables (no queries: the user's node is loaded with the user)."""
+    node = user.org_node if user.org_node_id else None
+    return ActorFacts(role=user.role, user_id=user.pk, resident_id=user.resident_id, node_id=user.org_node_id,
+                      node_code=node.code if node else "", node_level=node.level if node else "")
+
+
+def case_ref(case: Case) -> CaseRef:
+    """Where a case stands, for the authority tables. Needs case.review_node and case.center loaded."""
+    center = case.center if case.center_id else None
+    return CaseRef(applicant_id=case.applicant_id, applicant_path=case.applicant_path,
+                   holding_node_id=case.review_node_id, holding_node_code=case.review_node.code,
+                   center_node_id=center.org_node_id if center else None, first_contact_id=case.first_contact_id)
+
+
+def case_relations(user, case: Case) -> frozenset[Relation]:
+    return relations(actor_facts(user), case_ref(case))
+
+
+def _relation_q(user, relation: Relation) -> Q | None:
+    """One relation of the authority module as a filter on cases (None: cannot hold for this user)."""
+    node = user.org_node if user.org_node_id else None
+    if relation == Relation.APPLICANT:
+        return Q(applicant_id=user.resident_id) if user.resident_id else None
+    if relation == Relation.FIRST_CONTACT:
+        return Q(first_contact_id=user.pk)
+    if node is None:
+        return None
+    if relation == Relation.HOLDING_NODE:
+        return Q(review_node_id=node.pk)
+    if relation == Relation.HOLDING_SUBTREE:
+        return Q(review_node__code__gte=node.code, review_node__code__lt=node.code + "~")
+    if relation == Relation.ACCEPTING_CENTER:
+        from doorstep.org.models import ServiceCenter
+
+        # a subquery inside the one list query, not a query of its own
+        return Q(center_id__in=ServiceCenter.objects.filter(org_node_id=node.pk).values("id"))
+    if relation in (Relation.APPLICANT_SUBTREE, Relation.APPLICANT_GRID):
+        if relation == Relation.APPLICANT_GRID and node.level != "grid":
+            return None
+        return subtree_q("applicant_path", node.code)
+    raise ValueError(relation)
+
+
+def cases_browsable(user) -> QuerySet[Case]:
+    """The cases a user sees when browsing (ledger, supervision, exports): the role's relations in CASE_SCOPE
+    (authority.py), OR-ed. Roles with no entry see none."""
     if not user.is_authenticated:
         return Case.objects.none()
-    if user.role == Role.RESIDENT:
-        return Case.objects.filter(applicant_id=user.resident_id) if user.resident_id else Case.objects.none()
-    if not user.org_node_id:
-        return Case.objects.none()
-    code = user.org_node.code
-    if user.role == Role.CLERK:
-        return Case.objects.filter(subtree_q("applicant_path", code[:6]))  # 全区通办
-    if user.role == Role.APPROVER:
-        return Case.objects.filter(Q(review_node__code__gte=code, review_node__code__lt=code + "~"))
-    if user.role in (Role.GRID_WORKER, Role.LEADER, Role.ADMIN, Role.SUPERVISOR):
-        return Case.objects.filter(subtree_q("applicant_path", code))
-    return Case.objects.none()
+    condition = None
+    for relation in sorted(CASE_SCOPE.get(user.role, ())):
+        q = _relation_q(user, relation)
+        if q is not None:
+            condition = q if condition is None else condition | q
+    return Case.objects.filter(condition) if condition is not None else Case.objects.none()
+
+
+def cases_in_scope(user) -> QuerySet[Case]:
+    """Every case a user may open: what they browse, plus — for roles that serve the district by exact search
+    (CASE_EXACT_SEARCH: window clerks) — the cases a recent search of theirs showed (SearchGrant)."""
+    qs = cases_browsable(user)
+    if user.is_authenticated and user.role in CASE_EXACT_SEARCH:
+        qs = qs | Case.objects.filter(pk__in=_granted_case_ids(user))
+    return qs
+
+
+def _granted_case_ids(user):
+    import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from doorstep.registry.models import SearchGrant
+
+    since = timezone.now() - datetime.timedelta(hours=settings.DOORSTEP_SEARCH_GRANT_HOURS)
+    return SearchGrant.objects.filter(user_id=user.pk, kind=SearchGrant.Kind.CASE, granted_at__gte=since).values(
+        "object_id")
 
 
 def case_get_for_user(user, case_id, *, for_update: bool = False) -> Case:
+    """One case the user may open, with item, review node and center loaded; NotFound for missing and for not
+    yours alike. With for_update the row is locked (the caller is in a transaction)."""
     try:
         pk = int(case_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    qs = cases_in_scope(user).select_related("item", "review_node")
+    if not user.is_authenticated:
+        raise NotFound()
+    qs = Case.objects.select_related("item", "review_node", "center")
     if for_update:
         qs = qs.select_for_update(of=("self",))
     case = qs.filter(pk=pk).first()
     if case is None:
         raise NotFound()
-    return case
+    if sees(user.role, case_relations(user, case)):
+        return case
+    if user.role in CASE_EXACT_SEARCH and _granted_case_ids(user).filter(object_id=pk).exists():
+        return case
+    if eligibility_reviews_in_scope(user).filter(case_id=pk).exists():
+        return case  # a beneficiary the re-check flagged in the user's place: they must read the case to decide
+    raise NotFound()
+
+
+def case_search_exact_for_user(user, query: str) -> QuerySet[Case] | None:
+    """An exact search across the district for roles that may (CASE_EXACT_SEARCH): a whole case number, or an
+    applicant's whole ID number. None when the query is neither (the caller browses its own scope instead)."""
+    from doorstep.core.crypto import blind_index
+    from doorstep.core.idnumbers import looks_like_id_number, normalize_id_number
+
+    if not user.is_authenticated or user.role not in CASE_EXACT_SEARCH or not user.org_node_id:
+        return None
+    query = (query or "").strip()
+    district = subtree_q("applicant_path", user.org_node.code[:6])
+    if len(query) == CASE_NUMBER_LENGTH and query.isdigit():
+        return Case.objects.filter(district, number=query)
+    if looks_like_id_number(query):
+        digest = blind_index("id", normalize_id_number(query))
+        return Case.objects.filter(district, applicant__id_number_index=digest)
+    return None
+
+
+CASE_NUMBER_LENGTH = 19  # district (6) + date (8) + daily sequence (5)
 
 
 LEDGER_SORTS = {"-id": ("-id",), "id": ("id",), "due_date": ("due_date", "id"), "-due_date": ("-due_date", "-id"),
@@ -52,7 +154,9 @@ def case_ledger_for_user(user, *, state: str = "", mark: str = "", q: str = "", 
     from doorstep.cases.models import Channel
     from doorstep.cases.workflow import CLOCK_RUNNING
 
-    qs = cases_in_scope(user).select_related("item", "applicant", "review_node", "first_contact")
+    exact = case_search_exact_for_user(user, q)
+    base = exact if exact is not None else cases_browsable(user)
+    qs = base.select_related("item", "applicant", "review_node", "first_contact")
     if state in {s.value for s in State}:
         qs = qs.filter(state=state)
     if channel in Channel.values:
@@ -62,18 +166,19 @@ def case_ledger_for_user(user, *, state: str = "", mark: str = "", q: str = "", 
         qs = qs.filter(state__in=[s.value for s in CLOCK_RUNNING])
         qs = qs.filter(due_date__lt=today) if mark == "red" else qs.filter(due_date__gte=today, due_date__lte=limit)
     q = (q or "").strip()[:24]
-    if q.isdigit():
+    if exact is None and q.isdigit():
         qs = qs.filter(number__startswith=q)
     return qs.order_by(*LEDGER_SORTS.get(sort, LEDGER_SORTS["-id"]))
 
 
-def case_list_for_user(user, *, page: int = 1, **filters):
+def case_list_for_user(user, *, page: int = 1, cursor: str = "", **filters):
+    """A page of the ledger by number (the first pages) or by cursor (core.paging)."""
     from doorstep.core.paging import paginate
 
-    return paginate(case_ledger_for_user(user, **filters), page=page)
+    return paginate(case_ledger_for_user(user, **filters), page=page, cursor=cursor)
 
 
-def approver_queue_for_user(user, *, page: int = 1):
+def approver_queue_for_user(user, *, page: int = 1, cursor: str = ""):
     """审批队列: at the user's own node, online applications waiting to be accepted and promised cases waiting for a
     decision or a further hop; new applications first (no due date yet), then earliest due."""
     from doorstep.core.paging import paginate
@@ -84,10 +189,10 @@ def approver_queue_for_user(user, *, page: int = 1):
     qs = (Case.objects.filter(waiting, review_node_id=user.org_node_id)
           .select_related("item", "applicant", "review_node", "first_contact")
           .order_by(F("due_date").asc(nulls_first=True), "id"))
-    return paginate(qs, page=page)
+    return paginate(qs, page=page, cursor=cursor)
 
 
-def deliveries_for_user(user, *, done: bool = False, page: int = 1):
+def deliveries_for_user(user, *, done: bool = False, page: int = 1, cursor: str = ""):
     """A grid worker's home deliveries (journey 6): concluded results of the grid's residents that asked for
     delivery, oldest first; or the ones already delivered, newest first."""
     from doorstep.cases.models import Delivery
@@ -100,7 +205,7 @@ def deliveries_for_user(user, *, done: bool = False, page: int = 1):
         qs = qs.filter(state__in=[State.DELIVERED, State.RATED], delivered_at__isnull=False).order_by("-delivered_at")
     else:
         qs = qs.filter(state=State.CONCLUDED).order_by("concluded_at", "id")
-    return paginate(qs, page=page)
+    return paginate(qs, page=page, cursor=cursor)
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -164,7 +269,7 @@ def supervision_limits(today=None):
     return today, yellow_until(today, work_calendar(), settings.DOORSTEP_YELLOW_WORKING_DAYS)
 
 
-def supervision_for_user(user, *, mark: str = "", page: int = 1):
+def supervision_for_user(user, *, mark: str = "", page: int = 1, cursor: str = ""):
     """The supervision page: per review level the running cases, how many are yellow and red, and the cases behind
     a mark, paged, most overdue first. Two grouped COUNT queries and one page query."""
     from django.db.models import Count, Q
@@ -173,7 +278,7 @@ def supervision_for_user(user, *, mark: str = "", page: int = 1):
     from doorstep.core.paging import paginate
 
     today, limit = supervision_limits()
-    running = cases_in_scope(user).filter(state__in=[s.value for s in CLOCK_RUNNING])
+    running = cases_browsable(user).filter(state__in=[s.value for s in CLOCK_RUNNING])
     rows = {r["review_level"]: r for r in running.values("review_level").annotate(
         total=Count("id"), red=Count("id", filter=Q(due_date__lt=today)),
         yellow=Count("id", filter=Q(due_date__gte=today, due_date__lte=limit)))}
@@ -187,7 +292,7 @@ def supervision_for_user(user, *, mark: str = "", page: int = 1):
     elif mark == "all":
         behind = running.filter(due_date__lte=limit)
     behind = behind.select_related("item", "applicant", "review_node", "first_contact").order_by("due_date", "id")
-    return {"levels": levels, "page": paginate(behind, page=page), "today": today, "yellow_limit": limit}
+    return {"levels": levels, "page": paginate(behind, page=page, cursor=cursor), "today": today, "yellow_limit": limit}
 
 
 def bundle_get_for_user(user, bundle_id):
@@ -216,7 +321,7 @@ def eligibility_reviews_in_scope(user):
     return EligibilityReview.objects.filter(subtree_q("applicant_path", user.org_node.code))
 
 
-def eligibility_reviews_for_user(user, *, status: str = "open", page: int = 1):
+def eligibility_reviews_for_user(user, *, status: str = "open", page: int = 1, cursor: str = ""):
     """A page of reviews with their case, item and resident (fixed number of queries), and the counts by status."""
     from django.db.models import Count
 
@@ -230,5 +335,5 @@ def eligibility_reviews_for_user(user, *, status: str = "open", page: int = 1):
     from doorstep.core.paging import paginate
 
     rows = rows.select_related("case__item", "case__applicant", "resolved_by").order_by("-found_on", "-id")
-    return {"page": paginate(rows, page=page), "counts": counts,
+    return {"page": paginate(rows, page=page, cursor=cursor), "counts": counts,
             "statuses": [(v, label, counts.get(v, 0)) for v, label in EligibilityReview.Status.choices]}

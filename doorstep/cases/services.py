@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
+from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra, refusal
 from doorstep.cases.models import (
     Case,
     CaseHistory,
@@ -18,7 +19,7 @@ from doorstep.cases.models import (
     Delivery,
     MaterialHandover,
 )
-from doorstep.cases.selectors import case_facts, case_get_for_user
+from doorstep.cases.selectors import case_facts, case_get_for_user, case_relations
 from doorstep.cases.workflow import (
     ACTION_LABELS,
     LEVELS,
@@ -40,15 +41,20 @@ from doorstep.registry.selectors import resident_facts, resident_get_for_user
 from doorstep.registry.shared_data import shared_data_checks
 
 REASON_REQUIRED = {Action.REFUSE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
-# Actions taken by the level where the case sits: the actor's own node must be that review node.
-AT_REVIEW_NODE = {Action.FORWARD, Action.APPROVE, Action.REJECT, Action.REQUEST_SUPPLEMENT,
-                  Action.ACCEPT, Action.REFUSE}  # accept/refuse here: an online application, at its station
 # What the applicant is told, and when.
 APPLICANT_NEWS = {
     Action.ACCEPT: "您的申请已受理", Action.REFUSE: "您的申请不予受理", Action.REQUEST_SUPPLEMENT: "请补正材料",
     Action.APPROVE: "您的申请已批准", Action.REJECT: "您的申请不予批准", Action.CONCLUDE: "您的办件已办结",
-    Action.DELIVER: "您的办理结果已送达",
+    Action.DELIVER: "您的办理结果已送达", Action.WITHDRAW: "您的申请已撤回",
 }
+
+
+def case_authorize(actor, case: Case, action) -> None:
+    """Raise PermissionDenied unless the authority table (cases.authority.CASE_AUTHORITY) lets this actor take
+    this action on this case from where they stand. The state machine is checked separately (Conflict)."""
+    reason = refusal(actor.role, action, case_relations(actor, case), holding_node_name=case.review_node.name)
+    if reason:
+        raise PermissionDenied(reason)
 
 
 def case_next_number(*, district: str, day: datetime.date) -> str:
@@ -358,9 +364,11 @@ def _issue_certificate(case: Case, *, actor, now: datetime.datetime) -> None:
 def case_transition(*, actor, case_id, action: str, note: str = "", materials: list[str] | None = None) -> Case:
     """Apply one workflow action to a case.
 
-    Preconditions: the case is in the actor's scope (else NotFound); the state machine allows the action for the
-    actor's role and the case's facts (else Conflict with the reason); refusals, rejections and supplement requests
-    carry a reason; forward/approve/reject/supplement are taken at the node where the case sits.
+    Preconditions: the case is in the actor's scope (else NotFound); the authority table allows the actor's role
+    the action from where they stand relative to the case (cases.authority.CASE_AUTHORITY: the node that holds it,
+    the center that took it in, the applicant …; else PermissionDenied saying where); the state machine allows the
+    action for the role and the case's facts (else Conflict with the reason); refusals, rejections and supplement
+    requests carry a reason, and so does a withdrawal by staff on the applicant's behalf (the applicant is told).
     Result: the case in its new state. Side effects by action: forward records the material hand-over to the next
     level and tells its approvers; a supplement request stops the clock and supply restarts it with the due date
     moved by the working days paused; conclude issues the item's certificate and sets the pickup time; deliver
@@ -374,11 +382,12 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
     note = " ".join((note or "").split())[:300]
     if act in REASON_REQUIRED and len(note) < 2:
         raise ValidationFailed("请填写理由。", field="note")
+    if act in REASON_REQUIRED_FOR_STAFF and actor.role != "resident" and len(note) < 2:
+        raise ValidationFailed(f"代申请人{ACTION_LABELS[act]}须填写理由，申请人会收到通知。", field="note")
     with transaction.atomic():
         case = case_get_for_user(actor, case_id, for_update=True)
         before = case.state
-        if act in AT_REVIEW_NODE and (actor.org_node_id is None or actor.org_node_id != case.review_node_id):
-            raise PermissionDenied(f"办件目前在{case.review_node.name}，只有该处的工作人员可以{ACTION_LABELS[act]}。")
+        case_authorize(actor, case, act)
         try:
             facts = advance(case_facts(case), act, actor.role)
         except TransitionNotAllowed as exc:
@@ -450,6 +459,7 @@ def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") ->
         raise ValidationFailed("邮寄请填写完整的收件地址。", field="address")
     with transaction.atomic():
         case = case_get_for_user(actor, case_id, for_update=True)
+        case_authorize(actor, case, Extra.CHOOSE_DELIVERY)
         if case.state in (State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN):
             raise Conflict(f"办件当前为“{STATE_LABELS[State(case.state)]}”，不能再更改送达方式。")
         case.delivery, case.delivery_address = delivery, address if delivery == Delivery.POST else ""
@@ -459,6 +469,22 @@ def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") ->
             notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
                    body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
     return case
+
+
+def case_search_record(*, actor, query: str, cases) -> None:
+    """An exact ledger search across the district (a whole case number or an applicant's ID number, for roles in
+    cases.authority.CASE_EXACT_SEARCH) leaves an audit event `case.search` with the query masked, and lets the
+    searcher open the cases it showed (SearchGrant). Other queries and roles: nothing."""
+    from doorstep.cases.selectors import case_search_exact_for_user
+    from doorstep.registry.models import SearchGrant
+    from doorstep.registry.services import masked_query, search_grants_record
+
+    if case_search_exact_for_user(actor, query) is None:
+        return
+    with transaction.atomic():
+        audit_record(actor=actor, action="case.search", target_type="cases.case",
+                     summary={"query": masked_query(query), "shown": len(cases)})
+        search_grants_record(actor=actor, kind=SearchGrant.Kind.CASE, object_ids=[c.pk for c in cases])
 
 
 def handover_receive(*, actor, handover_id) -> MaterialHandover:
@@ -529,6 +555,7 @@ def supervision_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
 
 BENEFIT_STATES = (State.CONCLUDED, State.DELIVERED, State.RATED)
 REVIEW_DECISIONS = {"kept": "继续享受", "referred": "报请停发"}
+REVIEW_DECIDERS = {"clerk", "approver", "admin"}  # leaders and supervisors read the reviews; these decide them
 
 
 def eligibility_recheck(*, today: datetime.date | None = None) -> dict[str, int]:
@@ -598,7 +625,7 @@ def eligibility_review_resolve(*, actor, review_id, decision: str, note: str):
         pk = int(review_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    if actor.role not in ("clerk", "approver", "admin"):
+    if actor.role not in REVIEW_DECIDERS:
         raise PermissionDenied("只有窗口、审批或管理人员可以作出复核结论。")
     with transaction.atomic():
         review = eligibility_reviews_in_scope(actor).select_for_update().filter(pk=pk).first()

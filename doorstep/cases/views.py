@@ -6,10 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.audit.services import audit_record
+from doorstep.cases.authority import Extra, permitted
 from doorstep.cases.export import ledger_workbook
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.printing import qr_svg, tracking_url, verification_url
@@ -22,6 +25,7 @@ from doorstep.cases.selectors import (
     case_facts,
     case_ledger_for_user,
     case_list_for_user,
+    case_relations,
     certificate_by_verify_code,
     deliveries_for_user,
     eligibility_reviews_for_user,
@@ -29,11 +33,13 @@ from doorstep.cases.selectors import (
     supervision_limits,
 )
 from doorstep.cases.services import (
+    REVIEW_DECIDERS,
     REVIEW_DECISIONS,
     bundle_accept_at_window,
     case_accept_at_window,
     case_choose_delivery,
     case_refuse_at_window,
+    case_search_record,
     case_transition,
     eligibility_review_resolve,
     handover_receive,
@@ -41,12 +47,14 @@ from doorstep.cases.services import (
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
 from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item_get, catalog_items
-from doorstep.core.errors import DomainError
+from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
-from doorstep.core.paging import parse_page_number
+from doorstep.core.paging import capped_count, page_args
+from doorstep.core.ratelimit import EXPORT, LIST, rate_limited
 from doorstep.ratings.models import DIMENSIONS, Level
-from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_search_for_user
+from doorstep.registry.selectors import resident_age, resident_get_for_user
+from doorstep.registry.services import resident_lookup
 
 # Said before the usual message when a doubled or resubmitted form returned the first result (core.idempotency).
 _AGAIN = "这张表单已经提交过，未重复办理。"
@@ -61,13 +69,14 @@ def _marked(page):
     return page
 
 
-@login_required
+@workspace_page("window")
 def window(request):
-    """Step by step on one page: ?q= finds the resident, ?resident=&item_q= picks the item, ?item= shows it."""
+    """Step by step on one page: ?q= finds the resident (an audited search; a window clerk may then open the
+    residents it showed), ?resident=&item_q= picks the item, ?item= shows it."""
     ctx = {"q": request.GET.get("q", ""), "item_q": request.GET.get("item_q", "")}
     try:
         if ctx["q"]:
-            ctx["found"] = resident_search_for_user(request.user, query=ctx["q"]).page.items
+            ctx["found"] = resident_lookup(actor=request.user, query=ctx["q"], channel="window").page.items
         if request.GET.get("resident"):
             ctx["resident"] = resident_get_for_user(request.user, request.GET["resident"])
             ctx["age"] = resident_age(ctx["resident"])
@@ -87,7 +96,7 @@ def window(request):
     return render(request, "cases/window.html", ctx)
 
 
-@login_required
+@workspace_page("window")
 @require_POST
 def window_accept(request):
     """Accept, or — with the refuse button — record the refusal and print the one-time notice."""
@@ -114,7 +123,7 @@ def window_accept(request):
     return redirect("cases:detail", case_id=case.pk)
 
 
-@login_required
+@workspace_page("window")
 @require_POST
 def window_accept_bundle(request):
     post = request.POST
@@ -146,15 +155,19 @@ def bundle_detail(request, bundle_id: int):
 @login_required
 def case_detail(request, case_id: int):
     case, history = case_detail_for_user(request.user, case_id)
-    actions = [(a.value, ACTION_LABELS[a]) for a in allowed_actions(case_facts(case), request.user.role)
-               if a != Action.RATE]  # rating has its own form
+    user = request.user
+    held = case_relations(user, case)
+    # the buttons: what the state machine allows the role now AND the authority table allows from where they stand
+    usable = [a for a in allowed_actions(case_facts(case), user.role) if permitted(user.role, a, held)]
+    actions = [(a.value, ACTION_LABELS[a]) for a in usable if a != Action.RATE]  # rating has its own form
     today, limit = supervision_limits()
     mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
     return render(request, "cases/detail.html", {
         "case": case, "actions": actions, "state_label": STATE_LABELS[State(case.state)],
         "history": [(h, ACTION_LABELS[Action(h.action)]) for h in history], "mark": mark,
-        "mark_label": MARK_LABELS[mark], "can_rate": Action.RATE in allowed_actions(case_facts(case),
-                                                                                   request.user.role),
+        "mark_label": MARK_LABELS[mark], "can_rate": Action.RATE in usable,
+        "can_choose_delivery": permitted(user.role, Extra.CHOOSE_DELIVERY, held) and case.state not in (
+            State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN),
         "levels": Level.choices, "dimensions": DIMENSIONS.items(), "deliveries": Delivery.choices,
         "track_url": tracking_url(case), "track_qr": qr_svg(tracking_url(case)),
         **case_extras(case),
@@ -226,19 +239,29 @@ def _ledger_filters(request) -> dict:
             "sort": g.get("sort", "-id"), "channel": g.get("channel", "")}
 
 
-@login_required
+@workspace_page("cases:list")
+@rate_limited(LIST)
 def case_list(request):
     filters = _ledger_filters(request)
-    page = _marked(case_list_for_user(request.user, page=parse_page_number(request.GET.get("page")), **filters))
+    page = _marked(case_list_for_user(request.user, **page_args(request), **filters))
+    case_search_record(actor=request.user, query=filters["q"], cases=page.items)
     return render(request, "cases/list.html", {
         "page": page, **filters, "states": [(s.value, STATE_LABELS[s]) for s in State],
         "channels": Channel.choices, "export_query": request.GET.urlencode()})
 
 
-@login_required
+@workspace_page("cases:list")
+@rate_limited(EXPORT)
 def case_export(request):
-    """The ledger as .xlsx, with the list page's filters and sort; audited (it carries names)."""
+    """The ledger as .xlsx, with the list page's filters and sort; audited (it carries names). A ledger of more
+    than DOORSTEP_EXPORT_MAX_ROWS cases is refused with a message to filter first (counted up to that many)."""
+    from django.conf import settings
+
     filters = _ledger_filters(request)
+    cap = settings.DOORSTEP_EXPORT_MAX_ROWS
+    if capped_count(case_ledger_for_user(request.user, **filters), cap)[1]:
+        messages.error(request, f"要导出的办件超过 {cap:,} 件，一次导不完：请先按状态、期限或渠道筛选，分批导出。")
+        return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
     audit_record(actor=request.user, action="case.export", target_type="cases.case",
                  summary={k: str(v)[:24] for k, v in filters.items() if v})
     response = HttpResponse(ledger_workbook(case_ledger_for_user(request.user, **filters)),
@@ -247,27 +270,28 @@ def case_export(request):
     return response
 
 
-@login_required
+@workspace_page("cases:queue")
 def approver_queue(request):
-    page = _marked(approver_queue_for_user(request.user, page=parse_page_number(request.GET.get("page"))))
+    page = _marked(approver_queue_for_user(request.user, **page_args(request)))
     return render(request, "cases/queue.html", {"page": page})
 
 
-@login_required
+@workspace_page("cases:deliveries")
 def deliveries(request):
     done = request.GET.get("done") == "1"
-    page = deliveries_for_user(request.user, done=done, page=parse_page_number(request.GET.get("page")))
+    page = deliveries_for_user(request.user, done=done, **page_args(request))
     return render(request, "cases/deliveries.html", {"page": page, "done": done})
 
 
-@login_required
+@workspace_page("cases:reviews")
 def eligibility_reviews(request):
     status = request.GET.get("status", "open")
-    data = eligibility_reviews_for_user(request.user, status=status, page=parse_page_number(request.GET.get("page")))
-    return render(request, "cases/reviews.html", {**data, "status": status, "decisions": REVIEW_DECISIONS})
+    data = eligibility_reviews_for_user(request.user, status=status, **page_args(request))
+    return render(request, "cases/reviews.html", {**data, "status": status, "decisions": REVIEW_DECISIONS,
+                                                  "can_resolve": request.user.role in REVIEW_DECIDERS})
 
 
-@login_required
+@workspace_page("cases:reviews")
 @require_POST
 def eligibility_review_resolve_view(request, review_id: int):
     try:
@@ -282,10 +306,11 @@ def eligibility_review_resolve_view(request, review_id: int):
     return redirect("cases:reviews")
 
 
-@login_required
+@workspace_page("cases:supervision")
+@rate_limited(LIST)
 def supervision(request):
     mark = request.GET.get("mark", "all")
-    data = supervision_for_user(request.user, mark=mark, page=parse_page_number(request.GET.get("page")))
+    data = supervision_for_user(request.user, mark=mark, **page_args(request))
     _marked(data["page"])
     return render(request, "cases/supervision.html", {**data, "mark": mark})
 
@@ -340,6 +365,8 @@ def apply_online(request, code: str):
     from doorstep.cases.services import case_apply_online
 
     item = catalog_item_get(code)
+    if request.user.role != "resident":  # staff take in at the window; an upload form they cannot send is a trap
+        raise PermissionDenied("网上申请须以居民本人身份登录；工作人员请在综合受理窗口代为受理。")
     if request.method == "POST":
         files = {}
         for key, upload in request.FILES.items():

@@ -1,7 +1,8 @@
 """The Case state machine (办件流程) as a table, in plain Python: no Django, tested directly.
 
 A transition is (state, action) → target, with the roles that may take it and an optional guard on the case's
-facts (instant or promised item, approval level, current review level). Services (later: services.py) lock the
+facts (instant or promised item, approval level, current review level). Where the actor must stand relative to
+the case (its node, its center, the applicant) is the authority table next to this one (authority.py). Services (later: services.py) lock the
 row, call `advance`, save, write the history row and the audit event in one transaction.
 
 The SLA clock runs from acceptance until a decision and is paused while a supplement (补正) is awaited.
@@ -138,12 +139,13 @@ TRANSITIONS: dict[tuple[State, Action], Transition] = {
     (State.ACCEPTED, Action.REJECT): Transition(State.REJECTED, REVIEW, _both(_promised, _at_approval_level)),
     (State.IN_REVIEW, Action.REJECT): Transition(State.REJECTED, REVIEW, _at_approval_level),
     (State.ACCEPTED, Action.CONCLUDE): Transition(State.CONCLUDED, WINDOW, _instant),
-    (State.APPROVED, Action.CONCLUDE): Transition(State.CONCLUDED, REVIEW | WINDOW),
+    # an approved case is concluded where it was decided (cases.authority: the holding node), never in the field
+    (State.APPROVED, Action.CONCLUDE): Transition(State.CONCLUDED, REVIEW),
     (State.CONCLUDED, Action.DELIVER): Transition(State.DELIVERED, WINDOW),
     (State.CONCLUDED, Action.RATE): Transition(State.RATED, frozenset({"resident"})),
     (State.DELIVERED, Action.RATE): Transition(State.RATED, frozenset({"resident"})),
     **{
-        (s, Action.WITHDRAW): Transition(State.WITHDRAWN, frozenset({"resident", "clerk"}))
+        (s, Action.WITHDRAW): Transition(State.WITHDRAWN, frozenset({"resident", "clerk", "approver"}))
         for s in (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.SUPPLEMENT_REQUESTED, State.IN_REVIEW)
     },
 }

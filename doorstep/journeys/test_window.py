@@ -58,7 +58,14 @@ def test_only_child_annual_review_at_the_station_near_home(world, phone_page):
     page = phone_page
     jiang = Resident.objects.get(name="姜建国")
     login(page, "clerk_c001001")
-    page.goto(f"/window/?resident={jiang.pk}&item_q=年审")
+    page.goto(f"/window/?resident={jiang.pk}&item_q=年审")  # opened by id, not found by a search: refused
+    assert "未找到" in page.content()
+    page.goto("/window/")
+    page.fill("#window-q", "姜建国")  # found by name, as the station clerk does
+    page.click("[data-testid=window-find]")
+    page.click("[data-testid=window-pick-resident]")
+    page.fill("#window-item-q", "年审")
+    page.click("[data-testid=window-find-item]")
     page.click("text=独生子女年审")
     page.check("text=独生子女父母光荣证")  # the one paper material, ticked by the clerk
     page.check("[data-testid=consent]")

@@ -12,7 +12,6 @@ from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.services import case_transition
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
-from doorstep.core.paths import in_subtree
 from doorstep.notifications.services import notify
 from doorstep.org.selectors import acting_post_holders
 from doorstep.ratings.models import DIMENSIONS, FollowUp, Level, Rating
@@ -71,7 +70,8 @@ def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, com
 def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) -> FollowUp:
     """The center answers a bad rating (整改答复); the resident sees the answer on the case.
 
-    Preconditions: the actor is staff at the follow-up's node or above it (else NotFound, the same as missing);
+    Preconditions: the follow-up is in the actor's scope (ratings.selectors.FOLLOW_UP_SCOPE; else NotFound, the
+    same as missing) and the role may answer (FOLLOW_UP_ANSWER; else PermissionDenied);
     the answer is at least 10 characters; not answered before (else Conflict). Audit: rating.follow_up_answer.
     Side effects: the resident is notified after commit. Idempotent: a replay of idempotency_key returns the
     answered follow-up without answering again.
@@ -85,11 +85,14 @@ def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) 
         raise NotFound() from None
 
     def create() -> FollowUp:
-        follow_up = (FollowUp.objects.select_for_update(of=("self",))
+        from doorstep.ratings.selectors import FOLLOW_UP_ANSWER, follow_ups_in_scope
+
+        follow_up = (follow_ups_in_scope(actor).select_for_update(of=("self",))
                      .select_related("org_node", "rating__case__item").filter(pk=pk).first())
-        if (follow_up is None or actor.role not in ("clerk", "approver", "leader", "admin")
-                or actor.org_node_id is None or not in_subtree(follow_up.org_node.code, actor.org_node.code)):
+        if follow_up is None:
             raise NotFound()
+        if actor.role not in FOLLOW_UP_ANSWER:
+            raise PermissionDenied("您的角色只能查看差评整改，不能答复。")
         if follow_up.answered_at:
             raise Conflict("这条差评已经答复。")
         follow_up.answer, follow_up.answered_by, follow_up.answered_at = answer, actor, timezone.now()

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError
 from doorstep.core.idempotency import FIELD as KEY_FIELD
-from doorstep.core.paging import parse_page_number
+from doorstep.core.paging import page_args
 from doorstep.ratings.selectors import follow_up_list_for_user
 from doorstep.ratings.services import follow_up_answer
 
@@ -16,7 +16,7 @@ from doorstep.ratings.services import follow_up_answer
 @login_required
 def follow_up_list(request):
     status = "answered" if request.GET.get("status") == "answered" else "open"
-    page = follow_up_list_for_user(request.user, status=status, page=parse_page_number(request.GET.get("page")))
+    page = follow_up_list_for_user(request.user, status=status, **page_args(request))
     return render(request, "ratings/follow_ups.html", {"page": page, "status": status,
                                                        "today": timezone.localdate()})
 

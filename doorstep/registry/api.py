@@ -5,8 +5,9 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema
 
 from doorstep.audit.services import audit_record
-from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_search_for_user
-from doorstep.registry.services import resident_reveal
+from doorstep.core.ratelimit import LIST, rate_limited
+from doorstep.registry.selectors import resident_age, resident_get_for_user
+from doorstep.registry.services import resident_lookup, resident_reveal
 
 router = Router(tags=["居民"])
 
@@ -24,9 +25,11 @@ class ResidentOut(Schema):
 
 
 class ResidentPage(Schema):
-    total: int
-    page: int
-    pages: int
+    total: int = Field(..., description="总数；total_capped 为 true 时表示“至少这么多”")
+    total_capped: bool = False
+    page: int | None = Field(None, description="页码；按 cursor 翻到的页为 null")
+    pages: int | None = Field(None, description="总页数；总数封顶时为 null")
+    next_cursor: str | None = Field(None, description="下一页的翻页位置（作为 cursor 参数传回）；没有下一页时为 null")
     understood_as: str
     items: list[ResidentOut]
 
@@ -35,7 +38,8 @@ class SearchParams(Schema):
     q: str = Field("", max_length=60, description="身份证号、手机号、姓名、拼音或首字母、楼栋地址")
     kind: Literal["auto", "id_number", "phone", "name", "pinyin", "address"] = "auto"
     sort: Literal["name", "-name", "birth_date", "-birth_date"] = "name"
-    page: int = Field(1, ge=1, le=100000)
+    page: int = Field(1, ge=1, description="页码，最多到第 50 页；更后面请用 cursor")
+    cursor: str = Field("", max_length=512, description="翻页位置：上一页返回的 next_cursor")
 
 
 class RevealIn(Schema):
@@ -56,14 +60,14 @@ def _out(r) -> dict:
 
 
 @router.get("/", response=ResidentPage, summary="查询居民（脱敏，分页）")
+@rate_limited(LIST)
 def residents_search(request, params: Query[SearchParams]):
-    result = resident_search_for_user(request.auth, query=params.q, kind=params.kind, sort=params.sort,
-                                      page=params.page)
-    if params.q:
-        audit_record(actor=request.auth, action="registry.search", target_type="registry.resident",
-                     summary={"kind": result.kind, "total": result.page.total, "channel": "api"})
-    return {"total": result.page.total, "page": result.page.number, "pages": result.page.pages,
-            "understood_as": result.kind, "items": [_out(r) for r in result.page.items]}
+    result = resident_lookup(actor=request.auth, query=params.q, kind=params.kind, sort=params.sort,
+                             page=params.page, channel="api", cursor=params.cursor)
+    page = result.page
+    return {"total": page.total, "total_capped": page.total_capped, "page": page.number, "pages": page.pages,
+            "next_cursor": page.next_cursor or None, "understood_as": result.kind,
+            "items": [_out(r) for r in page.items]}
 
 
 @router.get("/{resident_id}", response=ResidentOut, summary="居民详情（脱敏）")

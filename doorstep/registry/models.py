@@ -130,3 +130,28 @@ class IncomeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_kind_display()} {self.amount}"
+
+
+class SearchGrant(models.Model):
+    """A record that a staff member found this resident or case through an audited search (查询留痕).
+
+    Roles that serve the whole district by search (全区通办 window clerks) never browse: they may open a resident
+    or a case outside their own place only after a search of theirs showed it, and only for a while
+    (DOORSTEP_SEARCH_GRANT_HOURS). Selectors consult this table; search services write it with the audit event."""
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", "居民"
+        CASE = "case", "办件"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "查询留痕"
+        verbose_name_plural = "查询留痕"
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "object_id"], name="searchgrant_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.object_id}"

@@ -68,6 +68,9 @@ def residents_in_scope(user, *, use_path_index: bool = True) -> QuerySet[Residen
 
 
 def resident_get_for_user(user, resident_id) -> Resident:
+    """One resident the user may open: in the user's scope and — for roles that serve the district by search only
+    (window clerks, Scope.DISTRICT_SEARCH) — shown to them by a search of theirs (SearchGrant) or the applicant of
+    a case they may see. Otherwise NotFound, the same as for a missing id."""
     try:
         pk = int(resident_id)
     except (TypeError, ValueError):
@@ -75,9 +78,27 @@ def resident_get_for_user(user, resident_id) -> Resident:
     resident = (
         residents_in_scope(user).select_related("household__building__grid").filter(pk=pk).first()
     )
-    if resident is None:
+    if resident is None or (user.resident_scope == Scope.DISTRICT_SEARCH and not _found_by_user(user, pk)):
         raise NotFound()
     return resident
+
+
+def _found_by_user(user, resident_id: int) -> bool:
+    """A district-search user reached this resident legitimately: a recent search of theirs showed them, or they
+    may see one of the resident's cases (the applicant of a case at their window)."""
+    from datetime import timedelta
+
+    from doorstep.registry.models import SearchGrant
+
+    since = timezone.now() - timedelta(hours=settings.DOORSTEP_SEARCH_GRANT_HOURS)
+    if SearchGrant.objects.filter(user_id=user.pk, kind=SearchGrant.Kind.RESIDENT, object_id=resident_id,
+                                  granted_at__gte=since).exists():
+        return True
+    from doorstep.cases.selectors import (
+        cases_browsable,  # cases sit above the registry; a read, imported late
+    )
+
+    return cases_browsable(user).filter(applicant_id=resident_id).exists()
 
 
 @dataclass
@@ -102,7 +123,8 @@ def _classify(query: str) -> str:
 
 
 def resident_search_for_user(
-    user, *, query: str = "", kind: str = "auto", page: int = 1, sort: str = "name", page_size: int | None = None
+    user, *, query: str = "", kind: str = "auto", page: int = 1, sort: str = "name", page_size: int | None = None,
+    cursor: str = "",
 ) -> SearchResult:
     """Search residents within the user's scope: exact ID number, exact phone, name prefix, pinyin prefix (full or
     initials), or building/address prefix. Paged, with the total count. Results carry only masked personal data."""
@@ -153,7 +175,7 @@ def resident_search_for_user(
         else:
             qs = residents_in_scope(user).filter(_prefix("name", query))
     qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
-    return SearchResult(paginate(qs, page=page, size=page_size), resolved, query)
+    return SearchResult(paginate(qs, page=page, size=page_size, cursor=cursor), resolved, query)
 
 
 _EXACT_COLUMNS = ("id", "household_id", "path", "name", "gender", "birth_date", "id_number_masked", "phone_masked",

@@ -96,3 +96,62 @@ def resident_reveal(*, actor, resident_id, field: str, reason: str) -> str:
         raise ValidationFailed(f"该居民未登记{REVEALABLE[field]}。", field="field")
     audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason, summary={"field": field})
     return decrypt(blob)
+
+
+def search_grants_record(*, actor, kind: str, object_ids) -> None:
+    """Remember that a district-search actor (a window clerk) was shown these residents or cases by a search of
+    theirs, so they may open them for DOORSTEP_SEARCH_GRANT_HOURS. One upsert; nothing for other roles (their scope
+    is a place, not a search). Call it in the same request as the audited search."""
+    from django.utils import timezone
+
+    from doorstep.accounts.roles import Scope
+    from doorstep.registry.models import SearchGrant
+
+    ids = list(dict.fromkeys(int(i) for i in object_ids))
+    if not ids or getattr(actor, "resident_scope", None) != Scope.DISTRICT_SEARCH:
+        return
+    now = timezone.now()
+    SearchGrant.objects.bulk_create(
+        [SearchGrant(user_id=actor.pk, kind=kind, object_id=i, granted_at=now) for i in ids],
+        update_conflicts=True, unique_fields=["user", "kind", "object_id"], update_fields=["granted_at"])
+
+
+def masked_query(query: str) -> str:
+    """A search query as the audit trail keeps it: ID numbers and phone numbers masked, anything else as typed."""
+    from doorstep.core.idnumbers import (
+        looks_like_id_number,
+        looks_like_phone,
+        mask_id_number,
+        mask_phone,
+        normalize_id_number,
+        normalize_phone,
+    )
+
+    query = (query or "").strip()[:60]
+    if looks_like_id_number(query):
+        return mask_id_number(normalize_id_number(query))
+    if looks_like_phone(query):
+        return mask_phone(normalize_phone(query))
+    return query
+
+
+def resident_lookup(*, actor, query: str = "", kind: str = "auto", sort: str = "name", page: int = 1,
+                    page_size: int | None = None, channel: str = "registry", cursor: str = ""):
+    """A staff or resident search of the registry, as every page and the API run it: the scoped, masked search
+    (registry.selectors.resident_search_for_user), an audit event `registry.search` with the query masked (ID
+    numbers and phones) and where it was made (`channel`: registry, window, api), and — for window clerks, who
+    serve the district by search only — a SearchGrant for each resident shown, which is what lets them open that
+    resident. Errors: as the selector (ValidationFailed, PermissionDenied). Empty queries are neither audited
+    nor granted."""
+    from doorstep.registry.models import SearchGrant
+    from doorstep.registry.selectors import resident_search_for_user
+
+    result = resident_search_for_user(actor, query=query, kind=kind, sort=sort, page=page, page_size=page_size,
+                                      cursor=cursor)
+    if (query or "").strip():
+        # two single statements: the audit row first, so a grant never exists without the search that made it
+        audit_record(actor=actor, action="registry.search", target_type="registry.resident",
+                     summary={"kind": result.kind, "query": masked_query(query), "total": result.page.total,
+                              "channel": channel})
+        search_grants_record(actor=actor, kind=SearchGrant.Kind.RESIDENT, object_ids=[r.pk for r in result.page.items])
+    return result

@@ -4,38 +4,37 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.pages import workspace_page
+from doorstep.accounts.roles import Capability, Scope
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import DomainError
-from doorstep.core.idnumbers import looks_like_id_number, mask_id_number, normalize_id_number
 from doorstep.core.paging import parse_page_number
+from doorstep.core.ratelimit import LIST, rate_limited
 from doorstep.registry.selectors import (
     household_members_for_user,
     resident_age,
     resident_get_for_user,
-    resident_search_for_user,
 )
-from doorstep.registry.services import REVEALABLE, resident_reveal
+from doorstep.registry.services import REVEALABLE, resident_lookup, resident_reveal
 
 KIND_LABELS = {"auto": "自动识别", "id_number": "身份证号", "phone": "手机号", "name": "姓名",
                "pinyin": "拼音/首字母", "address": "楼栋地址"}
 
 
-@login_required
+@workspace_page("registry:search")
+@rate_limited(LIST)
 def resident_search(request):
     query = request.GET.get("q", "")
     kind = request.GET.get("kind", "auto")
     sort = request.GET.get("sort", "name")
     context = {"q": query, "kind": kind, "sort": sort, "kind_labels": KIND_LABELS}
     try:
-        result = resident_search_for_user(request.user, query=query, kind=kind, sort=sort,
-                                          page=parse_page_number(request.GET.get("page")))
+        result = resident_lookup(actor=request.user, query=query, kind=kind, sort=sort,
+                                 page=parse_page_number(request.GET.get("page")),
+                                 cursor=request.GET.get("cursor", ""))
     except DomainError as exc:
         context["error"] = exc.message
         return render(request, "registry/search.html", context, status=exc.status)
-    if query:
-        shown = mask_id_number(normalize_id_number(query)) if looks_like_id_number(query) else query
-        audit_record(actor=request.user, action="registry.search", target_type="registry.resident",
-                     summary={"kind": result.kind, "query": shown, "total": result.page.total})
     context.update(result=result, rows=[(r, resident_age(r)) for r in result.page.items],
                    kind_label=KIND_LABELS.get(result.kind, ""))
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
@@ -48,7 +47,10 @@ def resident_detail(request, resident_id: int):
     audit_record(actor=request.user, action="registry.view", target=resident)
     return render(request, "registry/detail.html", {
         "resident": resident, "age": resident_age(resident),
-        "members": household_members_for_user(request.user, resident), "revealable": REVEALABLE,
+        "members": household_members_for_user(request.user, resident),
+        "revealable": REVEALABLE if request.user.can(Capability.REVEAL_PERSONAL_DATA) else {},
+        # a window clerk opens only whom a search of theirs showed: members are named, not linked
+        "member_links": request.user.resident_scope != Scope.DISTRICT_SEARCH,
     })
 
 

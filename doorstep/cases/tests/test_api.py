@@ -8,6 +8,7 @@ from doorstep.accounts.services import api_token_create
 from doorstep.cases.models import Case
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import user
+from doorstep.core.crypto import decrypt
 from doorstep.core.idempotency import new_key
 from doorstep.registry.models import Resident
 
@@ -19,9 +20,16 @@ def client_for(username):
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
+def searched(api, resident) -> None:
+    """The window client finds the applicant first (by phone): a window clerk opens only whom they searched."""
+    found = api.get("/api/v1/residents/", {"q": decrypt(resident.phone_enc)}).json()
+    assert resident.pk in [r["id"] for r in found["items"]]
+
+
 def test_accept_act_and_read_over_the_api():
     xie = Resident.objects.get(name="谢小波", path__startswith="430302")
     api = client_for("clerk_c001002")
+    searched(api, xie)
     papers = list(MaterialRequirement.objects.filter(item__code="WJ-S01", shared_data="").values_list("id", flat=True))
     response = api.post("/api/v1/cases/", {"item": "WJ-S01", "applicant_id": xie.pk, "materials_present": papers,
                                            "consent": True}, content_type="application/json",
@@ -40,6 +48,7 @@ def test_accept_act_and_read_over_the_api():
 def test_bad_input_is_4xx_in_chinese_and_changes_nothing():
     xie = Resident.objects.get(name="谢小波", path__startswith="430302")
     api = client_for("clerk_c001002")
+    searched(api, xie)
     before = Case.objects.count()
     missing = api.post("/api/v1/cases/", {"item": "WJ-S01", "applicant_id": xie.pk, "consent": True},
                        content_type="application/json")

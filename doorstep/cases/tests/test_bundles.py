@@ -8,7 +8,7 @@ from doorstep.cases.models import Bundle, Case
 from doorstep.cases.services import bundle_accept_at_window
 from doorstep.cases.tests.test_pages import logged_in
 from doorstep.catalog.selectors import bundle_get
-from doorstep.conftest import user
+from doorstep.conftest import found, user
 from doorstep.core.errors import NotFound, ValidationFailed
 from doorstep.core.idempotency import new_key
 from doorstep.registry.models import Resident
@@ -21,6 +21,12 @@ def elder() -> Resident:
     jiang = Resident.objects.get(name="姜建国")
     assert resident_age(jiang) >= 60
     return jiang
+
+
+@pytest.fixture(autouse=True)
+def _clerk_searched_for_them():
+    """The window clerk found the applicants by a search first (which lets them open them)."""
+    found(user("clerk_c001001"), elder().pk, Resident.objects.get(name="谢朵朵").pk)
 
 
 def all_names(code: str) -> list[str]:

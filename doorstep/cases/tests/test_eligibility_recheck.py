@@ -106,7 +106,7 @@ def test_reviews_page_lists_in_scope_with_fixed_queries_and_resolves(django_asse
     assert logged_in("clerk_other").post(f"/cases/reviews/{review.pk}/resolve/",
                                          {"decision": "kept", "note": "x"}).status_code == 404
     assert "没有" in logged_in("clerk_other").get("/cases/reviews/").content.decode()
-    assert logged_in("13800000001").get("/cases/reviews/").status_code == 200  # residents see an empty list
+    assert logged_in("13800000001").get("/cases/reviews/").status_code == 403  # a staff page: refused, not empty
 
 
 def test_recheck_task_is_scheduled():

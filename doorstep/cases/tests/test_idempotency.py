@@ -24,7 +24,7 @@ from doorstep.cases.tests.test_pages import logged_in
 from doorstep.cases.tests.test_services import _run_concurrently
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.catalog.selectors import bundle_get
-from doorstep.conftest import user
+from doorstep.conftest import found, user
 from doorstep.core.errors import Conflict, ValidationFailed
 from doorstep.core.idempotency import new_key, was_replayed
 from doorstep.core.models import IdempotencyKey
@@ -68,6 +68,8 @@ def one_of_twenty(results, errors) -> object:
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_replays_at_the_window_make_one_case_one_refusal_and_one_bundle(world):
+    clerk = user("clerk_c001001")
+    found(clerk, xie().pk, jiang().pk)
     cases_before = Case.objects.count()
     accepted_before = Case.objects.filter(applicant=xie(), item__code="WJ-C02").count()
     refused_before = Case.objects.filter(applicant=jiang(), state="refused").count()
@@ -119,6 +121,7 @@ def test_twenty_concurrent_replays_of_an_online_application_make_one_case_and_st
 @pytest.mark.django_db
 def test_two_posts_of_the_window_form_with_one_key_make_one_case_and_the_second_shows_the_first():
     client, key = logged_in("clerk_c001001"), new_key()
+    found(user("clerk_c001001"), xie().pk)
     form = {"resident": xie().pk, "item": "WJ-C02", "material": papers("WJ-C02"), "consent": "1",
             "decision": "accept", "idempotency_key": key}
     before = Case.objects.filter(applicant=xie(), item__code="WJ-C02").count()
@@ -135,6 +138,7 @@ def test_two_posts_of_the_window_form_with_one_key_make_one_case_and_the_second_
 @pytest.mark.django_db
 def test_two_posts_of_the_refusal_and_the_bundle_forms_make_one_of_each():
     client = logged_in("clerk_c001001")
+    found(user("clerk_c001001"), jiang().pk)
     refused_before = Case.objects.filter(applicant=jiang(), state="refused").count()
     paper = MaterialRequirement.objects.get(item__code="WJ-C04", shared_data="").pk
     refusal = {"resident": jiang().pk, "item": "WJ-C04", "decision": "refuse", "missing": [paper],
@@ -151,6 +155,7 @@ def test_two_posts_of_the_refusal_and_the_bundle_forms_make_one_of_each():
 @pytest.mark.django_db
 def test_a_form_without_a_key_or_reused_for_other_content_creates_nothing_and_says_why():
     client, key = logged_in("clerk_c001001"), new_key()
+    found(user("clerk_c001001"), xie().pk, jiang().pk)
     before = Case.objects.count()
     form = {"resident": xie().pk, "item": "WJ-C02", "material": papers("WJ-C02"), "consent": "1"}
     text = client.post("/window/accept/", form, follow=True).content.decode()
@@ -172,6 +177,7 @@ def test_a_form_without_a_key_or_reused_for_other_content_creates_nothing_and_sa
 @pytest.mark.django_db
 def test_a_refused_attempt_leaves_its_key_free_for_the_corrected_submission():
     clerk, key = user("clerk_c001001"), new_key()
+    found(clerk, jiang().pk)
     names = [n for n in bundle_names("YJS-01") if n != "近期一寸免冠照片"]
     with pytest.raises(ValidationFailed, match="免冠照片"):  # refused inside the transaction, after the claim
         bundle_accept_at_window(actor=clerk, bundle_code="YJS-01", applicant_id=jiang().pk,
@@ -194,6 +200,7 @@ def test_a_refused_attempt_leaves_its_key_free_for_the_corrected_submission():
 @pytest.mark.django_db
 def test_the_api_replays_the_first_case_and_refuses_a_missing_key_or_changed_payload():
     api, key = client_for("clerk_c001002"), new_key()
+    found(user("clerk_c001002"), xie().pk, jiang().pk)
     body = {"item": "WJ-C02", "applicant_id": xie().pk, "materials_present": papers("WJ-C02"), "consent": True}
     before = Case.objects.count()
     first = api.post("/api/v1/cases/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
@@ -211,6 +218,7 @@ def test_the_api_replays_the_first_case_and_refuses_a_missing_key_or_changed_pay
     assert changed.status_code == 409 and "同一提交编号对应了不同的内容" in changed.json()["detail"]
     assert Case.objects.count() == before + 1
     other = client_for("clerk_c001001")  # keys are per account: another clerk's same key is their own
+    found(user("clerk_c001001"), xie().pk)
     assert other.post("/api/v1/cases/", body, content_type="application/json",
                       HTTP_IDEMPOTENCY_KEY=key).json()["id"] != first.json()["id"]
 
@@ -234,6 +242,7 @@ def test_the_online_application_form_sent_twice_makes_one_case_with_one_upload(s
 @pytest.mark.django_db
 def test_every_create_form_carries_a_fresh_key():
     clerk = logged_in("clerk_c001001")
+    found(user("clerk_c001001"), jiang().pk)
     pages = [clerk.get("/window/", {"resident": jiang().pk, "item": "WJ-C04"}),
              clerk.get("/window/", {"resident": jiang().pk, "bundle": "YJS-01"})]
     resident = Client()

@@ -8,7 +8,7 @@ from doorstep.audit.models import AuditEvent
 from doorstep.cases.models import Case
 from doorstep.cases.services import case_accept_at_window, case_refuse_at_window
 from doorstep.catalog.models import MaterialRequirement
-from doorstep.conftest import accept, user
+from doorstep.conftest import accept, found, user
 from doorstep.core.errors import ValidationFailed
 from doorstep.core.idempotency import new_key
 from doorstep.registry.models import IncomeRecord, Resident
@@ -18,6 +18,15 @@ pytestmark = pytest.mark.django_db
 
 def xie():
     return Resident.objects.get(name="谢小波", path__startswith="430302")
+
+
+@pytest.fixture(autouse=True)
+def _clerks_searched_for_them():
+    """The window clerks of these tests found their applicants by a search first (which lets them open them)."""
+    people = [xie().pk, Resident.objects.get(name="姜建国").pk,
+              Resident.objects.filter(path__startswith="430302", relation="child").first().pk]
+    for clerk in ("clerk_c001001", "clerk_s01a"):
+        found(user(clerk), *people)
 
 
 def material_ids(code: str, *, shared: bool | None = None) -> list[int]:

@@ -10,7 +10,7 @@ from doorstep.cases.models import Case, CaseUpload
 from doorstep.cases.services import case_apply_online, case_transition
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import user
-from doorstep.core.errors import PermissionDenied, ValidationFailed
+from doorstep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import new_key
 from doorstep.demo.build import DEMO_PASSWORD
 
@@ -61,8 +61,10 @@ def test_online_application_is_accepted_at_the_station_and_the_clock_starts_then
     assert case.accepted_at is None and case.due_date is None
     upload = CaseUpload.objects.get(case=case)
     assert upload.content_type == "image/png" and upload.size == len(PNG) and "photo" not in upload.file.name
-    with pytest.raises(PermissionDenied):  # another station cannot take it in
+    with pytest.raises(NotFound):  # another station neither sees it nor takes it in
         case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="accept")
+    with pytest.raises(PermissionDenied):  # the street sees it, but taking it in is the station's
+        case_transition(actor=user("approver_s01"), case_id=case.pk, action="accept")
     case = case_transition(actor=user("clerk_c001001"), case_id=case.pk, action="accept")
     assert case.state == "accepted" and case.accepted_at and case.first_contact.username == "clerk_c001001"
     assert case.due_date is not None

@@ -46,6 +46,11 @@ def test_validation_errors_are_readable(api):
 def test_reveal_over_api(api):
     xie = Resident.objects.get(name="谢小波", path__startswith="430302")
     client = api("clerk_s01a")
+    # a window clerk serves the district by search: before a search of theirs shows him, he is not there
+    assert client.get(f"/api/v1/residents/{xie.pk}").status_code == 404
+    found = client.get("/api/v1/residents/", {"q": decrypt(xie.phone_enc)}).json()
+    assert [r["id"] for r in found["items"]] == [xie.pk]
+    assert client.get(f"/api/v1/residents/{xie.pk}").status_code == 200
     short = client.post(f"/api/v1/residents/{xie.pk}/reveal", {"field": "id_number", "reason": "看"},
                         content_type="application/json")
     assert short.status_code == 400 and "事由" in short.json()["detail"]

@@ -68,7 +68,9 @@ def test_bad_rating_opens_a_follow_up_the_center_answers_in_time(django_capture_
     assert follow_up.due_date == work_calendar().add_working_days(timezone.localdate(), 5)
     assert follow_up.org_node.code == "430302001002"
     assert Notification.objects.filter(user__username="clerk_c001002", kind="rating.bad").exists()
-    assert follow_up.pk in [f.pk for f in follow_up_list_for_user(user("clerk_s01a")).items]  # the street sees
+    assert follow_up.pk in [f.pk for f in follow_up_list_for_user(user("approver_s01")).items]  # the street sees
+    # a window clerk answers for their own station only (ratings.selectors.FOLLOW_UP_SCOPE)
+    assert follow_up.pk not in [f.pk for f in follow_up_list_for_user(user("clerk_s01a")).items]
     assert follow_up.pk not in [f.pk for f in follow_up_list_for_user(user("clerk_c001001")).items]  # a neighbour not
     with pytest.raises(NotFound):
         follow_up_answer(idempotency_key=new_key(),

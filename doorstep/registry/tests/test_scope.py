@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from doorstep.conftest import OTHER_DISTRICT, user
+from doorstep.conftest import OTHER_DISTRICT, found, user
 from doorstep.core.crypto import decrypt
 from doorstep.core.errors import NotFound
 from doorstep.demo.build import DEMO_PASSWORD
@@ -49,18 +49,31 @@ def _visible(username: str, resident: Resident, account) -> bool:
     return resident.path.startswith(rule)
 
 
+def _opens(account, resident) -> bool:
+    try:
+        return resident_get_for_user(account, resident.pk).pk == resident.pk
+    except NotFound as err:
+        assert err.message == NotFound().message
+        return False
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", sorted(EXPECTED))
 def test_every_role_sees_exactly_its_scope(username, sample_residents):
+    """Roles with a place see it; window clerks (全区通办) search the district but open only whom a search of
+    theirs showed, or the applicants of cases at their window."""
+    from doorstep.accounts.roles import Scope
+    from doorstep.cases.selectors import cases_browsable
+
     account = user(username)
     own = [account.resident] if account.resident_id else []
+    if account.resident_scope == Scope.DISTRICT_SEARCH:
+        served = set(cases_browsable(account).values_list("applicant_id", flat=True))
+        for resident in sample_residents:
+            assert _opens(account, resident) is (_visible(username, resident, account) and resident.pk in served)
+        found(account, *[r.pk for r in sample_residents])
     for resident in sample_residents + own:
-        if _visible(username, resident, account):
-            assert resident_get_for_user(account, resident.pk).pk == resident.pk
-        else:
-            with pytest.raises(NotFound) as err:
-                resident_get_for_user(account, resident.pk)
-            assert err.value.message == NotFound().message
+        assert _opens(account, resident) is _visible(username, resident, account), resident.path
 
 
 @pytest.mark.django_db

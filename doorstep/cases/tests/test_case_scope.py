@@ -1,0 +1,165 @@
+"""Case scope as a table (cases/authority.py CASE_SCOPE): a window clerk browses what their center took in or
+holds and what they took in themselves; any other case of the district only after an exact search of theirs (a
+whole case number or the applicant's ID number) — search, never browse. Residents likewise: a clerk opens a
+resident only after a search of theirs showed them. Missing and not yours answer the same, for cases, uploads,
+certificates, notices, follow-ups, supervision counts and exports."""
+
+import io
+import re
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from doorstep.audit.models import AuditEvent
+from doorstep.cases.models import Case
+from doorstep.cases.selectors import cases_browsable, supervision_for_user
+from doorstep.cases.services import case_apply_online, case_transition
+from doorstep.catalog.models import MaterialRequirement
+from doorstep.conftest import accept, user
+from doorstep.core.crypto import decrypt
+from doorstep.core.idempotency import new_key
+from doorstep.demo.build import DEMO_PASSWORD
+from doorstep.ratings.services import follow_up_answer, rating_submit
+from doorstep.registry.models import Resident
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+MISSING = 999_999_999
+
+
+@pytest.fixture(autouse=True)
+def _media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def logged_in(username: str) -> Client:
+    client = Client()
+    client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    return client
+
+
+def xie() -> Resident:
+    return Resident.objects.get(name="谢小波", path__startswith="430302")
+
+
+def same_as_missing(client: Client, url: str, missing_url: str) -> None:
+    """Not yours answers exactly as missing does: same status, same page."""
+    mine, missing = client.get(url), client.get(missing_url)
+    assert mine.status_code == missing.status_code == 404, (url, mine.status_code)
+    assert _stable(mine.content) == _stable(missing.content)
+
+
+def _stable(html: bytes) -> bytes:
+    """A page without what changes on every render (CSRF token masks, CSP nonces) or names the page's own address
+    (the language switch's return path)."""
+    html = re.sub(rb'name="next" value="[^"]*"', b"", html)
+    html = re.sub(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', rb"\1", html)
+    return re.sub(rb'nonce="[^"]+"', b"", html)
+
+
+@pytest.fixture
+def jindi_case():
+    """A street item (临时救助) taken in at 金地花园 station (c001001), concluded there? No: forwarded to the street."""
+    clerk = user("clerk_c001001")
+    case = accept(actor=clerk, item_code="WJ-C02", applicant_id=xie().pk)
+    return case_transition(actor=clerk, case_id=case.pk, action="conclude")
+
+
+def test_a_clerk_browses_only_their_own_stations_cases(jindi_case):
+    neighbour = user("clerk_c001002")  # the next community's station
+    assert not cases_browsable(neighbour).filter(pk=jindi_case.pk).exists()
+    assert cases_browsable(user("clerk_c001001")).filter(pk=jindi_case.pk).exists()
+    assert not cases_browsable(user("clerk_s01a")).filter(pk=jindi_case.pk).exists()  # the street did not hold it
+    page = logged_in("clerk_c001002").get("/cases/").content.decode()
+    assert jindi_case.number not in page
+    # the ledger's count is the scope's, not the district's
+    assert cases_browsable(neighbour).count() < Case.objects.count()
+
+
+def test_any_other_case_opens_only_after_an_exact_search(jindi_case):
+    client = logged_in("clerk_c001002")
+    same_as_missing(client, f"/cases/{jindi_case.pk}/", f"/cases/{MISSING}/")
+    # a prefix is browsing, not a search: nothing outside the scope
+    assert jindi_case.number not in client.get("/cases/", {"q": jindi_case.number[:14]}).content.decode()
+    listed = client.get("/cases/", {"q": jindi_case.number}).content.decode()
+    assert jindi_case.number in listed
+    assert client.get(f"/cases/{jindi_case.pk}/").status_code == 200
+    event = AuditEvent.objects.filter(action="case.search", actor_id=user("clerk_c001002").pk).latest("id")
+    assert event.summary["shown"] == 1
+    # by the applicant's whole ID number, audited with the number masked
+    other = logged_in("clerk_c001003")
+    id_number = decrypt(xie().id_number_enc)
+    assert jindi_case.number in other.get("/cases/", {"q": id_number}).content.decode()
+    event = AuditEvent.objects.filter(action="case.search", actor_id=user("clerk_c001003").pk).latest("id")
+    assert id_number not in str(event.summary) and "*" in event.summary["query"]
+
+
+def test_a_clerk_opens_a_resident_only_after_their_own_search():
+    client = logged_in("clerk_c001002")
+    person = xie()
+    same_as_missing(client, f"/residents/{person.pk}/", f"/residents/{MISSING}/")
+    assert client.get("/window/", {"resident": person.pk}).status_code == 404
+    phone = decrypt(person.phone_enc)
+    page = client.get("/window/", {"q": phone}).content.decode()
+    assert person.name in page
+    event = AuditEvent.objects.filter(action="registry.search", actor_id=user("clerk_c001002").pk).latest("id")
+    assert event.summary["channel"] == "window" and phone not in str(event.summary)
+    assert event.summary["query"] == phone[:3] + "****" + phone[-4:]
+    assert client.get("/window/", {"resident": person.pk}).status_code == 200
+    assert client.get(f"/residents/{person.pk}/").status_code == 200
+    # another clerk's search does not open the resident for this one
+    same_as_missing(logged_in("clerk_c001003"), f"/residents/{person.pk}/", f"/residents/{MISSING}/")
+
+
+def test_uploads_and_papers_of_other_stations_answer_as_missing(jindi_case):
+    photo = MaterialRequirement.objects.get(item__code="MZ-C01", shared_data="").pk
+    jiang = user("13800000002")
+    online = case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True,
+                               files={photo: SimpleUploadedFile("p.png", PNG, content_type="image/png")})
+    upload = online.uploads.get()
+    station = online.review_node
+    outsider = "clerk_c001003" if not station.code.endswith("003") else "clerk_c001002"
+    client = logged_in(outsider)
+    same_as_missing(client, f"/cases/{online.pk}/uploads/{upload.pk}/", f"/cases/{MISSING}/uploads/{upload.pk}/")
+    same_as_missing(client, f"/cases/{jindi_case.pk}/certificate/", f"/cases/{MISSING}/certificate/")
+    same_as_missing(client, f"/cases/{jindi_case.pk}/notice/", f"/cases/{MISSING}/notice/")
+    same_as_missing(logged_in("clerk_s01a"), f"/cases/{online.pk}/uploads/{upload.pk}/",
+                    f"/cases/{MISSING}/uploads/{upload.pk}/")
+    assert logged_in("13800000002").get(f"/cases/{online.pk}/uploads/{upload.pk}/").status_code == 200
+
+
+def test_follow_ups_belong_to_the_station_that_answers_for_them(jindi_case):
+    rating = rating_submit(actor=user("13800000001"), case_id=jindi_case.pk, overall=2, efficiency=2, service=2,
+                           attitude=2, comment="等了很久", idempotency_key=new_key())
+    follow_up = rating.follow_up
+    for outsider in ("clerk_c001002", "clerk_s01a"):
+        page = logged_in(outsider).get("/ratings/follow-ups/").content.decode()
+        assert "等了很久" not in page
+        with pytest.raises(Exception) as err:
+            follow_up_answer(actor=user(outsider), follow_up_id=follow_up.pk, answer="已核实并向居民致歉，整改排队。",
+                             idempotency_key=new_key())
+        assert type(err.value).__name__ == "NotFound"
+    assert "等了很久" in logged_in("clerk_c001001").get("/ratings/follow-ups/").content.decode()
+    assert "等了很久" in logged_in("approver_s01").get("/ratings/follow-ups/").content.decode()
+
+
+def test_supervision_counts_follow_the_same_scope(jindi_case):
+    for name in ("clerk_c001001", "clerk_c001002", "clerk_s01a", "approver_s01", "leader"):
+        account = user(name)
+        data = supervision_for_user(account, mark="all")
+        total = sum(level["total"] for level in data["levels"])
+        running = cases_browsable(account).filter(state__in=["accepted", "in_review"]).count()
+        assert total == running, name
+
+
+def test_exports_hold_only_the_scope(jindi_case):
+    client = logged_in("clerk_c001002")
+    response = client.get("/cases/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)
+                                              if response.streaming else response.content)).active
+    numbers = {str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]}
+    assert jindi_case.number not in numbers
+    assert numbers <= set(cases_browsable(user("clerk_c001002")).values_list("number", flat=True))

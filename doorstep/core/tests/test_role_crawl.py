@@ -1,0 +1,215 @@
+"""Pages show only what the user may do: crawl every page a demo role can reach from its home, follow every link
+and press every button it renders, and find nothing behind them that refuses the user (403, 404, 5xx, or an error
+message). Pressing a button runs inside a savepoint that is rolled back, so the crawl changes nothing.
+
+Also: the staff pages refuse roles whose home does not offer them (a resident opening /window/ used to get an
+empty staff page), and the reveal button is drawn only for roles with the capability."""
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib.messages import constants
+from django.db import transaction
+from django.test import Client
+
+from doorstep.accounts.models import User
+from doorstep.cases.models import Case
+from doorstep.demo.build import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["admin", "leader", "dispatcher", "approver", "clerk_s01a", "approver_s01", "leader_s01", "admin_s01",
+         "clerk_c001001", "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001"]
+SKIP_PREFIXES = ("/static/", "/admin/", "/i18n/", "/accounts/logout", "/api/")
+PAGES_PER_ROLE = 80
+PER_PATTERN = 3  # pages of one shape (ids replaced) visited per role: enough to meet each kind of button
+FILLER = "经现场核实情况属实，按规定办理。"
+
+
+class Page(HTMLParser):
+    """Links and POST forms of a page, with the fields a person would fill."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        elif tag == "form":
+            self._form = {"action": a.get("action", ""), "method": (a.get("method") or "get").lower(),
+                          "fields": {}, "multi": {}, "file": False, "buttons": []}
+        elif self._form is None:
+            return
+        elif tag == "input":
+            kind, name = (a.get("type") or "text").lower(), a.get("name")
+            if kind == "file":
+                self._form["file"] = True
+            if not name:
+                return
+            if kind == "checkbox":
+                self._form["multi"].setdefault(name, []).append(a.get("value", "on"))
+            elif kind == "radio":
+                self._form["fields"].setdefault(name, a.get("value", ""))
+            elif kind in ("hidden", "submit"):
+                self._form["fields"].setdefault(name, a.get("value", ""))
+            else:
+                self._form["fields"][name] = a.get("value") or _filler(name, kind)
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+        elif tag == "option" and self._select:
+            self._form["fields"].setdefault(self._select, a.get("value", ""))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self._form["fields"][a["name"]] = FILLER
+        elif tag == "button":
+            self._form["buttons"].append((a.get("name"), a.get("value")))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+def _filler(name: str, kind: str) -> str:
+    if kind == "number":
+        return "1"
+    if kind == "date":
+        return "2026-12-01"
+    if "address" in name:
+        return "城正街街道金地花园1栋101室"
+    return FILLER
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\d+", "N", urlsplit(path).path)
+
+
+def _errors(response) -> list[str]:
+    request = getattr(response, "wsgi_request", None)
+    storage = getattr(request, "_messages", None)
+    queued = getattr(storage, "_queued_messages", []) if storage is not None else []
+    return [m.message for m in queued if m.level >= constants.ERROR]
+
+
+def crawl(username: str) -> tuple[int, int]:
+    client = Client()
+    assert client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    queue, seen, shapes = deque(["/"]), {"/"}, {}
+    pages = presses = 0
+    while queue and pages < PAGES_PER_ROLE:
+        url = queue.popleft()
+        response = client.get(url)
+        assert response.status_code < 400, f"{username}: link {url} → {response.status_code}"
+        pages += 1
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        parser = Page()
+        parser.feed(response.content.decode())
+        for href in parser.links:
+            target = urljoin(url, href)
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith(SKIP_PREFIXES):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            shape = _shape(parts.path) + ("?" if parts.query else "")
+            if target in seen or shapes.get(shape, 0) >= PER_PATTERN:
+                continue
+            seen.add(target)
+            shapes[shape] = shapes.get(shape, 0) + 1
+            queue.append(target)
+        for form in parser.forms:
+            action = urljoin(url, form["action"] or url)
+            if form["method"] != "post" or form["file"] or action.startswith(SKIP_PREFIXES):
+                continue
+            data = {**form["fields"], **form["multi"]}
+            for name, value in form["buttons"] or [(None, None)]:
+                payload = {**data, **({name: value} if name else {})}
+                with transaction.atomic():
+                    pressed = client.post(action, payload, HTTP_HX_REQUEST="true" if "reveal" in action else "")
+                    transaction.set_rollback(True)
+                presses += 1
+                assert pressed.status_code not in (403, 404) and pressed.status_code < 500, (
+                    f"{username}: button on {url} → POST {action} {payload.get('action', '')} "
+                    f"→ {pressed.status_code}")
+                assert not _errors(pressed), f"{username}: button on {url} → {action}: {_errors(pressed)}"
+    return pages, presses
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_link_and_button_a_role_is_shown_works_for_it(username):
+    pages, _ = crawl(username)
+    assert pages >= 2  # home and at least one page behind it
+
+
+def test_a_department_sees_only_what_it_may_use():
+    dept = User.objects.filter(role="department").first()
+    dept.set_password(DEMO_PASSWORD)
+    dept.save()
+    pages, _ = crawl(dept.username)
+    assert pages >= 1
+
+
+STAFF_PAGES = ["/window/", "/cases/queue/", "/cases/supervision/", "/cases/reviews/", "/cases/deliveries/"]
+
+
+@pytest.mark.parametrize("username", ["13800000001", "volunteer1"])
+def test_staff_pages_refuse_residents_and_volunteers(username):
+    client = Client()
+    client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    for url in STAFF_PAGES:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "不能使用这个页面" in response.content.decode()
+
+
+def test_each_staff_page_opens_for_exactly_the_roles_whose_home_offers_it():
+    from doorstep.accounts.roles import WORKSPACE
+
+    names = {"/window/": "window", "/cases/queue/": "cases:queue", "/cases/supervision/": "cases:supervision",
+             "/cases/reviews/": "cases:reviews", "/cases/deliveries/": "cases:deliveries", "/cases/": "cases:list"}
+    for username in ROLES:
+        client = Client()
+        client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+        role = User.objects.get(username=username).role
+        offered = {name for _, name in WORKSPACE[role]}
+        for url, name in names.items():
+            status = client.get(url).status_code
+            assert (status == 200) is (name in offered), (username, url, status)
+
+
+def test_no_reveal_button_without_the_capability_and_no_decision_buttons_elsewhere():
+    from doorstep.cases.services import case_transition
+    from doorstep.conftest import accept, user
+    from doorstep.registry.models import Resident
+
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    dispatcher = Client()
+    dispatcher.post("/accounts/login/", {"username": "dispatcher", "password": DEMO_PASSWORD})
+    page = dispatcher.get(f"/residents/{xie.pk}/").content.decode()
+    assert xie.name in page and "reveal" not in page  # the dispatcher searches masked; no button that fails
+    clerk = user("clerk_c001001")
+    case = accept(actor=clerk, item_code="MZ-D01", applicant_id=xie.pk)
+    case_transition(actor=clerk, case_id=case.pk, action="forward")
+    case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward")  # now at the district
+    for username in ("clerk_c001001", "approver_s01", "leader_s01"):
+        client = Client()
+        client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+        assert 'data-testid="act-approve"' not in page and 'data-testid="act-reject"' not in page, username
+        assert 'data-testid="act-withdraw"' not in page, username
+    district = Client()
+    district.post("/accounts/login/", {"username": "approver", "password": DEMO_PASSWORD})
+    page = district.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="act-approve"' in page and 'data-testid="act-reject"' in page
+    assert Case.objects.get(pk=case.pk).state == "in_review"
