@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def production_env(tmp_path, **extra) -> dict:
     """The environment docs/deploy.md documents for a district deployment behind nginx with TLS."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    # the browser journeys' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process (Playwright's sync API);
+    # a deployment never has it, and check --deploy rightly refuses it
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DOORSTEP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({
         "DJANGO_SETTINGS_MODULE": "doorstep.settings",
         "DOORSTEP_VAR_DIR": str(tmp_path),
