@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from doorstep.accounts.pages import workspace_page
 from doorstep.audit.services import audit_record
-from doorstep.cases.authority import Extra, permitted
+from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra, permitted
 from doorstep.cases.export import ledger_workbook
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.printing import qr_svg, tracking_url, verification_url
@@ -33,6 +33,7 @@ from doorstep.cases.selectors import (
     supervision_limits,
 )
 from doorstep.cases.services import (
+    REASON_REQUIRED,
     REVIEW_DECIDERS,
     REVIEW_DECISIONS,
     bundle_accept_at_window,
@@ -159,7 +160,9 @@ def case_detail(request, case_id: int):
     held = case_relations(user, case)
     # the buttons: what the state machine allows the role now AND the authority table allows from where they stand
     usable = [a for a in allowed_actions(case_facts(case), user.role) if permitted(user.role, a, held)]
-    actions = [(a.value, ACTION_LABELS[a]) for a in usable if a != Action.RATE]  # rating has its own form
+    # a reason field where the service asks for one (approval's is optional; staff withdrawing must give one)
+    noted = REASON_REQUIRED | {Action.APPROVE} | (REASON_REQUIRED_FOR_STAFF if user.role != "resident" else set())
+    actions = [(a.value, ACTION_LABELS[a], a in noted) for a in usable if a != Action.RATE]  # rating: own form
     today, limit = supervision_limits()
     mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
     return render(request, "cases/detail.html", {

@@ -145,35 +145,29 @@ class AuditedInline:
     )
 
 
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ReadOnlyPermissions:
+    """Visible to those who may use the admin; never added, changed or deleted here."""
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyPermissions, ScopedAdminMixin, admin.ModelAdmin):
     """Shown for reference, changed elsewhere (through services and their audit)."""
 
     def has_module_permission(self, request):
         return may_use_admin(request.user)
 
-    def has_view_permission(self, request, obj=None):
-        return may_use_admin(request.user)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline:
-    def has_view_permission(self, request, obj=None):
-        return may_use_admin(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyInline(ReadOnlyPermissions):
+    pass
 
