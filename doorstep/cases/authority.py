@@ -92,6 +92,9 @@ CASE_SCOPE: dict[str, frozenset[Relation]] = {
     "leader": frozenset({_R.APPLICANT_SUBTREE}),
     "admin": frozenset({_R.APPLICANT_SUBTREE}),
 }
+# Relations that hold a few thousand cases at most and have an index of their own (the applicant, the node, the
+# center, the first contact): a scope made only of these is read through them, not through a filter's index.
+NARROW_RELATIONS = frozenset({_R.APPLICANT, _R.HOLDING_NODE, _R.ACCEPTING_CENTER, _R.FIRST_CONTACT})
 # Roles that may open any case of their district found by an exact search (全区通办: any window serves anyone).
 CASE_EXACT_SEARCH = frozenset({"clerk"})
 

@@ -525,7 +525,7 @@ def supervision_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
     from doorstep.org.models import OrgNode
 
     today, limit = supervision_limits(today)
-    running = Case.objects.filter(state__in=[s.value for s in CLOCK_RUNNING])
+    running = Case.objects.filter(state__in_literal=CLOCK_RUNNING)  # the partial index case_running_due
     found = {
         "red": running.filter(due_date__lt=today).exclude(sla_mark="red"),
         "yellow": running.filter(due_date__gte=today, due_date__lte=limit, sla_mark=""),

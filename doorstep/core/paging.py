@@ -363,12 +363,34 @@ def _sqlite_index(queryset, keys: list[_Key]) -> str:
     if token not in _index_names:
         with connection.cursor() as cursor:
             constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
-        _index_names[token] = {name: c["columns"] for name, c in constraints.items() if c.get("index")}
-    wanted = [columns, columns[:-1] if columns[-1] == pk else None]
-    for name, cols in _index_names[token].items():
-        if cols in wanted:
-            return f"INDEXED BY {connection.ops.quote_name(name)}"
+        # a partial index (WHERE …) holds only some rows: INDEXED BY it fails for a query that may need others
+        partial = {index.name for index in model._meta.indexes if index.condition is not None}
+        _index_names[token] = {name: c["columns"] for name, c in constraints.items()
+                               if c.get("index") and name not in partial}
+    orders = [columns, columns[:-1]] if columns[-1] == pk else [columns]
+    # first an index led by a column the query fixes with "=" (state = 'rated', then due_date): it reads the page
+    # directly; then one on the sort keys alone
+    wanted = [[lead, *cols] for lead in _equal_columns(queryset) for cols in orders] + orders
+    for cols in wanted:
+        for name, index_cols in _index_names[token].items():
+            if index_cols == cols:
+                return f"INDEXED BY {connection.ops.quote_name(name)}"
     return ""
+
+
+def _equal_columns(queryset) -> list[str]:
+    """Columns of the queryset's own table that its WHERE fixes to one value (top-level "column = value" terms)."""
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Exact
+    from django.db.models.sql.where import AND
+
+    where = queryset.query.where
+    if where.connector != AND or where.negated:
+        return []
+    table = queryset.model._meta.db_table
+    return [child.lhs.target.column for child in where.children
+            if isinstance(child, Exact) and isinstance(child.lhs, Col) and child.lhs.alias == table
+            and not child.lhs.target.primary_key]
 
 
 def _steered_ids(segment, limit: int, keys: list[_Key]) -> list:
@@ -486,7 +508,7 @@ def capped_count(queryset, limit: int | None = None) -> tuple[int, bool]:
     return (limit, True) if n > limit else (n, False)
 
 
-def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = None) -> Page:
+def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = None, count_queryset=None) -> Page:
     """A page of `queryset` by page number (1 … DOORSTEP_PAGE_MAX_PAGES) or by a cursor of an earlier page.
 
     Every page with a next one carries next_cursor (when the queryset can be paged by keyset); a page number past
@@ -495,15 +517,18 @@ def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = No
     page is not full) and one for the page — two or three when a cursor page spans key segments, one more for a
     small related table sorted by, one more to load the rows of a page read by primary keys (a numbered page of a
     sort walked by segments, or a large result on SQLite).
+    `count_queryset`: the same rows written for counting (a filter the planner should not read by index), counted
+    instead of `queryset`.
     """
     size = size or settings.DOORSTEP_PAGE_SIZE
+    counted = count_queryset if count_queryset is not None else queryset
     ordering = _ordering_of(queryset)
     if ordering is not None:
         queryset = queryset.order_by(*ordering.order_by(ordering.keys))
     if cursor:
         if ordering is None:
             raise ValidationFailed(BAD_CURSOR, field="cursor")
-        return _cursor_page(queryset, ordering, cursor, size)
+        return _cursor_page(queryset, ordering, cursor, size, counted)
     if page > max_pages():
         raise ValidationFailed(page_too_deep_message(keyset=ordering is not None), field="page")
     cache: dict = {}
@@ -515,10 +540,10 @@ def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = No
         items = list(queryset[:size])
         if len(items) < size:
             return Page(items=items, total=len(items), number=1, size=size)
-        total, capped = capped_count(queryset)
+        total, capped = capped_count(counted)
         number = 1
     else:
-        total, capped = capped_count(queryset)
+        total, capped = capped_count(counted)
         number = 1 if page <= 1 else page if capped else min(page, max(1, -(-total // size)))
         start = (number - 1) * size
         if ordering is not None and (by_segments or _steer(queryset, capped)):
@@ -532,18 +557,18 @@ def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = No
     return result
 
 
-def _cursor_page(queryset, ordering: _Ordering, cursor: str, size: int) -> Page:
+def _cursor_page(queryset, ordering: _Ordering, cursor: str, size: int, counted) -> Page:
     direction, values = _read_cursor(cursor, ordering)
     cache: dict = {}
     walk = ordering if direction == "a" else ordering.reversed()  # before / last page: read backwards
     keys = _walk_keys(walk, cache)
-    total, capped = capped_count(queryset)
+    total, capped = capped_count(counted)
     rows = _fetch(queryset, walk, keys, None if values is None else _walk_values(keys, walk, values), size + 1,
                   cache, steer=_steer(queryset, capped))
     if direction == "a":
         items, at_end = rows[:size], len(rows) <= size
     elif len(rows) <= size:  # backwards to the start: that is page 1
-        return paginate(queryset, page=1, size=size)
+        return paginate(queryset, page=1, size=size, count_queryset=counted)
     else:
         items, at_end = rows[:size][::-1], direction == "e"
     result = Page(items=items, total=total, number=None, size=size, total_capped=capped, at_end=at_end)

@@ -135,6 +135,91 @@ def test_a_large_result_on_sqlite_is_read_through_the_index_on_the_sort_keys(set
             assert "INDEXED BY" not in sql and "NOT INDEXED" not in sql
 
 
+def _plan(qs) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_a_large_filtered_result_on_sqlite_is_read_through_the_index_led_by_the_filtered_column(settings):
+    """state = 'rated' sorted by due date: the (state, due_date) index gives the page in order; the index on the
+    due date alone would walk every case of every state."""
+    settings.DOORSTEP_PAGE_COUNT_LIMIT = 100
+    settings.DOORSTEP_PAGE_MAX_PAGES = 3
+    qs = ledger("due_date", state="concluded")
+    with CaptureQueriesContext(connection) as ctx:
+        paginate(qs, cursor=paginate(qs, page=2).next_cursor)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    if connection.vendor == "sqlite":
+        assert sql.count('INDEXED BY "case_state_due"') >= 2 and 'INDEXED BY "case_due_id"' not in sql
+
+
+def test_the_district_scope_is_a_prefix_match_and_a_street_scope_an_index_range():
+    """The district's scope holds every case: as an index range it made SQLite read them all by applicant path
+    and sort them (2.5 s for a filtered ledger). A street's scope stays a range its index answers."""
+    district = str(ledger("due_date", state="in_review").query)
+    street = str(case_ledger_for_user(user("leader_s01"), sort="due_date").query)
+    assert "LIKE 430302%" in district and '"applicant_path" >=' not in district
+    assert '"applicant_path" >=' in street and '"applicant_path" <' in street
+    if connection.vendor == "sqlite":
+        assert "applicant_path" not in _plan(ledger("due_date", state="in_review"))
+
+
+def test_the_red_and_yellow_marks_are_read_from_the_running_cases_index():
+    """Running cases by due date (supervision, the ledger's marks) come from the partial index case_running_due:
+    the condition is written with literal states, so SQLite can match it (core/lookups.py)."""
+    from doorstep.cases.selectors import supervision_for_user
+
+    for mark in ("red", "yellow"):
+        qs = ledger("due_date", mark=mark)
+        assert "IN ('accepted', 'in_review')" in str(qs.query)
+        if connection.vendor == "sqlite":
+            assert "case_running_due" in _plan(qs), _plan(qs)
+    behind = supervision_for_user(user("leader"), mark="red")["page"]
+    assert behind.items and all(c.state in ("accepted", "in_review") for c in behind.items)
+
+
+def test_the_marks_walk_exactly_the_running_cases_past_and_near_their_due_date():
+    from doorstep.cases.selectors import supervision_limits
+
+    today, limit = supervision_limits()
+    running = Case.objects.filter(state__in=["accepted", "in_review"])
+    expected = {"red": list(running.filter(due_date__lt=today).order_by("due_date", "id").values_list("id", flat=True)),
+                "yellow": list(running.filter(due_date__gte=today, due_date__lte=limit)
+                               .order_by("due_date", "id").values_list("id", flat=True))}
+    for mark, ids in expected.items():
+        qs, seen = ledger("due_date", mark=mark), []
+        page = paginate(qs, page=1, size=7)
+        seen += [c.id for c in page.items]
+        while page.has_next:
+            page = paginate(qs, cursor=page.next_cursor, size=7)
+            seen += [c.id for c in page.items]
+        assert seen == ids and ids, mark
+
+
+def test_a_clerks_count_by_state_reads_the_clerks_own_cases_not_the_whole_state():
+    """Counting a clerk's rated cases: SQLite is told not to read the 'rated' rows by their index (`+state`), so it
+    reads the clerk's center, node and first-contact indexes; the page itself still uses the state's index. The
+    totals are the same either way."""
+    from doorstep.cases.selectors import case_list_for_user
+
+    clerk = user("clerk_s01a")
+    counted = case_ledger_for_user(clerk, state="rated", counting=True)
+    plain = case_ledger_for_user(clerk, state="rated")
+    assert counted.count() == plain.count() > 0
+    with CaptureQueriesContext(connection) as ctx:
+        page = case_list_for_user(clerk, state="rated", sort="due_date")
+    assert page.items and all(c.state == "rated" for c in page.items)
+    count_sql = next(q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"])
+    if connection.vendor == "sqlite":
+        assert '+"cases_case"."state"' in count_sql  # the plan it leads to needs district-scale data: bench/
+    else:
+        assert '+"cases_case"' not in count_sql
+    # the leader's wide scope keeps the state's index for counting
+    assert "+" not in str(case_ledger_for_user(user("leader"), state="rated", counting=True).query).split("WHERE")[1]
+
+
 def test_filters_and_cursor_together_walk_the_filtered_ledger():
     qs = ledger("due_date", state="concluded")
     expected = list(qs.values_list("id", flat=True))
