@@ -31,7 +31,7 @@ from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import LEVELS
 from doorstep.catalog.eligibility import OPS
 from doorstep.catalog.models import ServiceItem
-from doorstep.demo.build import BulkWriter, _reset_sequences
+from doorstep.demo.build import BulkWriter, _reset_sequences, deferred_indexes
 from doorstep.org.models import OrgNode, ServiceCenter
 from doorstep.ratings.models import FollowUp, Rating
 from doorstep.registry.models import IncomeRecord, Resident
@@ -493,7 +493,8 @@ def build_case_history(*, district_code: str, per_street_month: int, seed: int, 
     with transaction.atomic():
         builder = HistoryBuilder(district_code=district_code, per_street_month=per_street_month, seed=seed,
                                  today=today, progress=progress)
-        stats = builder.build()
+        with deferred_indexes(Case, CaseHistory, MaterialHandover, Certificate, Rating, FollowUp):
+            stats = builder.build()
         builder.change_some_incomes(share=0.03)
         audit_record(actor=None, actor_label="doorstep demo", action="demo.history",
                      summary={"cases": stats.cases, "running": stats.running, "overdue": stats.overdue,

@@ -100,3 +100,22 @@ def test_the_busy_items_named_in_the_generator_exist():
     from doorstep.demo.history import ITEM_WEIGHTS
 
     assert set(ServiceItem.objects.filter(code__in=ITEM_WEIGHTS).values_list("code", flat=True)) == set(ITEM_WEIGHTS)
+
+
+def test_the_bulk_load_leaves_every_index_the_migrations_made():
+    """The demo drops the secondary indexes while it writes and builds them again (demo/build.py,
+    deferred_indexes): afterwards each table has every index its model declares, partial ones included."""
+    from django.db import connection
+
+    from doorstep.cases.models import Case, CaseHistory
+    from doorstep.registry.models import Resident
+
+    for model in (Case, CaseHistory, Resident):
+        with connection.cursor() as cursor:
+            names = set(connection.introspection.get_constraints(cursor, model._meta.db_table))
+        assert {index.name for index in model._meta.indexes} <= names, model
+        indexed_fks = {f.column for f in model._meta.fields if f.is_relation and f.db_index}
+        with connection.cursor() as cursor:
+            columns = [c["columns"][0] for c in connection.introspection.get_constraints(
+                cursor, model._meta.db_table).values() if c["index"] or c["primary_key"] or c["unique"]]
+        assert indexed_fks <= set(columns), model
