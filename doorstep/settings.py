@@ -125,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "doorstep.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not word + digits, keyboard rows, years, repeats (zxcvbn, with Chinese words: Admin@123, Woaini@1314).
+    {"NAME": "doorstep.accounts.passwords.GuessabilityValidator", "OPTIONS": {"min_score": 3}},
     # Not close to the login name, the name or its pinyin (谢小波 → xiexiaobo).
     {"NAME": "doorstep.accounts.passwords.NameSimilarityValidator"},
 ]

@@ -120,7 +120,19 @@ def test_passwords_close_to_the_name_login_or_pinyin_or_common_are_refused(passw
         assert any(why in m for m in refused.value.messages)
 
 
-@pytest.mark.parametrize("password", ["Doorstep@2026", "Hexagon42", "Qiu-lin-Tan9"])
+@pytest.mark.parametrize("password", [
+    "Admin@123", "Woaini@1314", "Zhang@1990", "Huawei@123", "Qwer1234!", "1qaz@WSX", "Abc@123456", "Lx@88888888",
+    "Doorstep@2026", "Hexagon42",
+])
+def test_word_plus_digits_keyboard_rows_and_years_are_refused_as_guessable(password):
+    """The weak passwords of Chinese systems pass the class rule and Django's list; zxcvbn with Chinese words
+    (accounts/passwords.py) refuses them, with a message that says what to avoid."""
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, _Person("13800000001", "谢小波"))
+    assert any("容易被猜到" in m or "太常见" in m for m in refused.value.messages)
+
+
+@pytest.mark.parametrize("password", ["Hexagon#4271", "Qiu-lin-Tan9", "Jx!4729Rt", "Wo&Jia9Men!Kou"])
 def test_unrelated_passwords_pass(password):
     validate_password(password, _Person("13800000001", "谢小波"))
 
