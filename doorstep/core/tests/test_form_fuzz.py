@@ -11,7 +11,6 @@ by DOORSTEP_FUZZ_PAGES pages per role.
 import os
 import re
 from collections import deque
-from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
@@ -21,6 +20,7 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
 from doorstep.conftest import user
+from doorstep.core.tests.htmlpages import parse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 PAGES = int(os.environ.get("DOORSTEP_FUZZ_PAGES", "45"))
@@ -43,46 +43,6 @@ MUTATIONS = {  # each sent in every field at once
 SINGLE = [*MUTATIONS.values(), "\x07\x1b[31m", "[1, 2]", "' OR 1=1 --", "2026-02-30", "0"]  # one field at a time
 FUZZED: set[tuple] = set()  # forms already fuzzed (by method, action shape and field names), whichever role found them
 SURROGATE = "%ED%A0%80"  # a lone UTF-16 surrogate, UTF-8 encoded: not valid UTF-8
-
-
-class _Forms(HTMLParser):
-    """Every form on a page (action, method, fields with their first value and input type) and every link."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-        self.links: list[str] = []
-        self._form: dict | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "a" and a.get("href"):
-            self.links.append(a["href"])
-        elif tag == "form":
-            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                          "fields": {}, "types": {}}
-            self.forms.append(self._form)
-        elif self._form is not None and tag in ("input", "textarea", "select", "button") and a.get("name"):
-            kind = (a.get("type") or tag).lower()
-            if kind in ("submit", "button", "image", "reset") and tag != "select":
-                if a.get("value") is not None:
-                    self._form["fields"].setdefault(a["name"], a.get("value"))
-                return
-            if kind in ("checkbox", "radio") and "checked" not in a and a["name"] in self._form["fields"]:
-                return
-            self._form["fields"].setdefault(a["name"], a.get("value") or "")
-            self._form["types"][a["name"]] = kind
-            if tag == "select":
-                self._select = a["name"]
-        elif tag == "option" and self._form is not None and self._select and not self._form["fields"][self._select]:
-            self._form["fields"][self._select] = a.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
 
 
 def _seed_urls() -> list[str]:
@@ -124,8 +84,7 @@ def _crawl(client: Client, limit: int) -> tuple[list[tuple[str, dict]], int]:
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         read += 1
-        page = _Forms()
-        page.feed(response.content.decode("utf-8", "replace"))
+        page = parse(response.content.decode("utf-8", "replace"))
         for form in page.forms:
             action = urlsplit(urljoin(url, form["action"] or url)).path
             signature = (form["method"], _shape(action)[0], tuple(sorted(form["fields"])))

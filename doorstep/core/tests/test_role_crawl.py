@@ -7,7 +7,6 @@ empty staff page), and the reveal button is drawn only for roles with the capabi
 
 import re
 from collections import deque
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -17,6 +16,7 @@ from django.test import Client
 
 from doorstep.accounts.models import User
 from doorstep.cases.models import Case
+from doorstep.core.tests.htmlpages import parse
 from doorstep.demo.build import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -29,58 +29,6 @@ PER_PATTERN = 3  # pages of one shape (ids replaced) visited per role: enough to
 FILLER = "经现场核实情况属实，按规定办理。"
 
 
-class Page(HTMLParser):
-    """Links and POST forms of a page, with the fields a person would fill."""
-
-    def __init__(self):
-        super().__init__()
-        self.links: list[str] = []
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "a" and a.get("href"):
-            self.links.append(a["href"])
-        elif tag == "form":
-            self._form = {"action": a.get("action", ""), "method": (a.get("method") or "get").lower(),
-                          "fields": {}, "multi": {}, "file": False, "buttons": []}
-        elif self._form is None:
-            return
-        elif tag == "input":
-            kind, name = (a.get("type") or "text").lower(), a.get("name")
-            if kind == "file":
-                self._form["file"] = True
-            if not name:
-                return
-            if kind == "checkbox":
-                self._form["multi"].setdefault(name, []).append(a.get("value", "on"))
-            elif kind == "radio":
-                self._form["fields"].setdefault(name, a.get("value", ""))
-            elif kind in ("hidden", "submit"):
-                self._form["fields"].setdefault(name, a.get("value", ""))
-            else:
-                self._form["fields"][name] = a.get("value") or _filler(name, kind)
-        elif tag == "select" and a.get("name"):
-            self._select = a["name"]
-        elif tag == "option" and self._select:
-            self._form["fields"].setdefault(self._select, a.get("value", ""))
-        elif tag == "textarea" and a.get("name"):
-            self._textarea = a["name"]
-            self._form["fields"][a["name"]] = FILLER
-        elif tag == "button":
-            self._form["buttons"].append((a.get("name"), a.get("value")))
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self._form is not None:
-            self.forms.append(self._form)
-            self._form = None
-        elif tag == "select":
-            self._select = None
-
-
 def _filler(name: str, kind: str) -> str:
     if kind == "number":
         return "1"
@@ -89,6 +37,15 @@ def _filler(name: str, kind: str) -> str:
     if "address" in name:
         return "城正街街道金地花园1栋101室"
     return FILLER
+
+
+def _filled(form: dict) -> dict:
+    """The form's fields as a person fills them: the page's values, text a person would type where it gave none."""
+    fields = dict(form["fields"])
+    for name, kind in form["types"].items():
+        if kind == "textarea" or (not fields.get(name) and kind not in ("hidden", "checkbox", "radio", "select")):
+            fields[name] = _filler(name, kind)
+    return fields
 
 
 def _shape(path: str) -> str:
@@ -114,8 +71,7 @@ def crawl(username: str) -> tuple[int, int]:
         pages += 1
         if "text/html" not in response.get("Content-Type", ""):
             continue
-        parser = Page()
-        parser.feed(response.content.decode())
+        parser = parse(response.content.decode())
         for href in parser.links:
             target = urljoin(url, href)
             parts = urlsplit(target)
@@ -132,8 +88,8 @@ def crawl(username: str) -> tuple[int, int]:
             action = urljoin(url, form["action"] or url)
             if form["method"] != "post" or form["file"] or action.startswith(SKIP_PREFIXES):
                 continue
-            data = {**form["fields"], **form["multi"]}
-            for name, value in form["buttons"] or [(None, None)]:
+            data = {**_filled(form), **form["multi"]}
+            for name, value in dict.fromkeys(form["buttons"]) or [(None, None)]:
                 payload = {**data, **({name: value} if name else {})}
                 with transaction.atomic():
                     pressed = client.post(action, payload, HTTP_HX_REQUEST="true" if "reveal" in action else "")
