@@ -47,8 +47,8 @@ class ServiceItem(models.Model):
     name = models.CharField("事项名称", max_length=100)
     name_pinyin = models.CharField("名称全拼", max_length=300, db_index=True)
     name_initials = models.CharField("名称首字母", max_length=100, db_index=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items")
-    life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="items")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items", verbose_name="事项类别")
+    life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="items", verbose_name="人生事件")
     approval_level = models.CharField("审批层级", max_length=10, choices=ApprovalLevel.choices)
     kind = models.CharField("办件类型", max_length=10, choices=ItemKind.choices)
     promised_days = models.PositiveSmallIntegerField("承诺时限（工作日）", default=0)
@@ -107,7 +107,7 @@ class MaterialRequirement(models.Model):
     uploads that point at them and open window forms survive (issue #10, item 12). A material dropped from the list
     is deleted when nothing refers to it, otherwise retired (`is_active` off) and hidden from the notice and intake."""
 
-    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials", verbose_name="服务事项")
     code = models.CharField("材料编码", max_length=20)
     order = models.PositiveSmallIntegerField("序号", default=0)
     name = models.CharField("材料名称", max_length=100)

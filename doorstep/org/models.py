@@ -24,7 +24,8 @@ class OrgNode(models.Model):
     code = models.CharField("编码", max_length=15, unique=True)
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层级", max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name="上级节点")
     # GeoJSON polygon of the node's area (grids tile their community with no gaps).
     geometry = models.JSONField("范围", null=True, blank=True)
 
@@ -60,7 +61,7 @@ class OrgNode(models.Model):
 class Department(models.Model):
     """A functional department (职能部门: 城管, 公安, 市场监管 …) of a district or street."""
 
-    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="departments")
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="departments", verbose_name="所属组织")
     code = models.CharField("编码", max_length=30, unique=True)
     name = models.CharField("名称", max_length=100)
 
@@ -76,7 +77,8 @@ class Department(models.Model):
 class ServiceCenter(models.Model):
     """A street service center (街道便民服务中心) or community station (社区党群服务站)."""
 
-    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_centers")
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_centers",
+                                 verbose_name="所属组织")
     name = models.CharField("名称", max_length=100)
     address = models.CharField("地址", max_length=200, blank=True)
     phone = models.CharField("咨询电话", max_length=30, blank=True)
@@ -95,7 +97,7 @@ class ServiceCenter(models.Model):
 class Window(models.Model):
     """A window (窗口). General windows (全科窗口) accept any item."""
 
-    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="windows")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="windows", verbose_name="服务中心")
     number = models.PositiveSmallIntegerField("窗口号")
     name = models.CharField("名称", max_length=60)
     is_general = models.BooleanField("全科窗口", default=True)
@@ -117,7 +119,8 @@ class OpeningHours(models.Model):
         REGULAR = "regular", "常规"
         STAGGERED = "staggered", "错时延时"
 
-    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="opening_hours")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="opening_hours",
+                               verbose_name="服务中心")
     weekday = models.PositiveSmallIntegerField("星期")
     opens = models.TimeField("开始")
     closes = models.TimeField("结束")
@@ -139,14 +142,17 @@ class OpeningHours(models.Model):
 class Post(models.Model):
     """A post (岗位) with an A holder and a B backup (AB岗): when A is away, B acts."""
 
-    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="posts")
-    center = models.ForeignKey(ServiceCenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="posts", verbose_name="所属组织")
+    center = models.ForeignKey(ServiceCenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts",
+                               verbose_name="服务中心")
     name = models.CharField("岗位", max_length=100)
     holder_a = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_a"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_a",
+        verbose_name="A岗人员",
     )
     holder_b = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_b"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_b",
+        verbose_name="B岗人员",
     )
     a_absent = models.BooleanField("A岗不在岗", default=False)
 
@@ -177,8 +183,9 @@ class GridTeamMember(models.Model):
         ASSISTANT = "assistant", "协管员"
         SUPERVISOR = "supervisor", "监督员"
 
-    grid = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="team_members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_memberships")
+    grid = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="team_members", verbose_name="网格")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_memberships",
+                             verbose_name="账号")
     team_role = models.CharField("团队角色", max_length=12, choices=TeamRole.choices)
 
     class Meta:
