@@ -1,17 +1,20 @@
 """The JSON API at /api/v1 (django-ninja): token auth for clients, OpenAPI at /api/docs.
 
 Endpoints stay thin: parse, call one selector or service, shape the answer. Domain errors become 4xx with a Chinese
-`detail`; request validation errors become 422 with one readable message per field.
+`detail`; request validation errors become 422 with one readable message per field; ninja's own refusals (a body
+that is not JSON, Http404) a Chinese `detail` too. An unknown address and a 405 are answered outside ninja, in the
+same shape (core.errorpages, core.middleware.MethodMiddleware).
 """
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from doorstep.accounts.services import api_token_user
-from doorstep.core.errors import DomainError
+from doorstep.core import errorpages
+from doorstep.core.errors import DomainError, NotFound
 
 
 class TokenAuth(HttpBearer):
@@ -66,7 +69,7 @@ _TYPE_MESSAGES = {
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    body = {"detail": exc.message}
+    body = {"detail": exc.api_message}
     if exc.field:
         body["field"] = exc.field
     return api.create_response(request, body, status=exc.status)
@@ -84,6 +87,23 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
     return api.create_response(request, {"detail": "未认证：请提供有效的 API 令牌。"}, status=401)
+
+
+# ninja raises HttpError(400, "Cannot parse request body") for any body json.loads refuses: malformed JSON, a
+# form-encoded body, a number of more than 4,300 digits (Python's int limit).
+_HTTP_ERROR_MESSAGES = {400: errorpages.API_BODY_UNREADABLE, 403: errorpages.FORBIDDEN,
+                        429: errorpages.TOO_MANY_REQUESTS}
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    message = _HTTP_ERROR_MESSAGES.get(exc.status_code, errorpages.BAD_REQUEST)
+    return api.create_response(request, {"detail": str(message)}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": NotFound().message}, status=404)
 
 
 api.add_router("/org", "doorstep.org.api.router")

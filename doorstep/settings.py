@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "doorstep.audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "doorstep.accounts.middleware.StaffIdleTimeoutMiddleware",
+    # TRACE refused, HEAD answered as GET, a view's 405 as the error page (after auth: the page shows the user's menu)
+    "doorstep.core.middleware.MethodMiddleware",
     "doorstep.core.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -201,6 +203,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 3600
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the <body hx-headers>, not the cookie
+CSRF_FAILURE_VIEW = "doorstep.core.errorpages.csrf_failure"  # the site's error page in Chinese, not Django's
 
 # ---- Transport and headers (issue #10 item 10) -------------------------------------------------------------------
 # HTTPS behind a proxy, the Content-Security-Policy, which proxies may name the client, and the public base URL.

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from doorstep.api import api
 from doorstep.cases import views as case_views
@@ -32,9 +34,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
+    # browsers ask for /favicon.ico whatever the page's <link rel="icon"> says (and the admin's pages have none)
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico"), permanent=True)),
 ]
 
-handler400 = "doorstep.core.views.bad_request"
-handler404 = "doorstep.core.views.not_found"
-handler403 = "doorstep.core.views.forbidden"
-handler500 = "doorstep.core.views.server_error"
+handler400 = "doorstep.core.errorpages.bad_request"
+handler404 = "doorstep.core.errorpages.not_found"
+handler403 = "doorstep.core.errorpages.forbidden"
+handler500 = "doorstep.core.errorpages.server_error"

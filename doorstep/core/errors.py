@@ -2,14 +2,16 @@
 
 
 class DomainError(Exception):
-    """A request that the domain refuses. `message` is shown to the person as is."""
+    """A request that the domain refuses. `message` is shown to the person as is; `api_message`, when given, is what
+    an API client is told instead (it may name the API's parameters, which a page must not)."""
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, api_message: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.api_message = api_message or message
 
 
 class ValidationFailed(DomainError):

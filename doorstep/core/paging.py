@@ -49,10 +49,14 @@ def count_limit() -> int:
     return max(settings.DOORSTEP_PAGE_COUNT_LIMIT, settings.DOORSTEP_PAGE_MAX_PAGES * settings.DOORSTEP_PAGE_SIZE)
 
 
-def page_too_deep_message(*, keyset: bool = True) -> str:
+def page_too_deep_message(*, keyset: bool = True, api: bool = False) -> str:
+    """What a page number past the cap is told: a person "下一页" on the last numbered page, an API client the
+    cursor parameter."""
+    if keyset and api:
+        return (f"页码过大：按页码最多翻到第 {max_pages()} 页，"
+                f"更后面的记录请使用 cursor 参数，取上一页返回的 next_cursor。")
     if keyset:
-        return (f"页码过大：按页码最多翻到第 {max_pages()} 页，更后面的记录请用“下一页”继续翻"
-                f"（接口请使用 cursor 参数，取上一页返回的 next_cursor）。")
+        return f"页码过大：按页码最多翻到第 {max_pages()} 页，更后面的记录请在最后一个页码页点“下一页”继续翻。"
     return f"页码过大：按页码最多翻到第 {max_pages()} 页，请缩小查询条件。"
 
 
@@ -530,7 +534,9 @@ def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = No
             raise ValidationFailed(BAD_CURSOR, field="cursor")
         return _cursor_page(queryset, ordering, cursor, size, counted)
     if page > max_pages():
-        raise ValidationFailed(page_too_deep_message(keyset=ordering is not None), field="page")
+        keyset = ordering is not None
+        raise ValidationFailed(page_too_deep_message(keyset=keyset), field="page",
+                               api_message=page_too_deep_message(keyset=keyset, api=True))
     cache: dict = {}
     keys = _walk_keys(ordering, cache) if ordering is not None else []
     by_segments = any(k.enumerated for k in keys)  # e.g. state ascending, newest first: no single index order

@@ -18,18 +18,3 @@ def home(request):
 def api_docs_redirect(request):
     return redirect("/api/v1/docs")
 
-
-def bad_request(request, exception=None):
-    return render(request, "error.html", {"status": 400, "message": "请求有误，无法处理。请检查输入后重试。"}, status=400)
-
-
-def not_found(request, exception=None):
-    return render(request, "error.html", {"status": 404, "message": "页面不存在，或您无权查看。"}, status=404)
-
-
-def forbidden(request, exception=None):
-    return render(request, "error.html", {"status": 403, "message": "您没有执行此操作的权限。"}, status=403)
-
-
-def server_error(request):
-    return render(request, "error.html", {"status": 500, "message": "系统出现故障，已记录，请稍后再试。"}, status=500)
