@@ -20,6 +20,9 @@ class Relation(StrEnum):
     APPLICANT = "applicant"  # the actor is the applicant (a resident's own case)
     HOLDING_NODE = "holding_node"  # the actor works at the node where the case sits now (review node)
     HOLDING_SUBTREE = "holding_subtree"  # the case sits at the actor's node or below it
+    # the case sits at the actor's node and that node is a community: communities have no approver post, so their
+    # window decides the community's own items; at a street or the district deciding is the approver's (受审分离)
+    HOLDING_COMMUNITY = "holding_community"
     ACCEPTING_CENTER = "accepting_center"  # the actor works at the node whose service center took the case in
     FIRST_CONTACT = "first_contact"  # the actor took the case in (首问负责)
     APPLICANT_GRID = "applicant_grid"  # the applicant lives in the actor's grid (grid worker)
@@ -28,7 +31,7 @@ class Relation(StrEnum):
 
 RELATION_LABELS = {
     Relation.APPLICANT: "申请人本人", Relation.HOLDING_NODE: "办件所在单位", Relation.HOLDING_SUBTREE: "办件所在单位及上级",
-    Relation.ACCEPTING_CENTER: "受理该件的服务中心", Relation.FIRST_CONTACT: "首问受理人",
+    Relation.HOLDING_COMMUNITY: "办件所在社区", Relation.ACCEPTING_CENTER: "受理该件的服务中心", Relation.FIRST_CONTACT: "首问受理人",
     Relation.APPLICANT_GRID: "申请人所在网格的网格员", Relation.APPLICANT_SUBTREE: "申请人所在辖区",
 }
 
@@ -57,8 +60,10 @@ CASE_AUTHORITY: dict[tuple[str, ANY_ACTION], frozenset[Relation]] = {
     ("clerk", Action.REQUEST_SUPPLEMENT): frozenset({_R.HOLDING_NODE}),
     ("clerk", Action.SUPPLY): frozenset({_R.HOLDING_NODE, _R.ACCEPTING_CENTER}),
     ("clerk", Action.FORWARD): frozenset({_R.HOLDING_NODE}),
-    ("clerk", Action.APPROVE): frozenset({_R.HOLDING_NODE}),
-    ("clerk", Action.REJECT): frozenset({_R.HOLDING_NODE}),
+    # deciding: only the community's own items; a street's or the district's are the approver's (受审分离:
+    # whoever takes a matter in does not also decide it where an approval post exists)
+    ("clerk", Action.APPROVE): frozenset({_R.HOLDING_COMMUNITY}),
+    ("clerk", Action.REJECT): frozenset({_R.HOLDING_COMMUNITY}),
     ("clerk", Action.CONCLUDE): frozenset({_R.HOLDING_NODE}),
     ("clerk", Action.DELIVER): frozenset({_R.HOLDING_NODE, _R.ACCEPTING_CENTER}),
     ("clerk", Action.WITHDRAW): frozenset({_R.HOLDING_NODE}),
@@ -132,6 +137,8 @@ def relations(actor: ActorFacts, case: CaseRef) -> frozenset[Relation]:
     if actor.node_id is not None:
         if actor.node_id == case.holding_node_id:
             found.add(Relation.HOLDING_NODE)
+            if actor.node_level == "community":
+                found.add(Relation.HOLDING_COMMUNITY)
         if actor.node_code and case.holding_node_code.startswith(actor.node_code):
             found.add(Relation.HOLDING_SUBTREE)
         if actor.node_id == case.center_node_id:
@@ -158,6 +165,8 @@ def refusal(role: str, action: ANY_ACTION, held: frozenset[Relation], *, holding
         return f"您的角色不能对办件执行“{label}”。"
     if needed & held:
         return None
+    if needed == {Relation.HOLDING_COMMUNITY} and Relation.HOLDING_NODE in held:
+        return f"受理与审批分离：{holding_node_name or '本级'}的事项由审批人员决定，窗口人员不能{label}。"
     if Relation.HOLDING_NODE in needed and holding_node_name:
         return f"办件目前在{holding_node_name}，只有该处的工作人员可以{label}。"
     who = "、".join(RELATION_LABELS[r] for r in sorted(needed))

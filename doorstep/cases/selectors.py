@@ -49,6 +49,8 @@ def _relation_q(user, relation: Relation) -> Q | None:
         return None
     if relation == Relation.HOLDING_NODE:
         return Q(review_node_id=node.pk)
+    if relation == Relation.HOLDING_COMMUNITY:
+        return Q(review_node_id=node.pk) if node.level == "community" else None
     if relation == Relation.HOLDING_SUBTREE:
         return Q(review_node__code__gte=node.code, review_node__code__lt=node.code + "~")
     if relation == Relation.ACCEPTING_CENTER:

@@ -47,6 +47,11 @@ def test_journey_6_certificate_delivered_home_by_the_grid_worker(world, desk_pag
     login(desk_page, "clerk_s01a")  # the street center's general window
     number = _window_accept(desk_page, name="13800000004", item_query="再生育", item_name="再生育审批（再婚家庭）",
                             delivery="home")
+    assert desk_page.locator("[data-testid=act-approve]").count() == 0  # the window takes in, it does not decide
+    desk_page.context.clear_cookies()
+    login(desk_page, "approver_s01")  # the street's approval post decides (受理与审批分离)
+    desk_page.goto("/cases/queue/")
+    desk_page.click(f"text={number}")
     desk_page.fill("[data-testid=note-approve]", "夫妻双方材料齐全，符合再生育条件")
     desk_page.click("[data-testid=act-approve]")
     desk_page.wait_for_selector("[data-testid=act-conclude]")

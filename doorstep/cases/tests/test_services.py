@@ -127,10 +127,10 @@ def test_two_clerks_concluding_the_same_case_exactly_one_wins(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_people_approving_the_same_case_at_once_exactly_one_wins(world):
-    """At the street, the approver and a window clerk (both may decide street items) press 批准 together."""
+    """At the street, the approver presses 批准 in two tabs at once (only approvers decide street items)."""
     case = accept(actor=user("clerk_c001002"), item_code="MZ-S01", applicant_id=xie().pk)
     case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="forward")
-    names = ["approver_s01", "clerk_s01a"]
+    names = ["approver_s01", "approver_s01"]
     results, errors = _run_concurrently(
         2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="approve", note="符合条件").state)
     assert results == ["approved"]
