@@ -1,17 +1,40 @@
-"""Staff sessions end after DOORSTEP_STAFF_IDLE_MINUTES without a request."""
+"""Staff sessions end after DOORSTEP_STAFF_IDLE_MINUTES without a request; an account whose password someone else
+chose opens nothing but the password page and logout until it has chosen its own."""
 
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 _TOUCH_EVERY_SECONDS = 30  # write the session at most this often, not on every request
+# What an account that must change its password may still reach: the JSON API is token-only (a password is never
+# its credential), static files carry nothing, the language switch is the page's own.
+_OPEN_WHILE_CHANGING = ("/static/", "/api/", "/i18n/")
+_OPEN_PAGES_WHILE_CHANGING = ("accounts:password", "accounts:logout", "accounts:login")
+
+
+def password_change_gate(request) -> HttpResponse | None:
+    """The answer for a request of an account that must change its password first (None: go on)."""
+    if request.path.startswith(_OPEN_WHILE_CHANGING) or request.path in {
+        reverse(name) for name in _OPEN_PAGES_WHILE_CHANGING
+    }:
+        return None
+    target = reverse("accounts:password")
+    if request.headers.get("HX-Request"):  # a fragment request: have htmx load the whole page instead
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 class StaffIdleTimeoutMiddleware:
+    """Registered once in settings (MIDDLEWARE) for both rules of this module: the idle timeout, then the password
+    gate, so that a session that timed out is signed out before anything else."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -28,4 +51,6 @@ class StaffIdleTimeoutMiddleware:
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             if last is None or now - last >= _TOUCH_EVERY_SECONDS:
                 request.session["last_seen"] = now
+        if user is not None and user.is_authenticated and user.must_change_password:
+            return password_change_gate(request) or self.get_response(request)
         return self.get_response(request)

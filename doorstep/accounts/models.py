@@ -29,6 +29,9 @@ class User(AbstractUser):
     )
     full_name = models.CharField("姓名", max_length=50, blank=True)
     is_auditor = models.BooleanField("审计权限", default=False)
+    # Set when someone else chose the password (an account created for the person); until they pick their own, the
+    # account opens only the password page and logout (accounts.middleware).
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "账号"

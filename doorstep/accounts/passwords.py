@@ -81,13 +81,20 @@ class NameSimilarityValidator:
     and its parts), applied to the login name (a resident's phone), the name and the name's pinyin — which Django's
     validator cannot see, since 谢小波 and `xiexiaobo2026` share no characters. A password that merely contains one
     of them (4 or more letters, or 2 or more Chinese characters) is refused too: `Xiexiaobo@19900307` is as easy to
-    guess for someone who knows the name, though its ratio is only 0.67."""
+    guess for someone who knows the name, though its ratio is only 0.67.
 
-    LABELS = {"username": "登录名", "full_name": "姓名", "pinyin": "姓名拼音"}
+    The name's pinyin initials (`xxb` for 谢小波, at least `min_initials` letters) are refused when they are the
+    password's only word — fewer than `min_initials` other letters beside them (`xxb@2026A`, `Wmh@123456`) — or
+    stand next to `min_login_digits` or more digits of the login name (`XXB@138000` for 13800000001)."""
 
-    def __init__(self, max_similarity: float = 0.7, min_contained: int = 4):
+    LABELS = {"username": "登录名", "full_name": "姓名", "pinyin": "姓名拼音", "initials": "姓名拼音首字母"}
+
+    def __init__(self, max_similarity: float = 0.7, min_contained: int = 4, min_initials: int = 3,
+                 min_login_digits: int = 4):
         self.max_similarity = max_similarity
         self.min_contained = min_contained
+        self.min_initials = min_initials
+        self.min_login_digits = min_login_digits
 
     @staticmethod
     def _values(user) -> dict[str, str]:
@@ -102,11 +109,23 @@ class NameSimilarityValidator:
         enough = len(part) >= (2 if not part.isascii() else self.min_contained)
         return enough and part in password
 
+    def _initials_close(self, initials: str, username: str, password: str) -> bool:
+        """The initials as the password's only word, or beside a run of digits taken from the login name."""
+        if len(initials) < self.min_initials or not initials.isascii() or initials not in password:
+            return False
+        others = sum(c.isalpha() for c in password.replace(initials, " "))
+        if others < self.min_initials:
+            return True
+        n = self.min_login_digits
+        return any(run[i:i + n] in username
+                   for run in re.findall(rf"\d{{{n},}}", password) for i in range(len(run) - n + 1))
+
     def validate(self, password: str, user=None) -> None:
         if not user:
             return
         lowered = password.lower()
-        for attribute, value in self._values(user).items():
+        values = self._values(user)
+        for attribute, value in values.items():
             if not value:
                 continue
             value = value.lower()
@@ -117,11 +136,17 @@ class NameSimilarityValidator:
                     SequenceMatcher(a=lowered, b=part).quick_ratio() >= self.max_similarity
                 )
                 if close or self._contained(part, lowered):
-                    raise ValidationError(
-                        "密码与您的%(what)s过于相近，容易被猜到。",
-                        code="password_too_similar",
-                        params={"what": self.LABELS[attribute]},
-                    )
+                    raise self._refusal(attribute)
+        if values["full_name"] and self._initials_close(name_pinyin(values["full_name"])[1], values["username"],
+                                                        lowered):
+            raise self._refusal("initials")
+
+    def _refusal(self, attribute: str) -> ValidationError:
+        return ValidationError(
+            "密码与您的%(what)s过于相近，容易被猜到。",
+            code="password_too_similar",
+            params={"what": self.LABELS[attribute]},
+        )
 
     def get_help_text(self) -> str:
-        return "密码不能与登录名、姓名或姓名拼音相近。"
+        return "密码不能与登录名、姓名、姓名拼音或其首字母相近。"

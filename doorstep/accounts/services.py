@@ -1,9 +1,10 @@
 """Account writes: login attempts with decaying failure counts, unlocking at the station, staff and resident
-accounts, API tokens that expire and can be revoked."""
+accounts, a user's own password change, API tokens that expire and can be revoked."""
 
 import datetime
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -24,6 +25,7 @@ from doorstep.core.idnumbers import looks_like_phone, mask_phone, validate_phone
 from doorstep.core.paths import in_subtree
 
 BAD_CREDENTIALS = "用户名或密码错误。"
+WRONG_CURRENT_PASSWORD = "当前密码不正确。"
 DEVICE_COOKIE = "ds_device"
 _DEVICE_SALT = "doorstep.accounts.login-device"
 
@@ -97,6 +99,66 @@ def login_device_token(user: User) -> str:
     return signing.dumps({"u": user.pk, "n": secrets.token_urlsafe(12)}, salt=_DEVICE_SALT)
 
 
+@dataclass
+class _Attempt:
+    """A password check under way for one login name: the throttle keys it counts against, their rows (locked for
+    the transaction), whether the browser is this account's trusted device, and the waits holding it back."""
+
+    label: str
+    user: User | None
+    keys: dict[str, str]
+    rows: dict[str, LoginThrottle]
+    trusted: bool
+    waits: list[datetime.datetime]
+
+    def held_back(self) -> AccountLocked:
+        return AccountLocked(_wait_message(max(self.waits)))
+
+    def held_by(self) -> list[str]:
+        return sorted(str(k) for k, r in self.rows.items() if r.blocked_until in self.waits)
+
+    def clear(self) -> None:
+        """The right password: the account's count starts again."""
+        key = self.keys[LoginThrottle.Kind.ACCOUNT]
+        LoginThrottle.objects.filter(kind=LoginThrottle.Kind.ACCOUNT, key=key).delete()
+
+    def failed(self, *, actor, error: DomainError, now) -> DomainError:
+        """Count a wrong password on every key; the error to raise (AccountLocked when a wait begins for an
+        untrusted browser). Audit: auth.locked when an account or address wait begins or grows."""
+        for kind, key in self.keys.items():
+            before = self.rows.get(kind)
+            was_waiting = before is not None and before.blocked_until is not None and before.blocked_until > now
+            row = _count_failure(kind, key, before, now)
+            if kind != LoginThrottle.Kind.DEVICE and row.blocked_until and row.blocked_until > now:
+                if not was_waiting or row.blocked_until > before.blocked_until:
+                    audit_record(actor=actor, actor_label="" if actor else self.label, action="auth.locked",
+                                 target=self.user, result=AuditEvent.Result.DENIED,
+                                 summary={"by": str(kind), "seconds": int((row.blocked_until - now).total_seconds())})
+                if not self.trusted:
+                    error = AccountLocked(_wait_message(row.blocked_until))
+        return error
+
+
+def _attempt_begin(*, username: str, user: User | None, address: str, device: str, now) -> _Attempt:
+    """Lock and read the throttle rows of a password check (call inside its transaction)."""
+    nonce = _device_nonce(device, user)
+    keys = {LoginThrottle.Kind.ACCOUNT: account_key(username)}
+    if address:
+        keys[LoginThrottle.Kind.ADDRESS] = address[:64]
+    if nonce:
+        keys[LoginThrottle.Kind.DEVICE] = nonce
+    rows = _throttle_rows(keys)
+    device_row = rows.get(LoginThrottle.Kind.DEVICE)
+    trusted = bool(nonce) and (
+        device_row is None or _failures(device_row, now) < settings.DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES
+    )
+    waits = [] if trusted else [
+        r.blocked_until for kind, r in rows.items()
+        if kind != LoginThrottle.Kind.DEVICE and r.blocked_until and r.blocked_until > now
+    ]
+    return _Attempt(label=login_label(username), user=user, keys=keys, rows=rows, trusted=trusted, waits=waits)
+
+
 def login_attempt(*, username: str, password: str, request=None, address: str = "", device: str = "") -> User:
     """Check a login name (a staff username or a resident's phone) and password.
 
@@ -106,7 +168,8 @@ def login_attempt(*, username: str, password: str, request=None, address: str = 
     that reaches DOORSTEP_LOGIN_ADDRESS_MAX_FAILURES is blocked for DOORSTEP_LOGIN_ADDRESS_LOCK_MINUTES. A browser
     presenting the `device` cookie of an earlier login to this account is not held back by either (so a stranger
     cannot lock a resident out of their own phone) until it has failed DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES times
-    itself. A staff member at the station lifts an account's wait with login_unlock.
+    itself. A staff member at the station lifts an account's wait with login_unlock. A wrong current password on
+    the password page (password_change) counts the same way.
 
     Result: the user; the account's count is cleared. Raises ValidationFailed(BAD_CREDENTIALS) for a wrong password,
     an unknown or an inactive name alike, and AccountLocked (same text whether the name exists or not) while held
@@ -116,53 +179,25 @@ def login_attempt(*, username: str, password: str, request=None, address: str = 
     username = (username or "").strip()
     if not username or not password:
         raise ValidationFailed("请输入用户名和密码。")
-    label = login_label(username)
-    error: Exception | None = None
     with transaction.atomic():
         now = timezone.now()
         user = User.objects.filter(username=username).first()
-        nonce = _device_nonce(device, user)
-        keys = {LoginThrottle.Kind.ACCOUNT: account_key(username)}
-        if address:
-            keys[LoginThrottle.Kind.ADDRESS] = address[:64]
-        if nonce:
-            keys[LoginThrottle.Kind.DEVICE] = nonce
-        rows = _throttle_rows(keys)
-        device_row = rows.get(LoginThrottle.Kind.DEVICE)
-        trusted = bool(nonce) and (
-            device_row is None or _failures(device_row, now) < settings.DOORSTEP_LOGIN_ACCOUNT_FREE_FAILURES
-        )
-        waits = [] if trusted else [
-            r.blocked_until for kind, r in rows.items()
-            if kind != LoginThrottle.Kind.DEVICE and r.blocked_until and r.blocked_until > now
-        ]
-        if waits:
-            audit_record(actor=None, actor_label=label, action="auth.login_blocked", target=user,
-                         summary={"by": sorted(str(k) for k, r in rows.items() if r.blocked_until in waits)},
-                         result=AuditEvent.Result.DENIED)
-            error = AccountLocked(_wait_message(max(waits)))
+        attempt = _attempt_begin(username=username, user=user, address=address, device=device, now=now)
+        if attempt.waits:
+            audit_record(actor=None, actor_label=attempt.label, action="auth.login_blocked", target=user,
+                         summary={"by": attempt.held_by()}, result=AuditEvent.Result.DENIED)
+            error = attempt.held_back()
         else:
             authed = authenticate(request, username=username, password=password)
             if authed is not None:
-                LoginThrottle.objects.filter(kind=LoginThrottle.Kind.ACCOUNT, key=keys[LoginThrottle.Kind.ACCOUNT]).delete()
+                attempt.clear()
                 audit_record(actor=authed, action="auth.login", target=authed,
-                             summary={"trusted_device": True} if trusted else None)
+                             summary={"trusted_device": True} if attempt.trusted else None)
                 return authed
-            audit_record(actor=None, actor_label=label, action="auth.login_failed", target=user,
+            audit_record(actor=None, actor_label=attempt.label, action="auth.login_failed", target=user,
                          result=AuditEvent.Result.FAILED)
-            error = ValidationFailed(BAD_CREDENTIALS)
-            for kind, key in keys.items():
-                before = rows.get(kind)
-                was_waiting = before is not None and before.blocked_until is not None and before.blocked_until > now
-                row = _count_failure(kind, key, before, now)
-                if kind != LoginThrottle.Kind.DEVICE and row.blocked_until and row.blocked_until > now:
-                    if not was_waiting or row.blocked_until > before.blocked_until:
-                        audit_record(actor=None, actor_label=label, action="auth.locked", target=user,
-                                     summary={"by": str(kind), "seconds": int((row.blocked_until - now).total_seconds())},
-                                     result=AuditEvent.Result.DENIED)
-                    if not trusted:
-                        error = AccountLocked(_wait_message(row.blocked_until))
-    raise error
+            error = attempt.failed(actor=None, error=ValidationFailed(BAD_CREDENTIALS), now=now)
+    raise error  # after the transaction: the failure counts stay
 
 
 def login_unlock(*, actor, user: User) -> bool:
@@ -190,18 +225,20 @@ def login_throttle_purge(*, now=None) -> int:
     return deleted
 
 
-def _check_password(password: str, user: User | None = None) -> None:
+def _check_password(password: str, user: User | None = None, *, field: str = "password") -> None:
+    """AUTH_PASSWORD_VALIDATORS (accounts.passwords), their Chinese messages joined into one ValidationFailed."""
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), field="password") from None
+        raise ValidationFailed(" ".join(exc.messages), field=field) from None
 
 
 def user_create_staff(
     *, actor, username: str, password: str, role: Role, org_node, full_name: str = "", department=None,
     is_auditor: bool = False,
 ) -> User:
-    """Create a staff account bound to an org node. Audit: accounts.user_create."""
+    """Create a staff account bound to an org node. Someone else chose the password, so the account must change it
+    at first login (must_change_password). Audit: accounts.user_create."""
     if role in (Role.RESIDENT, Role.VOLUNTEER):
         raise ValidationFailed("居民和志愿者账号不在此创建。", field="role")
     if org_node is None:
@@ -209,7 +246,7 @@ def user_create_staff(
     if User.objects.filter(username=username).exists():
         raise ValidationFailed("该用户名已被使用。", field="username")
     user = User(username=username, role=role, org_node=org_node, full_name=full_name, department=department,
-                is_auditor=is_auditor, is_staff=(role == Role.ADMIN))
+                is_auditor=is_auditor, is_staff=(role == Role.ADMIN), must_change_password=True)
     _check_password(password, user)
     user.set_password(password)
     with transaction.atomic():
@@ -220,17 +257,64 @@ def user_create_staff(
 
 
 def user_create_resident(*, actor, resident, phone: str, password: str) -> User:
-    """A resident's account: the phone number is the login name. Audit: accounts.resident_account_create."""
+    """A resident's account: the phone number is the login name; the password given at the station must be changed
+    at first login (must_change_password). Audit: accounts.resident_account_create."""
     phone = validate_phone(phone)
     if User.objects.filter(username=phone).exists():
         raise ValidationFailed("该手机号已注册。", field="phone")
-    user = User(username=phone, role=Role.RESIDENT, resident=resident, full_name=resident.name)
+    user = User(username=phone, role=Role.RESIDENT, resident=resident, full_name=resident.name,
+                must_change_password=True)
     _check_password(password, user)
     user.set_password(password)
     with transaction.atomic():
         user.save()
         audit_record(actor=actor, action="accounts.resident_account_create", target=user)
     return user
+
+
+def password_change(*, actor: User, current: str, new: str, address: str = "", device: str = "") -> User:
+    """The user's own password: the current one, then a new one that passes AUTH_PASSWORD_VALIDATORS.
+
+    A wrong current password counts as a failed login of the account, on the same keys as login_attempt (the
+    client `address` and the trusted-device cookie `device` too), and the account's wait holds here as at login: an
+    open session must not be a way to guess the password without limit. Result: the user, with the new password set,
+    must_change_password cleared and the account's failure count cleared; the caller keeps its session
+    (update_session_auth_hash); API tokens stay. Raises ValidationFailed(WRONG_CURRENT_PASSWORD, field "current"),
+    ValidationFailed with the validators' messages (field "new") or AccountLocked.
+    Audit: accounts.password_change (no password in it) — FAILED for a wrong current password, DENIED while the
+    account waits — and auth.locked when a wait begins.
+    """
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    if not current:
+        raise ValidationFailed("请输入当前密码。", field="current")
+    if not new:
+        raise ValidationFailed("请输入新密码。", field="new")
+    with transaction.atomic():
+        now = timezone.now()
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        attempt = _attempt_begin(username=user.username, user=user, address=address, device=device, now=now)
+        if attempt.waits:
+            audit_record(actor=user, action="accounts.password_change", target=user,
+                         summary={"waiting": attempt.held_by()}, result=AuditEvent.Result.DENIED)
+            error = attempt.held_back()
+        elif not user.check_password(current):
+            audit_record(actor=user, action="accounts.password_change", target=user, result=AuditEvent.Result.FAILED)
+            error = attempt.failed(actor=user, error=ValidationFailed(WRONG_CURRENT_PASSWORD, field="current"),
+                                   now=now)
+        else:
+            if new == current:
+                raise ValidationFailed("新密码不能与当前密码相同。", field="new")
+            _check_password(new, user, field="new")
+            forced = user.must_change_password
+            user.set_password(new)
+            user.must_change_password = False
+            user.save(update_fields=["password", "must_change_password"])
+            attempt.clear()
+            audit_record(actor=user, action="accounts.password_change", target=user,
+                         summary={"forced": True} if forced else None)
+            return user
+    raise error  # after the transaction: the failure counts stay
 
 
 def _token_digest(token: str) -> str:

@@ -1,9 +1,11 @@
-"""Login and logout pages, lifting a resident's login limit at the station, and the user's own API tokens."""
+"""Login and logout pages, the user's own password, lifting a resident's login limit at the station, and the user's
+own API tokens."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,9 +19,10 @@ from doorstep.accounts.services import (
     login_device_token,
     login_label,
     login_unlock,
+    password_change,
 )
 from doorstep.core.clientip import client_ip
-from doorstep.core.errors import DomainError, NotFound
+from doorstep.core.errors import DomainError, NotFound, ValidationFailed
 
 
 def client_address(request) -> str:
@@ -45,7 +48,8 @@ def login_view(request):
             context["error"] = exc.message
             return render(request, "accounts/login.html", context, status=exc.status)
         login(request, user)
-        response = redirect(next_url or "home", permanent=False)
+        # someone else chose this password: their own first (the middleware would send them there anyway)
+        response = redirect("accounts:password" if user.must_change_password else next_url or "home", permanent=False)
         response.set_cookie(DEVICE_COOKIE, login_device_token(user), max_age=settings.DOORSTEP_LOGIN_DEVICE_DAYS * 86400,
                             secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
         return response
@@ -57,6 +61,29 @@ def logout_view(request):
     logout(request)
     messages.info(request, "您已安全退出。")
     return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_view(request):
+    """The user's own password: the current one, the new one twice. Errors keep the page (never the passwords);
+    success keeps this session signed in and goes home. Every role, and the one page (with logout) an account that
+    must change its password can open (middleware)."""
+    context = {"forced": request.user.must_change_password, "help_texts": password_validators_help_texts()}
+    if request.method == "POST":
+        new = request.POST.get("new_password1", "")
+        try:
+            if new != request.POST.get("new_password2", ""):
+                raise ValidationFailed("两次输入的新密码不一致。", field="new_password2")
+            user = password_change(actor=request.user, current=request.POST.get("current_password", ""), new=new,
+                                   address=client_address(request), device=request.COOKIES.get(DEVICE_COOKIE, ""))
+        except DomainError as exc:
+            context.update(error=exc.message, error_field=exc.field)
+            return render(request, "accounts/password.html", context, status=exc.status)
+        update_session_auth_hash(request, user)
+        messages.success(request, "密码已修改，下次登录请使用新密码。")
+        return redirect("home")
+    return render(request, "accounts/password.html", context)
 
 
 def _resident_account(request, resident_id: int) -> User:

@@ -1,5 +1,6 @@
 """API tokens expire (DOORSTEP_API_TOKEN_DAYS) and can be revoked — by the command line, the holder's page or an
-administrator — with a 401 in Chinese after; passwords close to the login name, the name or its pinyin are refused."""
+administrator — with a 401 in Chinese after; passwords close to the login name, the name, its pinyin or the pinyin's
+initials are refused."""
 
 import datetime
 
@@ -118,6 +119,23 @@ def test_passwords_close_to_the_name_login_or_pinyin_or_common_are_refused(passw
         validate_password(password, _Person("13800000001", "谢小波"))
     if why:
         assert any(why in m for m in refused.value.messages)
+
+
+@pytest.mark.parametrize("username, name, password", [
+    ("13800000001", "谢小波", "XXB@138000"),   # the initials (xxb) beside digits of the login name
+    ("13800000001", "谢小波", "xxb@2026A"),    # the initials as the only word
+    ("gw_001001003", "王敏辉", "Wmh@123456"),
+    ("13900000009", "王敏辉", "Wmh@123456"),
+    ("13800000001", "谢小波", "Tiger-xxb-1380#"),
+])
+def test_passwords_built_on_the_name_initials_are_refused(username, name, password):
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, _Person(username, name))
+    assert any("姓名拼音首字母" in m for m in refused.value.messages)
+
+
+def test_the_initials_as_one_word_among_others_pass():
+    validate_password("Tiger-xxb-Moon#29", _Person("13800000001", "谢小波"))
 
 
 @pytest.mark.parametrize("password", [
