@@ -61,7 +61,7 @@ class CasePage(Schema):
 class LedgerParams(Schema):
     state: str = Field("", max_length=24)
     mark: Literal["", "red", "yellow"] = ""
-    q: str = Field("", max_length=24, description="办件编号（前缀）")
+    q: str = Field("", max_length=40, description="办件编号（前缀）；窗口人员查其他单位的办件：“办件编号 查询码”或申请人身份证号")
     sort: Literal["-id", "id", "due_date", "-due_date", "item", "-item", "state", "-state"] = "-id"
     page: int = Field(1, ge=1, description="页码，最多到第 50 页；更后面请用 cursor（否则 400）")
     cursor: str = Field("", max_length=512, description="翻页位置：上一页返回的 next_cursor 或 prev_cursor")

@@ -131,8 +131,11 @@ def case_get_for_user(user, case_id, *, for_update: bool = False) -> Case:
 
 
 def case_search_exact_for_user(user, query: str) -> QuerySet[Case] | None:
-    """An exact search across the district for roles that may (CASE_EXACT_SEARCH): a whole case number, or an
-    applicant's whole ID number. None when the query is neither (the caller browses its own scope instead)."""
+    """An exact search across the district for roles that may (CASE_EXACT_SEARCH): a whole case number with the
+    query code printed on the receipt ("4303022026111602726 Ab3dE…"), or an applicant's whole ID number — each
+    something the applicant holds. A whole number alone finds only cases the user already browses: numbers are
+    sequential, so a number by itself would open the district one guess at a time. None when the query is none of
+    these (the caller browses its own scope instead)."""
     from doorstep.core.crypto import blind_index
     from doorstep.core.idnumbers import looks_like_id_number, normalize_id_number
 
@@ -140,8 +143,11 @@ def case_search_exact_for_user(user, query: str) -> QuerySet[Case] | None:
         return None
     query = (query or "").strip()
     district = subtree_q("applicant_path", user.org_node.code[:6])
+    parts = query.split()
+    if len(parts) == 2 and len(parts[0]) == CASE_NUMBER_LENGTH and parts[0].isdigit() and len(parts[1]) <= 16:
+        return Case.objects.filter(district, number=parts[0], public_code=parts[1])
     if len(query) == CASE_NUMBER_LENGTH and query.isdigit():
-        return Case.objects.filter(district, number=query)
+        return cases_browsable(user).filter(number=query)
     if looks_like_id_number(query):
         digest = blind_index("id", normalize_id_number(query))
         return Case.objects.filter(district, applicant__id_number_index=digest)

@@ -472,8 +472,8 @@ def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") ->
 
 
 def case_search_record(*, actor, query: str, cases) -> None:
-    """An exact ledger search across the district (a whole case number or an applicant's ID number, for roles in
-    cases.authority.CASE_EXACT_SEARCH) leaves an audit event `case.search` with the query masked, and lets the
+    """An exact ledger search across the district (a case number with its query code, or an applicant's ID number,
+    for roles in cases.authority.CASE_EXACT_SEARCH) leaves an audit event `case.search` with the query masked, and lets the
     searcher open the cases it showed (SearchGrant). Other queries and roles: nothing."""
     from doorstep.cases.selectors import case_search_exact_for_user
     from doorstep.registry.models import SearchGrant
@@ -482,8 +482,10 @@ def case_search_record(*, actor, query: str, cases) -> None:
     if case_search_exact_for_user(actor, query) is None:
         return
     with transaction.atomic():
+        parts = query.split()  # "number query-code": the code is the applicant's, never kept in the audit
+        shown = f"{parts[0]} ****" if len(parts) == 2 else masked_query(query)
         audit_record(actor=actor, action="case.search", target_type="cases.case",
-                     summary={"query": masked_query(query), "shown": len(cases)})
+                     summary={"query": shown, "shown": len(cases)})
         search_grants_record(actor=actor, kind=SearchGrant.Kind.CASE, object_ids=[c.pk for c in cases])
 
 

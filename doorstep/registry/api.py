@@ -22,6 +22,7 @@ class ResidentOut(Schema):
     grid_code: str
     address: str
     relation: str
+    openable: bool = Field(True, description="能否凭这次查询打开该居民（窗口人员按姓名查到的其他辖区居民为 false，需凭身份证号或手机号查询）")
 
 
 class ResidentPage(Schema):
@@ -56,7 +57,8 @@ def _out(r) -> dict:
     building = r.household.building
     return {"id": r.id, "name": r.name, "gender": r.gender, "age": resident_age(r),
             "id_number_masked": r.id_number_masked, "phone_masked": r.phone_masked, "grid_code": r.path,
-            "address": f"{building.name}{r.household.room}", "relation": r.get_relation_display()}
+            "address": f"{building.name}{r.household.room}", "relation": r.get_relation_display(),
+            "openable": getattr(r, "openable", True)}
 
 
 @router.get("/", response=ResidentPage, summary="查询居民（脱敏，分页）")

@@ -127,7 +127,13 @@ def resident_search_for_user(
     cursor: str = "",
 ) -> SearchResult:
     """Search residents within the user's scope: exact ID number, exact phone, name prefix, pinyin prefix (full or
-    initials), or building/address prefix. Paged, with the total count. Results carry only masked personal data."""
+    initials), or building/address prefix. Paged, with the total count. Results carry only masked personal data,
+    and each row says whether the search lets the user open it (`openable`, see _mark_openable)."""
+    return _mark_openable(user, _search(user, query=query, kind=kind, page=page, sort=sort, page_size=page_size,
+                                        cursor=cursor))
+
+
+def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int | None, cursor: str) -> SearchResult:
     if not user.can(Capability.SEARCH_RESIDENTS) and user.resident_scope != Scope.OWN_HOUSEHOLD:
         raise PermissionDenied("您的角色不能查询居民信息。")
     query = (query or "").strip()[:60]
@@ -143,6 +149,7 @@ def resident_search_for_user(
         qs = residents_in_scope(user)
     else:
         resolved = _classify(query) if kind == "auto" else kind
+        _check_district_query(user, resolved, query)
         if resolved == "id_number":
             number = validate_id_number(query)
             return SearchResult(_exact_lookup(user, "id_number_index", blind_index("id", number), page_size),
@@ -176,6 +183,35 @@ def resident_search_for_user(
             qs = residents_in_scope(user).filter(_prefix("name", query))
     qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
     return SearchResult(paginate(qs, page=page, size=page_size, cursor=cursor), resolved, query)
+
+
+EXACT_KINDS = ("id_number", "phone")
+# A district-search role (window clerk) searching by name outside their own area: enough letters to name a person,
+# not a surname (one character "王" or two letters "zh" listed the district 20 at a time).
+DISTRICT_NAME_MIN_CHARS = 2
+DISTRICT_PINYIN_MIN_LETTERS = 3
+
+
+def _check_district_query(user, resolved: str, query: str) -> None:
+    if user.resident_scope != Scope.DISTRICT_SEARCH:
+        return
+    if resolved == "name" and len(query) < DISTRICT_NAME_MIN_CHARS:
+        raise ValidationFailed("请至少输入姓名的两个字，或用身份证号、手机号查询。", field="q")
+    if resolved == "pinyin" and len(query) < DISTRICT_PINYIN_MIN_LETTERS:
+        raise ValidationFailed("拼音查询请至少输入三个字母（如 xxb），或用身份证号、手机号查询。", field="q")
+
+
+def _mark_openable(user, result: SearchResult) -> SearchResult:
+    """Set `openable` on each row: whether this search lets the user open the resident. For window clerks
+    (DISTRICT_SEARCH) an exact ID or phone lookup opens anyone it finds; a name, pinyin or address search opens only
+    residents of the clerk's own area (their node's subtree) — the others are listed masked, to be opened by an
+    exact lookup. Every other role: every row (their scope already bounds the search)."""
+    district = user.resident_scope == Scope.DISTRICT_SEARCH
+    own = user.org_node.code if district and user.org_node_id else None
+    for r in result.page.items:
+        r.openable = (not district or result.kind in EXACT_KINDS
+                      or (own is not None and (r.path or "").startswith(own)))
+    return result
 
 
 _EXACT_COLUMNS = ("id", "household_id", "path", "name", "gender", "birth_date", "id_number_masked", "phone_masked",

@@ -141,8 +141,9 @@ def resident_lookup(*, actor, query: str = "", kind: str = "auto", sort: str = "
     (registry.selectors.resident_search_for_user), an audit event `registry.search` with the query masked (ID
     numbers and phones) and where it was made (`channel`: registry, window, api), and — for window clerks, who
     serve the district by search only — a SearchGrant for each resident shown, which is what lets them open that
-    resident. Errors: as the selector (ValidationFailed, PermissionDenied). Empty queries are neither audited
-    nor granted."""
+    resident. A name, pinyin or address search grants only the residents of the clerk's own area: anyone else is
+    opened by an exact ID-number or phone lookup (search, never browse: a surname must not open the district).
+    Errors: as the selector (ValidationFailed, PermissionDenied). Empty queries are neither audited nor granted."""
     from doorstep.registry.models import SearchGrant
     from doorstep.registry.selectors import resident_search_for_user
 
@@ -153,5 +154,6 @@ def resident_lookup(*, actor, query: str = "", kind: str = "auto", sort: str = "
         audit_record(actor=actor, action="registry.search", target_type="registry.resident",
                      summary={"kind": result.kind, "query": masked_query(query), "total": result.page.total,
                               "channel": channel})
-        search_grants_record(actor=actor, kind=SearchGrant.Kind.RESIDENT, object_ids=[r.pk for r in result.page.items])
+        search_grants_record(actor=actor, kind=SearchGrant.Kind.RESIDENT,
+                             object_ids=[r.pk for r in result.page.items if r.openable])
     return result

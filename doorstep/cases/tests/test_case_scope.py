@@ -51,6 +51,12 @@ def same_as_missing(client: Client, url: str, missing_url: str) -> None:
     assert _stable(mine.content) == _stable(missing.content)
 
 
+def _rows(response) -> str:
+    """The ledger table's rows (the query itself is echoed in the search box and the language switch)."""
+    html = response.content.decode()
+    return html.split("<tbody", 1)[1].split("</tbody>", 1)[0] if "<tbody" in html else ""
+
+
 def _stable(html: bytes) -> bytes:
     """A page without what changes on every render (CSRF token masks, CSP nonces) or names the page's own address
     (the language switch's return path)."""
@@ -83,11 +89,16 @@ def test_any_other_case_opens_only_after_an_exact_search(jindi_case):
     same_as_missing(client, f"/cases/{jindi_case.pk}/", f"/cases/{MISSING}/")
     # a prefix is browsing, not a search: nothing outside the scope
     assert jindi_case.number not in client.get("/cases/", {"q": jindi_case.number[:14]}).content.decode()
-    listed = client.get("/cases/", {"q": jindi_case.number}).content.decode()
+    # the whole number alone is not enough either: numbers are sequential, guessing one opened any case
+    assert jindi_case.number not in _rows(client.get("/cases/", {"q": jindi_case.number}))
+    same_as_missing(client, f"/cases/{jindi_case.pk}/", f"/cases/{MISSING}/")
+    assert jindi_case.number not in _rows(client.get("/cases/", {"q": f"{jindi_case.number} Ab3xY"}))
+    # with the query code from the applicant's receipt it is found, and opens
+    listed = client.get("/cases/", {"q": f"{jindi_case.number} {jindi_case.public_code}"}).content.decode()
     assert jindi_case.number in listed
     assert client.get(f"/cases/{jindi_case.pk}/").status_code == 200
     event = AuditEvent.objects.filter(action="case.search", actor_id=user("clerk_c001002").pk).latest("id")
-    assert event.summary["shown"] == 1
+    assert event.summary["shown"] == 1 and jindi_case.public_code not in str(event.summary)
     # by the applicant's whole ID number, audited with the number masked
     other = logged_in("clerk_c001003")
     id_number = decrypt(xie().id_number_enc)
@@ -163,3 +174,33 @@ def test_exports_hold_only_the_scope(jindi_case):
     numbers = {str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]}
     assert jindi_case.number not in numbers
     assert numbers <= set(cases_browsable(user("clerk_c001002")).values_list("number", flat=True))
+
+
+def test_a_name_search_opens_only_residents_of_the_clerks_own_area():
+    """Search, never browse: a clerk's name or pinyin search lists other areas' residents masked but does not let
+    the clerk open them (no grant); an exact ID or phone lookup does. A surname alone is refused."""
+    from doorstep.registry.models import SearchGrant
+    from doorstep.registry.services import resident_lookup
+
+    person = xie()  # lives in community c001002
+    elsewhere = user("clerk_c001003")  # the next community's window
+    result = resident_lookup(actor=elsewhere, query="谢小波", channel="window")
+    row = next(r for r in result.page.items if r.pk == person.pk)
+    assert not row.openable
+    assert not SearchGrant.objects.filter(user=elsewhere, object_id=person.pk).exists()
+    client = logged_in("clerk_c001003")
+    page = client.get("/window/", {"q": "谢小波"}).content.decode()
+    assert "其他辖区" in page and f"?resident={person.pk}" not in page
+    same_as_missing(client, f"/residents/{person.pk}/", f"/residents/{MISSING}/")
+    # one character or two letters is a surname: refused with a Chinese message
+    for query in ("谢", "xx"):
+        response = client.get("/residents/", {"q": query})
+        assert response.status_code in (200, 400) and "身份证号" in response.content.decode()
+    # the home street's window opens them from a name search
+    home = user("clerk_s01a")
+    assert all(r.openable for r in resident_lookup(actor=home, query="谢小波").page.items
+               if r.path.startswith(home.org_node.code))
+    # an exact lookup opens anyone it finds
+    phone = decrypt(person.phone_enc)
+    assert resident_lookup(actor=elsewhere, query=phone, channel="window").page.items[0].openable
+    assert client.get(f"/residents/{person.pk}/").status_code == 200
