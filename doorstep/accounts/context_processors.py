@@ -14,7 +14,8 @@ def workspace(request):
     return {
         "can_search_residents": user.can(Capability.SEARCH_RESIDENTS),
         "can_view_audit": user.can(Capability.VIEW_AUDIT),
-        "can_browse_org": user.can(Capability.BROWSE_ORG),
+        "can_browse_org": may_open(user, "org:root"),
+        "can_follow_up": may_open(user, "ratings:follow-ups"),
         "can_manage_master_data": user.can(Capability.MANAGE_MASTER_DATA),
         "can_unlock_logins": user.can(Capability.UNLOCK_LOGINS),
         # the menu draws what the pages table lets the user open (accounts.pages), nothing else

@@ -14,7 +14,7 @@ from doorstep.core.errors import PermissionDenied
 PAGE_REQUIRES = {
     "audit:list": lambda u: u.can(Capability.VIEW_AUDIT),
     "admin:index": lambda u: u.can(Capability.MANAGE_MASTER_DATA),
-    "catalog-admin": is_district_admin,
+    "catalog-admin": lambda u: u.role == "admin",  # every administrator downloads; importing is the district's
     "partition:list": is_district_admin,
     "org:root": lambda u: u.can(Capability.BROWSE_ORG),
     "registry:search": lambda u: u.can(Capability.SEARCH_RESIDENTS) or u.resident_scope == Scope.OWN_HOUSEHOLD,

@@ -1,10 +1,8 @@
 """Org tree browser with figures per node."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from doorstep.accounts.roles import Capability
-from doorstep.core.errors import PermissionDenied
+from doorstep.accounts.pages import workspace_page
 from doorstep.org.selectors import (
     org_ancestors,
     org_children_with_figures,
@@ -13,10 +11,8 @@ from doorstep.org.selectors import (
 )
 
 
-@login_required
+@workspace_page("org:root")  # the leaders' and administrators' page: it counts residents per street and community
 def org_browser(request, code: str | None = None):
-    if not request.user.can(Capability.BROWSE_ORG):
-        raise PermissionDenied()
     node = org_node_get_for_user(request.user, code) if code else org_root_for_user(request.user)
     total, children = org_children_with_figures(node)
     centers = list(node.service_centers.prefetch_related("windows").order_by("name"))

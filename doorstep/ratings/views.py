@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.core.errors import DomainError
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.paging import page_args
@@ -13,7 +14,7 @@ from doorstep.ratings.selectors import follow_up_list_for_user
 from doorstep.ratings.services import follow_up_answer
 
 
-@login_required
+@workspace_page("ratings:follow-ups")
 def follow_up_list(request):
     status = "answered" if request.GET.get("status") == "answered" else "open"
     page = follow_up_list_for_user(request.user, status=status, **page_args(request))
