@@ -5,12 +5,22 @@ strips the query string from the request line, the referer and the raw URI and m
 field, so an operator who puts %(r)s or %(f)s back into the format does not bring ID numbers back into the log.
 """
 
+import re
+
 from gunicorn.glogging import Logger
 
 from doorstep.core.logs import drop_query, mask_personal_numbers
 
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 _URL_ATOMS = {"r", "f", "{referer}i", "{raw_uri}e", "{request_uri}e"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(value: str) -> str:
+    """Control characters as \\xNN, so that a path holding a newline (`/t/x%0AFORGED …`) cannot write a second,
+    forged line into the log, and NUL bytes do not make it a binary file."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        value)
 
 
 class AccessLogger(Logger):
@@ -21,5 +31,5 @@ class AccessLogger(Logger):
             atoms["{query_string}e"] = "-"
         for key, value in atoms.items():
             if isinstance(value, str):
-                atoms[key] = mask_personal_numbers(drop_query(value) if key in _URL_ATOMS else value)
+                atoms[key] = escape_controls(mask_personal_numbers(drop_query(value) if key in _URL_ATOMS else value))
         return atoms

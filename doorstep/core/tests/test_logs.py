@@ -52,6 +52,13 @@ def test_access_log_names_the_path_without_the_query_string():
     assert ID_NUMBER not in line and PHONE not in line and "q=" not in line
 
 
+def test_access_log_escapes_control_characters_so_no_line_can_be_forged():
+    """A path with a newline (`/t/x%0AFORGED-LINE GET /admin/ 200/`) wrote a second, forged request line."""
+    line = _access_line({"PATH_INFO": "/t/x\nFORGED-LINE GET /admin/ 200/\x00", "HTTP_USER_AGENT": "a\rb\x1b[31m"})
+    assert line.count("\n") == 1 and "\x00" not in line and "\r" not in line and "\x1b" not in line
+    assert "/t/x\\x0aFORGED-LINE" in line and "\\x00" in line and "a\\x0db\\x1b[31m" in line
+
+
 def test_access_log_masks_numbers_even_with_the_request_line_and_referer_put_back():
     from gunicorn.config import Config
 
