@@ -267,6 +267,10 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     return case
 
 
+# an application in these states is still being handled: the same person may not apply online for the item again
+OPEN_APPLICATION_STATES = (State.SUBMITTED, State.ACCEPTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED)
+
+
 def case_apply_online(*, actor, item_code: str, consent: bool = False, files: dict | None = None,
                       delivery: str = Delivery.PICKUP, idempotency_key: str) -> Case:
     """A resident applies online for an item that allows it (网上申请): one upload per paper material.
@@ -277,7 +281,8 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     ValidationFailed and stores nothing. Result: a submitted Case at the applicant's community station, waiting for a
     clerk to accept it (the clock starts then). Audit: case.submit. Side effects: files under MEDIA_ROOT; the
     station's post holders are told after commit. Idempotent as case_accept_at_window (the files count by their
-    content): a replay returns the first case and stores no file again.
+    content): a replay returns the first case and stores no file again. Conflict when the person already has an
+    open application for the item (OPEN_APPLICATION_STATES), whatever the key.
     """
     import hashlib
 
@@ -319,6 +324,12 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     now = timezone.now()
 
     def create() -> Case:
+        # one open online application per person and item: a reload or a second tab made a new key and a new case
+        type(applicant).objects.select_for_update().filter(pk=applicant.pk).first()  # serialise the same person
+        open_one = Case.objects.filter(applicant=applicant, item=item, state__in=OPEN_APPLICATION_STATES).first()
+        if open_one is not None:
+            raise Conflict(f"您已有一件“{item.name}”的申请正在办理（办件编号 {open_one.number}），请勿重复申请；"
+                           f"可在“我的办件”中查看进度。")
         case = Case.objects.create(
             number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=Channel.ONLINE, state=State.SUBMITTED,

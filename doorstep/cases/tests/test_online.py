@@ -105,3 +105,30 @@ def test_apply_page_shows_clear_errors():
     for url in (f"/cases/{case.pk}/", f"/cases/{case.pk}/notice/"):
         assert clerk.get(url).status_code == 200, url
         assert client.get(url).status_code == 200, url
+
+
+def test_a_second_application_for_the_same_item_while_one_is_open_is_refused():
+    """A reload or a second tab makes a new idempotency key: the same person applying again for an item they have
+    an open application for is told where the first one is, and nothing is stored."""
+    from doorstep.core.errors import Conflict
+
+    jiang = user("13800000002")
+    first = case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True,
+                              files={photo_id(): png()})
+    before = (Case.objects.count(), CaseUpload.objects.count())
+    with pytest.raises(Conflict, match=first.number):
+        case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True,
+                          files={photo_id(): png()})
+    assert (Case.objects.count(), CaseUpload.objects.count()) == before
+    client = Client()
+    client.post("/accounts/login/", {"username": "13800000002", "password": DEMO_PASSWORD})
+    page = client.get("/cases/apply/MZ-C01/").content.decode()
+    key = page.split('name="idempotency_key" value="')[1].split('"')[0] if 'name="idempotency_key"' in page else ""
+    response = client.post("/cases/apply/MZ-C01/", {"consent": "1", f"material_{photo_id()}": png(),
+                                                     "idempotency_key": key}, follow=True)
+    assert "请勿重复申请" in response.content.decode() and Case.objects.count() == before[0]
+    # once it is finished (withdrawn here), a new application is accepted
+    case_transition(actor=jiang, case_id=first.pk, action="withdraw")
+    again = case_apply_online(idempotency_key=new_key(), actor=jiang, item_code="MZ-C01", consent=True,
+                              files={photo_id(): png()})
+    assert again.pk != first.pk
