@@ -152,6 +152,9 @@ DOORSTEP_PAGE_MAX_PAGES = 50
 DOORSTEP_PAGE_COUNT_LIMIT = 10_000
 # An Excel ledger export holds at most this many rows; a larger one is refused with a message to filter first.
 DOORSTEP_EXPORT_MAX_ROWS = int(os.environ.get("DOORSTEP_EXPORT_MAX_ROWS", "100000"))
+# Exports running at once across the site (core.ratelimit.shared_slot): fewer than the app's workers, so exports
+# never take them all (scripts/serve.sh starts 3 by default).
+DOORSTEP_EXPORT_CONCURRENCY = int(os.environ.get("DOORSTEP_EXPORT_CONCURRENCY", "1"))
 # 全区通办 clerks open a resident or case outside their own place only after a search of theirs showed it, for this long.
 DOORSTEP_SEARCH_GRANT_HOURS = 12
 # Audit chain: an event dated more than this before the sealed tip is sealed with the `late` mark.

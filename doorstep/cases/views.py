@@ -52,7 +52,7 @@ from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
 from doorstep.core.paging import capped_count, page_args
-from doorstep.core.ratelimit import EXPORT, LIST, rate_limited
+from doorstep.core.ratelimit import EXPORT, LIST, rate_limited, shared_slot
 from doorstep.ratings.models import DIMENSIONS, Level
 from doorstep.registry.selectors import resident_age, resident_get_for_user
 from doorstep.registry.services import resident_lookup
@@ -265,9 +265,14 @@ def case_export(request):
     if capped_count(case_ledger_for_user(request.user, **filters), cap)[1]:
         messages.error(request, f"要导出的办件超过 {cap:,} 件，一次导不完：请先按状态、期限或渠道筛选，分批导出。")
         return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
-    audit_record(actor=request.user, action="case.export", target_type="cases.case",
-                 summary={k: str(v)[:24] for k, v in filters.items() if v})
-    response = HttpResponse(ledger_workbook(case_ledger_for_user(request.user, **filters)),
+    with shared_slot("export", slots=settings.DOORSTEP_EXPORT_CONCURRENCY, hold_seconds=300) as got:
+        if not got:
+            messages.error(request, "系统正在为其他人导出台账，请一两分钟后再试，或先按状态、期限筛选以缩小范围。")
+            return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+        audit_record(actor=request.user, action="case.export", target_type="cases.case",
+                     summary={k: str(v)[:24] for k, v in filters.items() if v})
+        workbook = ledger_workbook(case_ledger_for_user(request.user, **filters))
+    response = HttpResponse(workbook,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%9E%E4%BB%B6%E5%8F%B0%E8%B4%A6.xlsx"
     return response

@@ -10,6 +10,7 @@ DatabaseCache as non-atomic, which CounterCache is not.
 """
 
 import base64
+import contextlib
 import functools
 import pickle
 from datetime import UTC, datetime
@@ -143,3 +144,23 @@ def rate_limited(kind: str):
         return wrapper
 
     return decorate
+
+
+@contextlib.contextmanager
+def shared_slot(name: str, *, slots: int, hold_seconds: int):
+    """One of `slots` places for heavy work, shared by every worker and app server (the "ratelimit" cache: an atomic
+    add). Yields True while holding a place, False when all are taken (the caller answers "busy"); a place left by
+    a killed worker frees itself after `hold_seconds`. So two or three exports cannot occupy every worker and stall
+    the site for everyone (a 100,000-row Excel export takes 30-80 s on SQLite; review of issue #10)."""
+    from django.core.cache import caches
+
+    cache = caches["ratelimit"]
+    for i in range(max(slots, 0)):
+        key = f"doorstep.slot.{name}.{i}"
+        if cache.add(key, 1, timeout=hold_seconds):
+            try:
+                yield True
+            finally:
+                cache.delete(key)
+            return
+    yield False

@@ -76,3 +76,30 @@ def test_counters_add_once_and_increment_in_the_database():
     cache.set("rl:old", 7, -1)  # expired: a new window starts from the increment
     assert cache.incr("rl:old") == 1
     assert cache.add("rl:old", 5, 60) is False and cache.get("rl:old") == 1
+
+
+@pytest.mark.django_db
+def test_shared_slots_hold_at_most_n_at_once_and_free_on_exit():
+    from doorstep.core.ratelimit import shared_slot
+
+    with shared_slot("t", slots=2, hold_seconds=60) as a, shared_slot("t", slots=2, hold_seconds=60) as b:
+        with shared_slot("t", slots=2, hold_seconds=60) as c:
+            assert (a, b, c) == (True, True, False)
+    with shared_slot("t", slots=2, hold_seconds=60) as again:
+        assert again
+
+
+@pytest.mark.django_db
+def test_an_export_while_another_runs_is_told_to_wait_and_the_site_keeps_its_workers(settings):
+    from django.test import Client
+
+    from doorstep.core.ratelimit import shared_slot
+    from doorstep.demo.build import DEMO_PASSWORD
+
+    client = Client()
+    client.post("/accounts/login/", {"username": "clerk_c001001", "password": DEMO_PASSWORD})
+    with shared_slot("export", slots=settings.DOORSTEP_EXPORT_CONCURRENCY, hold_seconds=60):
+        busy = client.get("/cases/export.xlsx", follow=True)
+    assert "正在为其他人导出" in busy.content.decode()
+    done = client.get("/cases/export.xlsx")
+    assert done.status_code == 200 and done["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -130,11 +130,10 @@ def test_staff_pages_refuse_residents_and_volunteers(username):
 
 
 def test_each_staff_page_opens_for_exactly_the_roles_whose_home_offers_it():
-    from doorstep.accounts.roles import WORKSPACE
-
     from django.urls import reverse
 
     from doorstep.accounts.pages import may_open
+    from doorstep.accounts.roles import WORKSPACE
 
     # every page any role's home offers (the Django admin keeps its own gate: test_admin.py)
     names = {name for entries in WORKSPACE.values() for _, name in entries if name and name != "admin:index"}
