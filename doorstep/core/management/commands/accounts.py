@@ -6,7 +6,7 @@ from doorstep.accounts.models import User
 from doorstep.accounts.roles import ROLE_LABELS, Role
 from doorstep.demo.build import DEMO_PASSWORD
 
-EXAMPLES = ["admin", "leader", "dispatcher", "approver", "dept_cg", "clerk_s01a", "approver_s01", "leader_s01",
+EXAMPLES = ["admin", "leader", "dispatcher", "approver", "dept_cg", "clerk_s01a", "approver_s01", "leader_s01", "admin_s01",
             "clerk_c001001", "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001"]
 
 
