@@ -186,7 +186,7 @@ def case_ledger_for_user(user, *, state: str = "", mark: str = "", q: str = "", 
         qs = qs.filter(due_date__lt=today) if mark == "red" else qs.filter(due_date__gte=today, due_date__lte=limit)
     q = (q or "").strip()[:24]
     if exact is None and q.isdigit():
-        qs = qs.filter(number__startswith=q)
+        qs = qs.filter(subtree_q("number", q))  # a prefix as an index range on the unique number (LIKE is not)
     return qs.order_by(*LEDGER_SORTS.get(sort, LEDGER_SORTS["-id"]))
 
 
