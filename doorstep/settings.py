@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "doorstep.audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "doorstep.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "doorstep.accounts.middleware.PasswordChangeGateMiddleware",
     # TRACE refused, HEAD answered as GET, a view's 405 as the error page (after auth: the page shows the user's menu)
     "doorstep.core.middleware.MethodMiddleware",
     "doorstep.core.middleware.DomainErrorMiddleware",

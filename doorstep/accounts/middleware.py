@@ -32,8 +32,8 @@ def password_change_gate(request) -> HttpResponse | None:
 
 
 class StaffIdleTimeoutMiddleware:
-    """Registered once in settings (MIDDLEWARE) for both rules of this module: the idle timeout, then the password
-    gate, so that a session that timed out is signed out before anything else."""
+    """Staff sessions end after DOORSTEP_STAFF_IDLE_MINUTES without a request (registered before
+    PasswordChangeGateMiddleware, so that a session that timed out is signed out before anything else)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,6 +51,18 @@ class StaffIdleTimeoutMiddleware:
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             if last is None or now - last >= _TOUCH_EVERY_SECONDS:
                 request.session["last_seen"] = now
+        return self.get_response(request)
+
+
+class PasswordChangeGateMiddleware:
+    """An account whose password someone else chose (must_change_password) opens only the password page, logout
+    and login until it has chosen its own (password_change_gate)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.must_change_password:
             return password_change_gate(request) or self.get_response(request)
         return self.get_response(request)
