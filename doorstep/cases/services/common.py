@@ -1,0 +1,131 @@
+"""What every case write shares: the authority check, case numbers, history rows, the window's node, the
+item and material lookups, and the intake check the window and online applications both run."""
+
+import datetime
+
+from doorstep.audit.services import audit_record
+from doorstep.cases.authority import refusal
+from doorstep.cases.models import (
+    Case,
+    CaseHistory,
+    CaseNumberCounter,
+)
+from doorstep.cases.selectors import case_relations
+from doorstep.cases.workflow import (
+    LEVELS,
+    STATE_LABELS,
+    Action,
+    State,
+)
+from doorstep.catalog.eligibility import evaluate
+from doorstep.catalog.models import ServiceItem
+from doorstep.core.errors import PermissionDenied, ValidationFailed
+from doorstep.notifications.services import notify
+from doorstep.registry.selectors import resident_facts
+from doorstep.registry.shared_data import shared_data_checks
+
+REASON_REQUIRED = {Action.REFUSE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
+# What the applicant is told, and when.
+APPLICANT_NEWS = {
+    Action.ACCEPT: "您的申请已受理", Action.REFUSE: "您的申请不予受理", Action.REQUEST_SUPPLEMENT: "请补正材料",
+    Action.APPROVE: "您的申请已批准", Action.REJECT: "您的申请不予批准", Action.CONCLUDE: "您的办件已办结",
+    Action.DELIVER: "您的办理结果已送达", Action.WITHDRAW: "您的申请已撤回",
+}
+
+
+def case_authorize(actor, case: Case, action) -> None:
+    """Raise PermissionDenied unless the authority table (cases.authority.CASE_AUTHORITY) lets this actor take
+    this action on this case from where they stand. The state machine is checked separately (Conflict)."""
+    reason = refusal(actor.role, action, case_relations(actor, case), holding_node_name=case.review_node.name)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def case_next_number(*, district: str, day: datetime.date) -> str:
+    """District code + date + 5-digit daily sequence, e.g. 43030220261122 00042. One statement: insert the day's
+    counter or add one to it, returning the new value. Call it inside a transaction and as late as possible: the
+    counter row stays locked until commit, so concurrent windows never get the same number — and wait only for
+    each other's last few statements."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table} (district, day, last) VALUES (%s, %s, 1) ON CONFLICT (district, day) "
+                    f"DO UPDATE SET last = {table}.last + 1 RETURNING last", [district, day])
+        last = cur.fetchone()[0]
+    return f"{district}{day:%Y%m%d}{last:05d}"
+
+
+def _applicant_users(case: Case):
+    from doorstep.accounts.models import User
+
+    return list(User.objects.filter(resident_id=case.applicant_id, is_active=True))
+
+
+def _record(case: Case, *, actor, before: str, action: Action, note: str = "", summary: dict | None = None) -> None:
+    CaseHistory.objects.create(case=case, from_state=before, action=action, to_state=case.state, actor=actor,
+                               note=note)
+    audit_record(actor=actor, action=f"case.{action}", target=case, reason=note,
+                 summary={"from": before, "to": case.state, "level": case.review_level, **(summary or {})})
+    if action in APPLICANT_NEWS:
+        notify(_applicant_users(case), kind=f"case.{action}", title=f"{APPLICANT_NEWS[action]}：{case.item.name}",
+               body=f"办件编号 {case.number}，当前状态：{STATE_LABELS[State(case.state)]}。{note}".strip(),
+               link=f"/cases/{case.pk}/")
+
+
+def _window_node(actor):
+    node = actor.org_node
+    if node is not None and node.level == "grid" and actor.role == "grid_worker":
+        node = node.parent  # a grid worker takes in for the community station (网格员代收)
+    if node is None or node.level not in LEVELS or actor.role not in ("clerk", "grid_worker"):
+        raise ValidationFailed("只有社区、街道或区级窗口的工作人员（或网格员）可以受理。")
+    return node
+
+
+def _active_item(item_code) -> ServiceItem:
+    from doorstep.catalog.selectors import active_item_for_intake
+
+    item = active_item_for_intake(item_code)
+    return item
+
+
+def _material_ids(raw) -> set[int]:
+    try:
+        return {int(m) for m in raw or []}
+    except (TypeError, ValueError):
+        raise ValidationFailed("材料清单有误。", field="materials") from None
+
+
+def case_intake_check(*, item: ServiceItem, applicant, materials_present, consent: bool,
+                      today: datetime.date) -> tuple[list[dict], dict]:
+    """What the window checks before accepting: every paper material ticked as present, the applicant's consent
+    when shared data will be read, every shared-data check confirmed (or its paper ticked instead), and the
+    eligibility rules. Returns (shared checks, eligibility) to store on the case; raises ValidationFailed with
+    what is missing, in words a clerk can read to the applicant. An instant item whose rules fail is refused here
+    (the window decides it); for a promised item the evaluation goes with the case to the level that decides, as
+    registry data may be out of date and the applicant may bring proof. Reads only."""
+    present = _material_ids(materials_present)
+    materials = list(item.materials.all())
+    shared = [m for m in materials if m.shared_data]
+    missing = [m.name for m in materials if not m.shared_data and m.id not in present]
+    if missing:
+        raise ValidationFailed(f"缺少材料：{'、'.join(missing)}。可出具一次性告知书，请申请人补齐后再来。",
+                               field="materials")
+    checks: list[dict] = []
+    if shared:
+        if not consent:
+            raise ValidationFailed("本事项须调取共享数据核验，请先征得申请人同意并勾选“申请人同意”。", field="consent")
+        checks = shared_data_checks(applicant, shared, today=today)
+        failed = [c for c in checks if not c["ok"] and c["material_id"] not in present]
+        if failed:
+            raise ValidationFailed("共享数据未能核验：" + "；".join(f"{c['material']}（{c['data']}）" for c in failed)
+                                   + "。请申请人提供纸质材料并勾选。", field="materials")
+    eligibility = {}
+    if item.eligibility_rules:
+        result = evaluate(item.eligibility_rules, resident_facts(applicant, year=today.year - 1, today=today))
+        eligibility = {"eligible": result.eligible, "explanation": result.explanation}
+        if result.eligible is False and item.kind == "instant":  # decided here and now: refuse, say why
+            raise ValidationFailed("不符合办理条件：\n" + result.explanation, field="eligibility")
+    return checks, eligibility
+
+

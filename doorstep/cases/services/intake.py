@@ -1,0 +1,243 @@
+"""Taking cases in: at the window (one item, a bundle), refusal with the one-time notice, online applications."""
+
+from django.utils import timezone
+
+from doorstep.audit.services import audit_record
+from doorstep.calendar.selectors import work_calendar
+from doorstep.cases.models import (
+    Case,
+    Channel,
+    Delivery,
+)
+from doorstep.cases.services.common import (
+    _active_item,
+    _material_ids,
+    _record,
+    _window_node,
+    case_intake_check,
+    case_next_number,
+)
+from doorstep.cases.workflow import (
+    Action,
+    CaseFacts,
+    State,
+    TransitionNotAllowed,
+    advance,
+)
+from doorstep.core.errors import Conflict, PermissionDenied, ValidationFailed
+from doorstep.core.idempotency import derived_key, idempotent_create
+from doorstep.notifications.services import notify
+from doorstep.org.selectors import acting_post_holders
+from doorstep.registry.selectors import resident_get_for_user
+
+
+def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW,
+                          materials_present=(), consent: bool = False, delivery: str = Delivery.PICKUP,
+                          bundle=None, idempotency_key: str) -> Case:
+    """Take in an application at any window of the district (全区通办), or by a grid worker, accepted at once.
+
+    Preconditions: the actor is a clerk or grid worker at a community, street or district; the applicant is in
+    the actor's scope; the item is active; case_intake_check passes (materials, consent, shared data, rules).
+    Result: an accepted Case with its number, first-contact owner (首问负责), promised date in working days, the
+    shared-data results and consent time. Audit: case.accept. Side effects: the day's number counter advances;
+    the applicant is notified after commit. Idempotent: a replay of idempotency_key returns the first case, a
+    different submission under the same key is a Conflict (doorstep.core.idempotency).
+    """
+    item = _active_item(item_code)
+    if channel not in Channel.values:
+        raise ValidationFailed("受理渠道无效。", field="channel")
+    if delivery not in Delivery.values:
+        raise ValidationFailed("送达方式无效。", field="delivery")
+    applicant = resident_get_for_user(actor, applicant_id)
+    node = _window_node(actor)
+    try:
+        facts = advance(CaseFacts(instant=item.kind == "instant", approval_level=item.approval_level,
+                                  review_level=node.level), Action.ACCEPT, actor.role)
+    except TransitionNotAllowed as exc:
+        raise ValidationFailed(exc.message) from None
+    now = timezone.now()
+    today = timezone.localdate(now)
+    checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=materials_present,
+                                            consent=consent, today=today)
+    center = node.service_centers.first()
+    due = work_calendar().add_working_days(today, item.promised_days)
+    def create() -> Case:  # everything read before: the number's row lock is held only for the writes
+        case = Case.objects.create(
+            number=case_next_number(district=node.code[:6], day=today), item=item, applicant=applicant,
+            applicant_path=applicant.path, channel=channel, state=facts.state, review_level=node.level,
+            review_node=node, center=center, first_contact=actor, accepted_at=now, due_date=due, bundle=bundle,
+            consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery,
+        )
+        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT,
+                summary={"shared_checks": len(checks), "channel": channel})
+        return case
+
+    inputs = {"item": item.code, "applicant": applicant.pk, "channel": channel, "delivery": delivery,
+              "consent": bool(consent), "materials": sorted(_material_ids(materials_present)),
+              "bundle": bundle.pk if bundle else None}
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.accept", inputs=inputs, create=create)
+    return case
+
+
+def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_present_names=(),
+                            consent: bool = False, delivery: str = Delivery.PICKUP, idempotency_key: str):
+    """Take in a bundle (一件事): every member item accepted at once from one set of materials.
+
+    Preconditions: as case_accept_at_window for every member item; the clerk ticks each paper material once by
+    name and it counts for every item that needs it. All-or-nothing: if any member cannot be accepted, nothing is
+    (the error names the item). Result: the Bundle with its member cases. Audit: bundle.accept and case.accept
+    for each member. Side effects: case numbers; the applicant is notified per case. Idempotent as
+    case_accept_at_window: a replay returns the first bundle (each member's key is derived from the bundle's).
+    """
+    from doorstep.cases.models import Bundle
+    from doorstep.catalog.selectors import bundle_get
+
+    definition = bundle_get(bundle_code)
+    names = {str(n)[:100] for n in materials_present_names or []}
+    applicant = resident_get_for_user(actor, applicant_id)
+    node = _window_node(actor)
+    today = timezone.localdate()
+    def create():
+        bundle = Bundle.objects.create(number="B" + case_next_number(district=node.code[:6], day=today),
+                                       definition=definition, applicant=applicant, created_by=actor)
+        for item in definition.items.all():
+            present = [m.id for m in item.materials.all() if m.name in names]
+            try:
+                case_accept_at_window(actor=actor, item_code=item.code, applicant_id=applicant.pk,
+                                      materials_present=present, consent=consent, delivery=delivery, bundle=bundle,
+                                      idempotency_key=derived_key(idempotency_key, item.code))
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"“{item.name}”：{exc.message}", field=exc.field) from None
+        audit_record(actor=actor, action="bundle.accept", target=bundle,
+                     summary={"definition": definition.code, "cases": definition.items.count()})
+        return bundle
+
+    inputs = {"bundle": definition.code, "applicant": applicant.pk, "materials": sorted(names),
+              "consent": bool(consent), "delivery": delivery}
+    bundle, _ = idempotent_create(actor=actor, key=idempotency_key, kind="bundle.accept", inputs=inputs,
+                                  create=create)
+    return bundle
+
+
+def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_material_ids, reason: str = "",
+                          idempotency_key: str) -> Case:
+    """不予受理 at the window: the application is recorded as refused with the one-time notice of what is missing.
+
+    Preconditions: as for acceptance; at least one material named missing, or a reason. Result: a refused Case
+    whose missing_materials list the notice prints. Audit: case.refuse. Side effects: a case number is used.
+    Idempotent as case_accept_at_window: a replay returns the first refused case.
+    """
+    item = _active_item(item_code)
+    applicant = resident_get_for_user(actor, applicant_id)
+    node = _window_node(actor)
+    wanted = _material_ids(missing_material_ids)
+    missing = [{"name": m.name, "form": m.form, "note": m.note} for m in item.materials.all() if m.id in wanted]
+    reason = " ".join((reason or "").split())[:300]
+    if not missing and len(reason) < 2:
+        raise ValidationFailed("请勾选缺少的材料或填写不予受理的理由。", field="materials")
+    now = timezone.now()
+
+    def create() -> Case:
+        case = Case.objects.create(
+            number=case_next_number(district=node.code[:6], day=timezone.localdate(now)), item=item,
+            applicant=applicant, applicant_path=applicant.path, channel=Channel.WINDOW, state=State.REFUSED,
+            review_level=node.level, review_node=node, center=node.service_centers.first(), first_contact=actor,
+            decided_at=now, decision_reason=reason or "材料不齐", missing_materials=missing,
+        )
+        _record(case, actor=actor, before=State.DRAFT, action=Action.REFUSE, note=reason,
+                summary={"missing": len(missing)})
+        return case
+
+    inputs = {"item": item.code, "applicant": applicant.pk, "missing": sorted(wanted), "reason": reason}
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.refuse", inputs=inputs, create=create)
+    return case
+
+
+# an application in these states is still being handled: the same person may not apply online for the item again
+OPEN_APPLICATION_STATES = (State.SUBMITTED, State.ACCEPTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED)
+
+
+def case_apply_online(*, actor, item_code: str, consent: bool = False, files: dict | None = None,
+                      delivery: str = Delivery.PICKUP, idempotency_key: str) -> Case:
+    """A resident applies online for an item that allows it (网上申请): one upload per paper material.
+
+    Preconditions: the actor is a resident with a registry record; the item allows online application; every paper
+    material has one file that is an image or a PDF by content and within DOORSTEP_UPLOAD_MAX_BYTES; consent given
+    when shared data will be read; the shared-data checks and the rules pass as at a window. Anything wrong raises
+    ValidationFailed and stores nothing. Result: a submitted Case at the applicant's community station, waiting for a
+    clerk to accept it (the clock starts then). Audit: case.submit. Side effects: files under MEDIA_ROOT; the
+    station's post holders are told after commit. Idempotent as case_accept_at_window (the files count by their
+    content): a replay returns the first case and stores no file again. Conflict when the person already has an
+    open application for the item (OPEN_APPLICATION_STATES), whatever the key.
+    """
+    import hashlib
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from doorstep.cases.models import CaseUpload
+    from doorstep.cases.uploads import check_upload
+    from doorstep.org.models import OrgNode
+
+    if actor.role != "resident" or not actor.resident_id:
+        raise PermissionDenied("网上申请须以居民本人身份登录。")
+    item = _active_item(item_code)
+    if not item.online_allowed:
+        raise ValidationFailed("该事项暂不支持网上申请，请到家门口的服务站办理。", field="item")
+    if delivery not in Delivery.values:
+        raise ValidationFailed("送达方式无效。", field="delivery")
+    applicant = actor.resident
+    files = files or {}
+    if len(files) > settings.DOORSTEP_UPLOAD_MAX_FILES:
+        raise ValidationFailed("上传的文件太多。", field="files")
+    papers = [m for m in item.materials.all() if not m.shared_data]
+    accepted_files = []
+    for m in papers:
+        upload = files.get(m.id)
+        if upload is None:
+            raise ValidationFailed(f"请上传“{m.name}”的照片或扫描件。", field=f"material_{m.id}")
+        head = upload.read(16)
+        upload.seek(0)
+        verdict = check_upload(head, upload.size, max_bytes=settings.DOORSTEP_UPLOAD_MAX_BYTES, name=upload.name)
+        if not verdict.ok:
+            raise ValidationFailed(f"{m.name}：{verdict.message}", field=f"material_{m.id}")
+        data = upload.read()
+        accepted_files.append((m, upload.name, verdict, data))
+    today = timezone.localdate()
+    checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=[m.id for m in papers],
+                                            consent=consent, today=today)
+    community = OrgNode.objects.get(code=applicant.path[:12])
+    now = timezone.now()
+
+    def create() -> Case:
+        # one open online application per person and item: a reload or a second tab made a new key and a new case
+        type(applicant).objects.select_for_update().filter(pk=applicant.pk).first()  # serialise the same person
+        open_one = Case.objects.filter(applicant=applicant, item=item, state__in=OPEN_APPLICATION_STATES).first()
+        if open_one is not None:
+            raise Conflict(f"您已有一件“{item.name}”的申请正在办理（办件编号 {open_one.number}），请勿重复申请；"
+                           f"可在“我的办件”中查看进度。")
+        case = Case.objects.create(
+            number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
+            applicant_path=applicant.path, channel=Channel.ONLINE, state=State.SUBMITTED,
+            review_level=community.level, review_node=community, center=community.service_centers.first(),
+            consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery)
+        for m, name, verdict, data in accepted_files:
+            digest = hashlib.sha256(data).hexdigest()
+            record = CaseUpload(case=case, material=m, original_name=str(name)[:120],
+                                content_type=verdict.content_type, extension=verdict.extension, size=len(data),
+                                sha256=digest)
+            record.file.save(f"{digest}{verdict.extension}", ContentFile(data), save=False)
+            record.save()
+        _record(case, actor=actor, before=State.DRAFT, action=Action.SUBMIT,
+                summary={"uploads": len(accepted_files), "shared_checks": len(checks)})
+        notify(acting_post_holders(community), kind="case.online", title=f"新的网上申请：{item.name}",
+               body=f"办件编号 {case.number}，请审核材料后受理或不予受理。", link=f"/cases/{case.pk}/")
+        return case
+
+    inputs = {"item": item.code, "consent": bool(consent), "delivery": delivery,
+              "files": {str(m.id): hashlib.sha256(data).hexdigest() for m, _, _, data in accepted_files}}
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.apply_online", inputs=inputs,
+                                create=create)
+    return case
+
+

@@ -1,0 +1,204 @@
+"""Moving a case along the state machine, the delivery choice, material hand-overs and the audited exact search."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from doorstep.audit.services import audit_record
+from doorstep.calendar.selectors import work_calendar
+from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra
+from doorstep.cases.models import (
+    Case,
+    Certificate,
+    Delivery,
+    MaterialHandover,
+)
+from doorstep.cases.selectors import case_facts, case_get_for_user
+from doorstep.cases.services.common import (
+    REASON_REQUIRED,
+    _record,
+    case_authorize,
+)
+from doorstep.cases.workflow import (
+    ACTION_LABELS,
+    STATE_LABELS,
+    Action,
+    State,
+    TransitionNotAllowed,
+    advance,
+)
+from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from doorstep.notifications.services import notify
+from doorstep.org.hours import next_open_time
+from doorstep.org.selectors import acting_post_holders, grid_governors
+
+
+def _ready_time(case: Case, now: datetime.datetime) -> datetime.datetime:
+    """When the result can be picked up: now if the center is open, else its next opening (Saturday service and
+    holidays included). A case without a center, or a center without hours, is ready now."""
+    if case.center_id is None:
+        return now
+    rows = list(case.center.opening_hours.values_list("weekday", "opens", "closes"))
+    if not rows:
+        return now
+    return next_open_time(rows, timezone.localtime(now), work_calendar()) or now
+
+
+def _issue_certificate(case: Case, *, actor, now: datetime.datetime) -> None:
+    issuer = case.review_node.name
+    Certificate.objects.create(case=case, title=case.item.certificate, number=f"Z{case.number}", issued_at=now,
+                               issued_by=actor, issuer_name=issuer)
+
+
+def case_transition(*, actor, case_id, action: str, note: str = "", materials: list[str] | None = None) -> Case:
+    """Apply one workflow action to a case.
+
+    Preconditions: the case is in the actor's scope (else NotFound); the authority table allows the actor's role
+    the action from where they stand relative to the case (cases.authority.CASE_AUTHORITY: the node that holds it,
+    the center that took it in, the applicant …; else PermissionDenied saying where); the state machine allows the
+    action for the role and the case's facts (else Conflict with the reason); refusals, rejections and supplement
+    requests carry a reason, and so does a withdrawal by staff on the applicant's behalf (the applicant is told).
+    Result: the case in its new state. Side effects by action: forward records the material hand-over to the next
+    level and tells its approvers; a supplement request stops the clock and supply restarts it with the due date
+    moved by the working days paused; conclude issues the item's certificate and sets the pickup time; deliver
+    records who delivered. Audit: case.<action>. The row is locked while it changes, so of two people acting at
+    once exactly one wins and the other is told the case has moved on.
+    """
+    try:
+        act = Action(action)
+    except ValueError:
+        raise ValidationFailed("不支持的操作。", field="action") from None
+    note = " ".join((note or "").split())[:300]
+    if act in REASON_REQUIRED and len(note) < 2:
+        raise ValidationFailed("请填写理由。", field="note")
+    if act in REASON_REQUIRED_FOR_STAFF and actor.role != "resident" and len(note) < 2:
+        raise ValidationFailed(f"代申请人{ACTION_LABELS[act]}须填写理由，申请人会收到通知。", field="note")
+    with transaction.atomic():
+        case = case_get_for_user(actor, case_id, for_update=True)
+        before = case.state
+        case_authorize(actor, case, act)
+        try:
+            facts = advance(case_facts(case), act, actor.role)
+        except TransitionNotAllowed as exc:
+            raise Conflict(exc.message) from None
+        now = timezone.now()
+        today = timezone.localdate(now)
+        case.state = facts.state
+        fields = ["state"]
+        summary: dict = {}
+        if act == Action.FORWARD:
+            from_node, to_node = case.review_node, case.review_node.parent
+            case.review_level, case.review_node = facts.review_level, to_node
+            fields += ["review_level", "review_node"]
+            handed = [str(m)[:100] for m in (materials if materials is not None else
+                                             [m.name for m in case.item.materials.all() if not m.shared_data])]
+            MaterialHandover.objects.create(case=case, from_node=from_node, to_node=to_node, handed_by=actor,
+                                            materials=handed)
+            summary["handover"] = {"from": from_node.code, "to": to_node.code, "materials": len(handed)}
+            notify(acting_post_holders(to_node, role="approver"), kind="case.queue",
+                   title=f"新的代办件待审核：{case.item.name}", body=f"办件编号 {case.number}，由{from_node.name}上报。",
+                   link=f"/cases/{case.pk}/")
+        elif act == Action.REQUEST_SUPPLEMENT:
+            case.paused_on = today
+            fields.append("paused_on")
+        elif act == Action.SUPPLY:
+            paused = work_calendar().working_days_between(case.paused_on or today, today)
+            if case.due_date:
+                case.due_date = work_calendar().add_working_days(case.due_date, paused)
+            case.paused_working_days += paused
+            case.paused_on, case.sla_mark = None, ""  # a new due date: warn afresh when it nears
+            fields += ["paused_on", "paused_working_days", "due_date", "sla_mark"]
+            summary["paused_working_days"] = paused
+        elif before == State.SUPPLEMENT_REQUESTED:  # withdrawn while paused: the pause ends with the case
+            case.paused_on = None
+            fields.append("paused_on")
+        if act == Action.ACCEPT:  # an online application taken in by a clerk: the clock starts now
+            case.accepted_at = now
+            case.due_date = work_calendar().add_working_days(today, case.item.promised_days)
+            case.first_contact = case.first_contact or actor
+            fields += ["accepted_at", "due_date", "first_contact"]
+        if act in (Action.APPROVE, Action.REJECT, Action.REFUSE):
+            case.decided_at, case.decision_reason = now, note
+            fields += ["decided_at", "decision_reason"]
+        if act == Action.CONCLUDE:
+            case.concluded_at = now
+            case.ready_at = _ready_time(case, now)
+            fields += ["concluded_at", "ready_at"]
+            if case.item.certificate:
+                _issue_certificate(case, actor=actor, now=now)
+                summary["certificate"] = case.item.certificate
+            if case.delivery == Delivery.HOME:
+                notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
+                       body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
+        if act == Action.DELIVER:
+            case.delivered_at, case.delivered_by = now, actor
+            fields += ["delivered_at", "delivered_by"]
+        case.save(update_fields=fields)
+        _record(case, actor=actor, before=before, action=act, note=note, summary=summary)
+    return case
+
+
+def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") -> Case:
+    """The applicant (or a clerk for them) chooses how the result reaches them: pickup, home delivery by the grid
+    worker (网格员送达), or post. Allowed until the result is delivered. Audit: case.delivery."""
+    if delivery not in Delivery.values:
+        raise ValidationFailed("送达方式无效。", field="delivery")
+    address = " ".join((address or "").split())[:200]
+    if delivery == Delivery.POST and len(address) < 5:
+        raise ValidationFailed("邮寄请填写完整的收件地址。", field="address")
+    with transaction.atomic():
+        case = case_get_for_user(actor, case_id, for_update=True)
+        case_authorize(actor, case, Extra.CHOOSE_DELIVERY)
+        if case.state in (State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN):
+            raise Conflict(f"办件当前为“{STATE_LABELS[State(case.state)]}”，不能再更改送达方式。")
+        case.delivery, case.delivery_address = delivery, address if delivery == Delivery.POST else ""
+        case.save(update_fields=["delivery", "delivery_address"])
+        audit_record(actor=actor, action="case.delivery", target=case, summary={"delivery": delivery})
+        if delivery == Delivery.HOME and case.state == State.CONCLUDED:
+            notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
+                   body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
+    return case
+
+
+def case_search_record(*, actor, query: str, cases) -> None:
+    """An exact ledger search across the district (a case number with its query code, or an applicant's ID number,
+    for roles in cases.authority.CASE_EXACT_SEARCH) leaves an audit event `case.search` with the query masked, and lets the
+    searcher open the cases it showed (SearchGrant). Other queries and roles: nothing."""
+    from doorstep.cases.selectors import case_search_exact_for_user
+    from doorstep.registry.models import SearchGrant
+    from doorstep.registry.services import masked_query, search_grants_record
+
+    if case_search_exact_for_user(actor, query) is None:
+        return
+    with transaction.atomic():
+        parts = query.split()  # "number query-code": the code is the applicant's, never kept in the audit
+        shown = f"{parts[0]} ****" if len(parts) == 2 else masked_query(query)
+        audit_record(actor=actor, action="case.search", target_type="cases.case",
+                     summary={"query": shown, "shown": len(cases)})
+        search_grants_record(actor=actor, kind=SearchGrant.Kind.CASE, object_ids=[c.pk for c in cases])
+
+
+def handover_receive(*, actor, handover_id) -> MaterialHandover:
+    """The receiving level confirms the physical materials arrived. Preconditions: the actor works at the receiving
+    node and the hand-over is not yet received (else Conflict). Audit: case.handover_received."""
+    try:
+        pk = int(handover_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    with transaction.atomic():
+        handover = MaterialHandover.objects.select_for_update().filter(pk=pk).select_related("to_node").first()
+        if handover is None:
+            raise NotFound()
+        case_get_for_user(actor, handover.case_id)  # scope: same 404 for others
+        if actor.org_node_id != handover.to_node_id:
+            raise PermissionDenied(f"只有{handover.to_node.name}的工作人员可以签收这批材料。")
+        if handover.received_at:
+            raise Conflict("这批材料已经签收。")
+        handover.received_by, handover.received_at = actor, timezone.now()
+        handover.save(update_fields=["received_by", "received_at"])
+        audit_record(actor=actor, action="case.handover_received", target_type="cases.case",
+                     target_id=str(handover.case_id), summary={"handover": handover.pk})
+    return handover
+
+
