@@ -111,8 +111,14 @@ def deferred_indexes(*models):
         yield
     finally:
         with connection.cursor() as cur:
+            if connection.vendor == "postgresql" and connection.in_atomic_block:
+                # PostgreSQL cannot build an index while the table has deferred foreign-key checks pending in this
+                # transaction (Django's are DEFERRABLE INITIALLY DEFERRED): run them now, then defer again
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for _, definition in saved:
                 cur.execute(definition)
+            if connection.vendor == "postgresql" and connection.in_atomic_block:
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def demo_exists() -> bool:
