@@ -23,7 +23,7 @@ from doorstep.core.idnumbers import (
     validate_id_number,
 )
 from doorstep.core.paging import Page, paginate
-from doorstep.core.paths import PATH_END
+from doorstep.core.paths import PATH_END, subtree_q
 from doorstep.registry.models import Building, Household, Resident
 
 SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"), "birth_date": ("birth_date", "id"),
@@ -50,11 +50,14 @@ def _scope_filter(user) -> tuple[str, tuple] | None:
     return None
 
 
-def residents_in_scope(user, *, use_path_index: bool = True) -> QuerySet[Resident]:
+def residents_in_scope(user, *, use_path_index: bool = True, listing: bool = False) -> QuerySet[Resident]:
     """Every resident the user may see at all (before any search).
 
     With use_path_index=False the scope is written as a LIKE prefix that neither database uses an index for, so that
     a search on another indexed column (pinyin) drives the plan and the scope is only a filter on its rows.
+    With listing=True (a name, pinyin or address search, which lists people) a window clerk's district-wide scope
+    narrows to their own area: elsewhere in the district they find a person by ID card or phone only — search, never
+    browse (a one-character address search listed 9,964 residents with their homes, page after page).
     """
     scope = _scope_filter(user)
     if scope is None:
@@ -62,6 +65,8 @@ def residents_in_scope(user, *, use_path_index: bool = True) -> QuerySet[Residen
     kind, args = scope
     if kind == "household":
         return Resident.objects.filter(household_id=args[0])
+    if listing and user.resident_scope == Scope.DISTRICT_SEARCH:
+        args = (user.org_node.code, user.org_node.code + PATH_END)
     if use_path_index:
         return Resident.objects.filter(path__gte=args[0], path__lt=args[1])
     return Resident.objects.filter(path__startswith=args[0])
@@ -169,18 +174,19 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
             # A UNION of two index range scans, each already cut to the scope; an OR of the two ranges (or an
             # IN over the union) makes both databases scan the whole scope. See decisions.md.
             sort_field = SORTS[sort][0].lstrip("-")
-            qs = residents_in_scope(user, use_path_index=False)
+            qs = residents_in_scope(user, use_path_index=False, listing=True)
             by_initials = qs.filter(_prefix("name_initials", q)).values_list(sort_field, "id")
             by_pinyin = qs.filter(_prefix("name_pinyin", q)).values_list(sort_field, "id")
             keys = by_initials.union(by_pinyin).order_by(*SORTS[sort])
             return SearchResult(_paginate_keys(keys, page=page, size=page_size), resolved, query)
         elif resolved == "address":
-            building_ids = list(
-                Building.objects.filter(_prefix("name", query)).values_list("id", flat=True)[:_MAX_ADDRESS_BUILDINGS]
-            )
-            qs = residents_in_scope(user).filter(household__building_id__in=building_ids)
+            buildings = Building.objects.filter(_prefix("name", query))
+            if user.resident_scope == Scope.DISTRICT_SEARCH:  # the clerk's own area, as residents_in_scope(listing)
+                buildings = buildings.filter(subtree_q("path", user.org_node.code))
+            building_ids = list(buildings.values_list("id", flat=True)[:_MAX_ADDRESS_BUILDINGS])
+            qs = residents_in_scope(user, listing=True).filter(household__building_id__in=building_ids)
         else:
-            qs = residents_in_scope(user).filter(_prefix("name", query))
+            qs = residents_in_scope(user, listing=True).filter(_prefix("name", query))
     qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
     return SearchResult(paginate(qs, page=page, size=page_size, cursor=cursor), resolved, query)
 
