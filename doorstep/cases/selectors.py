@@ -187,6 +187,9 @@ def case_ledger_for_user(user, *, state: str = "", mark: str = "", q: str = "", 
     q = (q or "").strip()[:24]
     if exact is None and q.isdigit():
         qs = qs.filter(subtree_q("number", q))  # a prefix as an index range on the unique number (LIKE is not)
+    elif exact is None and q:
+        # a name or anything else the ledger does not search: nothing, not the whole ledger under the query
+        qs = qs.none()
     return qs.order_by(*LEDGER_SORTS.get(sort, LEDGER_SORTS["-id"]))
 
 

@@ -204,3 +204,13 @@ def test_a_name_or_address_search_lists_only_the_clerks_own_area():
     phone = decrypt(person.phone_enc)
     assert resident_lookup(actor=elsewhere, query=phone, channel="window").page.items[0].openable
     assert client.get(f"/residents/{person.pk}/").status_code == 200
+
+
+def test_a_ledger_query_that_is_not_a_number_or_id_shows_nothing_with_a_hint(jindi_case):
+    """A name typed into the ledger's search used to be ignored: the whole ledger showed under the query."""
+    client = logged_in("clerk_c001001")
+    for query in ("谢小波", "abc", f"{jindi_case.number} {jindi_case.public_code} x"):
+        page = client.get("/cases/", {"q": query}).content.decode()
+        assert jindi_case.number not in _rows(client.get("/cases/", {"q": query})), query
+        assert "不按姓名查找" in page
+    assert jindi_case.number in _rows(client.get("/cases/", {"q": jindi_case.number[:12]}))
