@@ -87,7 +87,8 @@ class NameSimilarityValidator:
     password's only word — fewer than `min_initials` other letters beside them (`xxb@2026A`, `Wmh@123456`) — or
     stand next to `min_login_digits` or more digits of the login name (`XXB@138000` for 13800000001)."""
 
-    LABELS = {"username": "登录名", "full_name": "姓名", "pinyin": "姓名拼音", "initials": "姓名拼音首字母"}
+    LABELS = {"username": "登录名", "full_name": "姓名", "pinyin": "姓名拼音", "given_pinyin": "姓名拼音",
+              "initials": "姓名拼音首字母"}
 
     def __init__(self, max_similarity: float = 0.7, min_contained: int = 4, min_initials: int = 3,
                  min_login_digits: int = 4):
@@ -103,6 +104,8 @@ class NameSimilarityValidator:
             "username": str(getattr(user, "username", "") or ""),
             "full_name": full_name,
             "pinyin": name_pinyin(full_name)[0] if full_name else "",
+            # the given name alone (谢小波 → xiaobo): "Xiaobo@2026" is as guessable as the whole name
+            "given_pinyin": name_pinyin(full_name[1:])[0] if len(full_name) >= 2 else "",
         }
 
     def _contained(self, part: str, password: str) -> bool:
@@ -129,7 +132,8 @@ class NameSimilarityValidator:
             if not value:
                 continue
             value = value.lower()
-            for part in {*re.split(r"\W+", value), value}:
+            # the login name also in its words: clerk_s01a → clerk (Clerk@2026), s, a
+            for part in {*re.split(r"[\W_\d]+" if attribute == "username" else r"\W+", value), value}:
                 if not part:
                     continue
                 close = not exceeds_maximum_length_ratio(lowered, self.max_similarity, part) and (

@@ -113,6 +113,7 @@ class _Person:
     ("13800000001Ab!", "登录名"),        # the phone number that is the login name
     ("Password123", None),              # Django's common-password list
     ("P@ssw0rd", None),
+    ("Xiaobo@2026", "姓名拼音"),         # the given name alone
 ])
 def test_passwords_close_to_the_name_login_or_pinyin_or_common_are_refused(password, why):
     with pytest.raises(ValidationError) as refused:
@@ -161,3 +162,9 @@ def test_a_resident_account_refuses_a_pinyin_password():
     with pytest.raises(ValidationFailed, match="相近"):
         user_create_resident(actor=None, resident=resident, phone="13912340000", password=pinyin.title() + "@2026")
     assert not User.objects.filter(username="13912340000").exists()
+
+
+def test_a_word_of_the_login_name_plus_a_year_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        validate_password("Clerk@2026", _Person("clerk_s01a", "城正街街道窗口人员甲"))
+    assert any("登录名" in m or "容易被猜到" in m for m in refused.value.messages)
