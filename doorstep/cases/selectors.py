@@ -182,8 +182,12 @@ def case_ledger_for_user(user, *, state: str = "", mark: str = "", q: str = "", 
         qs = qs.filter(channel=channel)
     if mark in ("red", "yellow"):
         today, limit = supervision_limits()
-        qs = qs.filter(state__in_literal=CLOCK_RUNNING)  # the partial index case_running_due
-        qs = qs.filter(due_date__lt=today) if mark == "red" else qs.filter(due_date__gte=today, due_date__lte=limit)
+        marked = Case.objects.filter(state__in_literal=CLOCK_RUNNING)  # the partial index case_running_due
+        marked = marked.filter(due_date__lt=today) if mark == "red" else marked.filter(due_date__gte=today,
+                                                                                      due_date__lte=limit)
+        # the marked cases (a few hundred) found first, by their own small index, then the scope and sort applied
+        # to them: as plain filters SQLite read a street's 84,000 cases through the path index to find 6 (2.4 s)
+        qs = qs.filter(pk__in=marked.values("pk"))
     q = (q or "").strip()[:24]
     if exact is None and q.isdigit():
         qs = qs.filter(subtree_q("number", q))  # a prefix as an index range on the unique number (LIKE is not)

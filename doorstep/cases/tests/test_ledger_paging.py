@@ -174,8 +174,9 @@ def test_the_red_and_yellow_marks_are_read_from_the_running_cases_index():
     for mark in ("red", "yellow"):
         qs = ledger("due_date", mark=mark)
         assert "IN ('accepted', 'in_review')" in str(qs.query)
-        if connection.vendor == "sqlite":
-            assert "case_running_due" in _plan(qs), _plan(qs)
+        if connection.vendor == "sqlite":  # the marked cases first, by an index of running states or due dates
+            plan = _plan(qs)
+            assert ("case_running_due" in plan or "case_state_due" in plan) and "SCAN cases_case" not in plan, plan
     behind = supervision_for_user(user("leader"), mark="red")["page"]
     assert behind.items and all(c.state in ("accepted", "in_review") for c in behind.items)
 
