@@ -13,7 +13,9 @@ from doorstep.core.logs import drop_query, mask_personal_numbers
 
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 _URL_ATOMS = {"r", "f", "{referer}i", "{raw_uri}e", "{request_uri}e"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls, line and paragraph separators, and the bidirectional formatting characters (which reorder a line
+# on a terminal: "Trojan Source", CVE-2021-42574)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def escape_controls(value: str) -> str:

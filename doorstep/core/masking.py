@@ -5,14 +5,20 @@ name is never kept whole (issue #10, item 9)."""
 
 import re
 
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+# Letters may touch an ID number ("id430302…", "…9714x"); digits may not (a 19-digit case number is no ID number).
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[0-9Xx])(?!\d)")
+# A mobile number as people write it: with +86 / 86 in front, with spaces or dashes between 3-4-4 (138-0000-0001).
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
 def mask_personal_numbers(text: str) -> str:
-    """`text` with every ID-number-shaped and mobile-number-shaped run of digits masked."""
-    if not text or not any(c.isdigit() for c in text):
+    """`text` with every ID-number-shaped and mobile-number-shaped run of digits masked (full-width digits read
+    as digits first, so "４３０３…" is masked too; the rest of the text is kept as written)."""
+    if not text or not any(c.isdigit() for c in text):  # isdigit() is also true of full-width digits
         return text
+    if any("０" <= c <= "９" for c in text):
+        text = text.translate(_FULL_WIDTH_DIGITS)
     return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1**********\2", text))
 
 

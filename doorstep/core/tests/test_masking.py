@@ -8,7 +8,7 @@ from django.test import Client
 from doorstep.audit.models import AuditEvent
 from doorstep.audit.services import audit_record
 from doorstep.conftest import user
-from doorstep.core.masking import mask_in
+from doorstep.core.masking import mask_in, mask_personal_numbers
 
 pytestmark = pytest.mark.django_db
 ID_NUMBER = "43032119800215003X"
@@ -43,3 +43,30 @@ def test_searches_and_exports_by_phone_or_id_number_leave_masked_summaries():
 
 def test_mask_in_keeps_the_shape():
     assert mask_in({"a": (PHONE, 1), PHONE: None}) == {"a": ["138****5678", 1], "138****5678": None}
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("居民来电+8613800000001核对", "138****0001"),
+    ("手机 86 13800000001", "138****0001"),
+    ("手机138-0000-0001", "138****0001"),
+    ("手机138 0000 0001", "138****0001"),
+    ("身份证号430302199405139714x", "4303**********9714"),
+    ("id430302199405139714", "4303**********9714"),
+    ("４３０３０２１９９４０５１３９７１４", "4303**********9714"),
+])
+def test_numbers_as_people_write_them_are_masked(written, kept):
+    """The second review kept these whole in an audit reason and the access log: +86, separators, letters next to
+    an ID number, full-width digits."""
+    masked = mask_personal_numbers(written)
+    assert kept in masked
+    assert "13800000001" not in masked.replace("-", "").replace(" ", "") and "199405139714" not in masked
+
+
+def test_a_case_number_is_not_taken_for_an_id_number():
+    assert mask_personal_numbers("办件 4303022026111602726") == "办件 4303022026111602726"
+
+
+def test_bidirectional_controls_are_escaped_in_the_access_log():
+    from doorstep.core.accesslog import escape_controls
+
+    assert escape_controls("/t/a\u202eb\u2066c") == "/t/a\\u202eb\\u2066c"
