@@ -321,8 +321,9 @@ LOGGING = {
         "masked": {"()": "doorstep.core.logs.MaskingFormatter", "format": "%(levelname)s %(name)s: %(message)s"},
         "masked_server": {"()": "doorstep.core.logs.MaskingFormatter", "format": "[%(asctime)s] %(message)s"},
     },
+    "filters": {"refusals": {"()": "doorstep.core.logs.RefusalWithoutTraceback"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "masked"},
+        "console": {"class": "logging.StreamHandler", "formatter": "masked", "filters": ["refusals"]},
         "django.server": {"class": "logging.StreamHandler", "formatter": "masked_server"},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},

@@ -27,3 +27,14 @@ class MaskingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return mask_personal_numbers(super().format(record))
+
+
+class RefusalWithoutTraceback(logging.Filter):
+    """Django logs every refused request (403, PermissionDenied) with its traceback; a refusal is the authority table
+    working, not a fault, so it is kept as one line and real errors stay easy to find in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) in (400, 403, 404, 405, 429) and record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+        return True

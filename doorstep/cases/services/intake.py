@@ -154,7 +154,7 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
 
 
 # an application in these states is still being handled: the same person may not apply online for the item again
-OPEN_APPLICATION_STATES = (State.SUBMITTED, State.ACCEPTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED)
+OPEN_APPLICATION_STATES = (State.SUBMITTED, State.ACCEPTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED, State.APPROVED)
 
 
 def case_apply_online(*, actor, item_code: str, consent: bool = False, files: dict | None = None,

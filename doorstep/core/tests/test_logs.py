@@ -115,3 +115,16 @@ def test_tracebacks_and_messages_are_masked(django_log):
 def test_masking_leaves_other_numbers_alone():
     assert mask_personal_numbers("办件 2026043000001 共 12345678901234 条") == "办件 2026043000001 共 12345678901234 条"
     assert mask_personal_numbers(f"{ID_NUMBER.lower()},{PHONE}") == "4303**********003x,138****5678"
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_logged_as_one_line_without_a_traceback(django_log):
+    from django.test import Client
+
+    from doorstep.demo.build import DEMO_PASSWORD
+
+    client = Client()
+    client.post("/accounts/login/", {"username": "13800000001", "password": DEMO_PASSWORD})
+    assert client.get("/window/").status_code == 403
+    text = django_log.getvalue()
+    assert "Forbidden" in text and "Traceback" not in text
