@@ -93,9 +93,12 @@ CASE_SCOPE: dict[str, frozenset[Relation]] = {
     "clerk": frozenset({_R.HOLDING_NODE, _R.ACCEPTING_CENTER, _R.FIRST_CONTACT}),
     "approver": frozenset({_R.HOLDING_SUBTREE}),
     "grid_worker": frozenset({_R.APPLICANT_SUBTREE}),
-    "supervisor": frozenset({_R.APPLICANT_SUBTREE}),
-    "leader": frozenset({_R.APPLICANT_SUBTREE}),
-    "admin": frozenset({_R.APPLICANT_SUBTREE}),
+    # who supervises: the residents of their area's cases wherever they are handled, and the cases their own
+    # centers and offices hold for anyone (全区通办 brings other streets' residents; GB/T 32169 supervises the
+    # service center)
+    "supervisor": frozenset({_R.APPLICANT_SUBTREE, _R.HOLDING_SUBTREE}),
+    "leader": frozenset({_R.APPLICANT_SUBTREE, _R.HOLDING_SUBTREE}),
+    "admin": frozenset({_R.APPLICANT_SUBTREE, _R.HOLDING_SUBTREE}),
 }
 # Relations that hold a few thousand cases at most and have an index of their own (the applicant, the node, the
 # center, the first contact): a scope made only of these is read through them, not through a filter's index.

@@ -101,6 +101,9 @@ class Case(models.Model):
             models.Index(fields=["due_date", "id"], name="case_due_id"),
             models.Index(fields=["item", "id"], name="case_item_id"),
             models.Index(fields=["state", "id"], name="case_state_id"),
+            # the ledger filtered by channel and sorted by item walks item by item: most items have no online cases,
+            # and without the channel in front each of them was read whole (615 ms for the online channel)
+            models.Index(fields=["channel", "item", "id"], name="case_channel_item_id"),
             # The running cases (a few thousand of 670,000) by due date: supervision and the ledger's red and yellow
             # marks, most overdue first. Queried with state__in_literal (core/lookups.py) so that SQLite uses it.
             models.Index(fields=["due_date", "id"], condition=literal_in_q("state", CLOCK_RUNNING),

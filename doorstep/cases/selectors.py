@@ -52,7 +52,10 @@ def _relation_q(user, relation: Relation) -> Q | None:
     if relation == Relation.HOLDING_COMMUNITY:
         return Q(review_node_id=node.pk) if node.level == "community" else None
     if relation == Relation.HOLDING_SUBTREE:
-        return Q(review_node__code__gte=node.code, review_node__code__lt=node.code + "~")
+        from doorstep.org.models import OrgNode
+
+        # the nodes as a subquery (not a join), so the OR with another relation stays two index lookups
+        return Q(review_node_id__in=OrgNode.objects.filter(subtree_q("code", node.code)).values("id"))
     if relation == Relation.ACCEPTING_CENTER:
         from doorstep.org.models import ServiceCenter
 
@@ -77,7 +80,11 @@ def cases_browsable(user) -> QuerySet[Case]:
     if not user.is_authenticated:
         return Case.objects.none()
     condition = None
-    for relation in sorted(CASE_SCOPE.get(user.role, ())):
+    scope = CASE_SCOPE.get(user.role, frozenset())
+    if user.org_node_id and user.org_node.parent_id is None and Relation.APPLICANT_SUBTREE in scope:
+        # at the district's own node the applicants' area is every case: the other relations add nothing
+        scope = frozenset({Relation.APPLICANT_SUBTREE})
+    for relation in sorted(scope):
         q = _relation_q(user, relation)
         if q is not None:
             condition = q if condition is None else condition | q
