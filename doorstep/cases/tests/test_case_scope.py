@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from doorstep.accounts.models import User
 from doorstep.audit.models import AuditEvent
 from doorstep.cases.models import Case
 from doorstep.cases.selectors import cases_browsable, supervision_for_user
@@ -214,3 +215,15 @@ def test_a_ledger_query_that_is_not_a_number_or_id_shows_nothing_with_a_hint(jin
         assert jindi_case.number not in _rows(client.get("/cases/", {"q": query})), query
         assert "不按姓名查找" in page
     assert jindi_case.number in _rows(client.get("/cases/", {"q": jindi_case.number[:12]}))
+
+
+def test_supervisors_see_the_cases_their_own_station_holds_for_residents_of_elsewhere(jindi_case):
+    """全区通办: 金地花园 (c001001) took in and holds a case of 谢小波, who lives in c001002. The community's supervisor
+    sees it (GB/T 32169 supervises the service center); the applicant's own community's supervisor too; a third
+    community's does not."""
+    assert jindi_case.review_node.code == "430302001001" and not jindi_case.applicant_path.startswith("430302001001")
+    assert cases_browsable(user("supervisor_c001001")).filter(pk=jindi_case.pk).exists()
+    assert logged_in("supervisor_c001001").get(f"/cases/{jindi_case.pk}/").status_code == 200
+    assert cases_browsable(user("leader_s01")).filter(pk=jindi_case.pk).exists()
+    if User.objects.filter(username="supervisor_c001003").exists():
+        same_as_missing(logged_in("supervisor_c001003"), f"/cases/{jindi_case.pk}/", f"/cases/{MISSING}/")
