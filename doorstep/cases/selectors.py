@@ -57,10 +57,10 @@ def _relation_q(user, relation: Relation) -> Q | None:
         # the nodes as a subquery (not a join), so the OR with another relation stays two index lookups
         return Q(review_node_id__in=OrgNode.objects.filter(subtree_q("code", node.code)).values("id"))
     if relation == Relation.ACCEPTING_CENTER:
-        from doorstep.org.models import ServiceCenter
-
-        # a subquery inside the one list query, not a query of its own
-        return Q(center_id__in=ServiceCenter.objects.filter(org_node_id=node.pk).values("id"))
+        # The node's centers (one or two) as a list of ids, read once per request: as a subquery PostgreSQL hashes
+        # it, cannot OR it with the other relations' indexes, guesses half the table and reads every case to count
+        # a clerk's 17,000 (190 ms, bench/results/list-pages-postgresql.md); as a list it ORs three index scans.
+        return Q(center_id__in=_node_center_ids(user))
     if relation in (Relation.APPLICANT_SUBTREE, Relation.APPLICANT_GRID):
         if relation == Relation.APPLICANT_GRID and node.level != "grid":
             return None
@@ -72,6 +72,18 @@ def _relation_q(user, relation: Relation) -> Q | None:
             return Q(applicant_path__startswith=node.code)
         return subtree_q("applicant_path", node.code)
     raise ValueError(relation)
+
+
+def _node_center_ids(user) -> list[int]:
+    """The service centers of the user's node, as ids; kept on the user object for the rest of the request."""
+    from doorstep.org.models import ServiceCenter
+
+    cached = getattr(user, "_doorstep_center_ids", None)
+    if cached is None or cached[0] != user.org_node_id:
+        ids = list(ServiceCenter.objects.filter(org_node_id=user.org_node_id).order_by("id").values_list("id", flat=True))
+        cached = (user.org_node_id, ids)
+        user._doorstep_center_ids = cached
+    return cached[1]
 
 
 def cases_browsable(user) -> QuerySet[Case]:
