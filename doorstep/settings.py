@@ -303,6 +303,10 @@ NINJA_PAGINATION_PER_PAGE = 20
 # atomic increment), or Redis when REDIS_URL is set. "N/m" is N requests a minute; "" turns a limit off.
 DOORSTEP_RATE_LIST = os.environ.get("DOORSTEP_RATE_LIST", "120/m")  # ledger, supervision, searches, API lists, audit
 DOORSTEP_RATE_EXPORT = os.environ.get("DOORSTEP_RATE_EXPORT", "10/10m")  # Excel exports
+# The public tracking form (/t/): lookups per address, and failed attempts per case number — the second field may be
+# the last 4 characters of an ID number, which 5 tries an hour cannot guess (1 in 2,000 per hour).
+DOORSTEP_RATE_TRACK = os.environ.get("DOORSTEP_RATE_TRACK", "20/10m")
+DOORSTEP_RATE_TRACK_MISS = os.environ.get("DOORSTEP_RATE_TRACK_MISS", "5/h")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,

@@ -24,8 +24,30 @@ class Delivery(models.TextChoices):
 
 
 def new_public_code() -> str:
-    """An unguessable code for the receipt's tracking QR and the certificate's verification QR."""
+    """An unguessable code for the certificate's verification QR."""
     return secrets.token_urlsafe(9)
+
+
+# The receipt's query code (查询码) is typed by people from paper as well as read from the QR: capitals and digits
+# without the look-alikes 0/O, 1/I (Crockford's idea), 10 of 32 symbols = 50 bits, printed in two groups of five.
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 10
+
+
+def new_query_code() -> str:
+    """A case's query code: unguessable (secrets), easy to read aloud and type."""
+    bits = int.from_bytes(secrets.token_bytes(7), "big") >> 6  # 50 random bits, five per symbol
+    return "".join(QUERY_CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(QUERY_CODE_LENGTH))
+
+
+def normalize_query_code(raw: str) -> str:
+    """A typed query code as stored: full-width forms folded, spaces and dashes dropped, capitals (the alphabet has
+    no 0/O or 1/I to confuse). Codes of the earlier format (mixed case, - and _) are matched as typed by the
+    caller."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(raw or ""))[:40]
+    return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
 class Bundle(models.Model):
@@ -69,7 +91,7 @@ class Case(models.Model):
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     decision_reason = models.CharField("决定理由", max_length=300, blank=True)
     concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
-    public_code = models.CharField("查询码", max_length=16, unique=True, default=new_public_code)
+    public_code = models.CharField("查询码", max_length=16, unique=True, default=new_query_code)
     bundle = models.ForeignKey(Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     # 补正: the clock stops on the day a supplement is requested and the due date moves by the working days paused.
     paused_on = models.DateField("补正开始日", null=True, blank=True)

@@ -15,7 +15,7 @@ from doorstep.cases.authority import (
 )
 from doorstep.cases.models import Case
 from doorstep.cases.workflow import CaseFacts, State
-from doorstep.core.errors import NotFound
+from doorstep.core.errors import NotFound, ValidationFailed
 from doorstep.core.paths import subtree_q
 
 
@@ -298,12 +298,53 @@ def case_extras(case: Case) -> dict:
 
 
 def case_by_public_code(code: str) -> Case:
-    """The public tracking page's case (from the receipt's QR): by its unguessable code only."""
+    """The public tracking page's case (from the receipt's QR): by its unguessable code only — as printed, or as
+    typed (any case, spaces, dashes: models.normalize_query_code)."""
+    from doorstep.cases.models import normalize_query_code
+
+    raw = str(code)[:16]
     case = (Case.objects.select_related("item", "review_node", "applicant", "center")
-            .filter(public_code=str(code)[:16]).first())
+            .filter(public_code__in={raw, normalize_query_code(raw)[:16]}).first())
     if case is None:
         raise NotFound("没有找到这个办件，请核对回执上的二维码或查询码。")
     return case
+
+
+TRACK_NOT_FOUND = "没有找到这个办件：请核对受理回执上的办件编号，以及查询码或申请人身份证号后4位。"
+
+
+def case_for_tracking(number: str, secret: str) -> Case:
+    """The public tracking form's case: the whole case number (as on the receipt) and either its query code or the
+    last four characters of the applicant's ID number. Returns the case. Errors: ValidationFailed (400) when the
+    number or the second field is not of the right form; NotFound (404), one message, when the number is unknown
+    or the second field does not match — nothing tells the one from the other. Callers limit attempts (per address,
+    per number): four characters alone are guessable."""
+    import unicodedata
+
+    from doorstep.cases.models import normalize_query_code
+
+    number = "".join(ch for ch in unicodedata.normalize("NFKC", str(number or ""))[:40] if not ch.isspace())
+    if not (number.isdigit() and len(number) == CASE_NUMBER_LENGTH):
+        raise ValidationFailed(f"办件编号是受理回执上的{CASE_NUMBER_LENGTH}位数字，请核对。", field="number")
+    secret_raw = unicodedata.normalize("NFKC", str(secret or "")).strip()[:40]
+    secret_norm = normalize_query_code(secret_raw)
+    if not secret_norm:
+        raise ValidationFailed("请填写受理回执上的查询码，或申请人身份证号后4位。", field="secret")
+    case = Case.objects.select_related("item", "review_node", "applicant", "center").filter(number=number).first()
+    if case is None:
+        raise NotFound(TRACK_NOT_FOUND)
+    tail = case.applicant.id_number_masked[-4:].upper()
+    matches = (secrets_equal(case.public_code, secret_raw) or secrets_equal(case.public_code, secret_norm)
+               or (len(secret_norm) == 4 and len(tail) == 4 and "*" not in tail and secrets_equal(tail, secret_norm)))
+    if not matches:
+        raise NotFound(TRACK_NOT_FOUND)
+    return case
+
+
+def secrets_equal(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def certificate_by_verify_code(code: str):

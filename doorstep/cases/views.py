@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from doorstep.accounts.pages import workspace_page
 from doorstep.audit.services import audit_record
@@ -51,8 +51,9 @@ from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item
 from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
+from doorstep.core.links import public_url
 from doorstep.core.paging import capped_count, page_args
-from doorstep.core.ratelimit import EXPORT, LIST, rate_limited, shared_slot
+from doorstep.core.ratelimit import EXPORT, LIST, TRACK, TRACK_MISS, over_limit, rate_limited, shared_slot
 from doorstep.ratings.models import DIMENSIONS, Level
 from doorstep.registry.selectors import resident_age, resident_get_for_user
 from doorstep.registry.services import resident_lookup
@@ -173,6 +174,7 @@ def case_detail(request, case_id: int):
             State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN),
         "levels": Level.choices, "dimensions": DIMENSIONS.items(), "deliveries": Delivery.choices,
         "track_url": tracking_url(case), "track_qr": qr_svg(tracking_url(case)),
+        "track_form_url": public_url(reverse("track-form")),
         **case_extras(case),
     })
 
@@ -342,6 +344,36 @@ def print_certificate(request, case_id: int):
     return render(request, "cases/print_certificate.html", {
         "case": case, "cert": cert,
         "verify_url": verification_url(cert), "verify_qr": qr_svg(verification_url(cert))})
+
+
+@require_http_methods(["GET", "POST"])
+def track_form(request):
+    """办件查询 (no login): the case number and the query code from the receipt, or the last 4 of the applicant's ID
+    number; found, it goes on to the case's tracking page. Limited per address (DOORSTEP_RATE_TRACK) and, for
+    failed attempts, per case number (DOORSTEP_RATE_TRACK_MISS); what was typed stays in the form."""
+    from doorstep.cases.selectors import case_for_tracking
+
+    ctx = {"number": "", "error": "", "field": ""}
+    if request.method == "POST":
+        ctx["number"] = str(request.POST.get("number", ""))[:40]
+        refused = over_limit(request, TRACK)
+        if refused is not None:
+            return refused
+        number_key = "".join(ch for ch in ctx["number"] if ch.isdigit())[:24] or "-"
+        busy = ("这个办件编号的查询码输错次数过多，已暂停查询，请稍后再试；"
+                "也可扫描受理回执上的二维码，或致电受理的服务中心。")
+        refused = over_limit(request, TRACK_MISS, key=number_key, increment=False, message=busy)
+        if refused is not None:
+            return refused
+        try:
+            case = case_for_tracking(ctx["number"], request.POST.get("secret", ""))
+        except DomainError as exc:
+            if exc.status == 404:
+                over_limit(request, TRACK_MISS, key=number_key)
+            ctx.update(error=exc.message, field=exc.field or "")
+            return render(request, "cases/track_form.html", ctx, status=exc.status)
+        return redirect("track", code=case.public_code)
+    return render(request, "cases/track_form.html", ctx)
 
 
 def track(request, code: str):

@@ -26,7 +26,10 @@ from django_ratelimit.core import _split_rate, get_usage
 
 LIST = "list"
 EXPORT = "export"
-_SETTING = {LIST: "DOORSTEP_RATE_LIST", EXPORT: "DOORSTEP_RATE_EXPORT"}
+TRACK = "track"  # the public tracking form, per address
+TRACK_MISS = "track_miss"  # the tracking form's failed attempts, per case number
+_SETTING = {LIST: "DOORSTEP_RATE_LIST", EXPORT: "DOORSTEP_RATE_EXPORT", TRACK: "DOORSTEP_RATE_TRACK",
+            TRACK_MISS: "DOORSTEP_RATE_TRACK_MISS"}
 
 
 class CounterCache(DatabaseCache):
@@ -117,12 +120,31 @@ def _period(seconds: int) -> str:
 def too_many_requests(request, *, limit: int, period: int, wait: int):
     """The 429 answer: a JSON body for the API, the error page otherwise; Retry-After in seconds."""
     wait = max(1, wait)
-    message = f"请求过于频繁：每个账号{_period(period)}最多 {limit} 次，请 {wait} 秒后再试。"
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    who = "每个账号" if user is not None and getattr(user, "is_authenticated", False) else "每个网络地址"
+    message = f"请求过于频繁：{who}{_period(period)}最多 {limit} 次，请 {wait} 秒后再试。"
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
     else:
         response = render(request, "error.html", {"message": message, "status": 429}, status=429)
     response["Retry-After"] = str(wait)
+    return response
+
+
+def over_limit(request, kind: str, *, key: str | None = None, increment: bool = True, message: str = ""):
+    """Count one request (or, with increment=False, only look) against the `kind` limit — the user's or the
+    address's, or `key`'s when given (e.g. a case number) — and return the 429 answer when over it, else None.
+    `message` replaces the usual text of the 429."""
+    group = f"doorstep.{kind}"
+    usage = get_usage(request, group=group, key=(lambda g, r: key) if key is not None else _key, rate=_rate,
+                      increment=increment)
+    if usage is None or not (usage["should_limit"] if increment else usage["count"] >= usage["limit"]):
+        return None
+    limit, period = _split_rate(_rate(group, request))
+    response = too_many_requests(request, limit=limit, period=period, wait=usage["time_left"])
+    if message:
+        response = render(request, "error.html", {"message": message, "status": 429}, status=429)
+        response["Retry-After"] = str(max(1, usage["time_left"]))
     return response
 
 

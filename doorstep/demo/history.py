@@ -26,7 +26,14 @@ from django.db import connection, transaction
 
 from doorstep.accounts.models import User
 from doorstep.calendar.selectors import work_calendar
-from doorstep.cases.models import Case, CaseHistory, CaseNumberCounter, Certificate, MaterialHandover
+from doorstep.cases.models import (
+    Case,
+    CaseHistory,
+    CaseNumberCounter,
+    Certificate,
+    MaterialHandover,
+    new_query_code,
+)
 from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import LEVELS
 from doorstep.catalog.eligibility import OPS
@@ -166,6 +173,7 @@ class HistoryBuilder:
             self.facts[rid] = (age, incomes[household] / sizes[household] if household in incomes else None)
         self.eligible_cache: dict[tuple[str, int], list] = {}
         self.income_beneficiaries: list[int] = []  # applicants granted an income-tested benefit
+        self.query_codes: set[str] = set()  # every query code given so far (Case.public_code is unique)
         self.streets = []
         for node in OrgNode.objects.filter(level="street", parent=self.district).order_by("code"):
             n = node.code[-2:]
@@ -404,6 +412,15 @@ class HistoryBuilder:
         return self._write(case_id, number, item, applicant_id, path, channel, node, center, clerk, created, case,
                            history)
 
+    def _query_code(self) -> str:
+        """A fresh query code, never one this build already gave (50 bits: a year's 670,000 codes would collide
+        about once in 5,000 builds, and the unique constraint would stop the load)."""
+        while True:
+            code = new_query_code()
+            if code not in self.query_codes:
+                self.query_codes.add(code)
+                return code
+
     def _conclude(self, case, history, item, actor, at, node, center, street, path, case_id, number) -> None:
         rng = self.rng
         history.append((case["state"], "conclude", "concluded", actor, at, ""))
@@ -473,7 +490,7 @@ class HistoryBuilder:
         self.w.rows["case"].append((
             case_id, number, item.pk, applicant_id, path, channel, case["state"], case["review_level"],
             case["review_node"], center.pk, clerk, adapt(created), adapt(case["accepted_at"]), case["due_date"],
-            adapt(case["decided_at"]), case["reason"], adapt(case["concluded_at"]), secrets.token_urlsafe(9),
+            adapt(case["decided_at"]), case["reason"], adapt(case["concluded_at"]), self._query_code(),
             case["paused_on"], case["paused"], adapt(case["accepted_at"] or created) if checks != "[]" else None,
             checks, "{}", case["missing"], case["delivery"], case["address"], adapt(case["ready_at"]),
             adapt(case["delivered_at"]), case["delivered_by"], case["mark"], adapt(case["invited"])))

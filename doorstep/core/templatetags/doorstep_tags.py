@@ -31,6 +31,13 @@ def sort_link(context, key: str, label: str) -> str:
 
 
 @register.filter
+def query_code(code: str) -> str:
+    """A case's query code as printed: two groups of five ("7KQ2M-XH9TA"); a code of the earlier format as it is."""
+    code = str(code or "")
+    return f"{code[:5]}-{code[5:]}" if len(code) == 10 and code.isalnum() and code.isupper() else code
+
+
+@register.filter
 def mask_name(name: str) -> str:
     """谢小波 → 谢*波, 张三 → 张*: for public pages that must not show a whole name."""
     name = name or ""
