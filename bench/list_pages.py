@@ -143,7 +143,9 @@ def measure_user(meter: Meter, username: str, samples: int, rng: random.Random) 
             for deep in (33000, 100000):
                 meter.get((username, name, sort, "page 33000 / 100000 (now 400)"), client, url,
                           {**base, "page": deep}, expect=400)
-    for filters in FILTERS:
+    newest = case_ledger_for_user(account).values_list("number", flat=True).first() or ""
+    # a number prefix as people type it: one day's (14 digits), and a shorter one (refused with a hint: empty)
+    for filters in [*FILTERS, {"q": newest[:14]}, {"q": newest[:10]}, {"q": newest[:14], "channel": "online"}]:
         qs = case_ledger_for_user(account, sort="due_date", **filters)
         rows = sample_rows(qs, samples, rng) if qs.exists() else []
         label = ",".join(f"{k}={v}" for k, v in filters.items())

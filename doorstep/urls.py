@@ -24,6 +24,7 @@ urlpatterns = [
     path("window/accept-bundle/", case_views.window_accept_bundle, name="window-accept-bundle"),
     path("cases/", include("doorstep.cases.urls")),
     path("grids/", include("doorstep.partition.urls")),
+    path("calendar/", include("doorstep.calendar.urls")),
     path("t/", case_views.track_form, name="track-form"),
     path("t/<str:code>/", case_views.track, name="track"),
     path("verify/<str:code>/", case_views.verify, name="verify"),

@@ -16,6 +16,7 @@ PAGE_REQUIRES = {
     "admin:index": lambda u: u.can(Capability.MANAGE_MASTER_DATA),
     "catalog-admin": lambda u: u.role == "admin",  # every administrator downloads; importing is the district's
     "partition:list": is_district_admin,
+    "calendar:index": is_district_admin,
     "org:root": lambda u: u.can(Capability.BROWSE_ORG),
     "registry:search": lambda u: u.can(Capability.SEARCH_RESIDENTS) or u.resident_scope == Scope.OWN_HOUSEHOLD,
 }

@@ -110,6 +110,7 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                   ("数据看板", None)],
     Role.ADMIN: [("居民查询", "registry:search"), ("组织架构", "org:root"), ("审计日志", "audit:list"),
                  ("主数据管理", "admin:index"), ("事项清单", "catalog-admin"), ("网格划分", "partition:list"),
+                 ("工作日历", "calendar:index"),
                  ("办件台账", "cases:list"),
                  ("电子监察", "cases:supervision"), ("资格复核", "cases:reviews")],
 }

@@ -44,6 +44,16 @@ def calendar_seed_from_package(*, actor=None) -> list[int]:
     return years
 
 
+# the format, as the page and the example file show it (the dates are not an official schedule)
+EXAMPLE_NOTICE = """year: 2027
+holidays:
+  元旦: [2027-01-01, 2027-01-03]
+  春节: [2027-02-06, 2027-02-13]
+workdays:
+  - 2027-02-14
+"""
+
+
 def _date(value, where: str) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
@@ -87,8 +97,10 @@ def parse_notice(text: str) -> tuple[int, list[CalendarDay]]:
         first, last = _date(span[0], where), _date(span[-1], where)
         if last < first:
             raise ValidationFailed(f"{where}：最后一天早于第一天。")
-        if first.year != year or (last - first).days > 15:
-            raise ValidationFailed(f"{where}：日期应在{year}年内，且一次放假不超过15天。")
+        # a 元旦 break may begin in the December before (元旦 2019: 2018-12-30 to 2019-01-01)
+        starts_before = first.year == year - 1 and first.month == 12
+        if last.year != year or not (first.year == year or starts_before) or (last - first).days > 15:
+            raise ValidationFailed(f"{where}：日期应在{year}年内（元旦可从上年12月开始），且一次放假不超过15天。")
         day = first
         while day <= last:
             days[day] = CalendarDay(date=day, is_working_day=False, name=str(name), source="notice")

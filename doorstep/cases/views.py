@@ -2,6 +2,8 @@
 accept or refuse; the case page with its timeline and actions; the ledger, the approver queue, deliveries and the
 supervision page; the printed receipt, refusal notice and certificate with their QR codes."""
 
+import unicodedata
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -17,6 +19,8 @@ from doorstep.cases.export import ledger_workbook
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.printing import qr_svg, tracking_url, verification_url
 from doorstep.cases.selectors import (
+    approver_decisions_for_user,
+    approver_queue_choices,
     approver_queue_for_user,
     bundle_get_for_user,
     case_by_public_code,
@@ -52,10 +56,10 @@ from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
 from doorstep.core.links import public_url
-from doorstep.core.paging import capped_count, page_args
+from doorstep.core.paging import capped_count, page_args, parse_page_number
 from doorstep.core.ratelimit import EXPORT, LIST, TRACK, TRACK_MISS, over_limit, rate_limited, shared_slot
 from doorstep.ratings.models import DIMENSIONS, Level
-from doorstep.registry.selectors import resident_age, resident_get_for_user
+from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_rows_described
 from doorstep.registry.services import resident_lookup
 
 # Said before the usual message when a doubled or resubmitted form returned the first result (core.idempotency).
@@ -78,7 +82,10 @@ def window(request):
     ctx = {"q": request.GET.get("q", ""), "item_q": request.GET.get("item_q", "")}
     try:
         if ctx["q"]:
-            ctx["found"] = resident_lookup(actor=request.user, query=ctx["q"], channel="window").page.items
+            result = resident_lookup(actor=request.user, query=ctx["q"], channel="window", sort="relevance",
+                                     page=parse_page_number(request.GET.get("page")))
+            ctx["page"] = result.page
+            ctx["found"] = resident_rows_described(result.page.items)
         if request.GET.get("resident"):
             ctx["resident"] = resident_get_for_user(request.user, request.GET["resident"])
             ctx["age"] = resident_age(ctx["resident"])
@@ -281,12 +288,22 @@ def case_export(request):
 
 
 @workspace_page("cases:queue")
+@rate_limited(LIST)
 def approver_queue(request):
-    page = _marked(approver_queue_for_user(request.user, **page_args(request)))
-    return render(request, "cases/queue.html", {"page": page})
+    """审批队列 with search, filters and sorting; ?tab=decided lists the user's own decisions (审批记录)."""
+    if request.GET.get("tab") == "decided":
+        return render(request, "cases/queue.html", {"tab": "decided",
+                                                    "page": approver_decisions_for_user(request.user,
+                                                                                        **page_args(request))})
+    filters = {k: str(request.GET.get(k, ""))[:40] for k in ("q", "item", "area", "due", "sort")}
+    page = _marked(approver_queue_for_user(request.user, **filters, **page_args(request)))
+    return render(request, "cases/queue.html", {"page": page, "tab": "queue", "filters": filters,
+                                                "choices": approver_queue_choices(request.user),
+                                                "filtered": any(filters[k] for k in ("q", "item", "area", "due"))})
 
 
 @workspace_page("cases:deliveries")
+@rate_limited(LIST)
 def deliveries(request):
     done = request.GET.get("done") == "1"
     page = deliveries_for_user(request.user, done=done, **page_args(request))
@@ -359,7 +376,10 @@ def track_form(request):
         refused = over_limit(request, TRACK)
         if refused is not None:
             return refused
-        number_key = "".join(ch for ch in ctx["number"] if ch.isdigit())[:24] or "-"
+        # misses are counted against the number as the lookup reads it (full-width and other digit forms folded),
+        # so that typing it another way does not buy fresh tries
+        number_key = "".join(ch for ch in unicodedata.normalize("NFKC", ctx["number"]) if ch in "0123456789")[:24]
+        number_key = number_key or "-"
         busy = ("这个办件编号的查询码输错次数过多，已暂停查询，请稍后再试；"
                 "也可扫描受理回执上的二维码，或致电受理的服务中心。")
         refused = over_limit(request, TRACK_MISS, key=number_key, increment=False, message=busy)

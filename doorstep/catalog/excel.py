@@ -21,7 +21,8 @@ from doorstep.core.errors import ValidationFailed
 from doorstep.core.spreadsheets import safe_row
 
 ITEM_COLUMNS = [  # (data key, header)
-    ("code", "事项编码"), ("name", "事项名称"), ("category", "类别编码"), ("events", "人生事件编码"),
+    ("code", "事项编码"), ("name", "事项名称"), ("keywords", "别名/关键词"), ("category", "类别编码"),
+    ("events", "人生事件编码"),
     ("level", "审批层级"), ("kind", "办件类型"), ("days", "承诺时限（工作日）"), ("fee", "收费标准"),
     ("legal_basis", "设定依据"), ("conditions", "办理条件"), ("rules", "资格规则（JSON）"),
     ("form_fields", "申请表字段（JSON）"), ("certificate", "办理结果（证照）"), ("district_wide", "全区通办"),
@@ -29,7 +30,7 @@ ITEM_COLUMNS = [  # (data key, header)
 ]
 MATERIAL_COLUMNS = [("item", "事项编码"), ("code", "材料编码"), ("name", "材料名称"), ("form", "形式"),
                     ("shared", "可共享核验"), ("note", "说明")]
-OPTIONAL_COLUMNS = {"材料编码"}  # workbooks exported before materials had codes still import (matched by name)
+OPTIONAL_COLUMNS = {"材料编码", "别名/关键词"}  # workbooks exported before these columns existed still import
 BUNDLE_COLUMNS = [("code", "一件事编码"), ("name", "名称"), ("description", "说明"), ("items", "包含事项编码")]
 CODE_NAME_COLUMNS = [("code", "编码"), ("name", "名称")]
 SHEETS = {"items": "事项", "materials": "材料", "bundles": "一件事", "categories": "类别", "life_events": "人生事件"}
@@ -178,6 +179,8 @@ def _catalog_from_book(book) -> dict:
             "online": _yes_no(cells["online"], where, headers["online"], default=False),
             "materials": [],
         }
+        if "keywords" in cells:  # a workbook from before the column: the items keep their keywords
+            item["keywords"] = cells["keywords"]
         items.append(item)
         by_code.setdefault(item["code"], item)
     for number, cells in _rows(book, "materials", MATERIAL_COLUMNS, required=True):

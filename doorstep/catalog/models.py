@@ -47,6 +47,10 @@ class ServiceItem(models.Model):
     name = models.CharField("事项名称", max_length=100)
     name_pinyin = models.CharField("名称全拼", max_length=300, db_index=True)
     name_initials = models.CharField("名称首字母", max_length=100, db_index=True)
+    # what people call the item besides its name (低保申请, 准生证), "、"-separated; found by search like the name
+    keywords = models.CharField("别名/关键词", max_length=200, blank=True)
+    keywords_pinyin = models.CharField("别名全拼", max_length=800, blank=True)  # "|"-separated, one per keyword
+    keywords_initials = models.CharField("别名首字母", max_length=200, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items", verbose_name="事项类别")
     life_events = models.ManyToManyField(LifeEvent, blank=True, related_name="items", verbose_name="人生事件")
     approval_level = models.CharField("审批层级", max_length=10, choices=ApprovalLevel.choices)

@@ -20,9 +20,11 @@ def catalog_items(*, query: str = "", category: str = "", event: str = "") -> Qu
     if query:
         q = query.lower()
         if _PINYIN.match(q):
-            qs = qs.filter(Q(name_pinyin__contains=q) | Q(name_initials__startswith=q))
+            # full pinyin or initials, anywhere in the name or in one of its keywords (dbsq: 低保申请, zsz: 准生证)
+            qs = qs.filter(Q(name_pinyin__contains=q) | Q(name_initials__contains=q)
+                           | Q(keywords_pinyin__contains=q) | Q(keywords_initials__contains=q))
         else:
-            qs = qs.filter(name__contains=query)
+            qs = qs.filter(Q(name__contains=query) | Q(keywords__contains=query))
     if category:
         qs = qs.filter(category__code=category)
     if event:

@@ -10,6 +10,7 @@ intake) when an upload still does. Items and bundles left out of the file stay a
 """
 
 import math
+import re
 from pathlib import Path
 
 import yaml
@@ -38,7 +39,7 @@ RULE_FACTS = {"age": "年龄", "household_income_per_head_year": "家庭年人�
 RULE_OPS = {">=", ">", "<", "<=", "=="}
 RULE_VALUE_LIMIT = 1e12  # beyond any age or income; larger numbers cannot be read aloud (eligibility.py)
 MAX_RULES = 20
-FIELD_LABELS = {"code": "事项编码", "name": "事项名称", "category": "类别编码", "events": "人生事件编码",
+FIELD_LABELS = {"code": "事项编码", "name": "事项名称", "keywords": "别名/关键词", "category": "类别编码", "events": "人生事件编码",
                 "level": "审批层级", "kind": "办件类型", "days": "承诺时限（工作日）", "materials": "材料",
                 "rules": "资格规则", "fee": "收费标准", "legal_basis": "设定依据", "conditions": "办理条件",
                 "certificate": "办理结果（证照）", "form_fields": "申请表字段", "district_wide": "全区通办",
@@ -133,6 +134,9 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
         "legal_basis": _text(raw, "legal_basis", max_length=long_text, fail=fail, multiline=True),
         "conditions": _text(raw, "conditions", max_length=long_text, fail=fail, multiline=True),
         "certificate": _text(raw, "certificate", max_length=60, fail=fail),
+        # absent (a workbook from before keywords, a YAML item without them): the item keeps what it has
+        "keywords": ("、".join(split_keywords(_text(raw, "keywords", max_length=200, fail=fail)))
+                     if "keywords" in raw else None),
     }
     flags = {"district_wide": _flag(raw, "district_wide", default=True, fail=fail),
              "proxy": _flag(raw, "proxy", default=True, fail=fail),
@@ -272,6 +276,12 @@ def _upsert_code_names(model, rows: dict[str, dict]) -> bool:
     return changed
 
 
+def split_keywords(text: str) -> list[str]:
+    """Keywords as typed ("低保申请，低保 dibao") → a list without blanks or repeats, in their order."""
+    parts = re.split(r"[、,，;；/\s]+", text or "")
+    return list(dict.fromkeys(p for p in parts if p))
+
+
 def _upsert_item(r: dict, item: ServiceItem | None, cats: dict, evs: dict, counts: dict) -> str:
     full, initials = name_pinyin(r["name"])
     values = {
@@ -281,6 +291,11 @@ def _upsert_item(r: dict, item: ServiceItem | None, cats: dict, evs: dict, count
         "form_fields": r["form_fields"], "certificate": r["certificate"], "district_wide": r["district_wide"],
         "proxy_allowed": r["proxy"], "online_allowed": r["online"], "is_active": True,
     }
+    if r.get("keywords") is not None:
+        keywords = split_keywords(r["keywords"])
+        readings = [name_pinyin(k) for k in keywords]
+        values.update(keywords="、".join(keywords), keywords_pinyin="|".join(f for f, _ in readings),
+                      keywords_initials="|".join(i for _, i in readings))
     if item is None:
         item = ServiceItem.objects.create(code=r["code"], **values)
         item.life_events.set([evs[e] for e in r["events"]])
@@ -447,7 +462,7 @@ def catalog_export_data() -> dict:
         "categories": [{"code": c.code, "name": c.name} for c in Category.objects.all()],
         "life_events": [{"code": e.code, "name": e.name} for e in LifeEvent.objects.all()],
         "items": [
-            {"code": i.code, "name": i.name, "category": i.category.code,
+            {"code": i.code, "name": i.name, "keywords": i.keywords, "category": i.category.code,
              "events": [e.code for e in i.life_events.all()], "level": i.approval_level, "kind": i.kind,
              "days": i.promised_days, "fee": i.fee, "legal_basis": i.legal_basis, "conditions": i.conditions,
              "rules": i.eligibility_rules, "form_fields": i.form_fields, "certificate": i.certificate,

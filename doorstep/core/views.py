@@ -5,12 +5,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from doorstep.accounts.pages import workspace_for
+from doorstep.accounts.roles import is_district_admin
 from doorstep.calendar.selectors import calendar_warnings
 
 
 @login_required
 def home(request):
-    warnings = calendar_warnings(timezone.localdate()) if request.user.is_staff_role else []
+    """The banner about a year whose holiday notice is missing is for the administrators who import it; other staff
+    read a one-line note where deadlines are shown ({% calendar_note %})."""
+    warnings = calendar_warnings(timezone.localdate()) if is_district_admin(request.user) else []
     return render(request, "home.html", {"workspace": workspace_for(request.user),
                                          "calendar_warnings": warnings})
 

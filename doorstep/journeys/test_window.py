@@ -74,3 +74,20 @@ def test_only_child_annual_review_at_the_station_near_home(world, phone_page):
     page.click("[data-testid=act-conclude]")
     page.wait_for_selector("text=已办结")
     assert page.evaluate("document.documentElement.scrollWidth") <= 376
+
+
+def test_clerk_finds_xie_xiaobo_by_initials_among_namesakes(world, desk_page):
+    """Issue #11, item 1, from the README's example: `xxb` lists everyone of the clerk's area whose name reads so,
+    says how many, and shows what tells them apart; the clerk picks 谢小波 by age and community."""
+    page = desk_page
+    xie = Resident.objects.get(name="谢小波", path__startswith="430302")
+    login(page, "clerk_s01a")
+    page.goto("/window/")
+    page.fill("#window-q", "xxb")
+    page.click("[data-testid=window-find]")
+    assert "找到" in page.text_content("[data-testid=window-found-count]")
+    row = page.locator("[data-testid=window-found]", has_text="谢小波")
+    text = row.text_content()
+    assert "岁" in text and "社区" in text and xie.id_number_masked in text
+    row.locator("[data-testid=window-pick-resident]").click()
+    assert page.text_content("[data-testid=window-applicant]") == "谢小波"

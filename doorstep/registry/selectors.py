@@ -27,7 +27,10 @@ from doorstep.core.paths import PATH_END, subtree_q
 from doorstep.registry.models import Building, Household, Resident
 
 SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"), "birth_date": ("birth_date", "id"),
-         "-birth_date": ("-birth_date", "-id")}
+         "-birth_date": ("-birth_date", "-id"),
+         # the window's order: the whole name (or its whole pinyin or initials) before longer names that begin with
+         # it, then the user's own area (a station's own community first), then by name; paged by number only
+         "relevance": ("_exact", "_elsewhere", "name", "id")}
 SEARCH_KINDS = ("auto", "id_number", "phone", "name", "pinyin", "address")
 _PINYIN_RE = re.compile(r"^[a-z]+$")
 _MAX_ADDRESS_BUILDINGS = 200
@@ -173,10 +176,14 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
                 raise ValidationFailed("拼音查询请至少输入两个字母。", field="q")
             # A UNION of two index range scans, each already cut to the scope; an OR of the two ranges (or an
             # IN over the union) makes both databases scan the whole scope. See decisions.md.
-            sort_field = SORTS[sort][0].lstrip("-")
             qs = residents_in_scope(user, use_path_index=False, listing=True)
-            by_initials = qs.filter(_prefix("name_initials", q)).values_list(sort_field, "id")
-            by_pinyin = qs.filter(_prefix("name_pinyin", q)).values_list(sort_field, "id")
+            if sort == "relevance":
+                qs = _ranked(user, qs, Q(name_initials=q) | Q(name_pinyin=q))
+                columns = ("_exact", "_elsewhere", "name", "id")
+            else:
+                columns = (SORTS[sort][0].lstrip("-"), "id")
+            by_initials = qs.filter(_prefix("name_initials", q)).values_list(*columns)
+            by_pinyin = qs.filter(_prefix("name_pinyin", q)).values_list(*columns)
             keys = by_initials.union(by_pinyin).order_by(*SORTS[sort])
             return SearchResult(_paginate_keys(keys, page=page, size=page_size), resolved, query)
         elif resolved == "address":
@@ -187,6 +194,10 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
             qs = residents_in_scope(user, listing=True).filter(household__building_id__in=building_ids)
         else:
             qs = residents_in_scope(user, listing=True).filter(_prefix("name", query))
+            if sort == "relevance":
+                qs = _ranked(user, qs, Q(name=query))
+    if sort == "relevance" and resolved in ("all", "address"):
+        qs = _ranked(user, qs, Q(pk__in=[]))
     qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
     return SearchResult(paginate(qs, page=page, size=page_size, cursor=cursor), resolved, query)
 
@@ -276,13 +287,39 @@ def _fetch_prepared(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _ranked(user, qs, exact: Q):
+    """The rows with the relevance sort's two ranks: `_exact` 0 for a whole match, `_elsewhere` 0 inside the user's
+    own node (a station's community, a street's streets), 1 outside it."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    own = user.org_node.code if user.org_node_id else None
+    elsewhere = (Case(When(path__startswith=own, then=Value(0)), default=Value(1), output_field=IntegerField())
+                 if own else Value(0, output_field=IntegerField()))
+    return qs.annotate(_exact=Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField()),
+                       _elsewhere=elsewhere)
+
+
 def _paginate_keys(keys, *, page: int, size: int | None) -> Page:
-    """Page over a UNION of (sort key, id) rows, then load that page's residents in one query."""
+    """Page over a UNION of (sort keys…, id) rows, then load that page's residents in one query."""
     key_page = paginate(keys, page=page, size=size)
-    ids = [row[1] for row in key_page.items]
+    ids = [row[-1] for row in key_page.items]
     rows = Resident.objects.select_related("household__building").only(*LIST_FIELDS).in_bulk(ids)
     key_page.items = [rows[i] for i in ids if i in rows]
     return key_page
+
+
+def resident_rows_described(residents: list[Resident]) -> list[Resident]:
+    """Search rows with what tells namesakes apart, set on each: `age` (years) and `community` (the name of the
+    community they live in). One query for the page's communities."""
+    from doorstep.org.models import OrgNode
+
+    codes = {r.path[:12] for r in residents if r.path}
+    names = dict(OrgNode.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    today = timezone.localdate()
+    for r in residents:
+        r.age = resident_age(r, today) if r.birth_date else None
+        r.community = names.get((r.path or "")[:12], "")
+    return residents
 
 
 def resident_age(resident: Resident, today: datetime.date | None = None) -> int:

@@ -37,8 +37,9 @@ def test_national_day_2026_and_its_adjusted_saturday():
 def test_dates_past_the_package_never_crash_and_are_flagged():
     cal = work_calendar()
     assert 2027 not in cal.known_years
-    assert cal.add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 4)  # weekend rule only: 31 Dec, 1 Jan, 4 Jan
-    assert cal.working_days_between(D(2026, 12, 25), D(2027, 1, 8)) == 10
+    # weekends and the statutory 元旦 (no notice yet): 31 Dec, 4 Jan, 5 Jan
+    assert cal.add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 5)
+    assert cal.working_days_between(D(2026, 12, 25), D(2027, 1, 8)) == 9
     warnings = calendar_warnings(D(2026, 11, 22))
     assert len(warnings) == 1 and "2027年" in warnings[0]
 

@@ -214,7 +214,10 @@ def test_a_ledger_query_that_is_not_a_number_or_id_shows_nothing_with_a_hint(jin
         page = client.get("/cases/", {"q": query}).content.decode()
         assert jindi_case.number not in _rows(client.get("/cases/", {"q": query})), query
         assert "不按姓名查找" in page
-    assert jindi_case.number in _rows(client.get("/cases/", {"q": jindi_case.number[:12]}))
+    assert jindi_case.number in _rows(client.get("/cases/", {"q": jindi_case.number[:14]}))
+    # a shorter prefix (the district and the year) names most of the ledger: nothing, and how long a prefix to type
+    short = client.get("/cases/", {"q": jindi_case.number[:10]}).content.decode()
+    assert jindi_case.number not in _rows(client.get("/cases/", {"q": jindi_case.number[:10]})) and "至少14位" in short
 
 
 def test_supervisors_see_the_cases_their_own_station_holds_for_residents_of_elsewhere(jindi_case):

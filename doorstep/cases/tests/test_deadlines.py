@@ -58,8 +58,9 @@ def test_the_end_of_2026_into_2027_never_crashes_and_warns_until_the_notice_is_i
         chinese_calendar.is_workday(datetime.date(2027, 1, 4))
     december = datetime.datetime(2026, 12, 21, 10, 0, tzinfo=SHANGHAI)
     january = datetime.datetime(2027, 1, 7, 10, 0, tzinfo=SHANGHAI)
-    # weekend rule only: 22–25, 28–31 Dec, 1 and 4 Jan; and 8, 11–15, 18–21 Jan
-    assert accept_on(december).due_date == datetime.date(2027, 1, 4)
+    # before the notice: weekends and the law's own holidays (元旦 on 1 Jan, statutory.py): 22–25, 28–31 Dec, 4 and
+    # 5 Jan; and 8, 11–15, 18–21 Jan
+    assert accept_on(december).due_date == datetime.date(2027, 1, 5)
     assert accept_on(january).due_date == datetime.date(2027, 1, 21)
     assert any("2027" in w for w in calendar_warnings(december.date()))
     calendar_import_notice(actor=None, text=NOTICE_2027)

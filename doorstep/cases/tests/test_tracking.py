@@ -119,3 +119,14 @@ def test_a_code_of_the_earlier_format_still_opens_its_page(case):
     Case.objects.filter(pk=case.pk).update(public_code="Ab3d-E_x9kLm")
     assert Client().get("/t/Ab3d-E_x9kLm/").status_code == 200
     assert case_for_tracking(case.number, "Ab3d-E_x9kLm").pk == case.pk
+    assert case_for_tracking(case.number, "ab3de x9klm").pk == case.pk  # typed in any case, without - and _
+
+
+def test_misses_count_against_the_number_however_its_digits_are_typed(case, settings):
+    settings.DOORSTEP_RATE_TRACK_MISS = "2/h"
+    client = Client()
+    full_width = case.number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    bold = case.number.translate(str.maketrans("0123456789", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗"))
+    assert client.post("/t/", {"number": case.number, "secret": "9999"}).status_code == 404
+    assert client.post("/t/", {"number": full_width, "secret": "9998"}).status_code == 404
+    assert client.post("/t/", {"number": bold, "secret": case.public_code}).status_code == 429

@@ -81,3 +81,32 @@ def test_the_intake_cache_follows_imports_at_once_and_edits_after_the_recheck(se
     settings.DOORSTEP_CATALOG_RECHECK_SECONDS = 0
     with pytest.raises(NotFound):
         active_item_for_intake("MZ-C01")
+
+
+@pytest.mark.parametrize(("query", "finds"), [
+    ("dbsq", "最低生活保障申请"),  # the catalog page's own hint: the initials of a keyword (低保申请)
+    ("shbz", "最低生活保障申请"),  # initials inside the name, not only at its start
+    ("zsz", "二孩生育登记"),  # 准生证, what people call the birth registration
+    ("准生证", "二孩生育登记"),
+    ("baozhang", "最低生活保障申请"),  # full pinyin inside the name
+    ("laonianzheng", "老年人优待证办理"),
+])
+def test_search_finds_items_by_keywords_and_initials_anywhere(query, finds):
+    body = Client().get("/services/", {"q": query}).content.decode()
+    assert finds in body, query
+
+
+def test_keywords_round_trip_and_are_tidied_on_import():
+    data = catalog_export_data()
+    item = next(i for i in data["items"] if i["code"] == "MZ-D01")
+    assert item["keywords"] == "低保申请、低保"
+    item["keywords"] = " 低保 , 低保申请，最低生活保障；低保 "
+    catalog_import_data(actor=None, data=data)
+    saved = ServiceItem.objects.get(code="MZ-D01")
+    assert saved.keywords == "低保、低保申请、最低生活保障"
+    assert saved.keywords_initials == "db|dbsq|zdshbz"
+    too_long = catalog_export_data()
+    next(i for i in too_long["items"] if i["code"] == "MZ-D01")["keywords"] = "字" * 201
+    with pytest.raises(ValidationFailed) as error:
+        catalog_import_data(actor=None, data=too_long)
+    assert "别名/关键词" in error.value.message

@@ -125,3 +125,14 @@ def test_command_exports_and_imports_excel(tmp_path):
     book.save(path)
     with pytest.raises(CommandError, match="事项表第2行"):
         call_command("catalog", "import", str(path))
+
+
+def test_a_workbook_without_the_keywords_column_still_imports():
+    book = workbook()
+    sheet = book[SHEETS["items"]]
+    header = [c.value for c in sheet[1]]
+    sheet.delete_cols(header.index("别名/关键词") + 1)
+    catalog_import_xlsx(actor=None, content=saved(book))
+    # an older workbook says nothing about keywords: the items keep theirs
+    assert ServiceItem.objects.count() == 49
+    assert ServiceItem.objects.get(code="MZ-D01").keywords == "低保申请、低保"

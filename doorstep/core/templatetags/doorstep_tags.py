@@ -5,6 +5,17 @@ from django import template
 register = template.Library()
 
 
+@register.inclusion_tag("calendar_note.html")
+def calendar_note():
+    """One line where deadlines are shown, while this (or, from November, next) year's holiday notice is missing:
+    the deadlines follow the statutory holidays and weekends only. No query once the calendar is cached."""
+    from django.utils import timezone
+
+    from doorstep.calendar.selectors import calendar_note as note
+
+    return {"note": note(timezone.localdate())}
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced (a page number, a sort key), as "?a=1&b=2"."""

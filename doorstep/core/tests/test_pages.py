@@ -63,14 +63,20 @@ def test_chinese_by_default_english_on_request():
         assert english in nav, english
 
 
-def test_staff_home_warns_loudly_when_the_calendar_lacks_a_year():
+def test_the_admin_is_warned_when_the_calendar_lacks_a_year_and_other_staff_get_a_note_by_deadlines():
     from django.utils import timezone
 
-    from doorstep.calendar.selectors import calendar_warnings
+    from doorstep.calendar.selectors import calendar_note, calendar_warnings
 
-    expected = calendar_warnings(timezone.localdate())
-    body = logged_in("clerk_s01a").get("/").content.decode()
+    today = timezone.localdate()
+    expected = calendar_warnings(today)
+    body = logged_in("admin").get("/").content.decode()
     assert body.count('data-testid="calendar-warning"') == len(expected)
     for warning in expected:
-        assert warning in body
+        assert warning in body and "/calendar/" in body
+    clerk = logged_in("clerk_s01a")
+    assert 'data-testid="calendar-warning"' not in clerk.get("/").content.decode()
     assert 'data-testid="calendar-warning"' not in logged_in("13800000001").get("/").content.decode()
+    note = calendar_note(today)
+    ledger = clerk.get("/cases/").content.decode()
+    assert (note in ledger) if note else 'data-testid="calendar-note"' not in ledger
