@@ -74,29 +74,30 @@ def _relation_q(user, relation: Relation) -> Q | None:
     raise ValueError(relation)
 
 
+def _node_ids_for_request(user, attribute: str, query) -> list[int]:
+    """The ids `query` gives for the user's node, kept on the user object (as `attribute`) for the rest of the
+    request, so that a page that builds the scope several times (count, page, export) asks once."""
+    cached = getattr(user, attribute, None)
+    if cached is None or cached[0] != user.org_node_id:
+        cached = (user.org_node_id, list(query.order_by("id").values_list("id", flat=True)))
+        setattr(user, attribute, cached)
+    return cached[1]
+
+
 def _subtree_node_ids(user) -> list[int]:
-    """The ids of the user's node and every node below it; kept on the user object for the rest of the request."""
+    """The ids of the user's node and every node below it."""
     from doorstep.org.models import OrgNode
 
-    cached = getattr(user, "_doorstep_subtree_ids", None)
-    if cached is None or cached[0] != user.org_node_id:
-        ids = list(OrgNode.objects.filter(subtree_q("code", user.org_node.code)).order_by("id")
-                   .values_list("id", flat=True))
-        cached = (user.org_node_id, ids)
-        user._doorstep_subtree_ids = cached
-    return cached[1]
+    return _node_ids_for_request(user, "_doorstep_subtree_ids",
+                                 OrgNode.objects.filter(subtree_q("code", user.org_node.code)))
 
 
 def _node_center_ids(user) -> list[int]:
-    """The service centers of the user's node, as ids; kept on the user object for the rest of the request."""
+    """The service centers of the user's node, as ids."""
     from doorstep.org.models import ServiceCenter
 
-    cached = getattr(user, "_doorstep_center_ids", None)
-    if cached is None or cached[0] != user.org_node_id:
-        ids = list(ServiceCenter.objects.filter(org_node_id=user.org_node_id).order_by("id").values_list("id", flat=True))
-        cached = (user.org_node_id, ids)
-        user._doorstep_center_ids = cached
-    return cached[1]
+    return _node_ids_for_request(user, "_doorstep_center_ids",
+                                 ServiceCenter.objects.filter(org_node_id=user.org_node_id))
 
 
 def cases_browsable(user) -> QuerySet[Case]:
@@ -397,7 +398,7 @@ def case_for_tracking(number: str, secret: str) -> Case:
 
     from doorstep.cases.models import normalize_query_code
 
-    number = "".join(ch for ch in unicodedata.normalize("NFKC", str(number or ""))[:40] if not ch.isspace())
+    number = typed_case_number(number)
     if not (number.isdigit() and len(number) == CASE_NUMBER_LENGTH):
         raise ValidationFailed(f"办件编号是受理回执上的{CASE_NUMBER_LENGTH}位数字，请核对。", field="number")
     secret_raw = unicodedata.normalize("NFKC", str(secret or "")).strip()[:40]
@@ -415,6 +416,15 @@ def case_for_tracking(number: str, secret: str) -> Case:
     if not matches:
         raise NotFound(TRACK_NOT_FOUND)
     return case
+
+
+def typed_case_number(raw: str) -> str:
+    """A case number as typed, as the ledger stores it: full-width and other digit forms folded (NFKC), spaces
+    dropped. The tracking form counts its misses against this form too, so another way of typing the number buys
+    no fresh tries."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKC", str(raw or ""))[:40] if not ch.isspace())
 
 
 def secrets_equal(a: str, b: str) -> bool:

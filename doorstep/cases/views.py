@@ -2,8 +2,6 @@
 accept or refuse; the case page with its timeline and actions; the ledger, the approver queue, deliveries and the
 supervision page; the printed receipt, refusal notice and certificate with their QR codes."""
 
-import unicodedata
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -368,7 +366,7 @@ def track_form(request):
     """办件查询 (no login): the case number and the query code from the receipt, or the last 4 of the applicant's ID
     number; found, it goes on to the case's tracking page. Limited per address (DOORSTEP_RATE_TRACK) and, for
     failed attempts, per case number (DOORSTEP_RATE_TRACK_MISS); what was typed stays in the form."""
-    from doorstep.cases.selectors import case_for_tracking
+    from doorstep.cases.selectors import case_for_tracking, typed_case_number
 
     ctx = {"number": "", "error": "", "field": ""}
     if request.method == "POST":
@@ -376,10 +374,8 @@ def track_form(request):
         refused = over_limit(request, TRACK)
         if refused is not None:
             return refused
-        # misses are counted against the number as the lookup reads it (full-width and other digit forms folded),
-        # so that typing it another way does not buy fresh tries
-        number_key = "".join(ch for ch in unicodedata.normalize("NFKC", ctx["number"]) if ch in "0123456789")[:24]
-        number_key = number_key or "-"
+        # misses are counted against the number as the lookup reads it (selectors.typed_case_number)
+        number_key = typed_case_number(ctx["number"])[:24] or "-"
         busy = ("这个办件编号的查询码输错次数过多，已暂停查询，请稍后再试；"
                 "也可扫描受理回执上的二维码，或致电受理的服务中心。")
         refused = over_limit(request, TRACK_MISS, key=number_key, increment=False, message=busy)
