@@ -172,6 +172,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media-not-served/"  # never served directly: files go out through a scoped view
 DOORSTEP_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 DOORSTEP_UPLOAD_MAX_FILES = 10
+# An online application sent back keeps the files already chosen for a day (cases/staging.py), at most 30 a person.
+DOORSTEP_STAGED_UPLOAD_MAX_AGE = 24 * 3600
+DOORSTEP_STAGED_UPLOAD_MAX_FILES = 30
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The edge (core/edge.py) refuses JSON bodies nested deeper than this (issue #10, item 7).

@@ -25,6 +25,7 @@ class AcceptIn(Schema):
     consent: bool = Field(False, description="申请人已同意调取共享数据")
     delivery: Literal["pickup", "home", "post"] = Delivery.PICKUP
     channel: Literal["window", "grid"] = Channel.WINDOW
+    ineligible_acknowledged: bool = Field(False, description="资格核查不符合时：已告知申请人，申请人坚持申请（承诺件）")
 
 
 class ActionIn(Schema):
@@ -83,7 +84,9 @@ def case_accept(request, payload: AcceptIn, response: HttpResponse,
                     "返回第一次的结果，响应头 Idempotent-Replayed: true；同一编号换了内容返回 409；缺少返回 400。"))):
     case = case_accept_at_window(actor=request.auth, item_code=payload.item, applicant_id=payload.applicant_id,
                                  materials_present=payload.materials_present, consent=payload.consent,
-                                 delivery=payload.delivery, channel=payload.channel, idempotency_key=idempotency_key)
+                                 delivery=payload.delivery, channel=payload.channel,
+                                 ineligible_acknowledged=payload.ineligible_acknowledged,
+                                 idempotency_key=idempotency_key)
     if was_replayed(case):
         response[REPLAYED_HEADER] = "true"
     return Status(201, _out(case))

@@ -1,4 +1,5 @@
-"""Periodic case work (huey): the electronic-supervision sweep and the nightly eligibility re-check."""
+"""Periodic case work (huey): the electronic-supervision sweep, the nightly eligibility re-check and the removal of
+online applications' staged files."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -15,3 +16,11 @@ def sweep_supervision() -> dict:
 def recheck_eligibility() -> dict:
     """Nightly 资格复核: flags, never cuts off."""
     return eligibility_recheck()
+
+
+@db_periodic_task(crontab(minute="15"))
+def sweep_staged_files() -> int:
+    """Hourly: staged files of online applications older than a day (cases/staging.py)."""
+    from doorstep.cases.staging import sweep_staged_uploads
+
+    return sweep_staged_uploads()

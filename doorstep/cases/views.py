@@ -44,9 +44,11 @@ from doorstep.cases.services import (
     case_refuse_at_window,
     case_search_record,
     case_transition,
+    eligibility_check_at_window,
     eligibility_review_resolve,
     handover_receive,
 )
+from doorstep.cases.staging import discard_staged, stage_uploads, staged_uploads
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
 from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item_get, catalog_items
@@ -73,34 +75,67 @@ def _marked(page):
     return page
 
 
+def _window_context(request, params, kept: dict | None = None) -> dict:
+    """The window page's context from `params` (the GET query, or the POST that failed): ?q= finds the resident (an
+    audited search; a window clerk may then open the residents it showed), ?resident=&item_q= picks the item,
+    ?item= or ?bundle= shows the material check with the eligibility rules read against the registry. `kept` holds
+    what the clerk had entered when a submission failed, so the page shows it again (issue #11 item 2)."""
+    ctx = {"q": params.get("q", ""), "item_q": params.get("item_q", ""), "kept": kept or {}}
+    if ctx["q"]:
+        result = resident_lookup(actor=request.user, query=ctx["q"], channel="window", sort="relevance",
+                                 page=parse_page_number(params.get("page")))
+        ctx["page"] = result.page
+        ctx["found"] = resident_rows_described(result.page.items)
+    if params.get("resident"):
+        ctx["resident"] = resident_get_for_user(request.user, params["resident"])
+        ctx["age"] = resident_age(ctx["resident"])
+        ctx["items"] = list(catalog_items(query=ctx["item_q"]))[:30] if ctx["item_q"] else []
+        ctx["bundles"] = list(catalog_bundles(query=ctx["item_q"]))[:10] if ctx["item_q"] else []
+    if params.get("item") and ctx.get("resident"):
+        ctx["item"] = catalog_item_get(params["item"])
+        ctx["has_shared"] = any(m.shared_data for m in ctx["item"].materials.all())
+        ctx["deliveries"] = Delivery.choices
+        ctx["eligibility"] = eligibility_check_at_window(actor=request.user, item=ctx["item"],
+                                                         applicant=ctx["resident"])
+    if params.get("bundle") and ctx.get("resident"):
+        ctx["bundle"] = bundle_get(params["bundle"])
+        ctx["has_shared"] = any(m["shared_data"] for m in ctx["bundle"].merged_materials)
+        ctx["deliveries"] = Delivery.choices
+        checks = [(i, eligibility_check_at_window(actor=request.user, item=i, applicant=ctx["resident"]))
+                  for i in ctx["bundle"].items.all()]
+        ctx["bundle_eligibility"] = [(i, e) for i, e in checks if e is not None]
+        ctx["bundle_ineligible"] = any(e["eligible"] is False for _, e in ctx["bundle_eligibility"])
+    return ctx
+
+
 @workspace_page("window")
 def window(request):
-    """Step by step on one page: ?q= finds the resident (an audited search; a window clerk may then open the
-    residents it showed), ?resident=&item_q= picks the item, ?item= shows it."""
-    ctx = {"q": request.GET.get("q", ""), "item_q": request.GET.get("item_q", "")}
+    """Step by step on one page: find the resident, pick the item, check the materials and the rules, decide."""
     try:
-        if ctx["q"]:
-            result = resident_lookup(actor=request.user, query=ctx["q"], channel="window", sort="relevance",
-                                     page=parse_page_number(request.GET.get("page")))
-            ctx["page"] = result.page
-            ctx["found"] = resident_rows_described(result.page.items)
-        if request.GET.get("resident"):
-            ctx["resident"] = resident_get_for_user(request.user, request.GET["resident"])
-            ctx["age"] = resident_age(ctx["resident"])
-            ctx["items"] = list(catalog_items(query=ctx["item_q"]))[:30] if ctx["item_q"] else []
-            ctx["bundles"] = list(catalog_bundles(query=ctx["item_q"]))[:10] if ctx["item_q"] else []
-        if request.GET.get("item") and ctx.get("resident"):
-            ctx["item"] = catalog_item_get(request.GET["item"])
-            ctx["has_shared"] = any(m.shared_data for m in ctx["item"].materials.all())
-            ctx["deliveries"] = Delivery.choices
-        if request.GET.get("bundle") and ctx.get("resident"):
-            ctx["bundle"] = bundle_get(request.GET["bundle"])
-            ctx["has_shared"] = any(m["shared_data"] for m in ctx["bundle"].merged_materials)
-            ctx["deliveries"] = Delivery.choices
+        ctx = _window_context(request, request.GET)
     except DomainError as exc:
-        ctx["error"] = exc.message
-        return render(request, "cases/window.html", ctx, status=exc.status)
+        return render(request, "cases/window.html", {"error": exc.message, "q": request.GET.get("q", "")},
+                      status=exc.status)
     return render(request, "cases/window.html", ctx)
+
+
+def _window_failed(request, exc: DomainError, *, kind: str):
+    """A refused submission: the same page again with every tick, choice and word the clerk entered, and the
+    reason at the top (nothing was stored). A missing resident or item is a plain 404 as on a GET."""
+    if exc.status == 404:
+        raise exc
+    post = request.POST
+    kept = {"material": set(post.getlist("material")), "missing": set(post.getlist("missing")),
+            "consent": post.get("consent") == "1", "delivery": post.get("delivery", ""),
+            "reason": post.get("reason", "")[:300], "ineligible_acknowledged": post.get("ineligible_acknowledged") == "1",
+            "field": exc.field or ""}
+    params = {"resident": post.get("resident", ""), kind: post.get(kind, "")}
+    try:
+        ctx = _window_context(request, params, kept)
+    except DomainError:
+        ctx = {"kept": kept}
+    ctx["error"] = exc.message
+    return render(request, "cases/window.html", ctx, status=exc.status)
 
 
 @workspace_page("window")
@@ -120,12 +155,10 @@ def window_accept(request):
             actor=request.user, item_code=post.get("item", ""), applicant_id=post.get("resident"),
             materials_present=post.getlist("material"), consent=post.get("consent") == "1",
             delivery=post.get("delivery", Delivery.PICKUP), idempotency_key=post.get(KEY_FIELD),
+            ineligible_acknowledged=post.get("ineligible_acknowledged") == "1",
             channel=Channel.GRID if request.user.role == "grid_worker" else Channel.WINDOW)
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.message)
-        return redirect(f"/window/?resident={post.get('resident', '')}&item={post.get('item', '')}")
+        return _window_failed(request, exc, kind="item")
     messages.success(request, f"{_AGAIN if was_replayed(case) else ''}已受理，办件编号 {case.number}。")
     return redirect("cases:detail", case_id=case.pk)
 
@@ -140,12 +173,10 @@ def window_accept_bundle(request):
                                          materials_present_names=post.getlist("material"),
                                          consent=post.get("consent") == "1",
                                          delivery=post.get("delivery", Delivery.PICKUP),
+                                         ineligible_acknowledged=post.get("ineligible_acknowledged") == "1",
                                          idempotency_key=post.get(KEY_FIELD))
     except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.message)
-        return redirect(f"/window/?resident={post.get('resident', '')}&bundle={post.get('bundle', '')}")
+        return _window_failed(request, exc, kind="bundle")
     messages.success(request, f"{_AGAIN if was_replayed(bundle) else ''}“{bundle.definition.name}”已一次受理，"
                               f"编号 {bundle.number}。")
     return redirect("cases:bundle", bundle_id=bundle.pk)
@@ -424,26 +455,38 @@ def apply_online(request, code: str):
     if request.user.role != "resident":  # staff take in at the window; an upload form they cannot send is a trap
         raise PermissionDenied("网上申请须以居民本人身份登录；工作人员请在综合受理窗口代为受理。")
     if request.method == "POST":
-        files = {}
+        files, tokens = {}, {}
         for key, upload in request.FILES.items():
             if key.startswith("material_") and key[9:].isdigit():
                 files[int(key[9:])] = upload
+        for key, token in request.POST.items():
+            if key.startswith("staged_") and key[7:].isdigit() and int(key[7:]) not in files:
+                tokens[int(key[7:])] = token[:2000]
+        kept = staged_uploads(request.user, tokens)  # files chosen on an earlier try that came back
         try:
             case = case_apply_online(actor=request.user, item_code=code, consent=request.POST.get("consent") == "1",
-                                     files=files, delivery=request.POST.get("delivery", Delivery.PICKUP),
+                                     files={**{m: f for m, (f, _) in kept.items()}, **files},
+                                     delivery=request.POST.get("delivery", Delivery.PICKUP),
                                      idempotency_key=request.POST.get(KEY_FIELD))
         except DomainError as exc:
             if exc.status == 404:
                 raise
-            return render(request, "cases/apply.html", {"item": item, "error": exc.message,
-                                                        "deliveries": Delivery.choices}, status=exc.status)
+            staged = {m: s for m, (_, s) in kept.items()}
+            staged.update(stage_uploads(request.user, files))
+            return render(request, "cases/apply.html", {
+                "item": item, "error": exc.message, "deliveries": Delivery.choices,
+                "materials": [(m, staged.get(m.id)) for m in item.materials.all()],
+                "kept": {"consent": request.POST.get("consent") == "1", "delivery": request.POST.get("delivery", "")},
+            }, status=exc.status)
+        discard_staged(request.user)
         messages.success(request, f"{_AGAIN if was_replayed(case) else ''}已提交，办件编号 {case.number}。"
                                   "服务站受理后开始计时，进度会发到“我的消息”。")
         return redirect("cases:detail", case_id=case.pk)
     if not item.online_allowed:
         return render(request, "cases/apply.html", {"item": item, "error": "该事项暂不支持网上申请，请到家门口的服务站办理。",
                                                     "closed": True}, status=400)
-    return render(request, "cases/apply.html", {"item": item, "deliveries": Delivery.choices})
+    return render(request, "cases/apply.html", {"item": item, "deliveries": Delivery.choices,
+                                                "materials": [(m, None) for m in item.materials.all()]})
 
 
 @login_required

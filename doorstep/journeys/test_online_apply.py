@@ -22,10 +22,16 @@ def test_resident_applies_online_and_the_station_accepts(world, phone_page, desk
     page.check("[data-testid=consent]")
     page.click("[data-testid=apply-submit]")
     assert "不是图片" in page.text_content("[data-testid=apply-error]")
+    assert page.is_checked("[data-testid=consent]")  # what was ticked stays ticked (#11 item 2)
     page.set_input_files("[data-testid=upload]", files=[{"name": "photo.png", "mimeType": "image/png",
                                                           "buffer": PNG}])
-    page.check("[data-testid=consent]")
+    page.uncheck("[data-testid=consent]")  # forgot the consent: the photo is kept, the message speaks to him
     page.click("[data-testid=apply-submit]")
+    error = page.text_content("[data-testid=apply-error]")
+    assert "我同意服务站调取" in error and "申请人" not in error
+    assert "photo.png" in page.text_content("[data-testid=staged]")
+    page.check("[data-testid=consent]")
+    page.click("[data-testid=apply-submit]")  # no second upload
     page.wait_for_selector("[data-testid=receipt]")
     assert page.text_content("[data-testid=case-state]") == "已提交"
     assert page.evaluate("document.documentElement.scrollWidth") <= 376

@@ -91,3 +91,41 @@ def test_clerk_finds_xie_xiaobo_by_initials_among_namesakes(world, desk_page):
     assert "岁" in text and "社区" in text and xie.id_number_masked in text
     row.locator("[data-testid=window-pick-resident]").click()
     assert page.text_content("[data-testid=window-applicant]") == "谢小波"
+
+
+def test_clerk_reads_the_dibao_rules_before_deciding_and_keeps_the_ticks(world, desk_page):
+    """#11 item 2: the rules, figures and outcome are on the material check; accepting a 不符合 低保 application needs
+    the clerk's acknowledgement, and the refused submission keeps every tick and the consent."""
+    from django.utils import timezone
+
+    from doorstep.registry.models import IncomeRecord
+
+    applicant = Resident.objects.filter(path__startswith="430302001", relation="head").order_by("id").first()
+    members = Resident.objects.filter(household_id=applicant.household_id).count()
+    IncomeRecord.objects.filter(household_id=applicant.household_id).delete()
+    IncomeRecord.objects.create(household_id=applicant.household_id, year=timezone.localdate().year - 1,
+                                kind="wage", amount=64_750 * members)
+    page = desk_page
+    login(page, "clerk_s01a")
+    page.goto("/window/")
+    page.fill("#window-q", decrypt(applicant.id_number_enc))
+    page.click("[data-testid=window-find]")
+    page.click("[data-testid=window-pick-resident]")
+    page.fill("#window-item-q", "低保")
+    page.click("[data-testid=window-find-item]")
+    page.click("[data-testid=window-pick-item] >> text=最低生活保障")
+    rules = page.text_content("[data-testid=eligibility]")
+    assert "不符合" in rules and "64,750" in rules  # before anything is decided
+    for box in page.locator("[data-testid=material]").all():
+        box.check()
+    page.check("[data-testid=consent]")
+    before = Case.objects.count()
+    page.click("[data-testid=window-accept]")
+    assert "资格核查不符合" in page.text_content("[data-testid=window-error]")
+    assert Case.objects.count() == before
+    assert all(box.is_checked() for box in page.locator("[data-testid=material]").all())
+    assert page.is_checked("[data-testid=consent]")
+    page.check("[data-testid=ineligible-ack]")
+    page.click("[data-testid=window-accept]")
+    page.wait_for_selector("[data-testid=receipt]")
+    assert Case.objects.latest("id").eligibility["eligible"] is False

@@ -15,6 +15,7 @@ from doorstep.cases.services.intake import (
     case_accept_at_window,
     case_apply_online,
     case_refuse_at_window,
+    eligibility_check_at_window,
 )
 from doorstep.cases.services.monitoring import (
     BENEFIT_STATES,
@@ -48,6 +49,7 @@ __all__ = [
     "case_refuse_at_window",
     "case_search_record",
     "case_transition",
+    "eligibility_check_at_window",
     "eligibility_recheck",
     "eligibility_review_resolve",
     "handover_receive",

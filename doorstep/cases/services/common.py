@@ -96,27 +96,38 @@ def _material_ids(raw) -> set[int]:
         raise ValidationFailed("材料清单有误。", field="materials") from None
 
 
-def case_intake_check(*, item: ServiceItem, applicant, materials_present, consent: bool,
-                      today: datetime.date) -> tuple[list[dict], dict]:
+def case_intake_check(*, item: ServiceItem, applicant, materials_present, consent: bool, today: datetime.date,
+                      ineligible_acknowledged: bool = False, audience: str = "staff") -> tuple[list[dict], dict]:
     """What the window checks before accepting: every paper material ticked as present, the applicant's consent
     when shared data will be read, every shared-data check confirmed (or its paper ticked instead), and the
     eligibility rules. Returns (shared checks, eligibility) to store on the case; raises ValidationFailed with
-    what is missing, in words a clerk can read to the applicant. An instant item whose rules fail is refused here
-    (the window decides it); for a promised item the evaluation goes with the case to the level that decides, as
-    registry data may be out of date and the applicant may bring proof. Reads only."""
+    what is missing, in words for `audience` ("staff": a clerk reads them to the applicant; "resident": the
+    applicant reads them online). An instant item whose rules fail is refused here (the window decides it). A
+    promised item whose rules fail is taken in only when the clerk acknowledges it (`ineligible_acknowledged`:
+    the applicant insists and brings proof, as registry data may be out of date); the evaluation then goes with the
+    case to the level that decides (issue #11 item 2: a 低保 case was accepted at 64,750 元 a head unread). Reads
+    only."""
     present = _material_ids(materials_present)
     materials = list(item.materials.all())
     shared = [m for m in materials if m.shared_data]
     missing = [m.name for m in materials if not m.shared_data and m.id not in present]
     if missing:
+        if audience == "resident":
+            raise ValidationFailed(f"请上传：{'、'.join(missing)}。", field="materials")
         raise ValidationFailed(f"缺少材料：{'、'.join(missing)}。可出具一次性告知书，请申请人补齐后再来。",
                                field="materials")
     checks: list[dict] = []
     if shared:
         if not consent:
+            if audience == "resident":
+                raise ValidationFailed("本事项须调取您的共享数据核验：请勾选“我同意服务站调取……共享数据”一项后再提交。"
+                                       "已选的文件会保留。", field="consent")
             raise ValidationFailed("本事项须调取共享数据核验，请先征得申请人同意并勾选“申请人同意”。", field="consent")
         checks = shared_data_checks(applicant, shared, today=today)
         failed = [c for c in checks if not c["ok"] and c["material_id"] not in present]
+        if failed and audience == "resident":
+            raise ValidationFailed("共享数据未能核验：" + "；".join(f"{c['material']}（{c['data']}）" for c in failed)
+                                   + "。请带上纸质材料到家门口的服务站办理。", field="materials")
         if failed:
             raise ValidationFailed("共享数据未能核验：" + "；".join(f"{c['material']}（{c['data']}）" for c in failed)
                                    + "。请申请人提供纸质材料并勾选。", field="materials")
@@ -126,6 +137,10 @@ def case_intake_check(*, item: ServiceItem, applicant, materials_present, consen
         eligibility = {"eligible": result.eligible, "explanation": result.explanation}
         if result.eligible is False and item.kind == "instant":  # decided here and now: refuse, say why
             raise ValidationFailed("不符合办理条件：\n" + result.explanation, field="eligibility")
+        if result.eligible is False and not ineligible_acknowledged and audience == "staff":
+            raise ValidationFailed("资格核查不符合：\n" + result.explanation + "\n如申请人坚持申请并能提供证明，"
+                                   "请勾选“已告知不符合的条件，申请人坚持申请”后再受理；否则可不予受理。",
+                                   field="eligibility")
     return checks, eligibility
 
 

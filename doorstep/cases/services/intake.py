@@ -33,11 +33,13 @@ from doorstep.registry.selectors import resident_get_for_user
 
 def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW,
                           materials_present=(), consent: bool = False, delivery: str = Delivery.PICKUP,
-                          bundle=None, idempotency_key: str) -> Case:
+                          bundle=None, ineligible_acknowledged: bool = False, idempotency_key: str) -> Case:
     """Take in an application at any window of the district (全区通办), or by a grid worker, accepted at once.
 
     Preconditions: the actor is a clerk or grid worker at a community, street or district; the applicant is in
-    the actor's scope; the item is active; case_intake_check passes (materials, consent, shared data, rules).
+    the actor's scope; the item is active; case_intake_check passes (materials, consent, shared data, rules; a
+    promised item whose rules fail needs `ineligible_acknowledged`, the clerk's record that the applicant was told
+    and insists).
     Result: an accepted Case with its number, first-contact owner (首问负责), promised date in working days, the
     shared-data results and consent time. Audit: case.accept. Side effects: the day's number counter advances;
     the applicant is notified after commit. Idempotent: a replay of idempotency_key returns the first case, a
@@ -58,7 +60,8 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     now = timezone.now()
     today = timezone.localdate(now)
     checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=materials_present,
-                                            consent=consent, today=today)
+                                            consent=consent, today=today,
+                                            ineligible_acknowledged=ineligible_acknowledged)
     center = node.service_centers.first()
     due = work_calendar().add_working_days(today, item.promised_days)
     def create() -> Case:  # everything read before: the number's row lock is held only for the writes
@@ -68,19 +71,44 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
             review_node=node, center=center, first_contact=actor, accepted_at=now, due_date=due, bundle=bundle,
             consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery,
         )
-        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT,
-                summary={"shared_checks": len(checks), "channel": channel})
+        summary = {"shared_checks": len(checks), "channel": channel}
+        if eligibility.get("eligible") is False:
+            summary["ineligible_acknowledged"] = True
+        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT, summary=summary)
         return case
 
     inputs = {"item": item.code, "applicant": applicant.pk, "channel": channel, "delivery": delivery,
               "consent": bool(consent), "materials": sorted(_material_ids(materials_present)),
               "bundle": bundle.pk if bundle else None}
+    if ineligible_acknowledged:
+        inputs["ineligible_acknowledged"] = True
     case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.accept", inputs=inputs, create=create)
     return case
 
 
+def eligibility_check_at_window(*, actor, item, applicant) -> dict | None:
+    """The eligibility rules read against the applicant's registry facts at the material check, before the clerk
+    decides (issue #11 item 2; journey 12: which rule, which figures, which outcome).
+
+    Returns None for an item without rules, else {"eligible": True | False | None, "sentences": [str, ...],
+    "summary": str}. The applicant must already be in the actor's scope (resident_get_for_user). Side effect: an
+    audit event resident.eligibility_check — the figures are personal data (household income per head)."""
+    from doorstep.catalog.eligibility import evaluate
+    from doorstep.registry.selectors import resident_facts
+
+    if not item.eligibility_rules:
+        return None
+    today = timezone.localdate()
+    result = evaluate(item.eligibility_rules, resident_facts(applicant, year=today.year - 1, today=today))
+    audit_record(actor=actor, action="resident.eligibility_check", target=applicant,
+                 summary={"item": item.code, "eligible": result.eligible})
+    lines = result.explanation.split("\n")
+    return {"eligible": result.eligible, "sentences": lines[:-1], "summary": lines[-1]}
+
+
 def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_present_names=(),
-                            consent: bool = False, delivery: str = Delivery.PICKUP, idempotency_key: str):
+                            consent: bool = False, delivery: str = Delivery.PICKUP,
+                            ineligible_acknowledged: bool = False, idempotency_key: str):
     """Take in a bundle (一件事): every member item accepted at once from one set of materials.
 
     Preconditions: as case_accept_at_window for every member item; the clerk ticks each paper material once by
@@ -105,6 +133,7 @@ def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_
             try:
                 case_accept_at_window(actor=actor, item_code=item.code, applicant_id=applicant.pk,
                                       materials_present=present, consent=consent, delivery=delivery, bundle=bundle,
+                                      ineligible_acknowledged=ineligible_acknowledged,
                                       idempotency_key=derived_key(idempotency_key, item.code))
             except ValidationFailed as exc:
                 raise ValidationFailed(f"“{item.name}”：{exc.message}", field=exc.field) from None
@@ -114,6 +143,8 @@ def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_
 
     inputs = {"bundle": definition.code, "applicant": applicant.pk, "materials": sorted(names),
               "consent": bool(consent), "delivery": delivery}
+    if ineligible_acknowledged:
+        inputs["ineligible_acknowledged"] = True
     bundle, _ = idempotent_create(actor=actor, key=idempotency_key, kind="bundle.accept", inputs=inputs,
                                   create=create)
     return bundle
@@ -205,7 +236,7 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
         accepted_files.append((m, upload.name, verdict, data))
     today = timezone.localdate()
     checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=[m.id for m in papers],
-                                            consent=consent, today=today)
+                                            consent=consent, today=today, audience="resident")
     community = OrgNode.objects.get(code=applicant.path[:12])
     now = timezone.now()
 

@@ -107,11 +107,13 @@ def test_instant_item_refuses_an_ineligible_applicant_with_the_rule_read_aloud()
 
 
 def test_promised_item_carries_a_failed_rule_to_the_deciding_level():
-    """低保 is decided at the district: the window takes it in and the approver sees why the data says no."""
+    """低保 is decided at the district: the window takes it in (the clerk acknowledging the failed rule, #11 item 2)
+    and the approver sees why the data says no."""
     applicant = Resident.objects.filter(path__startswith="430302", relation="head").first()
     IncomeRecord.objects.filter(household_id=applicant.household_id).delete()
     IncomeRecord.objects.create(household_id=applicant.household_id, year=timezone.localdate().year - 1,
                                 kind="wage", amount=80_000)
-    case = accept(actor=user("clerk_s01a"), item_code="MZ-D01", applicant_id=applicant.pk)
+    case = accept(actor=user("clerk_s01a"), item_code="MZ-D01", applicant_id=applicant.pk,
+                  ineligible_acknowledged=True)
     assert case.eligibility["eligible"] is False and "家庭年人均收入" in case.eligibility["explanation"]
     assert any(c["kind"] == "income" and c["ok"] for c in case.shared_checks)
