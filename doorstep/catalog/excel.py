@@ -1,14 +1,18 @@
 """The catalog (事项清单) as an Excel workbook: what a district office keeps its list in.
 
-Sheets: 事项 (one row per item), 材料 (one row per material, by item code), 一件事 (bundles), 类别, 人生事件.
-Reading turns the workbook into the same data as the YAML import, remembering for every item and material the sheet
-row it came from, so a validation error says 「事项表第7行 字段 承诺时限」 rather than an index. Pure conversion: the
-import service validates and writes. Before openpyxl opens a workbook, its unpacked size is checked (a zip bomb or one
+Sheets: 事项 (one row per item), 材料 (one row per material, by item code), 规则 (one row per eligibility rule, by
+item code), 一件事 (bundles), 类别, 人生事件. Values are what an office types: 社区/街道/区级, 即办件/承诺件, 是/否,
+身份信息 …, 不低于/低于 …; reading also takes Excel's own TRUE/FALSE cells and the English codes of older workbooks
+(community, instant, identity, >=), and an older workbook's 资格规则（JSON） column (issue #11, item 11).
+Reading turns the workbook into the same data as the YAML import, remembering for every item, material and rule the
+sheet row it came from, so a validation error says 「事项表第7行 字段 承诺时限」 rather than an index. Pure conversion:
+the import service validates and writes. Before openpyxl opens a workbook, its unpacked size is checked (a zip bomb or one
 huge cell is refused unread); rows, columns and each cell's length are bounded while reading (catalog/limits.py).
 """
 
 import io
 import json
+import math
 import zipfile
 
 from django.conf import settings
@@ -16,7 +20,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
+from doorstep.catalog.eligibility import FACT_LABELS, OPS
 from doorstep.catalog.limits import check_workbook_archive, has_control_characters, parse_json_list
+from doorstep.catalog.models import ApprovalLevel, ItemKind, SharedData
 from doorstep.core.errors import ValidationFailed
 from doorstep.core.spreadsheets import safe_row
 
@@ -24,18 +30,35 @@ ITEM_COLUMNS = [  # (data key, header)
     ("code", "事项编码"), ("name", "事项名称"), ("keywords", "别名/关键词"), ("category", "类别编码"),
     ("events", "人生事件编码"),
     ("level", "审批层级"), ("kind", "办件类型"), ("days", "承诺时限（工作日）"), ("fee", "收费标准"),
-    ("legal_basis", "设定依据"), ("conditions", "办理条件"), ("rules", "资格规则（JSON）"),
+    ("legal_basis", "设定依据"), ("conditions", "办理条件"), ("result", "办理结果"),
     ("form_fields", "申请表字段（JSON）"), ("certificate", "办理结果（证照）"), ("district_wide", "全区通办"),
     ("proxy", "可代办"), ("online", "可网上申请"),
 ]
 MATERIAL_COLUMNS = [("item", "事项编码"), ("code", "材料编码"), ("name", "材料名称"), ("form", "形式"),
                     ("shared", "可共享核验"), ("note", "说明")]
-OPTIONAL_COLUMNS = {"材料编码", "别名/关键词"}  # workbooks exported before these columns existed still import
+LEGACY_RULES = ("rules", "资格规则（JSON）")  # rules as JSON in a cell, in workbooks exported before the 规则 sheet
+# Workbooks exported before these columns existed still import; the legacy rules column is read when present.
+OPTIONAL_COLUMNS = {"材料编码", "别名/关键词", "办理结果", LEGACY_RULES[1]}
+RULE_COLUMNS = [("item", "事项编码"), ("fact", "核查数据"), ("op", "比较"), ("value", "标准值"),
+                ("label", "规则说明（朗读）")]
 BUNDLE_COLUMNS = [("code", "一件事编码"), ("name", "名称"), ("description", "说明"), ("items", "包含事项编码")]
 CODE_NAME_COLUMNS = [("code", "编码"), ("name", "名称")]
-SHEETS = {"items": "事项", "materials": "材料", "bundles": "一件事", "categories": "类别", "life_events": "人生事件"}
+SHEETS = {"items": "事项", "materials": "材料", "rules": "规则", "bundles": "一件事", "categories": "类别",
+          "life_events": "人生事件"}
 YES, NO = "是", "否"
+# The values a workbook shows (the first) and every spelling it accepts, per data value. Matching ignores case.
+LEVEL_VALUES = {ApprovalLevel.COMMUNITY: ("社区", "社区办结"), ApprovalLevel.STREET: ("街道", "街道审批"),
+                ApprovalLevel.DISTRICT: ("区级", "区", "区级审批")}
+KIND_VALUES = {ItemKind.INSTANT: ("即办件", "即办"), ItemKind.PROMISED: ("承诺件", "承诺")}
+SHARED_VALUES = {v: (label,) for v, label in SharedData.choices}
+FACT_VALUES = {fact: (name,) for fact, (name, _unit) in FACT_LABELS.items()}
+_OP_EXTRA = {">=": ("≥", "大于等于"), ">": ("＞", "大于"), "<": ("＜", "小于"), "<=": ("≤", "小于等于"), "==": ("=", "＝")}
+OP_VALUES = {op: (word, *_OP_EXTRA[op]) for op, (_f, word) in OPS.items()}  # 不低于 …, as eligibility reads them aloud
+TRUE_VALUES = {YES, "y", "yes", "1", "true", "√", "✓"}
+FALSE_VALUES = {NO, "n", "no", "0", "false", "×", "✗"}
 LIST_SEPARATOR = "、"
+RULE_VALUE_LIMIT = 1e12  # as the import's validator (catalog/services.py): beyond any age or income
+RULE_LABEL_MAX = 100
 
 
 def _write_sheet(sheet, columns, rows) -> None:
@@ -57,12 +80,17 @@ def catalog_to_xlsx(data: dict) -> bytes:
     items.title = SHEETS["items"]
     _write_sheet(items, ITEM_COLUMNS, [{
         **i, "events": LIST_SEPARATOR.join(i["events"]), "days": i["days"] or "",
-        "rules": json.dumps(i["rules"], ensure_ascii=False) if i["rules"] else "",
+        "level": _shown(LEVEL_VALUES, i["level"]), "kind": _shown(KIND_VALUES, i["kind"]),
         "form_fields": json.dumps(i["form_fields"], ensure_ascii=False) if i["form_fields"] else "",
         "district_wide": YES if i["district_wide"] else NO, "proxy": YES if i["proxy"] else NO,
         "online": YES if i["online"] else NO} for i in data["items"]])
     _write_sheet(book.create_sheet(SHEETS["materials"]), MATERIAL_COLUMNS,
-                 [{**m, "item": i["code"]} for i in data["items"] for m in i["materials"]])
+                 [{**m, "item": i["code"], "shared": _shown(SHARED_VALUES, m["shared"])}
+                  for i in data["items"] for m in i["materials"]])
+    _write_sheet(book.create_sheet(SHEETS["rules"]), RULE_COLUMNS,
+                 [{"item": i["code"], "fact": _shown(FACT_VALUES, r.get("fact")), "op": _shown(OP_VALUES, r.get("op")),
+                   "value": r.get("value"), "label": r.get("label", "")}
+                  for i in data["items"] for r in (i["rules"] or []) if isinstance(r, dict)])
     _write_sheet(book.create_sheet(SHEETS["bundles"]), BUNDLE_COLUMNS,
                  [{**b, "items": LIST_SEPARATOR.join(b["items"])} for b in data["bundles"]])
     _write_sheet(book.create_sheet(SHEETS["categories"]), CODE_NAME_COLUMNS, data["categories"])
@@ -72,9 +100,16 @@ def catalog_to_xlsx(data: dict) -> bytes:
     return out.getvalue()
 
 
+def _shown(table: dict, value) -> str:
+    """The workbook's word for a data value (社区 for community); a value the table does not know is written as is."""
+    return table[value][0] if value in table else ("" if value is None else str(value))
+
+
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # a cell Excel itself holds as a boolean
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -122,13 +157,37 @@ def _rows(book, key: str, columns, *, required: bool) -> list[tuple[int, dict]]:
 
 
 def _yes_no(value: str, where: str, header: str, *, default: bool) -> bool:
+    """是/否, Excel's TRUE/FALSE, and the Y/N, 1/0 of older workbooks; empty gives the default."""
     if value == "":
         return default
-    if value in (YES, "Y", "y", "1", "TRUE", "true"):
+    if value.lower() in TRUE_VALUES:
         return True
-    if value in (NO, "N", "n", "0", "FALSE", "false"):
+    if value.lower() in FALSE_VALUES:
         return False
-    raise ValidationFailed(f"{where} 字段 {header}：只能填“是”或“否”，收到“{value}”。", field=header)
+    raise ValidationFailed(f"{where} 字段 {header}：只能填“是”或“否”，收到“{value[:20]}”。", field=header)
+
+
+def _choice(table: dict, value: str, where: str, header: str, field: str, *, allow_empty: bool = False) -> str:
+    """The data value for a cell: any spelling in `table` or the data value itself (older workbooks), any case."""
+    if value == "" and allow_empty:
+        return ""
+    wanted = value.lower()
+    for data_value, spellings in table.items():
+        if wanted == str(data_value).lower() or wanted in (s.lower() for s in spellings):
+            return str(data_value)
+    shown = "”“".join(spellings[0] for spellings in table.values())
+    raise ValidationFailed(f"{where} 字段 {header}：只能填“{shown}”，收到“{value[:20]}”。", field=field)
+
+
+def _number(value: str, where: str, header: str, field: str) -> int | float:
+    text = value.replace(",", "").replace("，", "")
+    try:
+        number = float(text)
+    except (ValueError, OverflowError):
+        raise ValidationFailed(f"{where} 字段 {header}：应为数字，收到“{value[:20]}”。", field=field) from None
+    if not math.isfinite(number) or abs(number) > RULE_VALUE_LIMIT:
+        raise ValidationFailed(f"{where} 字段 {header}：数字超出范围。", field=field)
+    return int(number) if number.is_integer() and "." not in text else number
 
 
 def _json_list(value: str, where: str, header: str) -> list:
@@ -158,9 +217,10 @@ def catalog_from_xlsx(content: bytes) -> dict:
 
 
 def _catalog_from_book(book) -> dict:
-    headers = dict(ITEM_COLUMNS)
+    headers = dict(ITEM_COLUMNS + [LEGACY_RULES])
     items, by_code = [], {}
-    for number, cells in _rows(book, "items", ITEM_COLUMNS, required=True):
+    legacy_rules = False
+    for number, cells in _rows(book, "items", ITEM_COLUMNS + [LEGACY_RULES], required=True):
         where = f"事项表第{number}行"
         try:
             days = int(float(cells["days"])) if cells["days"] else 0
@@ -169,9 +229,11 @@ def _catalog_from_book(book) -> dict:
                                    field="days") from None
         item = {
             "_where": where, "code": cells["code"], "name": cells["name"], "category": cells["category"],
-            "events": _split(cells["events"]), "level": cells["level"], "kind": cells["kind"], "days": days,
+            "events": _split(cells["events"]),
+            "level": _choice(LEVEL_VALUES, cells["level"], where, headers["level"], "level"),
+            "kind": _choice(KIND_VALUES, cells["kind"], where, headers["kind"], "kind"), "days": days,
             "fee": cells["fee"], "legal_basis": cells["legal_basis"], "conditions": cells["conditions"],
-            "rules": _json_list(cells["rules"], where, headers["rules"]),
+            "rules": [],
             "form_fields": _json_list(cells["form_fields"], where, headers["form_fields"]),
             "certificate": cells["certificate"],
             "district_wide": _yes_no(cells["district_wide"], where, headers["district_wide"], default=True),
@@ -179,8 +241,14 @@ def _catalog_from_book(book) -> dict:
             "online": _yes_no(cells["online"], where, headers["online"], default=False),
             "materials": [],
         }
+        if "rules" in cells:  # an older workbook: the rules as JSON in a cell
+            legacy_rules = True
+            item["rules"] = _json_list(cells["rules"], where, headers["rules"])
+            item["_legacy_rules"] = bool(item["rules"])
         if "keywords" in cells:  # a workbook from before the column: the items keep their keywords
             item["keywords"] = cells["keywords"]
+        if "result" in cells:  # likewise 办理结果
+            item["result"] = cells["result"]
         items.append(item)
         by_code.setdefault(item["code"], item)
     for number, cells in _rows(book, "materials", MATERIAL_COLUMNS, required=True):
@@ -188,11 +256,46 @@ def _catalog_from_book(book) -> dict:
         owner = by_code.get(cells["item"])
         if owner is None:
             raise ValidationFailed(f"{where} 字段 事项编码：“{cells['item']}”不在事项表中。", field="item")
+        shared = _choice(SHARED_VALUES, cells["shared"], where, "可共享核验", "shared", allow_empty=True)
         owner["materials"].append({"_where": where, "code": cells["code"], "name": cells["name"],
-                                   "form": cells["form"] or "原件", "shared": cells["shared"], "note": cells["note"]})
+                                   "form": cells["form"] or "原件", "shared": shared, "note": cells["note"]})
+    if SHEETS["rules"] not in book.sheetnames and not legacy_rules:
+        raise ValidationFailed(f"工作簿缺少“{SHEETS['rules']}”工作表。", field="rules")
+    _read_rules(book, by_code)
     bundles = [{"_where": f"一件事表第{number}行", "code": c["code"], "name": c["name"],
                 "description": c["description"], "items": _split(c["items"])}
                for number, c in _rows(book, "bundles", BUNDLE_COLUMNS, required=False)]
     categories = [c for _, c in _rows(book, "categories", CODE_NAME_COLUMNS, required=False)]
     events = [c for _, c in _rows(book, "life_events", CODE_NAME_COLUMNS, required=False)]
+    for item in items:
+        item.pop("_legacy_rules", None)
     return {"categories": categories, "life_events": events, "items": items, "bundles": bundles}
+
+
+def _read_rules(book, by_code: dict[str, dict]) -> None:
+    """The 规则 sheet's rows onto their items, in sheet order. An item whose rules an older workbook's JSON column
+    also gives is refused: the two would disagree, and nobody could tell which one the office meant."""
+    headers = dict(RULE_COLUMNS)
+    sheet_rules: dict[str, list[dict]] = {}
+    for number, cells in _rows(book, "rules", RULE_COLUMNS, required=False):
+        where = f"规则表第{number}行"
+        owner = by_code.get(cells["item"])
+        if owner is None:
+            raise ValidationFailed(f"{where} 字段 {headers['item']}：“{cells['item'][:20]}”不在事项表中。", field="item")
+        if owner.get("_legacy_rules"):
+            raise ValidationFailed(
+                f"{where}：事项“{cells['item']}”的规则同时写在{owner['_where']}的“{LEGACY_RULES[1]}”列，"
+                f"请只保留规则表中的行，并清空该列。", field="rules")
+        label = cells["label"]
+        if not label:
+            raise ValidationFailed(f"{where} 字段 {headers['label']}：必填，写明可向居民朗读的条件。", field="label")
+        if len(label) > RULE_LABEL_MAX:
+            raise ValidationFailed(f"{where} 字段 {headers['label']}：不超过{RULE_LABEL_MAX}个字符。", field="label")
+        sheet_rules.setdefault(owner["code"], []).append({
+            "fact": _choice(FACT_VALUES, cells["fact"], where, headers["fact"], "fact"),
+            "op": _choice(OP_VALUES, cells["op"], where, headers["op"], "op"),
+            "value": _number(cells["value"], where, headers["value"], "value"),
+            "label": label,
+        })
+    for code, rules in sheet_rules.items():
+        by_code[code]["rules"] = rules

@@ -39,8 +39,15 @@ class ServiceCenterAdmin(AuditedModelAdmin):
     scope_field = "org_node__code"
     list_display = ("name", "org_node", "address", "phone")
     search_fields = ("name", "address")
-    raw_id_fields = ("org_node",)
     inlines = [WindowInline, OpeningHoursInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The node chosen by name from the administrator's streets and communities (grids have no centers), not by
+        # a raw id. The pages at /org/centers/ keep the same data for street administrators too (issue #11).
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "org_node":
+            field.queryset = field.queryset.exclude(level="grid")
+        return field
 
 
 @admin.register(Department)

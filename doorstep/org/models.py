@@ -101,6 +101,9 @@ class Window(models.Model):
     number = models.PositiveSmallIntegerField("窗口号")
     name = models.CharField("名称", max_length=60)
     is_general = models.BooleanField("全科窗口", default=True)
+    # A dedicated window (专窗, e.g. 社保 or the water bill) names the item categories it takes; a general one none.
+    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="windows",
+                                        verbose_name="专窗办理类别")
 
     class Meta:
         verbose_name = "窗口"

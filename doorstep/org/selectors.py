@@ -7,7 +7,8 @@ from django.db.models import Count
 
 from doorstep.core.errors import NotFound
 from doorstep.core.paths import subtree_q
-from doorstep.org.models import OrgNode
+from doorstep.org.authority import actor_reach, center_may_keep
+from doorstep.org.models import OrgNode, ServiceCenter
 from doorstep.registry.models import Building, Household, Resident
 
 
@@ -88,3 +89,68 @@ def grid_governors(path: str) -> list:
 
     return [m.user for m in GridTeamMember.objects.filter(grid__code=path[:15], team_role="governor")
             .select_related("user")]
+
+
+# Service centers as their administrators keep them (issue #11, item 11); the reach is org/authority.py's table.
+
+def centers_for_user(user) -> list:
+    """The centers the user keeps, by node code then name, each with `window_count` and `hours_count`.
+    Empty for anyone the authority table gives no reach (their pages refuse them before this)."""
+    if actor_reach(user) is None:
+        return []
+    return list(ServiceCenter.objects.filter(subtree_q("org_node__code", user.org_node.code))
+                .select_related("org_node").annotate(window_count=Count("windows", distinct=True),
+                                                     hours_count=Count("opening_hours", distinct=True))
+                .order_by("org_node__code", "name"))
+
+
+def center_get_for_user(user, center_id):
+    """One center the user keeps. Raises NotFound for a malformed id, a missing center and one out of reach alike."""
+    try:
+        center_id = int(center_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    center = ServiceCenter.objects.select_related("org_node").filter(pk=center_id).first()
+    if center is None or not center_may_keep(user, center):
+        raise NotFound()
+    return center
+
+
+def center_node_choices(user) -> list[OrgNode]:
+    """The nodes a new center may belong to, by name: the user's own node and the streets and communities below it
+    (grids have no centers)."""
+    if actor_reach(user) is None:
+        return []
+    return list(OrgNode.objects.filter(subtree_q("code", user.org_node.code))
+                .exclude(level="grid").select_related("parent").order_by("code"))
+
+
+def center_staff_choices(center) -> list:
+    """Who may hold a post at the center: the active staff accounts of the center's own node, by name."""
+    from doorstep.accounts.models import User
+    from doorstep.accounts.roles import STAFF_ROLES
+
+    return list(User.objects.filter(org_node_id=center.org_node_id, is_active=True,
+                                    role__in=[r.value for r in STAFF_ROLES])
+                .order_by("full_name", "username"))
+
+
+@dataclass
+class CenterPage:
+    center: object
+    windows: list
+    hours: list  # OpeningHours rows by weekday, then start
+    posts: list
+    weekly: list  # [(weekday label, [rows])] for the seven days, Monday first
+
+
+WEEKDAY_LABELS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+def center_page(center) -> CenterPage:
+    """What the center's page shows: its windows (with their 专窗 categories), opening hours and AB posts."""
+    windows = list(center.windows.prefetch_related("categories").order_by("number"))
+    hours = list(center.opening_hours.order_by("weekday", "opens"))
+    posts = list(center.posts.select_related("holder_a", "holder_b").order_by("name"))
+    weekly = [(label, [h for h in hours if h.weekday == day]) for day, label in enumerate(WEEKDAY_LABELS)]
+    return CenterPage(center, windows, hours, posts, weekly)
