@@ -33,7 +33,14 @@ from doorstep.demo.layout import (
     Rect,
     plan_district,
 )
-from doorstep.demo.people import PeopleFactory, Person
+from doorstep.demo.people import (
+    STORY_HOUSEHOLD_PREFIX,
+    PeopleFactory,
+    Person,
+    StaffNames,
+    household_number,
+    story_household_number,
+)
 from doorstep.org.models import Department, GridTeamMember, OpeningHours, OrgNode, Post, ServiceCenter, Window
 from doorstep.registry.models import Building, Household, IncomeRecord, Resident
 
@@ -156,6 +163,7 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     rng = random.Random(seed)
     today = timezone.localdate()
     plans = plan_district(scale, rng)
+    names = StaffNames(random.Random(seed + 1), taken=STORY_NAMES)
     stats = DemoStats()
     # One argon2 hash for every demo account: hashing ~1,000 passwords separately would take most of a minute.
     password_hash = make_password(DEMO_PASSWORD)
@@ -166,12 +174,12 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
         departments = Department.objects.bulk_create(
             [Department(org_node=district, code=f"{DISTRICT_CODE}-{c}", name=n) for c, n in DEPARTMENTS])
         users: list[User] = [
-            _staff("admin", "区管理员", Role.ADMIN, district, password_hash, is_auditor=True),
-            _staff("leader", "区领导", Role.LEADER, district, password_hash),
-            _staff("dispatcher", "区指挥中心派遣员", Role.DISPATCHER, district, password_hash),
-            _staff("approver", "区审批员", Role.APPROVER, district, password_hash),
+            _staff("admin", names(), Role.ADMIN, district, password_hash, is_auditor=True),
+            _staff("leader", names(), Role.LEADER, district, password_hash),
+            _staff("dispatcher", names(), Role.DISPATCHER, district, password_hash),
+            _staff("approver", names(), Role.APPROVER, district, password_hash),
         ]
-        users += [_staff(f"dept_{d.code.split('-')[1]}", f"{d.name}办事员", Role.DEPARTMENT, district, password_hash,
+        users += [_staff(f"dept_{d.code.split('-')[1]}", names(), Role.DEPARTMENT, district, password_hash,
                          department=d) for d in departments]
         users += [User(username=f"volunteer{i}", full_name=n, role=Role.VOLUNTEER, password=password_hash)
                   for i, n in enumerate(["李哲", "周敏", "陈晓东"], start=1)]
@@ -189,12 +197,12 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
                                           longitude=(sp.rect.x0 + sp.rect.x1) / 2), True))
             n = sp.code[-2:]
             users += [
-                _staff(f"clerk_s{n}a", f"{sp.name}窗口人员甲", Role.CLERK, street, password_hash),
-                _staff(f"clerk_s{n}b", f"{sp.name}窗口人员乙", Role.CLERK, street, password_hash),
-                _staff(f"approver_s{n}", f"{sp.name}审批员", Role.APPROVER, street, password_hash),
-                _staff(f"leader_s{n}", f"{sp.name}领导", Role.LEADER, street, password_hash),
-                _staff(f"dispatcher_s{n}", f"{sp.name}指挥分中心派遣员", Role.DISPATCHER, street, password_hash),
-                _staff(f"admin_s{n}", f"{sp.name}管理员", Role.ADMIN, street, password_hash),
+                _staff(f"clerk_s{n}a", names(), Role.CLERK, street, password_hash),
+                _staff(f"clerk_s{n}b", names(), Role.CLERK, street, password_hash),
+                _staff(f"approver_s{n}", names(), Role.APPROVER, street, password_hash),
+                _staff(f"leader_s{n}", names(), Role.LEADER, street, password_hash),
+                _staff(f"dispatcher_s{n}", names(), Role.DISPATCHER, street, password_hash),
+                _staff(f"admin_s{n}", names(), Role.ADMIN, street, password_hash),
             ]
             for cp in sp.communities:
                 community = _node(cp.code, cp.name, "community", street, cp.rect)
@@ -206,8 +214,8 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
                                               longitude=(cp.rect.x0 + cp.rect.x1) / 2), False))
                 c = cp.code[-6:]
                 users += [
-                    _staff(f"clerk_c{c}", f"{cp.name}全科服务员", Role.CLERK, community, password_hash),
-                    _staff(f"supervisor_c{c}", f"{cp.name}监督员", Role.SUPERVISOR, community, password_hash),
+                    _staff(f"clerk_c{c}", names(), Role.CLERK, community, password_hash),
+                    _staff(f"supervisor_c{c}", names(), Role.SUPERVISOR, community, password_hash),
                 ]
                 for gp in cp.grids:
                     nodes.append(_node(gp.code, gp.name, "grid", community, gp.rect))
@@ -235,10 +243,9 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
         grid_users = []
         for gp, _ in grid_plans:
             g = gp.code[-9:]
-            grid_users.append(_staff(f"gw_{g}", _grid_worker_name(rng, gp.code), Role.GRID_WORKER, by_code[gp.code],
-                                     password_hash))
-            grid_users.append(_staff(f"assistant_{g}", f"{gp.name}协管员", Role.GRID_WORKER, by_code[gp.code],
-                                     password_hash))
+            grid_users.append(_staff(f"gw_{g}", _grid_worker_name(names, gp.code), Role.GRID_WORKER,
+                                     by_code[gp.code], password_hash))
+            grid_users.append(_staff(f"assistant_{g}", names(), Role.GRID_WORKER, by_code[gp.code], password_hash))
         User.objects.bulk_create(users + grid_users, batch_size=1000)
         stats.staff = len(users) + len(grid_users)
         saved = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users + grid_users])}
@@ -265,7 +272,7 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
 
     catalog_import_starter()
     _build_population(grid_plans, by_code, rng, today, stats, progress)
-    stats.grids = _draw_grids(scale, password_hash, rng, progress)
+    stats.grids = _draw_grids(scale, password_hash, names, progress)
     _story_accounts(password_hash)
     from doorstep.demo.history import build_case_history  # it builds on this module's bulk writer
 
@@ -277,7 +284,7 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     return stats
 
 
-def _draw_grids(scale: str, password_hash: str, rng: random.Random, progress=None) -> int:
+def _draw_grids(scale: str, password_hash: str, names: StaffNames, progress=None) -> int:
     """Replace the generator's rectangles by grids the partitioner draws (issue 4), street by street, through the
     same propose-and-apply services an administrator uses — except the one street left uneven on purpose. New
     grids get a grid worker and an assistant. Returns the number of grids."""
@@ -298,22 +305,21 @@ def _draw_grids(scale: str, password_hash: str, rng: random.Random, progress=Non
         team_members__team_role="governor")
     for grid in lacking.select_related("parent"):
         g = grid.code[-9:]
-        governor = _staff(f"gw_{g}", _grid_worker_name(rng, grid.code), Role.GRID_WORKER, grid, password_hash)
-        assistant = _staff(f"assistant_{g}", f"{grid.name}协管员", Role.GRID_WORKER, grid, password_hash)
+        governor = _staff(f"gw_{g}", _grid_worker_name(names, grid.code), Role.GRID_WORKER, grid, password_hash)
+        assistant = _staff(f"assistant_{g}", names(), Role.GRID_WORKER, grid, password_hash)
         User.objects.bulk_create([governor, assistant])
         GridTeamMember.objects.bulk_create([GridTeamMember(grid=grid, user=governor, team_role="governor"),
                                             GridTeamMember(grid=grid, user=assistant, team_role="assistant")])
     return OrgNode.objects.filter(level="grid", code__startswith=DISTRICT_CODE).count()
 
 
-def _grid_worker_name(rng: random.Random, code: str) -> str:
+def _grid_worker_name(names: StaffNames, code: str) -> str:
     # Journey 10: grid 3 of the first community is Wang Minghui's; journey 11: Li Jing holds grid 1 of the second.
     if code.endswith("001001003"):
         return "王敏辉"
     if code.endswith("001002001"):
         return "李静"
-    surname = rng.choice(["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"])
-    return surname + rng.choice(["敏", "静", "婷", "伟", "芳", "军", "丽", "强", "霞", "磊"])
+    return names()
 
 
 def _spread(rect: Rect, n: int, rng: random.Random) -> Iterable[tuple[float, float]]:
@@ -369,7 +375,7 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
                             room = f"{k // 4 + 1}{k % 4 + 1:02d}室"
                             members = factory.household()
                             kind = "residing" if members[0].flags["is_migrant"] else "registered"
-                            households.append((hid, bid, gp.code, f"H{gp.code}{hid:07d}", room, kind))
+                            households.append((hid, bid, gp.code, household_number(hid), room, kind))
                             for person in members:
                                 rid = r_writer.take_id()
                                 residents.append(_resident_row(rid, hid, gp.code, person))
@@ -425,10 +431,21 @@ STORY_RESIDENTS = [
 ]
 
 
+STORY_FAMILIES = ["xie", "jiang", "qiu", "wang"]
+# names STORIES.md gives to people (residents, grid workers, volunteers): no staff account takes one of them
+STORY_NAMES = {r[0] for r in STORY_RESIDENTS} | {"王敏辉", "李静", "李哲", "周敏", "陈晓东", "丁雪琴"}
+
+
+def story_households():
+    """The story families' households (their 户号 begin with STORY_HOUSEHOLD_PREFIX, which no other demo household's
+    does)."""
+    return Household.objects.filter(number__startswith=STORY_HOUSEHOLD_PREFIX)
+
+
 def _story_household(community, key: str) -> Household:
     """A household of its own for a story family, in the first building of the community."""
     building = Building.objects.filter(path__startswith=community.code).order_by("id").first()
-    number = f"S{community.code}{key}"
+    number = story_household_number(community.code, STORY_FAMILIES.index(key) + 1)
     return Household.objects.get_or_create(number=number, defaults={
         "building": building, "path": building.path, "room": "1单元8楼801室", "kind": "registered"})[0]
 
@@ -439,7 +456,7 @@ def _story_accounts(password_hash: str) -> None:
 
     rng = random.Random(7)
     factory = PeopleFactory(rng, timezone.localdate())
-    existing = set(Resident.objects.filter(household__number__startswith="S").values_list("name", flat=True))
+    existing = set(Resident.objects.filter(household__in=story_households()).values_list("name", flat=True))
     communities = list(OrgNode.objects.filter(level="community").order_by("code")[:2])
     for name, gender, age, phone, ci, family, relation in STORY_RESIDENTS:
         if name in existing or (phone and User.objects.filter(username=phone).exists()):

@@ -8,6 +8,11 @@ home by the grid worker or posted; certificates for items that issue one; rating
 the bad ones with follow-ups (answered, or still open when recent). Cases still running today are in their real
 state at their real node, so queues, supervision marks and delivery lists have work in them.
 
+Staff act when their office is open: every acceptance, refusal, conclusion, hand-over, sign-for, supplement and
+decision falls on a working day of the calendar app, inside the opening hours of the center where it happens
+(doorstep.org.hours; street and district approvers keep the street center's hours). Online applications are
+submitted at any hour and accepted when the station is open (issue #11, item 15).
+
 The rows follow the same state machine as the services (the tests check it), but are written in bulk like the rest
 of the demo: one `demo.history` audit event records the import, not one per historical action.
 """
@@ -39,7 +44,9 @@ from doorstep.cases.workflow import LEVELS
 from doorstep.catalog.eligibility import OPS
 from doorstep.catalog.models import ServiceItem
 from doorstep.demo.build import BulkWriter, _reset_sequences, deferred_indexes
-from doorstep.org.models import OrgNode, ServiceCenter
+from doorstep.demo.people import STORY_HOUSEHOLD_PREFIX
+from doorstep.org.hours import hours_on
+from doorstep.org.models import OpeningHours, OrgNode, ServiceCenter
 from doorstep.ratings.models import FollowUp, Rating
 from doorstep.registry.models import IncomeRecord, Resident
 from doorstep.registry.shared_data import CHECK_LABELS
@@ -57,6 +64,9 @@ BAD_COMMENTS = ["等待时间太长。", "跑了两趟才办成。", "工作人�
 
 
 FACT_INDEX = {"age": 0, "household_income_per_head_year": 1}
+INSTANT_MINUTES = (5, 25)  # an instant item is concluded this many minutes after acceptance
+CONCLUDE_MINUTES = (10, 90)  # an approved item is concluded this many minutes after the decision
+OFFICE_SPANS = [(8 * 60 + 30, 12 * 60), (14 * 60, 17 * 60 + 30)]  # a center with no hours recorded
 
 
 @dataclass
@@ -129,6 +139,11 @@ class HistoryBuilder:
         self.node_names = dict(OrgNode.objects.filter(code__startswith=district_code).exclude(level="grid")
                                .values_list("id", "name"))
         self.district_approver = User.objects.filter(username="approver").values_list("id", flat=True).first()
+        self.hours: dict[int, list] = defaultdict(list)  # center id -> [(weekday, opens, closes)]
+        for center_id, weekday, opens, closes in OpeningHours.objects.values_list("center_id", "weekday", "opens",
+                                                                                  "closes"):
+            self.hours[center_id].append((weekday, opens, closes))
+        self.spans: dict[tuple[int, datetime.date], list[tuple[int, int]]] = {}
         self._load_items()
         self._load_streets()
 
@@ -157,7 +172,7 @@ class HistoryBuilder:
         self.household_of: dict[int, int] = {}
         sizes, incomes = defaultdict(int), defaultdict(float)
         rows = (Resident.objects.filter(path__startswith=self.district.code)
-                .exclude(household__number__startswith="S")
+                .exclude(household__number__startswith=STORY_HOUSEHOLD_PREFIX)
                 .values_list("id", "path", "birth_date", "household_id").order_by("id"))
         for rid, path, birth, household in rows.iterator(chunk_size=20_000):
             residents[path[:9]].append((rid, path))
@@ -202,6 +217,34 @@ class HistoryBuilder:
     def _at(self, day: datetime.date, minutes: int) -> datetime.datetime:
         """A moment on `day`, `minutes` after 08:30, as a naive local time (converted once, when written)."""
         return datetime.datetime(day.year, day.month, day.day, 8, 30) + datetime.timedelta(minutes=minutes)
+
+    def _open_spans(self, center_id: int, day: datetime.date) -> list[tuple[int, int]]:
+        """The center's open intervals on `day` in minutes after midnight (cached; one list per center and day)."""
+        key = (center_id, day)
+        spans = self.spans.get(key)
+        if spans is None:
+            spans = [(o.hour * 60 + o.minute, c.hour * 60 + c.minute)
+                     for o, c in hours_on(day, self.hours.get(center_id, ()), self.cal)] or OFFICE_SPANS
+            self.spans[key] = spans
+        return spans
+
+    def _open_at(self, center_id: int, day: datetime.date, *, margin: int = 0, session: str = "") -> datetime.datetime:
+        """A random moment on `day` while the center is open, at least `margin` minutes before it closes (so that
+        what follows at the counter ends before closing); session "first" or "last" keeps to the day's first or
+        last opening (a hand-over in the morning is signed for in the afternoon)."""
+        spans = self._open_spans(center_id, day)
+        if session == "first":
+            spans = spans[:1]
+        elif session == "last":
+            spans = spans[-1:]
+        room = [(a, b - margin) for a, b in spans if b - margin > a] or spans
+        k = self.rng.randrange(sum(b - a for a, b in room))
+        for a, b in room:
+            if k < b - a:
+                minute = a + k
+                break
+            k -= b - a
+        return datetime.datetime(day.year, day.month, day.day, minute // 60, minute % 60)
 
     def _index_working_days(self, first: datetime.date, last: datetime.date) -> None:
         """Working days between first and last as a list, and for each date the index of the first working day
@@ -306,9 +349,9 @@ class HistoryBuilder:
             clerk = street.grid_workers[path]
         case_id = self.w.case.take_id()
         number = f"{self.district.code}{day:%Y%m%d}{seq:05d}"
-        minutes = rng.randrange(0, 530)
         history = []
-        t = self._at(day, minutes)
+        # in the center's hours, leaving room for an instant item to be concluded before it closes
+        t = self._open_at(center.pk, day, margin=INSTANT_MINUTES[1])
         created = t
         if channel == "online":
             created = t - datetime.timedelta(hours=rng.randrange(2, 40))
@@ -331,7 +374,7 @@ class HistoryBuilder:
         history.append((before, "accept", "accepted", clerk, t, ""))
         case.update(state="accepted", accepted_at=t, due_date=self._later(day, item.promised_days))
         if item.kind == "instant":
-            done = t + datetime.timedelta(minutes=rng.randrange(5, 25))
+            done = t + datetime.timedelta(minutes=rng.randrange(*INSTANT_MINUTES))
             self._conclude(case, history, item, clerk, done, node, center, street, path, case_id, number)
             return self._write(case_id, number, item, applicant_id, path, channel, node, center, clerk, created,
                                case, history)
@@ -350,14 +393,18 @@ class HistoryBuilder:
         pause = rng.randint(1, 5) if supplemented else 0
         decide_day = self._later(day, decide_after + pause)
         last_actor = clerk
+        desk = center.pk  # where the papers are: the accepting center, then the street's
         while level_index < target_index:
             hop_day = self._later(hop_day, 1)
             if hop_day >= self.today:
                 break
             to_node = street.node if level_index == 0 else self.district
-            hand_at = self._at(hop_day, rng.randrange(0, 240))
+            hand_at = self._open_at(desk, hop_day, session="first", margin=60)
             receiver = street.approver if level_index == 0 else self.district_approver
-            received = hand_at + datetime.timedelta(hours=rng.randrange(1, 6))
+            desk = street.center.pk
+            received = self._open_at(desk, hop_day, session="last")
+            if received <= hand_at:  # a day with one opening: signed for within the hour
+                received = hand_at + datetime.timedelta(minutes=rng.randrange(1, 60))
             self.w.rows["handover"].append((self.w.handover.take_id(), case_id, case["review_node"], to_node.pk,
                                             last_actor, self._db_time(hand_at), self.paper[item.pk], receiver,
                                             self._db_time(received)))
@@ -370,7 +417,7 @@ class HistoryBuilder:
         if supplemented:
             ask_day = max(self._later(hop_day, 1), self._later(day, max(1, decide_after // 2)))
             if ask_day < self.today:
-                ask = self._at(ask_day, rng.randrange(0, 400))
+                ask = self._open_at(desk, ask_day)
                 history.append((case["state"], "request_supplement", "supplement_requested", decider, ask,
                                 rng.choice(SUPPLEMENT_NOTES)))
                 case.update(state="supplement_requested", paused_on=ask_day)
@@ -380,7 +427,7 @@ class HistoryBuilder:
                     self.stats.running += 1
                     return self._write(case_id, number, item, applicant_id, path, channel, node, center, clerk,
                                        created, case, history)
-                back = self._at(back_day, rng.randrange(0, 400))
+                back = self._open_at(center.pk, back_day)
                 decide_day = max(decide_day, self._later(back_day, 1))
                 history.append(("supplement_requested", "supply", "accepted", clerk, back, "已补正材料"))
                 case.update(state="accepted", paused_on=None, paused=pause,
@@ -394,7 +441,7 @@ class HistoryBuilder:
                 self.stats.overdue += 1
             return self._write(case_id, number, item, applicant_id, path, channel, node, center, clerk, created,
                                case, history)
-        decided = self._at(decide_day, rng.randrange(0, 480))
+        decided = self._open_at(desk, decide_day, margin=CONCLUDE_MINUTES[1])
         if rng.random() < 0.05:
             history.append((case["state"], "reject", "rejected", decider, decided, rng.choice(REJECT_REASONS)))
             case.update(state="rejected", decided_at=decided, reason=history[-1][5])
@@ -407,8 +454,8 @@ class HistoryBuilder:
                                case, history)
         history.append((case["state"], "approve", "approved", decider, decided, rng.choice(APPROVE_REASONS)))
         case.update(state="approved", decided_at=decided, reason=history[-1][5])
-        self._conclude(case, history, item, decider, decided + datetime.timedelta(minutes=rng.randrange(10, 90)),
-                       node, center, street, path, case_id, number)
+        concluded = decided + datetime.timedelta(minutes=rng.randrange(*CONCLUDE_MINUTES))
+        self._conclude(case, history, item, decider, concluded, node, center, street, path, case_id, number)
         return self._write(case_id, number, item, applicant_id, path, channel, node, center, clerk, created, case,
                            history)
 
@@ -451,12 +498,15 @@ class HistoryBuilder:
                 case.update(state="delivered", delivered_at=delivered, delivered_by=actor)
         rate_day = self._later(done_day, rng.randint(0, 2))
         if rate_day < self.today and rng.random() < 0.7:
-            self._rate(case, history, center, at if rate_day == done_day else self._at(rate_day, 300), case_id,
-                       answerer=case["first_contact"])
+            # at the window's pad when it is done, or later by the SMS link, at any waking hour
+            later = rate_day != done_day
+            when = self._at(rate_day, rng.randrange(0, 810)) if later else at
+            self._rate(case, history, center, when, case_id, answerer=case["first_contact"],
+                       source="sms" if later else None)
         elif (self.today - done_day).days > 3:
             case["invited"] = self._at(self._later(done_day, 3), 60)
 
-    def _rate(self, case, history, center, at, case_id, *, answerer: int) -> None:
+    def _rate(self, case, history, center, at, case_id, *, answerer: int, source: str | None = None) -> None:
         rng = self.rng
         r = rng.random()
         overall = 5 if r < 0.80 else 4 if r < 0.94 else 3 if r < 0.98 else 2 if r < 0.995 else 1
@@ -464,10 +514,10 @@ class HistoryBuilder:
         bad = overall <= 2
         rating_id = self.w.rating.take_id()
         at = max(at, history[-1][4] + datetime.timedelta(minutes=1))
-        self.w.rows["rating"].append((rating_id, case_id, None, rng.choice(("pad", "pad", "sms")), overall, *levels,
+        source = source or rng.choice(("pad", "pad", "sms"))
+        self.w.rows["rating"].append((rating_id, case_id, None, source, overall, *levels,
                                       rng.choice(BAD_COMMENTS) if bad else "", center.pk, self._db_time(at)))
-        history.append((case["state"], "rate", "rated", None, at, ""))
-        case["state"] = "rated"
+        # a rating is its own record: the case keeps its state and its history (issue #11, item 7)
         self.stats.ratings += 1
         if bad:
             self.stats.bad_ratings += 1

@@ -159,3 +159,41 @@ class PeopleFactory:
                 if m.income:
                     m.income = (m.income[0], rng.randrange(3_000, 9_000, 100))
         return members
+
+
+# 户号: the number the household registration office gives a household, printed on the first page of its 居民户口簿:
+# nine digits, unique, not a sequence a stranger could walk. Demo households get theirs from an affine map of the
+# row id modulo 800,000,000 (the multiplier 3**18 shares no factor with it, so distinct ids give distinct numbers)
+# into 100000000-899999999; numbers beginning with 9 are kept for the story families of STORIES.md.
+HOUSEHOLD_NUMBER_SPAN = 800_000_000
+HOUSEHOLD_NUMBER_STEP = 3**18
+HOUSEHOLD_NUMBER_OFFSET = 271_828_182
+STORY_HOUSEHOLD_PREFIX = "9"
+
+
+def household_number(row_id: int) -> str:
+    """The demo 户号 of the household with this row id (1 ≤ row_id < 800,000,000): nine digits, 1xxxxxxxx-8xxxxxxxx."""
+    return str(100_000_000 + (row_id * HOUSEHOLD_NUMBER_STEP + HOUSEHOLD_NUMBER_OFFSET) % HOUSEHOLD_NUMBER_SPAN)
+
+
+def story_household_number(community_code: str, family_index: int) -> str:
+    """The 户号 of a story family's household: 9, the community's last five digits, the family's three."""
+    return f"{STORY_HOUSEHOLD_PREFIX}{community_code[-5:]}{family_index:03d}"
+
+
+class StaffNames:
+    """Names for staff accounts (window clerks, approvers, grid teams, supervisors …): people, not posts. Unique
+    among the demo's staff and the names STORIES.md gives; seeded apart from the residents, so naming staff does not
+    change who lives where."""
+
+    def __init__(self, rng: random.Random, *, taken=()):
+        self.factory = PeopleFactory(rng, datetime.date(2000, 1, 1))
+        self.taken = set(taken)
+
+    def __call__(self) -> str:
+        while True:
+            gender = self.factory.rng.choice("MF")
+            name = self.factory.surname() + self.factory.given_name(gender)
+            if name not in self.taken:
+                self.taken.add(name)
+                return name

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from shapely.geometry import shape
 
 from doorstep.partition.graph import to_metres
@@ -56,26 +57,63 @@ class Plan:
 
 
 def _match_codes(grids: list[GridOut], current: dict[int, str | None], households: dict[int, int]) -> None:
-    """Keep a current grid's code for the new grid that holds most of its households (greedy, largest first)."""
-    overlaps = []
+    """Give each current grid's code to the new grid that continues it: a maximum-overlap assignment (the pairs of
+    current and new grids, one to one, that share the most households in all; scipy's linear_sum_assignment, the
+    Hungarian method), community by community since grids never cross one. A greedy choice, largest overlap
+    first, could hand a grid's code to its neighbour and so swap two codes (issue #11, item 14: 001005 and 001007
+    traded places although both grids continued). Pairs sharing no household keep no code."""
+    by_community: dict[str, list[GridOut]] = defaultdict(list)
     for g in grids:
-        shared: dict[str, int] = defaultdict(int)
-        for b in g.building_ids:
-            if current.get(b):
-                shared[current[b]] += households[b]
-        overlaps += [(n, code, g.key) for code, n in shared.items()]
-    taken_codes, taken_keys = set(), set()
-    by_key = {g.key: g for g in grids}
-    for _, code, key in sorted(overlaps, key=lambda t: (-t[0], t[1], t[2])):
-        if code not in taken_codes and key not in taken_keys:
-            by_key[key].current_code = code
-            taken_codes.add(code)
-            taken_keys.add(key)
+        by_community[g.community].append(g)
+    for members in by_community.values():
+        shared: list[dict[str, int]] = []
+        for g in members:
+            overlap: dict[str, int] = defaultdict(int)
+            for b in g.building_ids:
+                if current.get(b):
+                    overlap[current[b]] += households[b]
+            shared.append(overlap)
+        codes = sorted({code for overlap in shared for code in overlap})
+        if not codes:
+            continue
+        matrix = np.zeros((len(members), len(codes)))
+        column = {code: j for j, code in enumerate(codes)}
+        for i, overlap in enumerate(shared):
+            for code, n in overlap.items():
+                matrix[i, column[code]] = n
+        rows, cols = linear_sum_assignment(matrix, maximize=True)
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            if matrix[i, j] > 0:
+                members[i].current_code = codes[j]
+
+
+def _current_figures(members: list[BuildingIn], graph, projection: Projection,
+                     shapes: dict[str, dict] | None) -> dict[str, dict]:
+    """Contiguity (on the same building graph as the proposal) and compactness (Polsby-Popper of the grid's stored
+    shape, as the 现状 map draws it) of a community's current grids: {code: {connected, compactness or None}}."""
+    idx_of: dict[str, list[int]] = defaultdict(list)
+    for i, b in enumerate(members):
+        if b.current:
+            idx_of[b.current].append(i)
+    figures = {}
+    for code, idx in idx_of.items():
+        geometry = (shapes or {}).get(code)
+        compactness = None
+        if geometry:
+            try:
+                compactness = round(polsby_popper(projection.forward(shape(geometry))), 4)
+            except (ValueError, TypeError, KeyError, AttributeError):  # a malformed stored shape: no figure
+                compactness = None
+        figures[code] = {"connected": graph.is_connected(idx), "compactness": compactness}
+    return figures
 
 
 def draw(buildings: list[BuildingIn], outlines: dict[str, dict], settings: Settings, *,
-         keep_current: bool = False) -> Plan:
-    """Draw grids for every community in `outlines` (GeoJSON polygons, lon/lat) over its buildings."""
+         keep_current: bool = False, current_shapes: dict[str, dict] | None = None) -> Plan:
+    """Draw grids for every community in `outlines` (GeoJSON polygons, lon/lat) over its buildings.
+
+    current_shapes: the current grids' stored shapes (GeoJSON, lon/lat, by code), for the report's compactness of
+    the grids as they are; without them that figure is left out (None)."""
     by_community: dict[str, list[BuildingIn]] = defaultdict(list)
     for b in buildings:
         by_community[b.community].append(b)
@@ -85,6 +123,7 @@ def draw(buildings: list[BuildingIn], outlines: dict[str, dict], settings: Setti
     notes: list[str] = []
     gaps = overlaps = 0.0
     t_partition = t_shapes = 0.0
+    current_figures: dict[str, dict] = {}
     for code in sorted(outlines):
         members = sorted(by_community.get(code, []), key=lambda b: b.id)
         if not members:
@@ -99,6 +138,7 @@ def draw(buildings: list[BuildingIn], outlines: dict[str, dict], settings: Setti
         keep = [b.current for b in members] if keep_current else None
         plan: CommunityPlan = partition_community(points, weights, settings, keep=keep, cells=cells)
         notes += [f"{code}：{n}" for n in plan.notes]
+        current_figures.update(_current_figures(members, plan.graph, projection, current_shapes))
         t_partition += time.perf_counter() - started
         started = time.perf_counter()
         shapes = grid_shapes(points, plan.labels, outline, cells)
@@ -121,8 +161,16 @@ def draw(buildings: list[BuildingIn], outlines: dict[str, dict], settings: Setti
     _match_codes(grids, current, {b.id: b.households for b in buildings})
     result = Plan(settings=settings, grids=grids, notes=notes, seconds_partition=t_partition,
                   seconds_shapes=t_shapes)
-    result.report = quality_report(result, buildings, gaps_m2=gaps, overlaps_m2=overlaps)
+    result.report = quality_report(result, buildings, gaps_m2=gaps, overlaps_m2=overlaps,
+                                   current_figures=current_figures)
     return result
+
+
+def _current_report(figures: dict[str, dict]) -> dict:
+    measured = [f["compactness"] for f in figures.values() if f["compactness"] is not None]
+    return {"all_connected": all(f["connected"] for f in figures.values()),
+            "not_connected": sorted(code for code, f in figures.items() if not f["connected"]),
+            "compactness": _compactness_figures(measured) if measured else None}
 
 
 def size_figures(sizes: list[int], settings: Settings) -> dict:
@@ -133,9 +181,16 @@ def size_figures(sizes: list[int], settings: Settings) -> dict:
             "cv": round(cv, 4), "within_tolerance": round(within / len(sizes), 4) if sizes else 0.0}
 
 
-def quality_report(plan: Plan, buildings: list[BuildingIn], *, gaps_m2: float, overlaps_m2: float) -> dict:
+def _compactness_figures(values: list[float]) -> dict:
+    return {"mean": round(statistics.fmean(values), 4) if values else 0.0, "worst": min(values, default=0.0)}
+
+
+def quality_report(plan: Plan, buildings: list[BuildingIn], *, gaps_m2: float, overlaps_m2: float,
+                   current_figures: dict[str, dict] | None = None) -> dict:
     """Grid count and sizes, tolerance, contiguity, compactness, gaps and overlaps, and the change against the
-    current grids (which households would move)."""
+    current grids (which households would move). The current grids get the same contiguity and compactness
+    figures under `current` ({all_connected, not_connected: [codes], compactness: {mean, worst} or None}) when
+    current_figures ({code: {connected, compactness}}) are given."""
     sizes = [g.households for g in plan.grids]
     compact = [g.compactness for g in plan.grids]
     current_sizes: dict[str, int] = defaultdict(int)
@@ -155,8 +210,8 @@ def quality_report(plan: Plan, buildings: list[BuildingIn], *, gaps_m2: float, o
         "current_sizes": size_figures(sorted(current_sizes.values()), plan.settings) if current_sizes else None,
         "all_connected": all(g.connected for g in plan.grids),
         "not_connected": [g.key for g in plan.grids if not g.connected],
-        "compactness": {"mean": round(statistics.fmean(compact), 4) if compact else 0.0,
-                        "worst": min(compact, default=0.0)},
+        "compactness": _compactness_figures(compact),
+        "current": _current_report(current_figures) if current_figures else None,
         "gap_m2": round(gaps_m2, 4),
         "overlap_m2": round(overlaps_m2, 4),
         "change": {"buildings_moved": len(moved), "households_moved": sum(b.households for b in moved),

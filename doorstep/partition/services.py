@@ -81,7 +81,9 @@ def grids_propose(*, actor, scope_code: str, target=350, tolerance=0.15, gap=0, 
     buildings, outlines = scope_inputs(scope)
     if not buildings:
         raise ValidationFailed("该范围内没有楼栋，无法划分。")
-    plan = draw(buildings, outlines, settings, keep_current=bool(keep_current))
+    shapes = dict(OrgNode.objects.filter(level="grid", code__startswith=scope.code).filter(geometry__isnull=False)
+                  .values_list("code", "geometry"))
+    plan = draw(buildings, outlines, settings, keep_current=bool(keep_current), current_shapes=shapes)
     grids = [{"key": g.key, "community": g.community, "code": g.current_code, "building_ids": g.building_ids,
               "households": g.households, "geometry": g.geometry, "compactness": g.compactness,
               "connected": g.connected} for g in plan.grids]
@@ -144,7 +146,8 @@ def grids_apply(*, actor, proposal_id) -> dict:
     in when the proposal was drawn (else Conflict: draw again). Result: counts {grids_created, grids_removed,
     buildings_moved, households_moved, teams_moved, grids_without_team}. Audit: grids.apply with those counts.
     Side effects: org tree grids created, reshaped and removed; buildings, households, residents and case paths
-    moved; grid teams and grid workers re-pointed; one GridMove per moved household; the undo snapshot stored.
+    moved; grid teams and grid workers re-pointed; one GridMove per moved household; the undo snapshot stored,
+    with the code and name each proposed grid got (undo["codes"], undo["names"]) for the review page.
     """
     _district_admin(actor)
     with transaction.atomic():
@@ -235,6 +238,9 @@ def grids_apply(*, actor, proposal_id) -> dict:
                 GridTeamMember.objects.create(grid=node, user=supervisor.user, team_role="supervisor")
         counts["grids_without_team"] = len(lonely)
         undo["created"] = sorted(fresh)
+        # what each proposed grid became, for the review page and the moves export after the fact
+        undo["codes"] = {key: node.code for key, node in new_nodes.items()}
+        undo["names"] = {node.code: node.name for node in new_nodes.values()}
         proposal.undo = undo
         proposal.status = GridProposal.Status.APPLIED
         proposal.decided_by = actor

@@ -9,10 +9,12 @@ from doorstep.core.errors import DomainError
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.paging import parse_page_number
 from doorstep.partition.selectors import (
+    community_features,
     current_grids,
     moves_summary,
     proposal_features,
     proposal_for_user,
+    proposal_labels,
     proposals_for_user,
     scopes_for_user,
 )
@@ -48,11 +50,18 @@ def proposal_list(request):
 def proposal_detail(request, proposal_id: int):
     proposal = proposal_for_user(request.user, proposal_id)
     settings = proposal.report["settings"]
+    from_names, labels = proposal_labels(proposal)
+    current = proposal.report.get("current") or {}
     return render(request, "partition/detail.html", {
-        "proposal": proposal, "report": proposal.report, "moves": moves_summary(proposal)[:200],
-        "proposed": {"type": "FeatureCollection", "features": proposal_features(proposal)},
+        "proposal": proposal, "report": proposal.report, "current_figures": current,
+        "moves": moves_summary(proposal, labels=(from_names, labels)),
+        "not_connected": [labels[key].text for key in proposal.report.get("not_connected", []) if key in labels],
+        "current_not_connected": [f"{from_names.get(code, code)}（{code}）"
+                                  for code in current.get("not_connected", [])],
+        "proposed": {"type": "FeatureCollection", "features": proposal_features(proposal, labels)},
         "current": {"type": "FeatureCollection", "features": current_grids(
             proposal.scope, target=settings["target"], tolerance=settings["tolerance"])},
+        "communities": {"type": "FeatureCollection", "features": community_features(proposal.scope)},
     })
 
 
@@ -77,7 +86,7 @@ def proposal_act(request, proposal_id: int):
 
 @login_required
 def proposal_moves_export(request, proposal_id: int):
-    """Every household the applied proposal moved, as Excel (户号, 楼栋, 房号, 原网格, 新网格)."""
+    """Every household the applied proposal moved, as Excel (户号, 楼栋, 地址, 房号, 原网格, 新网格)."""
     import io
 
     from django.http import HttpResponse
@@ -89,7 +98,7 @@ def proposal_moves_export(request, proposal_id: int):
     proposal = proposal_for_user(request.user, proposal_id)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("调整住户")
-    sheet.append(["户号", "楼栋", "房号", "原网格", "新网格"])
+    sheet.append(["户号", "楼栋", "地址", "房号", "原网格", "新网格"])
     for row in moves_for_export(proposal):
         sheet.append(safe_row(sheet, row))
     out = io.BytesIO()

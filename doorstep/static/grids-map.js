@@ -1,5 +1,6 @@
 // Two Leaflet maps side by side, current grids and the proposal, from GeoJSON only (no online tiles). Grids are
-// coloured by how far their size is from the target; clicking one shows its figures.
+// coloured by how far their size is from the target; community boundaries are drawn over them with the
+// community's name; clicking a grid shows its name, code, community and figures (never an internal id).
 (function () {
   function colour(deviation) {
     const d = Math.abs(deviation);
@@ -8,16 +9,33 @@
     if (d <= 0.30) return "#ffb300";
     return "#c62828";
   }
+  function text(value) {
+    const span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span.innerHTML;
+  }
   function popup(p) {
     const rows = [
-      ["编码", p.code], ["户数", p.households], ["楼栋", p.buildings],
+      ["编码", p.code || "新网格，实施时编号"], ["社区", p.community], ["户数", p.households], ["楼栋", p.buildings],
       ["偏离目标", (p.deviation * 100).toFixed(1) + "%"], ["在容差内", p.within ? "是" : "否"],
     ];
     if (p.compactness !== undefined) rows.push(["紧凑度", p.compactness.toFixed(3)]);
-    if (p.connected !== undefined) rows.push(["连通", p.connected ? "是" : "否"]);
-    return "<strong>" + (p.name || "") + "</strong><br>" + rows.map(function (r) { return r[0] + "：" + r[1]; }).join("<br>");
+    if (p.connected !== undefined) rows.push(["连片", p.connected ? "是" : "否"]);
+    return "<strong>" + text(p.name) + "</strong><br>" +
+      rows.map(function (r) { return text(r[0]) + "：" + text(r[1]); }).join("<br>");
   }
-  function draw(id, data) {
+  function communities(map, data) {
+    if (!data || !data.features.length) return;
+    L.geoJSON(data, {
+      interactive: false,
+      style: function () { return { color: "#1a237e", weight: 2.5, fill: false }; },
+      onEachFeature: function (f, l) {
+        // the name at the community's centre, always shown
+        l.bindTooltip(text(f.properties.name), { permanent: true, direction: "center", className: "community-label" });
+      },
+    }).addTo(map);
+  }
+  function draw(id, data, outlines) {
     const element = document.getElementById(id);
     if (!element || !data.features.length) return null;
     const map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
@@ -25,18 +43,21 @@
       style: function (f) { return { color: "#444", weight: 0.6, fillColor: colour(f.properties.deviation), fillOpacity: 0.65 }; },
       onEachFeature: function (f, l) {
         l.bindPopup(popup(f.properties));
-        l.on("click", function () { element.dataset.selected = f.properties.code; });
+        l.on("click", function () { element.dataset.selected = f.properties.code || f.properties.name; });
       },
     }).addTo(map);
     map.fitBounds(layer.getBounds());
+    communities(map, outlines);
     element.dataset.ready = "1";
     return map;
   }
   document.addEventListener("DOMContentLoaded", function () {
     const current = JSON.parse(document.getElementById("current-data").textContent);
     const proposed = JSON.parse(document.getElementById("proposed-data").textContent);
-    const a = draw("map-current", current);
-    const b = draw("map-proposed", proposed);
+    const outlinesElement = document.getElementById("communities-data");
+    const outlines = outlinesElement ? JSON.parse(outlinesElement.textContent) : null;
+    const a = draw("map-current", current, outlines);
+    const b = draw("map-proposed", proposed, outlines);
     if (a && b) {  // move together
       a.on("moveend", function () { b.setView(a.getCenter(), a.getZoom(), { animate: false }); });
     }

@@ -117,3 +117,43 @@ def test_the_district_leaves_one_street_uneven_for_the_redraw_journey():
         return statistics.pstdev(sizes) / statistics.fmean(sizes)
 
     assert cv(plans[-1]) > 0.2 and all(cv(s) < 0.1 for s in plans[:-1])
+
+
+def test_household_numbers_look_like_those_on_a_household_register():
+    """Issue #11, item 15: a 户号 as printed on a 居民户口簿 is nine digits, unique, not a sequence to walk; the
+    story families' begin with 9, nobody else's does."""
+    import re
+
+    from doorstep.demo.build import STORY_RESIDENTS
+    from doorstep.demo.people import STORY_HOUSEHOLD_PREFIX
+
+    numbers = list(Household.objects.filter(path__startswith=DISTRICT).values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) > 1000
+    assert all(re.fullmatch(r"[1-9]\d{8}", n) for n in numbers)
+    story = [n for n in numbers if n.startswith(STORY_HOUSEHOLD_PREFIX)]
+    assert len(story) == len({r[5] for r in STORY_RESIDENTS})
+    assert set(Resident.objects.filter(name="谢小波", household__number__in=story).values_list(
+        "household__number", flat=True))
+    ordered = [int(n) for n in Household.objects.filter(path__startswith=DISTRICT).exclude(
+        number__startswith=STORY_HOUSEHOLD_PREFIX).order_by("id").values_list("number", flat=True)[:50]]
+    assert len({b - a for a, b in zip(ordered, ordered[1:], strict=False)}) > 1  # neighbours' numbers are not n, n+1
+
+
+def test_staff_and_grid_teams_have_peoples_names():
+    """Issue #11, item 15: every staff account — window clerks, approvers, leaders, grid teams (1 + N + 1),
+    supervisors, departments — is a person with a Chinese name, not a post ("窗口人员甲", "第3网格协管员")."""
+    import re
+
+    from doorstep.accounts.models import User
+
+    staff = list(User.objects.exclude(role="resident").exclude(username="clerk_other")
+                 .values_list("username", "full_name"))
+    assert len(staff) > 40
+    for username, name in staff:
+        assert re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name), (username, name)
+        assert not re.search(r"员|网格|窗口|领导|社区|街道|管理|中心", name), (username, name)
+    team = GridTeamMember.objects.filter(grid__code__startswith=DISTRICT).values_list("user__full_name", flat=True)
+    assert len(set(team)) > 10
+    names = [name for username, name in staff]
+    assert len(set(names)) == len(names)  # unique, so a name tells who acted
+    assert dict(staff)["gw_001001003"] == "王敏辉"

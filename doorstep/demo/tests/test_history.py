@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from doorstep.cases.models import Case, CaseHistory, CaseNumberCounter, Certificate, MaterialHandover
 from doorstep.cases.workflow import TRANSITIONS, Action, State
+from doorstep.demo.people import STORY_HOUSEHOLD_PREFIX
 from doorstep.ratings.models import FollowUp, Rating
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ CONCLUDED = {"concluded", "delivered", "rated"}
 
 def demo_cases():
     return Case.objects.filter(first_contact__isnull=False, number__startswith="430302").exclude(
-        applicant__household__number__startswith="S")
+        applicant__household__number__startswith=STORY_HOUSEHOLD_PREFIX)
 
 
 def test_volume_channels_and_states_look_like_a_year_of_work():
@@ -29,7 +30,7 @@ def test_volume_channels_and_states_look_like_a_year_of_work():
     channels = dict(cases.values_list("channel").annotate(n=Count("id")))
     assert set(channels) == {"window", "online", "grid", "proxy"} and channels["window"] > total / 2
     states = dict(cases.values_list("state").annotate(n=Count("id")))
-    for state in ("rated", "concluded", "delivered", "rejected", "refused", "in_review", "accepted"):
+    for state in ("concluded", "delivered", "rejected", "refused", "in_review", "accepted"):
         assert states.get(state, 0) > 0, state
     assert cases.filter(paused_working_days__gt=0).exists()  # some were supplemented
     assert FollowUp.objects.filter(answered_at__isnull=False).exists()
@@ -62,7 +63,7 @@ def test_decisions_certificates_pauses_and_ratings_match_the_states():
         else:
             assert case.pk not in certified
         assert (case.paused_on is not None) == (case.state == "supplement_requested")
-        assert (case.pk in rated) == (case.state == "rated")
+        assert case.pk not in rated or case.state in CONCLUDED  # rated, the case keeps its state
         if case.state in ("accepted", "in_review") and case.due_date < timezone.localdate():
             assert case.sla_mark == "red"
 
@@ -119,3 +120,69 @@ def test_the_bulk_load_leaves_every_index_the_migrations_made():
             columns = [c["columns"][0] for c in connection.introspection.get_constraints(
                 cursor, model._meta.db_table).values() if c["index"] or c["primary_key"] or c["unique"]]
         assert indexed_fks <= set(columns), model
+
+
+def _open_hours():
+    """{center id: [(weekday, opens, closes)]} and {center id: its street center's id}."""
+    from doorstep.org.models import OpeningHours, ServiceCenter
+
+    rows = defaultdict(list)
+    for center_id, weekday, opens, closes in OpeningHours.objects.values_list("center_id", "weekday", "opens",
+                                                                              "closes"):
+        rows[center_id].append((weekday, opens, closes))
+    centers = dict(ServiceCenter.objects.values_list("id", "org_node__code"))
+    by_code = {code: pk for pk, code in centers.items()}
+    return rows, {pk: by_code.get(code[:9], pk) for pk, code in centers.items()}
+
+
+def _open(rows, moment, calendar) -> bool:
+    from doorstep.org.hours import hours_on
+
+    local = timezone.localtime(moment)
+    return any(opens <= local.time() < closes for opens, closes in hours_on(local.date(), rows, calendar))
+
+
+def test_every_acceptance_falls_in_its_centers_opening_hours_on_a_working_day():
+    """Issue #11, item 15: nobody accepts at 00:46 or 04:15. Acceptances and refusals fall on a working day of the
+    calendar app inside the opening hours of the center that took the case in (doorstep.org.hours); online
+    applications are submitted at any hour but accepted only then."""
+    from doorstep.calendar.selectors import work_calendar
+
+    calendar = work_calendar()
+    rows, _ = _open_hours()
+    cases = demo_cases()
+    accepted = list(cases.filter(accepted_at__isnull=False).values_list("id", "center_id", "accepted_at"))
+    assert len(accepted) > 5_000
+    outside = [(pk, timezone.localtime(at)) for pk, center, at in accepted if not _open(rows[center], at, calendar)]
+    assert outside == []
+    refused = CaseHistory.objects.filter(action="refuse", case__in=cases).values_list("case__center_id", "at")
+    assert refused and all(_open(rows[center], at, calendar) for center, at in refused)
+    submitted = list(cases.filter(channel="online").values_list("center_id", "created_at"))
+    assert len(submitted) > 100
+    assert any(not _open(rows[c], at, calendar) for c, at in submitted)  # residents apply online in the evening too
+
+
+def test_staff_act_only_while_their_office_is_open():
+    """Hand-overs, signing for them, supplements, decisions, withdrawals and conclusions also happen on working
+    days in opening hours: of the center that took the case in or of its street's center, where the approvers
+    sit."""
+    from doorstep.calendar.selectors import work_calendar
+
+    calendar = work_calendar()
+    rows, street_center = _open_hours()
+    actions = ["accept", "refuse", "forward", "request_supplement", "supply", "approve", "reject", "withdraw",
+               "conclude"]
+    history = CaseHistory.objects.filter(action__in=actions, case__in=demo_cases()).values_list(
+        "case_id", "action", "case__center_id", "at")
+    seen = defaultdict(int)
+    for case_id, action, center, at in history.iterator(chunk_size=10_000):
+        seen[action] += 1
+        assert _open(rows[center], at, calendar) or _open(rows[street_center[center]], at, calendar), (
+            case_id, action, timezone.localtime(at))
+    signed = MaterialHandover.objects.filter(case__in=demo_cases()).values_list("case__center_id", "handed_at",
+                                                                              "received_at")
+    for center, handed, received in signed:
+        assert _open(rows[center], handed, calendar) or _open(rows[street_center[center]], handed, calendar)
+        assert _open(rows[street_center[center]], received, calendar)
+        assert received >= handed
+    assert all(seen[a] for a in ("accept", "forward", "approve", "conclude"))

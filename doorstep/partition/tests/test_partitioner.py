@@ -182,3 +182,54 @@ def test_rounding_off_makes_rounder_grids_and_keeps_the_rules():
     graph = adjacency(points, gap_metres=250, cells=cells)
     labels = np.asarray(rounded.labels)
     assert all(graph.is_connected(np.flatnonzero(labels == g).tolist()) for g in range(labels.max() + 1))
+
+
+def test_codes_go_to_the_grids_that_continue_them_even_where_greedy_would_swap_them():
+    """Issue #11 item 14: G005 continues as grid A (200 of its 210 households), G007 as grid B (205 of 415). Taking
+    the largest overlap first gave A G007's code (A holds 210 of G007) and B G005's: the two codes swapped. The
+    maximum-overlap assignment keeps each code with its grid."""
+    from doorstep.partition.plan import GridOut, _match_codes
+
+    def grid(key, ids):
+        return GridOut(key=key, community="C", building_ids=ids, households=0, geometry={}, compactness=1.0,
+                       connected=True, polygon_parts=1)
+
+    current = {1: "G005", 2: "G007", 3: "G005", 4: "G007", 5: "G009"}
+    households = {1: 200, 2: 210, 3: 10, 4: 205, 5: 0}
+    a, b, c = grid("C:0", [1, 2]), grid("C:1", [3, 4]), grid("C:2", [5])
+    _match_codes([a, b, c], current, households)
+    assert (a.current_code, b.current_code) == ("G005", "G007")
+    assert c.current_code is None  # sharing no household with G009 (an empty building) keeps no code
+    # grids of another community never take these codes, and a grid with no current buildings takes none
+    other = GridOut(key="D:0", community="D", building_ids=[9], households=0, geometry={}, compactness=1.0,
+                    connected=True, polygon_parts=1)
+    _match_codes([other], {9: None}, {9: 30})
+    assert other.current_code is None
+
+
+def test_the_report_measures_the_current_grids_as_it_measures_the_proposal():
+    """The 现状 column: contiguity on the same building graph, compactness of the grids' stored shapes; a current
+    grid in two pieces is named."""
+    rng = np.random.default_rng(8)
+    buildings = [BuildingIn(id=i, community="C", lon=float(rng.uniform(112.9, 112.92)),
+                            lat=float(rng.uniform(27.8, 27.82)), households=int(rng.integers(10, 50)))
+                 for i in range(300)]
+    outlines = {"C": outline_geojson(112.9, 27.8, 112.92, 27.82)}
+    first = draw(buildings, outlines, Settings())
+    assert first.report["current"] is None  # nothing drawn before
+    code_of = {b: f"G{n:03d}" for n, g in enumerate(first.grids) for b in g.building_ids}
+    shapes = {f"G{n:03d}": g.geometry for n, g in enumerate(first.grids)}
+    current = [BuildingIn(**{**b.__dict__, "current": code_of[b.id]}) for b in buildings]
+    again = draw(current, outlines, Settings(), current_shapes=shapes)
+    measured = again.report["current"]
+    assert measured["all_connected"] and measured["not_connected"] == []
+    assert measured["compactness"]["mean"] == pytest.approx(first.report["compactness"]["mean"], abs=1e-3)
+    assert measured["compactness"]["worst"] == pytest.approx(first.report["compactness"]["worst"], abs=1e-3)
+    # one building of the farthest grid counted in G000: G000 is then in two pieces
+    centre = {n: np.mean([[b.lon, b.lat] for b in buildings if code_of[b.id] == f"G{n:03d}"], axis=0)
+              for n in range(len(first.grids))}
+    far = max(centre, key=lambda n: np.linalg.norm(centre[n] - centre[0]))
+    stray = next(b.id for b in buildings if code_of[b.id] == f"G{far:03d}")
+    split = [BuildingIn(**{**b.__dict__, "current": "G000" if b.id == stray else code_of[b.id]}) for b in buildings]
+    measured = draw(split, outlines, Settings(), current_shapes=shapes).report["current"]
+    assert not measured["all_connected"] and measured["not_connected"] == ["G000"]

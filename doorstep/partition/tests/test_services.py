@@ -123,11 +123,11 @@ def test_keeping_fitting_grids_moves_nobody_the_second_time():
 def test_pages_for_the_district_admin_only(django_assert_max_num_queries):
     admin = logged_in("admin")
     assert "生成方案" in admin.get("/grids/").content.decode()
-    response = admin.post("/grids/", {"scope": STREET, "target": "120", "tolerance": "15", "gap": "",
+    response = admin.post("/grids/", {"scope": STREET, "target": "100", "tolerance": "15", "gap": "",
                                       "idempotency_key": new_key()})
     assert response.status_code == 302
     proposal = GridProposal.objects.latest("id")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         page = admin.get(f"/grids/{proposal.pk}/").content.decode()
     assert 'id="current-data"' in page and 'id="proposed-data"' in page and "审核通过并实施" in page
     bad = admin.post("/grids/", {"scope": STREET, "target": "abc"})
@@ -142,9 +142,62 @@ def test_pages_for_the_district_admin_only(django_assert_max_num_queries):
     from openpyxl import load_workbook
 
     rows = list(load_workbook(io.BytesIO(export.content)).active.values)
-    assert rows[0] == ("户号", "楼栋", "房号", "原网格", "新网格")
+    assert rows[0] == ("户号", "楼栋", "地址", "房号", "原网格", "新网格")
     assert len(rows) - 1 == GridMove.objects.filter(proposal=proposal).count()
+    number, building, address, room, old, new = rows[1]
+    household = Household.objects.select_related("building").get(number=number)
+    assert (building, room) == (household.building.name, household.room)
+    assert address == household.building.address + household.room
+    assert "网格（430302001" in old and "网格（430302001" in new  # grids by name and code, not bare codes
     for username in ("clerk_s01a", "admin_s01", "13800000001"):
         assert logged_in(username).get("/grids/").status_code == 403
         assert logged_in(username).get(f"/grids/{proposal.pk}/").status_code == 403
     assert admin.get("/grids/99999/").status_code == 404
+
+
+def test_the_review_page_names_grids_communities_and_moved_buildings_and_measures_the_current_grids():
+    """Issue #11 item 14: the 现状 column has contiguity and compactness; the maps carry the communities' outlines
+    and names; popups name grids (never the internal key); the moves name the buildings and the grids."""
+    import json
+    import re
+
+    admin = logged_in("admin")
+    proposal = propose(target=100)  # the demo drew this street for 120: a new target moves buildings
+    report = proposal.report
+    assert report["current"]["all_connected"] in (True, False)
+    assert 0 < report["current"]["compactness"]["worst"] <= report["current"]["compactness"]["mean"] <= 1
+    page = admin.get(f"/grids/{proposal.pk}/").content.decode()
+
+    def cell(testid):
+        return re.search(rf'data-testid="{testid}">([^<]*)<', page).group(1)
+
+    assert cell("current-compactness") == (f'{report["current"]["compactness"]["mean"]} / '
+                                          f'{report["current"]["compactness"]["worst"]}')
+    assert cell("current-connected").startswith("是" if report["current"]["all_connected"] else "否")
+
+    def data(element_id):
+        return json.loads(re.search(rf'id="{element_id}" type="application/json">(.*?)</script>', page).group(1))
+
+    communities = data("communities-data")["features"]
+    assert {f["properties"]["name"] for f in communities} == set(
+        OrgNode.objects.filter(level="community", code__startswith=STREET).values_list("name", flat=True))
+    names = dict(OrgNode.objects.filter(code__startswith=STREET).values_list("code", "name"))
+    for feature in data("proposed-data")["features"] + data("current-data")["features"]:
+        p = feature["properties"]
+        assert ":" not in p["name"] and p["community"] in names.values()  # a name, not the key "<code>:<label>"
+        assert p["code"] is None or p["name"] == names[p["code"]]
+    new = [f["properties"] for f in data("proposed-data")["features"] if f["properties"]["code"] is None]
+    assert new and all(re.fullmatch(r".+社区新网格\d+", p["name"]) for p in new)
+    # the draft already lists the buildings that would move, by name, with the grids' names
+    moved = Building.objects.filter(id__in=[b for g in proposal.grids for b in g["building_ids"]
+                                            if proposal.before[str(b)] != g["code"]])
+    assert moved.exists()
+    for building in moved[:5]:
+        assert f"{building.name}（{building.households.count()}户）" in page
+    assert names[moved.first().path] in page
+    assert "moves-export" not in page  # the per-household export exists once applied
+    grids_apply(actor=user("admin"), proposal_id=proposal.pk)
+    page = admin.get(f"/grids/{proposal.pk}/").content.decode()
+    created = GridProposal.objects.get(pk=proposal.pk).undo["names"]
+    assert {f["properties"]["code"]: f["properties"]["name"] for f in data("proposed-data")["features"]} == created
+    assert "新网格1" not in page and "moves-export" in page  # the moves name the grids as they were created
