@@ -23,6 +23,11 @@ FILES = [
     ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
     ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
     ("swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
+    # The Chinese font printed papers are drawn and their PDFs embedded with (Noto Sans SC, OFL): the machines
+    # have no CJK font, and a PDF for the archive must carry its own (docs/decisions.md, issue #11 item 3).
+    ("@embedpdf/fonts-sc/fonts/NotoSansHans-Regular.otf", "fonts/NotoSansSC-Regular.otf"),
+    ("@embedpdf/fonts-sc/fonts/NotoSansHans-Bold.otf", "fonts/NotoSansSC-Bold.otf"),
+    ("@embedpdf/fonts-sc/LICENSE", "fonts/LICENSE-OFL.txt"),
 ]
 DIRS = [("leaflet/dist/images", "leaflet/images")]
 

@@ -59,6 +59,9 @@ class ServiceItem(models.Model):
     fee = models.CharField("收费标准", max_length=100, default="不收费")
     legal_basis = models.TextField("设定依据", blank=True)
     conditions = models.TextField("办理条件", blank=True)
+    # what the applicant receives (a certificate, a benefit paid monthly, a decision letter …): printed on the
+    # one-time notice, the receipt and the decision letter (issue #11 item 3)
+    result = models.TextField("办理结果", blank=True)
     eligibility_rules = models.JSONField("资格规则", default=list, blank=True)
     form_fields = models.JSONField("申请表字段", default=list, blank=True)
     certificate = models.CharField("办理结果（证照）", max_length=60, blank=True)

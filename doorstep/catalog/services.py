@@ -41,7 +41,7 @@ RULE_VALUE_LIMIT = 1e12  # beyond any age or income; larger numbers cannot be re
 MAX_RULES = 20
 FIELD_LABELS = {"code": "事项编码", "name": "事项名称", "keywords": "别名/关键词", "category": "类别编码", "events": "人生事件编码",
                 "level": "审批层级", "kind": "办件类型", "days": "承诺时限（工作日）", "materials": "材料",
-                "rules": "资格规则", "fee": "收费标准", "legal_basis": "设定依据", "conditions": "办理条件",
+                "rules": "资格规则", "fee": "收费标准", "legal_basis": "设定依据", "conditions": "办理条件", "result": "办理结果",
                 "certificate": "办理结果（证照）", "form_fields": "申请表字段", "district_wide": "全区通办",
                 "proxy": "可代办", "online": "可网上申请"}
 MATERIAL_CODE_PREFIX = "M"
@@ -134,6 +134,9 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
         "legal_basis": _text(raw, "legal_basis", max_length=long_text, fail=fail, multiline=True),
         "conditions": _text(raw, "conditions", max_length=long_text, fail=fail, multiline=True),
         "certificate": _text(raw, "certificate", max_length=60, fail=fail),
+        # absent (a workbook or YAML from before the 办理结果 column): the item keeps what it has
+        "result": (_text(raw, "result", max_length=long_text, fail=fail, multiline=True)
+                   if "result" in raw else None),
         # absent (a workbook from before keywords, a YAML item without them): the item keeps what it has
         "keywords": ("、".join(split_keywords(_text(raw, "keywords", max_length=200, fail=fail)))
                      if "keywords" in raw else None),
@@ -291,6 +294,8 @@ def _upsert_item(r: dict, item: ServiceItem | None, cats: dict, evs: dict, count
         "form_fields": r["form_fields"], "certificate": r["certificate"], "district_wide": r["district_wide"],
         "proxy_allowed": r["proxy"], "online_allowed": r["online"], "is_active": True,
     }
+    if r.get("result") is not None:
+        values["result"] = r["result"]
     if r.get("keywords") is not None:
         keywords = split_keywords(r["keywords"])
         readings = [name_pinyin(k) for k in keywords]
@@ -465,7 +470,7 @@ def catalog_export_data() -> dict:
             {"code": i.code, "name": i.name, "keywords": i.keywords, "category": i.category.code,
              "events": [e.code for e in i.life_events.all()], "level": i.approval_level, "kind": i.kind,
              "days": i.promised_days, "fee": i.fee, "legal_basis": i.legal_basis, "conditions": i.conditions,
-             "rules": i.eligibility_rules, "form_fields": i.form_fields, "certificate": i.certificate,
+             "result": i.result, "rules": i.eligibility_rules, "form_fields": i.form_fields, "certificate": i.certificate,
              "district_wide": i.district_wide, "proxy": i.proxy_allowed, "online": i.online_allowed,
              "materials": [{"code": m.code, "name": m.name, "form": m.form, "shared": m.shared_data,
                             "note": m.note} for m in i.materials.all()]}

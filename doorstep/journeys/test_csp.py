@@ -49,7 +49,10 @@ def test_main_pages_of_each_role_load_without_csp_violations(world, watched):
     for path in ["/", "/window/", "/cases/", "/cases/supervision/", "/inbox/"]:
         visit(page, violations, path)
     visit(page, violations, f"/cases/{case.pk}/")
-    page.click("[data-testid=print-receipt]")  # data-print, handled by doorstep.js
+    page.click("[data-testid=print-receipt]")  # the receipt's own A4 page (cases/print_views.py) …
+    page.wait_for_selector("[data-testid=receipt]")
+    assert not violations, violations
+    page.click("[data-testid=print]")  # … whose print button is data-print, handled by doorstep.js
     assert page.evaluate("window.__prints") == 1
     visit(page, violations, "/residents/")  # the search swaps its results in with htmx
     page.fill("#q", "xxb")
