@@ -9,7 +9,7 @@ PORT    ?= 8000
 SCALE   ?= district
 WORKERS ?= 3
 
-.PHONY: run test setup demo serve lint bench-lookup bench-window bench-lists bench-accept bench-partition clean
+.PHONY: run test setup demo serve lint bench-lookup bench-window bench-lists bench-workbench bench-accept bench-partition clean
 
 run: setup
 	$(PY) -m doorstep.cli demo --scale $(SCALE) --if-missing
@@ -25,6 +25,7 @@ test: setup
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 setup: $(VENV_OK) $(NODE_OK) $(STATIC_OK)
+	bash scripts/ensure_pango.sh
 	$(PY) scripts/compile_messages.py
 	$(PY) -m doorstep.cli migrate --noinput -v 0
 
@@ -50,6 +51,10 @@ bench-lookup: setup
 
 bench-window: setup
 	$(PY) bench/window_page.py
+
+# the home's figures (cold), the public catalog (first hit and warm) and a bundle acceptance (#11 item 9)
+bench-workbench: setup
+	$(PY) bench/workbench_pages.py $(BENCH_ARGS)
 
 # the case ledger (HTML and API) at page 1, the last numbered page, deep cursor pages, the last page, with filters
 bench-lists: setup

@@ -4,9 +4,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from doorstep.api import api
+from doorstep.cases import field_views as case_field_views
 from doorstep.cases import views as case_views
 from doorstep.catalog import manage_views as catalog_manage
 from doorstep.core import views as core_views
+from doorstep.core.elder import elder_switch
+from doorstep.ratings import views as rating_views
 
 admin.site.site_header = "家门口办事 · 主数据管理"
 admin.site.site_title = "家门口办事"
@@ -22,6 +25,7 @@ urlpatterns = [
     path("window/", case_views.window, name="window"),
     path("window/accept/", case_views.window_accept, name="window-accept"),
     path("window/accept-bundle/", case_views.window_accept_bundle, name="window-accept-bundle"),
+    path("window/collect/", case_field_views.window_collect, name="window-collect"),
     path("cases/", include("doorstep.cases.urls")),
     path("grids/", include("doorstep.partition.urls")),
     path("calendar/", include("doorstep.calendar.urls")),
@@ -30,9 +34,12 @@ urlpatterns = [
     path("verify/<str:code>/", case_views.verify, name="verify"),
     path("inbox/", include("doorstep.notifications.urls")),
     path("ratings/", include("doorstep.ratings.urls")),
+    path("r/<str:token>/", rating_views.sms_rate, name="rating-sms"),  # the SMS rating link: signed, one-time
     path("residents/", include("doorstep.registry.urls")),
     path("audit/", include("doorstep.audit.urls")),
+    path("exports/", include("doorstep.exports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("elder/", elder_switch, name="elder-switch"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),

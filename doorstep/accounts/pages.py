@@ -17,6 +17,7 @@ PAGE_REQUIRES = {
     "catalog-admin": lambda u: u.role == "admin",  # every administrator downloads; importing is the district's
     "partition:list": is_district_admin,
     "calendar:index": is_district_admin,
+    "org:centers": lambda u: u.role == "admin",  # each administrator keeps the centers of their subtree (org/authority)
     "org:root": lambda u: u.can(Capability.BROWSE_ORG),
     "registry:search": lambda u: u.can(Capability.SEARCH_RESIDENTS) or u.resident_scope == Scope.OWN_HOUSEHOLD,
 }

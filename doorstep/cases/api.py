@@ -1,6 +1,8 @@
 """Case endpoints: accept at a window, act on a case, read the ledger and one case — the same services and
 selectors as the pages, cut to the token's account."""
 
+import base64
+import binascii
 import datetime
 from typing import Literal
 
@@ -9,7 +11,12 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.selectors import case_detail_for_user, case_list_for_user, supervision_limits
-from doorstep.cases.services import case_accept_at_window, case_search_record, case_transition
+from doorstep.cases.services import (
+    DeliveryProofIn,
+    case_accept_at_window,
+    case_search_record,
+    case_transition,
+)
 from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import STATE_LABELS, Action, State
 from doorstep.core.idempotency import HEADER, REPLAYED_HEADER, was_replayed
@@ -31,6 +38,11 @@ class AcceptIn(Schema):
 class ActionIn(Schema):
     action: Literal[tuple(a.value for a in Action if a != Action.RATE)]  # type: ignore[valid-type]
     note: str = Field("", max_length=300, description="理由（不予受理、不予批准、补正时必填）")
+    confirm_unreceived: bool = Field(False, description="批准/不予批准时上报的纸质材料尚未签收：确认已核对电子材料")
+    recipient_name: str = Field("", max_length=50, description="送达时必填：签收人姓名")
+    relation: Literal["", "self", "spouse", "child", "parent", "relative", "agent"] = Field(
+        "", description="送达时必填：签收人与申请人关系（self 本人、spouse 配偶、child 子女、parent 父母、relative 其他亲属、agent 受托代收人）")
+    signature_png: str = Field("", max_length=700_000, description="送达时：签收人签名，PNG 的 base64（送达照片请在页面上传）")
 
 
 class CaseOut(Schema):
@@ -112,5 +124,14 @@ def case_get(request, case_id: int):
 
 @router.post("/{case_id}/actions", response=CaseOut, summary="办理操作（转报、批准、办结、送达……）")
 def case_act(request, case_id: int, payload: ActionIn):
-    case = case_transition(actor=request.auth, case_id=case_id, action=payload.action, note=payload.note)
+    proof = None
+    if payload.action == Action.DELIVER.value:
+        try:
+            signature = base64.b64decode(payload.signature_png, validate=True) if payload.signature_png else b""
+        except (binascii.Error, ValueError):
+            signature = b"-"  # not a PNG: the service says the signature cannot be read
+        proof = DeliveryProofIn(recipient_name=payload.recipient_name, relation=payload.relation,
+                                signature_png=signature)
+    case = case_transition(actor=request.auth, case_id=case_id, action=payload.action, note=payload.note,
+                           confirm_unreceived=payload.confirm_unreceived, proof=proof)
     return _out(case)

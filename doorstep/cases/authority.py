@@ -40,10 +40,12 @@ class Extra(StrEnum):
     """Case actions outside the state machine, checked against the same table."""
 
     CHOOSE_DELIVERY = "choose_delivery"
+    # rating is its own record (ratings.Rating), no longer a transition: the case keeps its state (issue #11 item 7)
+    RATE = "rate"
 
 
 ANY_ACTION = Action | Extra
-EXTRA_LABELS = {Extra.CHOOSE_DELIVERY: "更改送达方式"}
+EXTRA_LABELS = {Extra.CHOOSE_DELIVERY: "更改送达方式", Extra.RATE: "评价"}
 
 _R = Relation
 # (role, action) → the relations that allow it. A role × action that is not here is never allowed.
@@ -51,7 +53,7 @@ CASE_AUTHORITY: dict[tuple[str, ANY_ACTION], frozenset[Relation]] = {
     # the applicant
     ("resident", Action.SUBMIT): frozenset({_R.APPLICANT}),
     ("resident", Action.SUPPLY): frozenset({_R.APPLICANT}),
-    ("resident", Action.RATE): frozenset({_R.APPLICANT}),
+    ("resident", Extra.RATE): frozenset({_R.APPLICANT}),
     ("resident", Action.WITHDRAW): frozenset({_R.APPLICANT}),
     ("resident", Extra.CHOOSE_DELIVERY): frozenset({_R.APPLICANT}),
     # the window (综合受理): online applications at its station, instant items, the hand-back of results
@@ -75,8 +77,8 @@ CASE_AUTHORITY: dict[tuple[str, ANY_ACTION], frozenset[Relation]] = {
     ("approver", Action.REJECT): frozenset({_R.HOLDING_NODE}),
     ("approver", Action.CONCLUDE): frozenset({_R.HOLDING_NODE}),
     ("approver", Action.WITHDRAW): frozenset({_R.HOLDING_NODE}),
-    # the grid worker: concludes the instant items they took in at the doorstep, carries papers and results home
-    ("grid_worker", Action.CONCLUDE): frozenset({_R.FIRST_CONTACT}),
+    # the grid worker: collects applications at the doorstep (代收: submitted with photos; the station accepts and
+    # concludes them), carries papers and results home
     ("grid_worker", Action.SUPPLY): frozenset({_R.APPLICANT_GRID}),
     ("grid_worker", Action.DELIVER): frozenset({_R.APPLICANT_GRID}),
     ("grid_worker", Extra.CHOOSE_DELIVERY): frozenset({_R.APPLICANT_GRID}),

@@ -210,10 +210,17 @@ def upload_path(instance, filename: str) -> str:
 
 
 class CaseUpload(models.Model):
-    """A file an applicant uploaded with an online application: an image or a PDF, its type checked by content.
-    Stored outside the static files; served only through the case's scoped view."""
+    """A file on a case: a material uploaded with an online application or photographed by the grid worker who
+    collected it (代收), or the proof of a delivery (a photo, the recipient's signature). An image or a PDF, its type
+    checked by content. Stored outside the static files; served only through the case's scoped view."""
+
+    class Purpose(models.TextChoices):
+        MATERIAL = "material", "申请材料"
+        DELIVERY_PHOTO = "delivery_photo", "送达照片"
+        DELIVERY_SIGNATURE = "delivery_signature", "签收签名"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="uploads")
+    purpose = models.CharField("用途", max_length=20, choices=Purpose.choices, default=Purpose.MATERIAL)
     material = models.ForeignKey("catalog.MaterialRequirement", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
     original_name = models.CharField("文件名", max_length=120)
@@ -278,3 +285,34 @@ class EligibilityReview(models.Model):
 
     def __str__(self) -> str:
         return f"复核 {self.case_id} {self.get_status_display()}"
+
+
+class DeliveryProof(models.Model):
+    """Who received a result and the proof (issue #11 item 6): a photo of the handing over or the recipient's
+    signature, at least one of them (a database constraint). One per case, written with the deliver transition."""
+
+    class Relation(models.TextChoices):
+        SELF = "self", "本人"
+        SPOUSE = "spouse", "配偶"
+        CHILD = "child", "子女"
+        PARENT = "parent", "父母"
+        RELATIVE = "relative", "其他亲属"
+        AGENT = "agent", "受托代收人"
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="delivery_proof")
+    recipient_name = models.CharField("签收人", max_length=50)
+    relation = models.CharField("与申请人关系", max_length=10, choices=Relation.choices)
+    photo = models.ForeignKey(CaseUpload, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signature = models.ForeignKey(CaseUpload, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("送达时间")
+
+    class Meta:
+        verbose_name = "送达凭证"
+        verbose_name_plural = "送达凭证"
+        constraints = [models.CheckConstraint(
+            condition=models.Q(photo__isnull=False) | models.Q(signature__isnull=False),
+            name="delivery_proof_photo_or_signature")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.recipient_name}"

@@ -1,6 +1,7 @@
 """Reads of cases, cut to what the user may see; out of scope and missing are the same NotFound."""
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from doorstep.accounts.roles import Role
 from doorstep.cases.authority import (
@@ -260,6 +261,15 @@ def case_list_for_user(user, *, page: int = 1, cursor: str = "", **filters):
 QUEUE_DUE = {"red": "已超期", "yellow": "即将到期", "new": "新申请（未受理）"}
 
 
+def approver_queue_waiting(user) -> QuerySet[Case]:
+    """What waits at the user's own node (the queue before its filters): online applications to accept
+    (submitted) and promised cases to decide or hand on. Empty for roles without a queue."""
+    if not user.is_authenticated or user.role not in ("approver", "clerk") or not user.org_node_id:
+        return Case.objects.none()
+    waiting = Q(state=State.SUBMITTED) | Q(state__in=[State.IN_REVIEW, State.ACCEPTED], item__kind="promised")
+    return Case.objects.filter(waiting, review_node_id=user.org_node_id)
+
+
 def approver_queue_for_user(user, *, page: int = 1, cursor: str = "", q: str = "", item: str = "", area: str = "",
                             due: str = "", sort: str = ""):
     """审批队列: at the user's own node, online applications waiting to be accepted and promised cases waiting for a
@@ -273,11 +283,7 @@ def approver_queue_for_user(user, *, page: int = 1, cursor: str = "", q: str = "
     from doorstep.core.idnumbers import looks_like_id_number, normalize_id_number
     from doorstep.core.paging import paginate
 
-    if not user.is_authenticated or user.role not in ("approver", "clerk") or not user.org_node_id:
-        return paginate(Case.objects.none(), page=page)
-    waiting = Q(state=State.SUBMITTED) | Q(state__in=[State.IN_REVIEW, State.ACCEPTED], item__kind="promised")
-    qs = (Case.objects.filter(waiting, review_node_id=user.org_node_id)
-          .select_related("item", "applicant", "review_node", "first_contact"))
+    qs = approver_queue_waiting(user).select_related("item", "applicant", "review_node", "first_contact")
     q = (q or "").strip()[:40]
     if q.isdigit() and len(q) <= CASE_NUMBER_LENGTH and not looks_like_id_number(q):
         qs = qs.filter(subtree_q("number", q))
@@ -357,17 +363,20 @@ def case_detail_for_user(user, case_id):
 
 
 def case_extras(case: Case) -> dict:
-    from doorstep.cases.models import CaseUpload, Certificate, MaterialHandover
+    from doorstep.cases.models import CaseUpload, Certificate, DeliveryProof, MaterialHandover
     from doorstep.ratings.models import Rating
 
-    rating = Rating.objects.filter(case=case).select_related("follow_up").first() if case.state == "rated" else None
+    # a rating is its own record, in any state (refused and rejected cases are rated too)
+    rating = Rating.objects.filter(case=case).select_related("follow_up", "appeal").first()
     return {
         "handovers": list(MaterialHandover.objects.filter(case=case).select_related(
             "from_node", "to_node", "handed_by", "received_by")),
         "certificate": Certificate.objects.filter(case=case).first() if case.concluded_at else None,
         "rating": rating,
-        "uploads": list(CaseUpload.objects.filter(case=case).select_related("material")) if case.channel == "online"
-        else [],
+        # materials sent online or photographed by the grid worker who collected them (代收)
+        "uploads": list(CaseUpload.objects.filter(case=case, purpose=CaseUpload.Purpose.MATERIAL)
+                        .select_related("material")) if case.channel in ("online", "grid") else [],
+        "delivery_proof": DeliveryProof.objects.filter(case=case).first() if case.delivered_at else None,
         "follow_up": getattr(rating, "follow_up", None) if rating else None,
     }
 
@@ -523,3 +532,31 @@ def eligibility_reviews_for_user(user, *, status: str = "open", page: int = 1, c
     rows = rows.select_related("case__item", "case__applicant", "resolved_by").order_by("-found_on", "-id")
     return {"page": paginate(rows, page=page, cursor=cursor), "counts": counts,
             "statuses": [(v, label, counts.get(v, 0)) for v, label in EligibilityReview.Status.choices]}
+
+
+def resident_next_step(case: Case) -> str:
+    """What happens next, in words for the applicant (我的办件's cards, issue #11 item 8)."""
+    from doorstep.cases.models import Delivery
+
+    state = State(case.state)
+    due = f"{case.due_date:%Y年%-m月%-d日}" if case.due_date else ""
+    if state == State.SUBMITTED:
+        return "等待服务站审核材料并受理，受理后开始计时。"
+    if state == State.ACCEPTED:
+        return f"正在办理，承诺{due}前办结。" if due and case.item.kind == "promised" else "正在办理。"
+    if state == State.SUPPLEMENT_REQUESTED:
+        return "请按通知补正材料，补正期间暂停计时。"
+    if state == State.IN_REVIEW:
+        return f"已报{case.review_node.name}审批{f'，承诺{due}前办结' if due else ''}。"
+    if state == State.APPROVED:
+        return "已批准，等待办结出证。"
+    if state == State.CONCLUDED:
+        if case.delivery == Delivery.HOME:
+            return "已办结，网格员将送达您家中。"
+        if case.delivery == Delivery.POST:
+            return "已办结，将邮寄给您。"
+        when = f"{timezone.localtime(case.ready_at):%-m月%-d日 %H:%M}起" if case.ready_at else ""
+        return f"已办结，请{when}到{case.center.name if case.center_id else '服务中心'}领取。"
+    return {State.DELIVERED: "已送达。欢迎评价本次服务。", State.REFUSED: "不予受理：请看一次性告知书，材料齐全后可再次申请。",
+            State.REJECTED: "不予批准：请看决定书中的理由；不服的，可依法申请行政复议或提起行政诉讼。",
+            State.WITHDRAWN: "已撤回。", State.RATED: "已办结并评价，谢谢。"}.get(state, "")

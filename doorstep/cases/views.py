@@ -1,21 +1,21 @@
 """The one window (综合受理) and case pages: find the resident, pick the item, tick materials, check shared data,
 accept or refuse; the case page with its timeline and actions; the ledger, the approver queue, deliveries and the
-supervision page; the printed receipt, refusal notice and certificate with their QR codes."""
+supervision page. The printed papers (receipt, notice, certificate, decision letter) are print_views.py."""
+
+from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from doorstep.accounts.pages import workspace_page
 from doorstep.audit.services import audit_record
 from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra, permitted
-from doorstep.cases.export import ledger_workbook
 from doorstep.cases.models import Channel, Delivery
-from doorstep.cases.printing import qr_svg, tracking_url, verification_url
+from doorstep.cases.printing import qr_svg, tracking_url
 from doorstep.cases.selectors import (
     approver_decisions_for_user,
     approver_queue_choices,
@@ -31,6 +31,7 @@ from doorstep.cases.selectors import (
     certificate_by_verify_code,
     deliveries_for_user,
     eligibility_reviews_for_user,
+    resident_next_step,
     supervision_for_user,
     supervision_limits,
 )
@@ -47,6 +48,7 @@ from doorstep.cases.services import (
     eligibility_check_at_window,
     eligibility_review_resolve,
     handover_receive,
+    unreceived_handovers,
 )
 from doorstep.cases.staging import discard_staged, stage_uploads, staged_uploads
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
@@ -59,6 +61,7 @@ from doorstep.core.links import public_url
 from doorstep.core.paging import capped_count, page_args, parse_page_number
 from doorstep.core.ratelimit import EXPORT, LIST, TRACK, TRACK_MISS, over_limit, rate_limited, shared_slot
 from doorstep.ratings.models import DIMENSIONS, Level
+from doorstep.ratings.selectors import rating_may_rate
 from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_rows_described
 from doorstep.registry.services import resident_lookup
 
@@ -97,6 +100,7 @@ def _window_context(request, params, kept: dict | None = None) -> dict:
         ctx["deliveries"] = Delivery.choices
         ctx["eligibility"] = eligibility_check_at_window(actor=request.user, item=ctx["item"],
                                                          applicant=ctx["resident"])
+        ctx["collect_materials"] = [(m, None) for m in ctx["item"].materials.all()]
     if params.get("bundle") and ctx.get("resident"):
         ctx["bundle"] = bundle_get(params["bundle"])
         ctx["has_shared"] = any(m["shared_data"] for m in ctx["bundle"].merged_materials)
@@ -119,7 +123,7 @@ def window(request):
     return render(request, "cases/window.html", ctx)
 
 
-def _window_failed(request, exc: DomainError, *, kind: str):
+def _window_failed(request, exc: DomainError, *, kind: str, staged: dict | None = None):
     """A refused submission: the same page again with every tick, choice and word the clerk entered, and the
     reason at the top (nothing was stored). A missing resident or item is a plain 404 as on a GET."""
     if exc.status == 404:
@@ -135,6 +139,8 @@ def _window_failed(request, exc: DomainError, *, kind: str):
     except DomainError:
         ctx = {"kept": kept}
     ctx["error"] = exc.message
+    if staged is not None and ctx.get("item"):  # a grid worker's collection: the photos already taken, kept
+        ctx["collect_materials"] = [(m, staged.get(m.id)) for m in ctx["item"].materials.all()]
     return render(request, "cases/window.html", ctx, status=exc.status)
 
 
@@ -200,12 +206,14 @@ def case_detail(request, case_id: int):
     # a reason field where the service asks for one (approval's is optional; staff withdrawing must give one)
     noted = REASON_REQUIRED | {Action.APPROVE} | (REASON_REQUIRED_FOR_STAFF if user.role != "resident" else set())
     actions = [(a.value, ACTION_LABELS[a], a in noted) for a in usable if a != Action.RATE]  # rating: own form
+    deciding = {Action.APPROVE, Action.REJECT} & set(usable)
+    unreceived = bool(deciding) and bool(unreceived_handovers(case))
     today, limit = supervision_limits()
     mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
     return render(request, "cases/detail.html", {
         "case": case, "actions": actions, "state_label": STATE_LABELS[State(case.state)],
         "history": [(h, ACTION_LABELS[Action(h.action)]) for h in history], "mark": mark,
-        "mark_label": MARK_LABELS[mark], "can_rate": Action.RATE in usable,
+        "mark_label": MARK_LABELS[mark], "can_rate": rating_may_rate(user, case), "unreceived": unreceived,
         "can_choose_delivery": permitted(user.role, Extra.CHOOSE_DELIVERY, held) and case.state not in (
             State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN),
         "levels": Level.choices, "dimensions": DIMENSIONS.items(), "deliveries": Delivery.choices,
@@ -220,7 +228,8 @@ def case_detail(request, case_id: int):
 def case_act(request, case_id: int):
     try:
         case_transition(actor=request.user, case_id=case_id, action=request.POST.get("action", ""),
-                        note=request.POST.get("note", ""))
+                        note=request.POST.get("note", ""),
+                        confirm_unreceived=request.POST.get("confirm_unreceived") == "1")
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -283,6 +292,15 @@ def _ledger_filters(request) -> dict:
 @workspace_page("cases:list")
 @rate_limited(LIST)
 def case_list(request):
+    if request.user.role == "resident":  # 我的办件: the applicant's own cases as cards, not the staff ledger
+        from django.db.models import prefetch_related_objects
+
+        page = case_list_for_user(request.user, **page_args(request))
+        prefetch_related_objects(page.items, "center")  # where to pick up: one query for the page
+        for case in page.items:
+            case.state_label = STATE_LABELS[State(case.state)]
+            case.next_step = resident_next_step(case)
+        return render(request, "cases/my_cases.html", {"page": page})
     filters = _ledger_filters(request)
     page = _marked(case_list_for_user(request.user, **page_args(request), **filters))
     case_search_record(actor=request.user, query=filters["q"], cases=page.items)
@@ -294,23 +312,41 @@ def case_list(request):
 @workspace_page("cases:list")
 @rate_limited(EXPORT)
 def case_export(request):
-    """The ledger as .xlsx, with the list page's filters and sort; audited (it carries names). A ledger of more
-    than DOORSTEP_EXPORT_MAX_ROWS cases is refused with a message to filter first (counted up to that many)."""
+    """The ledger as .xlsx, with the list page's filters and sort, every row (issue #11 item 9). Up to
+    DOORSTEP_EXPORT_INLINE_ROWS rows the file comes at once; a larger ledger asks to confirm, and the POST queues a
+    background export (doorstep.exports) whose page shows its progress. Audited either way (it carries names)."""
     from django.conf import settings
 
+    from doorstep.cases.export import LedgerExport
+    from doorstep.exports.services import export_request
+
+    if request.method == "POST":
+        filters = {k: request.POST.get(k, "") for k in ("state", "mark", "q", "sort", "channel")}
+        try:
+            job = export_request(actor=request.user, kind="cases.ledger", filters=filters,
+                                 idempotency_key=request.POST.get(KEY_FIELD))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, exc.message)
+            return redirect("cases:list")
+        return redirect("exports:status", token=job.token)
     filters = _ledger_filters(request)
-    cap = settings.DOORSTEP_EXPORT_MAX_ROWS
-    if capped_count(case_ledger_for_user(request.user, **filters), cap)[1]:
-        messages.error(request, f"要导出的办件超过 {cap:,} 件，一次导不完：请先按状态、期限或渠道筛选，分批导出。")
-        return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+    params = LedgerExport.params_from(filters)
+    inline = settings.DOORSTEP_EXPORT_INLINE_ROWS
+    total, more = capped_count(case_ledger_for_user(request.user, **filters), inline)
+    if more:
+        return render(request, "cases/export_confirm.html", {
+            "filters": filters, "description": LedgerExport.describe(params), "inline": inline})
     with shared_slot("export", slots=settings.DOORSTEP_EXPORT_CONCURRENCY, hold_seconds=300) as got:
         if not got:
             messages.error(request, "系统正在为其他人导出台账，请一两分钟后再试，或先按状态、期限筛选以缩小范围。")
             return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
         audit_record(actor=request.user, action="case.export", target_type="cases.case",
-                     summary={k: str(v)[:24] for k, v in filters.items() if v})
-        workbook = ledger_workbook(case_ledger_for_user(request.user, **filters))
-    response = HttpResponse(workbook,
+                     summary={"description": LedgerExport.describe(params), "rows": total})
+        buffer = BytesIO()
+        LedgerExport.write(request.user, params, buffer, total=total)
+    response = HttpResponse(buffer.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%9E%E4%BB%B6%E5%8F%B0%E8%B4%A6.xlsx"
     return response
@@ -369,27 +405,6 @@ def supervision(request):
     data = supervision_for_user(request.user, mark=mark, **page_args(request))
     _marked(data["page"])
     return render(request, "cases/supervision.html", {**data, "mark": mark})
-
-
-@login_required
-def print_notice(request, case_id: int):
-    """不予受理通知书 / 一次性告知书: what is missing, every material of the item, where to come back."""
-    case, _ = case_detail_for_user(request.user, case_id)
-    return render(request, "cases/print_notice.html", {
-        "case": case, "materials": list(case.item.materials.all()), "today": timezone.localdate()})
-
-
-@login_required
-def print_certificate(request, case_id: int):
-    case, _ = case_detail_for_user(request.user, case_id)
-    extras = case_extras(case)
-    if extras["certificate"] is None:
-        messages.error(request, "该办件没有签发证照。")
-        return redirect("cases:detail", case_id=case_id)
-    cert = extras["certificate"]
-    return render(request, "cases/print_certificate.html", {
-        "case": case, "cert": cert,
-        "verify_url": verification_url(cert), "verify_qr": qr_svg(verification_url(cert))})
 
 
 @require_http_methods(["GET", "POST"])

@@ -24,7 +24,7 @@ class State(StrEnum):
     REJECTED = "rejected"
     CONCLUDED = "concluded"  # 办结
     DELIVERED = "delivered"
-    RATED = "rated"
+    RATED = "rated"  # only cases rated before issue #11: rating no longer moves a case
     WITHDRAWN = "withdrawn"  # 撤回
 
 
@@ -120,14 +120,17 @@ class Transition:
 
 
 WINDOW = frozenset({"clerk", "grid_worker"})
+# Taking in and deciding at the window is the station's: a grid worker collects (代收: submits with photos of the
+# papers) and the station accepts and concludes (issue #11 item 6).
+DESK = frozenset({"clerk"})
 REVIEW = frozenset({"clerk", "approver"})
 
 TRANSITIONS: dict[tuple[State, Action], Transition] = {
     (State.DRAFT, Action.SUBMIT): Transition(State.SUBMITTED, frozenset({"resident", "clerk", "grid_worker"})),
-    (State.DRAFT, Action.ACCEPT): Transition(State.ACCEPTED, WINDOW),  # taken in at the window directly
-    (State.SUBMITTED, Action.ACCEPT): Transition(State.ACCEPTED, WINDOW),
-    (State.DRAFT, Action.REFUSE): Transition(State.REFUSED, WINDOW),
-    (State.SUBMITTED, Action.REFUSE): Transition(State.REFUSED, WINDOW),
+    (State.DRAFT, Action.ACCEPT): Transition(State.ACCEPTED, DESK),  # taken in at the window directly
+    (State.SUBMITTED, Action.ACCEPT): Transition(State.ACCEPTED, DESK),
+    (State.DRAFT, Action.REFUSE): Transition(State.REFUSED, DESK),
+    (State.SUBMITTED, Action.REFUSE): Transition(State.REFUSED, DESK),
     (State.ACCEPTED, Action.REQUEST_SUPPLEMENT): Transition(State.SUPPLEMENT_REQUESTED, REVIEW, _promised),
     (State.IN_REVIEW, Action.REQUEST_SUPPLEMENT): Transition(State.SUPPLEMENT_REQUESTED, REVIEW),
     (State.SUPPLEMENT_REQUESTED, Action.SUPPLY): Transition(State.ACCEPTED, frozenset({"resident", "clerk",
@@ -138,12 +141,13 @@ TRANSITIONS: dict[tuple[State, Action], Transition] = {
     (State.IN_REVIEW, Action.APPROVE): Transition(State.APPROVED, REVIEW, _at_approval_level),
     (State.ACCEPTED, Action.REJECT): Transition(State.REJECTED, REVIEW, _both(_promised, _at_approval_level)),
     (State.IN_REVIEW, Action.REJECT): Transition(State.REJECTED, REVIEW, _at_approval_level),
-    (State.ACCEPTED, Action.CONCLUDE): Transition(State.CONCLUDED, WINDOW, _instant),
+    (State.ACCEPTED, Action.CONCLUDE): Transition(State.CONCLUDED, DESK, _instant),
     # an approved case is concluded where it was decided (cases.authority: the holding node), never in the field
     (State.APPROVED, Action.CONCLUDE): Transition(State.CONCLUDED, REVIEW),
     (State.CONCLUDED, Action.DELIVER): Transition(State.DELIVERED, WINDOW),
-    (State.CONCLUDED, Action.RATE): Transition(State.RATED, frozenset({"resident"})),
-    (State.DELIVERED, Action.RATE): Transition(State.RATED, frozenset({"resident"})),
+    # No rate transition: a rating is its own record (ratings.Rating, one per case) and the case keeps its state, so
+    # refused and rejected cases can be rated too and a concluded case rated can still be picked up or delivered.
+    # RATED and RATE stay for the cases and history rows written before (issue #11, item 7).
     **{
         (s, Action.WITHDRAW): Transition(State.WITHDRAWN, frozenset({"resident", "clerk", "approver"}))
         for s in (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.SUPPLEMENT_REQUESTED, State.IN_REVIEW)

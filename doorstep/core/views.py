@@ -1,4 +1,4 @@
-"""The home page: a workspace shell per role."""
+"""The home page: a workspace shell per role, with the figures of what waits (cases/workbench.py)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -13,8 +13,11 @@ from doorstep.calendar.selectors import calendar_warnings
 def home(request):
     """The banner about a year whose holiday notice is missing is for the administrators who import it; other staff
     read a one-line note where deadlines are shown ({% calendar_note %})."""
+    from doorstep.cases.workbench import workbench_figures
+
     warnings = calendar_warnings(timezone.localdate()) if is_district_admin(request.user) else []
     return render(request, "home.html", {"workspace": workspace_for(request.user),
+                                         "figures": workbench_figures(request.user),
                                          "calendar_warnings": warnings})
 
 

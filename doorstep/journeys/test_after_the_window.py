@@ -14,6 +14,7 @@ from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.models import Case, MaterialHandover
 from doorstep.cases.services import case_transition
 from doorstep.conftest import accept, user
+from doorstep.demo.people import STORY_HOUSEHOLD_PREFIX
 from doorstep.ratings.models import FollowUp
 from doorstep.registry.models import Resident
 
@@ -43,7 +44,7 @@ def _window_accept(page, *, name: str, item_query: str, item_name: str, delivery
 
 
 def test_journey_6_certificate_delivered_home_by_the_grid_worker(world, desk_page, phone_page):
-    qiu = Resident.objects.get(name="邱建华", household__number__startswith="S")
+    qiu = Resident.objects.get(name="邱建华", household__number__startswith=STORY_HOUSEHOLD_PREFIX)
     login(desk_page, "clerk_s01a")  # the street center's general window
     number = _window_accept(desk_page, name="13800000004", item_query="再生育", item_name="再生育审批（再婚家庭）",
                             delivery="home")
@@ -68,10 +69,24 @@ def test_journey_6_certificate_delivered_home_by_the_grid_worker(world, desk_pag
     card = phone_page.locator("[data-testid=delivery]", has_text="邱建华")
     assert "再生育证明" in card.text_content()
     card.locator("[data-testid=confirm-delivered]").click()
+    phone_page.once("dialog", lambda dialog: dialog.accept())
+    phone_page.click("[data-testid=deliver-submit]")  # neither a photo nor a signature: asked again, nothing done
+    assert "照片" in phone_page.text_content("[data-testid=deliver-error]")
+    phone_page.select_option("[data-testid=relation]", "spouse")
+    phone_page.fill("[data-testid=recipient-name]", "邱妻")
+    pad = phone_page.locator("[data-testid=signature-pad]").bounding_box()
+    phone_page.mouse.move(pad["x"] + 20, pad["y"] + 40)
+    phone_page.mouse.down()
+    phone_page.mouse.move(pad["x"] + 120, pad["y"] + 90, steps=8)
+    phone_page.mouse.up()
+    phone_page.once("dialog", lambda dialog: dialog.accept())  # 确认已把办理结果交给签收人？
+    phone_page.click("[data-testid=deliver-submit]")
+    assert "签收人 邱妻" in phone_page.text_content(".alert-success")
     phone_page.wait_for_selector("text=没有待送达的办理结果")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 376
     case.refresh_from_db()
     assert case.state == "delivered" and case.delivered_by.username == governor
+    assert case.delivery_proof.relation == "spouse" and case.delivery_proof.signature.content_type == "image/png"
 
     phone_page.context.clear_cookies()
     login(phone_page, "13800000004")  # Mr. Qiu himself
@@ -82,7 +97,7 @@ def test_journey_6_certificate_delivered_home_by_the_grid_worker(world, desk_pag
     phone_page.click("[data-testid=rate-submit]")
     phone_page.wait_for_selector("[data-testid=rating]")
     assert "非常满意" in phone_page.text_content("[data-testid=rating]")
-    assert Case.objects.get(pk=case.pk).state == "rated"
+    assert Case.objects.get(pk=case.pk).state == "delivered" and case.rating.overall == 5  # its own record
 
 
 def test_journey_7_business_licence_decided_by_the_district_in_four_working_days(world, desk_page):
@@ -133,10 +148,14 @@ def test_journey_9_bad_rating_is_answered_in_time(world, desk_page, phone_page):
     follow_up = FollowUp.objects.get(rating__case=case)
     assert "前答复" in phone_page.text_content("[data-testid=follow-up-answer]")
 
-    login(desk_page, "clerk_c001002")
+    login(desk_page, "clerk_c001002")  # the clerk rated reads it but does not answer it (issue #11, item 7)
     desk_page.goto("/ratings/follow-ups/")
     item = desk_page.locator("[data-testid=follow-up]", has_text=case.number)
-    assert "态度不好" in item.text_content()
+    assert "态度不好" in item.text_content() and item.locator("[data-testid=answer-follow-up]").count() == 0
+    desk_page.context.clear_cookies()
+    login(desk_page, "supervisor_c001002")  # the station's supervisor answers
+    desk_page.goto("/ratings/follow-ups/")
+    item = desk_page.locator("[data-testid=follow-up]", has_text=case.number)
     item.locator("textarea[name=answer]").fill("经核实，当日系统故障致您往返。已修复并向您当面致歉，今后一次办结。")
     item.locator("[data-testid=answer-follow-up]").click()
     desk_page.wait_for_selector("text=已答复，居民可在办件页看到答复")

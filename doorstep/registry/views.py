@@ -1,4 +1,4 @@
-"""Staff resident search (masked), resident detail, and reveal-with-reason."""
+"""Staff resident search (masked), resident detail, and reveal-with-reason; a resident's own household."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -24,6 +24,8 @@ KIND_LABELS = {"auto": "自动识别", "id_number": "身份证号", "phone": "�
 @workspace_page("registry:search")
 @rate_limited(LIST)
 def resident_search(request):
+    if request.user.role == "resident":  # 我的家庭: the resident's own household as cards, not the staff search
+        return my_household(request)
     query = request.GET.get("q", "")
     kind = request.GET.get("kind", "auto")
     sort = request.GET.get("sort", "name")
@@ -36,9 +38,22 @@ def resident_search(request):
         context["error"] = exc.message
         return render(request, "registry/search.html", context, status=exc.status)
     context.update(result=result, rows=[(r, resident_age(r)) for r in result.page.items],
-                   kind_label=KIND_LABELS.get(result.kind, ""))
+                   kind_label=KIND_LABELS.get(result.kind, ""),
+                   can_call=request.user.can(Capability.REVEAL_PERSONAL_DATA))
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
     return render(request, template, context)
+
+
+def my_household(request):
+    """我的家庭 (issue #11 item 8): the household's members as cards on a phone, their numbers masked, the address
+    and the grid it belongs to. Only the resident's own household (residents_in_scope)."""
+    from doorstep.registry.selectors import residents_in_scope
+
+    members = list(residents_in_scope(request.user).select_related("household__building__grid").order_by("id"))
+    return render(request, "registry/my_household.html", {
+        "members": [(m, resident_age(m)) for m in members],
+        "household": members[0].household if members else None,
+    })
 
 
 @login_required
@@ -68,4 +83,5 @@ def resident_reveal_view(request, resident_id: int):
                       {"error": exc.message, "field": field, "resident_id": resident_id,
                        "label": REVEALABLE.get(field, "")}, status=exc.status)
     return render(request, "registry/_reveal.html",
-                  {"value": value, "field": field, "label": REVEALABLE[field], "resident_id": resident_id})
+                  {"value": value, "field": field, "label": REVEALABLE[field], "resident_id": resident_id,
+                   "call": field == "phone" and request.POST.get("call") == "1"})

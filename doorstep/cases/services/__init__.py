@@ -14,6 +14,7 @@ from doorstep.cases.services.intake import (
     bundle_accept_at_window,
     case_accept_at_window,
     case_apply_online,
+    case_collect,
     case_refuse_at_window,
     eligibility_check_at_window,
 )
@@ -26,13 +27,16 @@ from doorstep.cases.services.monitoring import (
     supervision_sweep,
 )
 from doorstep.cases.services.transitions import (
+    DeliveryProofIn,
     case_choose_delivery,
     case_search_record,
     case_transition,
     handover_receive,
+    unreceived_handovers,
 )
 
 __all__ = [
+    "DeliveryProofIn",
     "APPLICANT_NEWS",
     "BENEFIT_STATES",
     "OPEN_APPLICATION_STATES",
@@ -44,6 +48,7 @@ __all__ = [
     "case_apply_online",
     "case_authorize",
     "case_choose_delivery",
+    "case_collect",
     "case_intake_check",
     "case_next_number",
     "case_refuse_at_window",
@@ -54,4 +59,5 @@ __all__ = [
     "eligibility_review_resolve",
     "handover_receive",
     "supervision_sweep",
+    "unreceived_handovers",
 ]

@@ -45,6 +45,8 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     the applicant is notified after commit. Idempotent: a replay of idempotency_key returns the first case, a
     different submission under the same key is a Conflict (doorstep.core.idempotency).
     """
+    if actor.role == "grid_worker":
+        raise PermissionDenied("网格员代收：请拍下材料照片提交给服务站，由服务站受理。")
     item = _active_item(item_code)
     if channel not in Channel.values:
         raise ValidationFailed("受理渠道无效。", field="channel")
@@ -158,6 +160,8 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     whose missing_materials list the notice prints. Audit: case.refuse. Side effects: a case number is used.
     Idempotent as case_accept_at_window: a replay returns the first refused case.
     """
+    if actor.role == "grid_worker":
+        raise PermissionDenied("网格员不出具不予受理决定：请把缺少的材料告诉申请人，或代收后由服务站决定。")
     item = _active_item(item_code)
     applicant = resident_get_for_user(actor, applicant_id)
     node = _window_node(actor)
@@ -201,6 +205,40 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     content): a replay returns the first case and stores no file again. Conflict when the person already has an
     open application for the item (OPEN_APPLICATION_STATES), whatever the key.
     """
+    if actor.role != "resident" or not actor.resident_id:
+        raise PermissionDenied("网上申请须以居民本人身份登录。")
+    item = _active_item(item_code)
+    if not item.online_allowed:
+        raise ValidationFailed("该事项暂不支持网上申请，请到家门口的服务站办理。", field="item")
+    return _submit_with_photos(actor=actor, applicant=actor.resident, item=item, channel=Channel.ONLINE,
+                               consent=consent, files=files, delivery=delivery, idempotency_key=idempotency_key,
+                               kind="case.apply_online", audience="resident")
+
+
+def case_collect(*, actor, item_code: str, applicant_id, consent: bool = False, files: dict | None = None,
+                 delivery: str = Delivery.PICKUP, idempotency_key: str) -> Case:
+    """网格员代收 (issue #11 item 6): a grid worker takes an application at the doorstep with photos of the papers
+    taken on the phone; the community station accepts and concludes it. Any item may be collected (the papers come
+    as photos; the station may still ask for the originals).
+
+    Preconditions: the actor is a grid worker; the applicant lives in the worker's grid (resident_get_for_user);
+    as case_apply_online otherwise: one photo or PDF per paper material, the applicant's consent to the shared-data
+    checks (recorded by the worker), the rules. Result: a submitted Case (channel grid) at the applicant's community
+    station with the worker as first contact (首问负责). Audit: case.submit. Side effects as case_apply_online.
+    Idempotent as case_apply_online; Conflict when the person already has an open case for the item."""
+    if actor.role != "grid_worker":
+        raise PermissionDenied("只有网格员可以代收申请。")
+    item = _active_item(item_code)
+    applicant = resident_get_for_user(actor, applicant_id)
+    return _submit_with_photos(actor=actor, applicant=applicant, item=item, channel=Channel.GRID, consent=consent,
+                               files=files, delivery=delivery, idempotency_key=idempotency_key, kind="case.collect",
+                               audience="staff", first_contact=actor)
+
+
+def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, files: dict | None, delivery: str,
+                        idempotency_key: str, kind: str, audience: str, first_contact=None) -> Case:
+    """The part online applications and grid workers' collections share: the files checked by content, the intake
+    check, then a submitted case at the applicant's community station with its uploads (one transaction)."""
     import hashlib
 
     from django.conf import settings
@@ -210,14 +248,8 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     from doorstep.cases.uploads import check_upload
     from doorstep.org.models import OrgNode
 
-    if actor.role != "resident" or not actor.resident_id:
-        raise PermissionDenied("网上申请须以居民本人身份登录。")
-    item = _active_item(item_code)
-    if not item.online_allowed:
-        raise ValidationFailed("该事项暂不支持网上申请，请到家门口的服务站办理。", field="item")
     if delivery not in Delivery.values:
         raise ValidationFailed("送达方式无效。", field="delivery")
-    applicant = actor.resident
     files = files or {}
     if len(files) > settings.DOORSTEP_UPLOAD_MAX_FILES:
         raise ValidationFailed("上传的文件太多。", field="files")
@@ -236,20 +268,22 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
         accepted_files.append((m, upload.name, verdict, data))
     today = timezone.localdate()
     checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=[m.id for m in papers],
-                                            consent=consent, today=today, audience="resident")
+                                            consent=consent, today=today, audience=audience,
+                                            ineligible_acknowledged=True)
     community = OrgNode.objects.get(code=applicant.path[:12])
     now = timezone.now()
 
     def create() -> Case:
-        # one open online application per person and item: a reload or a second tab made a new key and a new case
+        # one open application per person and item: a reload or a second tab made a new key and a new case
         type(applicant).objects.select_for_update().filter(pk=applicant.pk).first()  # serialise the same person
         open_one = Case.objects.filter(applicant=applicant, item=item, state__in=OPEN_APPLICATION_STATES).first()
         if open_one is not None:
-            raise Conflict(f"您已有一件“{item.name}”的申请正在办理（办件编号 {open_one.number}），请勿重复申请；"
-                           f"可在“我的办件”中查看进度。")
+            whose = "您" if audience == "resident" else "申请人"
+            raise Conflict(f"{whose}已有一件“{item.name}”的申请正在办理（办件编号 {open_one.number}），请勿重复申请；"
+                           f"可在“{'我的办件' if audience == 'resident' else '办件台账'}”中查看进度。")
         case = Case.objects.create(
             number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
-            applicant_path=applicant.path, channel=Channel.ONLINE, state=State.SUBMITTED,
+            applicant_path=applicant.path, channel=channel, state=State.SUBMITTED, first_contact=first_contact,
             review_level=community.level, review_node=community, center=community.service_centers.first(),
             consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery)
         for m, name, verdict, data in accepted_files:
@@ -260,15 +294,15 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
             record.file.save(f"{digest}{verdict.extension}", ContentFile(data), save=False)
             record.save()
         _record(case, actor=actor, before=State.DRAFT, action=Action.SUBMIT,
-                summary={"uploads": len(accepted_files), "shared_checks": len(checks)})
-        notify(acting_post_holders(community), kind="case.online", title=f"新的网上申请：{item.name}",
+                summary={"uploads": len(accepted_files), "shared_checks": len(checks), "channel": channel})
+        source = "网格员代收" if channel == Channel.GRID else "网上申请"
+        notify(acting_post_holders(community), kind="case.online", title=f"新的{source}：{item.name}",
                body=f"办件编号 {case.number}，请审核材料后受理或不予受理。", link=f"/cases/{case.pk}/")
         return case
 
-    inputs = {"item": item.code, "consent": bool(consent), "delivery": delivery,
+    inputs = {"item": item.code, "consent": bool(consent), "delivery": delivery, "applicant": applicant.pk,
               "files": {str(m.id): hashlib.sha256(data).hexdigest() for m, _, _, data in accepted_files}}
-    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.apply_online", inputs=inputs,
-                                create=create)
+    if channel == Channel.ONLINE:
+        del inputs["applicant"]  # as before: keys of earlier online applications still replay
+    case, _ = idempotent_create(actor=actor, key=idempotency_key, kind=kind, inputs=inputs, create=create)
     return case
-
-

@@ -1,7 +1,11 @@
 """Moving a case along the state machine, the delivery choice, material hand-overs and the audited exact search."""
 
 import datetime
+import hashlib
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,8 +14,10 @@ from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra
 from doorstep.cases.models import (
     Case,
+    CaseUpload,
     Certificate,
     Delivery,
+    DeliveryProof,
     MaterialHandover,
 )
 from doorstep.cases.selectors import case_facts, case_get_for_user
@@ -51,18 +57,97 @@ def _issue_certificate(case: Case, *, actor, now: datetime.datetime) -> None:
                                issued_by=actor, issuer_name=issuer)
 
 
-def case_transition(*, actor, case_id, action: str, note: str = "", materials: list[str] | None = None) -> Case:
+@dataclass(frozen=True)
+class DeliveryProofIn:
+    """What the person delivering records (issue #11 item 6): who received the result, their relation to the
+    applicant (DeliveryProof.Relation), and a photo (an uploaded file) or the recipient's signature (PNG bytes)."""
+
+    recipient_name: str
+    relation: str
+    photo: object | None = None
+    signature_png: bytes = b""
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SIGNATURE_MAX_BYTES = 512 * 1024
+
+
+def _checked_proof(proof: DeliveryProofIn | None) -> tuple[str, str, tuple | None, bytes]:
+    """The proof's fields checked before the case is locked; ValidationFailed in words for the person delivering."""
+    from doorstep.cases.uploads import check_upload
+
+    if proof is None:
+        raise ValidationFailed("送达须记录签收人，并拍一张送达照片或请签收人签名。", field="recipient_name")
+    name = " ".join(str(proof.recipient_name or "").split())
+    if not 1 <= len(name) <= 50:
+        raise ValidationFailed("请填写签收人姓名（50字以内）。", field="recipient_name")
+    if proof.relation not in DeliveryProof.Relation.values:
+        raise ValidationFailed("请选择签收人与申请人的关系。", field="relation")
+    photo = None
+    if proof.photo is not None:
+        head = proof.photo.read(16)
+        proof.photo.seek(0)
+        verdict = check_upload(head, proof.photo.size, max_bytes=settings.DOORSTEP_UPLOAD_MAX_BYTES,
+                               name=getattr(proof.photo, "name", ""))
+        if not verdict.ok or not verdict.content_type.startswith("image/"):
+            raise ValidationFailed(verdict.message or "送达照片须是图片（JPG、PNG）。", field="photo")
+        photo = (verdict, proof.photo.read())
+    signature = bytes(proof.signature_png or b"")
+    if signature and (not signature.startswith(PNG_MAGIC) or len(signature) > SIGNATURE_MAX_BYTES):
+        raise ValidationFailed("签名无法识别，请重新签名。", field="signature")
+    if photo is None and not signature:
+        raise ValidationFailed("请拍一张送达照片，或请签收人签名。", field="photo")
+    return name, proof.relation, photo, signature
+
+
+def _store_upload(case: Case, *, purpose: str, name: str, content_type: str, extension: str,
+                  data: bytes) -> CaseUpload:
+    digest = hashlib.sha256(data).hexdigest()
+    record = CaseUpload(case=case, purpose=purpose, original_name=name[:120], content_type=content_type,
+                        extension=extension, size=len(data), sha256=digest)
+    record.file.save(f"{digest}{extension}", ContentFile(data), save=False)
+    record.save()
+    return record
+
+
+def _record_delivery(case: Case, *, actor, checked, now) -> dict:
+    name, relation, photo, signature = checked
+    photo_row = signature_row = None
+    if photo is not None:
+        verdict, data = photo
+        photo_row = _store_upload(case, purpose=CaseUpload.Purpose.DELIVERY_PHOTO, name=f"送达照片{verdict.extension}",
+                                  content_type=verdict.content_type, extension=verdict.extension, data=data)
+    if signature:
+        signature_row = _store_upload(case, purpose=CaseUpload.Purpose.DELIVERY_SIGNATURE, name="签收签名.png",
+                                      content_type="image/png", extension=".png", data=signature)
+    DeliveryProof.objects.create(case=case, recipient_name=name, relation=relation, photo=photo_row,
+                                 signature=signature_row, recorded_by=actor, recorded_at=now)
+    return {"relation": relation, "photo": photo_row is not None, "signature": signature_row is not None}
+
+
+def unreceived_handovers(case: Case) -> list[MaterialHandover]:
+    """Hand-overs of paper materials to the level now holding the case that nobody there has signed for (待签收)."""
+    return [h for h in MaterialHandover.objects.filter(case=case, to_node_id=case.review_node_id,
+                                                       received_at__isnull=True) if h.materials]
+
+
+def case_transition(*, actor, case_id, action: str, note: str = "", materials: list[str] | None = None,
+                    confirm_unreceived: bool = False, proof: DeliveryProofIn | None = None) -> Case:
     """Apply one workflow action to a case.
 
     Preconditions: the case is in the actor's scope (else NotFound); the authority table allows the actor's role
     the action from where they stand relative to the case (cases.authority.CASE_AUTHORITY: the node that holds it,
     the center that took it in, the applicant …; else PermissionDenied saying where); the state machine allows the
-    action for the role and the case's facts (else Conflict with the reason); refusals, rejections and supplement
+    action for the role and the case's facts (else Conflict with the reason); an approval or rejection while paper
+    materials handed up to this level are still 待签收 needs `confirm_unreceived` (the decider's statement that the
+    electronic copies were checked; else ValidationFailed, field confirm_unreceived; issue #11 item 5, see
+    decisions.md); refusals, rejections and supplement
     requests carry a reason, and so does a withdrawal by staff on the applicant's behalf (the applicant is told).
     Result: the case in its new state. Side effects by action: forward records the material hand-over to the next
     level and tells its approvers; a supplement request stops the clock and supply restarts it with the due date
     moved by the working days paused; conclude issues the item's certificate and sets the pickup time; deliver
-    records who delivered. Audit: case.<action>. The row is locked while it changes, so of two people acting at
+    needs `proof` (DeliveryProofIn: the recipient and a photo or signature, else ValidationFailed) and records it
+    with who delivered. Audit: case.<action>. The row is locked while it changes, so of two people acting at
     once exactly one wins and the other is told the case has moved on.
     """
     try:
@@ -82,11 +167,18 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
             facts = advance(case_facts(case), act, actor.role)
         except TransitionNotAllowed as exc:
             raise Conflict(exc.message) from None
+        # the proof is asked for only of whom the tables let deliver now (others hear why not, as for any action)
+        checked_proof = _checked_proof(proof) if act == Action.DELIVER else None
+        summary: dict = {}
+        if act in (Action.APPROVE, Action.REJECT) and unreceived_handovers(case):
+            if not confirm_unreceived:
+                raise ValidationFailed("上报的纸质材料尚未签收：请先签收材料再决定；如已核对电子材料，勾选"
+                                       "“材料尚未签收，已核对电子材料”后再决定。", field="confirm_unreceived")
+            summary["unreceived_confirmed"] = True
         now = timezone.now()
         today = timezone.localdate(now)
         case.state = facts.state
         fields = ["state"]
-        summary: dict = {}
         if act == Action.FORWARD:
             from_node, to_node = case.review_node, case.review_node.parent
             case.review_level, case.review_node = facts.review_level, to_node
@@ -134,6 +226,7 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
         if act == Action.DELIVER:
             case.delivered_at, case.delivered_by = now, actor
             fields += ["delivered_at", "delivered_by"]
+            summary["proof"] = _record_delivery(case, actor=actor, checked=checked_proof, now=now)
         case.save(update_fields=fields)
         _record(case, actor=actor, before=before, action=act, note=note, summary=summary)
     return case

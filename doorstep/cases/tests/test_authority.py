@@ -2,6 +2,7 @@
 through the services and the API on real cases in several states — each outcome (done, refused, not found,
 not now) must be exactly what the tables say. The findings of the authority issue are tests of their own."""
 
+import base64
 import itertools
 
 import pytest
@@ -27,7 +28,7 @@ from doorstep.cases.authority import (
 )
 from doorstep.cases.models import Case
 from doorstep.cases.selectors import case_facts, case_relations
-from doorstep.cases.services import case_choose_delivery, case_transition
+from doorstep.cases.services import DeliveryProofIn, case_choose_delivery, case_transition
 from doorstep.cases.workflow import TRANSITIONS, Action, allowed_actions
 from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -37,6 +38,11 @@ from doorstep.registry.models import Resident
 
 ACTIONS = [*Action, *Extra]
 NOTE = "经核查属实，理由如上"
+
+# what a delivery records (issue #11 item 6): the walks give it to every action, only deliver reads it
+SIGNATURE = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+SIGNATURE_B64 = base64.b64encode(SIGNATURE).decode()
+PROOF = DeliveryProofIn(recipient_name="张三", relation="self", signature_png=SIGNATURE)
 
 
 # -- the tables themselves (no database) -------------------------------------------------------------------------
@@ -127,7 +133,8 @@ def outcome(actor, case_id, action) -> str:
             if action == Extra.CHOOSE_DELIVERY:
                 case_choose_delivery(actor=actor, case_id=case_id, delivery="home")
             else:
-                case_transition(actor=actor, case_id=case_id, action=action.value, note=NOTE)
+                case_transition(actor=actor, case_id=case_id, action=action.value, note=NOTE,
+                                confirm_unreceived=True, proof=PROOF)
             transaction.set_rollback(True)
         return "ok"
     except NotFound:
@@ -160,7 +167,8 @@ def scenarios() -> dict[str, Case]:
     at_street = case_transition(actor=clerk, case_id=at_street.pk, action="forward")  # in review at the street
     approved = accept(actor=clerk, item_code="MZ-S01", applicant_id=applicant)
     case_transition(actor=clerk, case_id=approved.pk, action="forward")
-    approved = case_transition(actor=user("approver_s01"), case_id=approved.pk, action="approve", note=NOTE)
+    approved = case_transition(actor=user("approver_s01"), case_id=approved.pk, action="approve", note=NOTE,
+                                confirm_unreceived=True)
     concluded = accept(actor=clerk, item_code="WJ-C02", applicant_id=applicant)
     concluded = case_transition(actor=clerk, case_id=concluded.pk, action="conclude")
     paused = accept(actor=clerk, item_code="MZ-S01", applicant_id=applicant)
@@ -196,7 +204,8 @@ def test_the_same_walk_through_the_api_gives_the_same_answers():
             fresh = Case.objects.select_related("item", "review_node", "center").get(pk=case.pk)
             want = expected(actor, fresh, action)
             with transaction.atomic():
-                response = client.post(f"/api/v1/cases/{case.pk}/actions", {"action": action.value, "note": NOTE},
+                response = client.post(f"/api/v1/cases/{case.pk}/actions", {"action": action.value, "note": NOTE, "confirm_unreceived": True,
+                                        "recipient_name": "张三", "relation": "self", "signature_png": SIGNATURE_B64},
                                        content_type="application/json")
                 transaction.set_rollback(True)
             assert status[response.status_code] == want, (name, action, response.status_code, response.content)

@@ -169,8 +169,15 @@ def test_the_district_scope_is_a_prefix_match_and_a_street_scope_an_index_range(
 def test_the_red_and_yellow_marks_are_read_from_the_running_cases_index():
     """Running cases by due date (supervision, the ledger's marks) come from the partial index case_running_due:
     the condition is written with literal states, so SQLite can match it (core/lookups.py)."""
-    from doorstep.cases.selectors import supervision_for_user
+    import datetime
 
+    from doorstep.cases.selectors import supervision_for_user, supervision_limits
+
+    today, _ = supervision_limits()
+    running = Case.objects.filter(state__in=["accepted", "in_review"], applicant_path__startswith="430302")
+    if not ledger("due_date", mark="red").exists():  # the small demo may have no overdue case today: make one
+        Case.objects.filter(pk=running.order_by("id").values("pk")[:1]).update(
+            due_date=today - datetime.timedelta(days=3))
     for mark in ("red", "yellow"):
         with CaptureQueriesContext(connection) as ctx:
             qs = ledger("due_date", mark=mark)
@@ -377,22 +384,53 @@ def test_api_page_one_and_a_deep_cursor_page_take_the_same_few_queries(django_as
     assert response.status_code == 200 and len(response.json()["items"]) == 20
 
 
-def test_export_reads_the_whole_ledger_in_order_by_keyset_chunks():
+def test_export_reads_the_whole_ledger_in_order_by_keyset_chunks(settings):
     from openpyxl import load_workbook
 
+    settings.DOORSTEP_EXPORT_INLINE_ROWS = 100_000  # written in the request here; the background job: below
     response = staff("leader").get("/cases/export.xlsx", {"sort": "item"})
     assert response.status_code == 200
-    rows = list(load_workbook(BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))[1:]
+    book = load_workbook(BytesIO(response.content), read_only=True)
+    rows = list(book["办件台账"].iter_rows(values_only=True))[1:]
     expected = list(ledger("item").values_list("number", flat=True))
     assert len(expected) > 4000  # more than two chunks of 2,000
     assert [r[0] for r in rows] == expected
+    about = dict(book["说明"].iter_rows(values_only=True))  # the file says what it holds
+    assert about["内容"] == "办件台账（排序：事项）" and about["行数"] == len(expected)
 
 
-def test_export_larger_than_the_cap_is_refused_with_a_message(settings):
-    settings.DOORSTEP_EXPORT_MAX_ROWS = 50
+def test_export_larger_than_the_inline_limit_runs_in_the_background_with_every_row(
+        settings, tmp_path, django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+    from openpyxl import load_workbook
+
+    from doorstep.core.idempotency import FIELD, new_key
+    from doorstep.exports.models import ExportJob
+
+    settings.DOORSTEP_EXPORT_INLINE_ROWS = 50
+    settings.VAR_DIR = tmp_path
     client = staff("leader")
-    response = client.get("/cases/export.xlsx", {"state": "rated"}, follow=True)
-    assert response.redirect_chain and response.redirect_chain[-1][0].startswith("/cases/?")
-    assert "超过 50 件" in response.content.decode() and "筛选" in response.content.decode()
-    small = client.get("/cases/export.xlsx", {"state": "supplement_requested"})
-    assert small.status_code == 200 and Case.objects.filter(state="supplement_requested").count() <= 50
+    confirm = client.get("/cases/export.xlsx", {"state": "delivered"}).content.decode()
+    assert 'data-testid="export-confirm"' in confirm and "办件台账（状态：已送达）" in confirm
+    key = new_key()
+    HUEY.immediate = True  # the worker's own code, run in this process
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/cases/export.xlsx", {"state": "delivered", "sort": "-id", FIELD: key})
+        with django_capture_on_commit_callbacks(execute=True):  # a double click: the same job, not a second
+            again = client.post("/cases/export.xlsx", {"state": "delivered", "sort": "-id", FIELD: key})
+    finally:
+        HUEY.immediate = False
+    assert response.status_code == 302 and again["Location"] == response["Location"]
+    job = ExportJob.objects.get()
+    expected = list(ledger("-id").filter(state="delivered").values_list("number", flat=True))
+    assert job.state == "done" and job.total == job.done == len(expected) > 50
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="export-download"' in page and f"{len(expected)} 行" in page
+    download = client.get(f"/exports/{job.token}/download/")
+    rows = list(load_workbook(BytesIO(b"".join(download.streaming_content)), read_only=True)["办件台账"]
+                .iter_rows(values_only=True))[1:]
+    assert [r[0] for r in rows] == expected
+    # another person's job is not found, the same answer as none
+    assert staff("leader_s01").get(f"/exports/{job.token}/").status_code == 404
+    assert staff("leader_s01").get(f"/exports/{job.token}/download/").status_code == 404

@@ -10,7 +10,7 @@ from django.utils import timezone
 from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.models import Case, Certificate, MaterialHandover
 from doorstep.cases.selectors import deliveries_for_user
-from doorstep.cases.services import case_choose_delivery, case_transition, handover_receive
+from doorstep.cases.services import DeliveryProofIn, case_choose_delivery, case_transition, handover_receive
 from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.notifications.models import Notification
@@ -83,7 +83,11 @@ def test_home_delivery_by_the_grid_worker(django_capture_on_commit_callbacks):
         case_transition(actor=clerk, case_id=case.pk, action="conclude")
     assert Notification.objects.filter(user=governor, kind="case.delivery").exists()
     assert case.pk in [c.pk for c in deliveries_for_user(governor).items]
-    case = case_transition(actor=governor, case_id=case.pk, action="deliver")
+    with pytest.raises(ValidationFailed, match="签收人"):  # no proof, no delivery (#11 item 6)
+        case_transition(actor=governor, case_id=case.pk, action="deliver")
+    case = case_transition(actor=governor, case_id=case.pk, action="deliver",
+                           proof=DeliveryProofIn(recipient_name="邱建华", relation="self",
+                                                 signature_png=b"\x89PNG\r\n\x1a\n" + b"\x00" * 32))
     assert case.state == "delivered" and case.delivered_by == governor
     assert case.pk not in [c.pk for c in deliveries_for_user(governor).items]
     assert case.pk == deliveries_for_user(governor, done=True).items[0].pk  # newest delivery first

@@ -64,7 +64,8 @@ def test_the_page_filters_and_lists_own_decisions(waiting):
     assert waiting[0].number in body and waiting[1].number not in body
     empty = client.get("/cases/queue/", {"q": "9999999"}).content.decode()
     assert "没有符合条件的办件" in empty
-    case_transition(actor=user("approver_s01"), case_id=waiting[0].pk, action="approve", note="符合条件")
+    case_transition(actor=user("approver_s01"), case_id=waiting[0].pk, action="approve", note="符合条件",
+                    confirm_unreceived=True)
     decided = client.get("/cases/queue/", {"tab": "decided"}).content.decode()
     assert waiting[0].number in decided and "准予" in decided and "符合条件" in decided
     others = approver_decisions_for_user(user("approver"))

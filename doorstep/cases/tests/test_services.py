@@ -9,8 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from doorstep.audit.models import AuditEvent
-from doorstep.cases.models import Case, CaseHistory
-from doorstep.cases.services import case_transition
+from doorstep.cases.models import Case, CaseHistory, MaterialHandover
+from doorstep.cases.services import case_transition, handover_receive
 from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import new_key
@@ -52,6 +52,11 @@ def test_district_item_goes_up_by_proxy_and_is_decided_there():
         case_transition(actor=user("approver"), case_id=case.pk, action="reject", note="")
     with pytest.raises(PermissionDenied):  # a community clerk cannot decide a case sitting at the district
         case_transition(actor=clerk, case_id=case.pk, action="approve", note="越级审批")
+    with pytest.raises(ValidationFailed, match="尚未签收") as err:  # the papers have not arrived (#11 item 5)
+        case_transition(actor=user("approver"), case_id=case.pk, action="approve", note="经核对符合条件")
+    assert err.value.field == "confirm_unreceived"
+    for handover in MaterialHandover.objects.filter(case=case, to_node__code="430302"):
+        handover_receive(actor=user("approver"), handover_id=handover.pk)
     case = case_transition(actor=user("approver"), case_id=case.pk, action="approve", note="经核对符合条件")
     case = case_transition(actor=user("approver"), case_id=case.pk, action="conclude")
     assert case.state == "concluded" and case.decision_reason == "经核对符合条件"
@@ -132,7 +137,8 @@ def test_two_people_approving_the_same_case_at_once_exactly_one_wins(world):
     case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="forward")
     names = ["approver_s01", "approver_s01"]
     results, errors = _run_concurrently(
-        2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="approve", note="符合条件").state)
+        2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="approve", note="符合条件",
+                                      confirm_unreceived=True).state)
     assert results == ["approved"]
     assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已批准" in errors[0].message
     assert CaseHistory.objects.filter(case_id=case.pk, action="approve").count() == 1

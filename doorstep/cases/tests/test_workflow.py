@@ -59,9 +59,18 @@ def test_promised_district_item_hops_street_then_district_and_is_approved_there(
     with pytest.raises(TransitionNotAllowed, match="无需再上报"):
         advance(f, Action.FORWARD, "approver")
     f = advance(advance(f, Action.APPROVE, "approver"), Action.CONCLUDE, "approver")
-    f = advance(advance(f, Action.DELIVER, "grid_worker"), Action.RATE, "resident")
-    assert f.state == State.RATED and [h[1] for h in f.history] == [
-        Action.ACCEPT, Action.FORWARD, Action.FORWARD, Action.APPROVE, Action.CONCLUDE, Action.DELIVER, Action.RATE]
+    f = advance(f, Action.DELIVER, "grid_worker")
+    assert f.state == State.DELIVERED and [h[1] for h in f.history] == [
+        Action.ACCEPT, Action.FORWARD, Action.FORWARD, Action.APPROVE, Action.CONCLUDE, Action.DELIVER]
+
+
+def test_rating_is_no_transition_so_no_state_is_left_by_it():
+    """A rating is its own record (ratings.Rating): the case keeps its state, so refused and rejected cases are rated
+    too and a rated case can still be delivered (issue #11, item 7)."""
+    assert not [key for key in TRANSITIONS if key[1] == Action.RATE]
+    for state in State:
+        with pytest.raises(TransitionNotAllowed):
+            advance(CaseFacts(state=state), Action.RATE, "resident")
 
 
 def test_withdraw_only_before_a_decision():

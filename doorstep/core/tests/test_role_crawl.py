@@ -45,6 +45,8 @@ def _filled(form: dict) -> dict:
     for name, kind in form["types"].items():
         if kind == "textarea" or (not fields.get(name) and kind not in ("hidden", "checkbox", "radio", "select")):
             fields[name] = _filler(name, kind)
+        elif kind == "checkbox" and name.startswith("confirm_"):  # a confirmation the page asks for, given
+            fields[name] = "1"
     return fields
 
 

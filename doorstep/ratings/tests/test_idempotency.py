@@ -46,7 +46,7 @@ def test_twenty_concurrent_replays_make_one_rating_and_one_follow_up_answer(worl
 
     key = new_key()
     results, errors = _run_concurrently(TWENTY, lambda i: follow_up_answer(
-        actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer=ANSWER, idempotency_key=key))
+        actor=user("supervisor_c001002"), follow_up_id=follow_up.pk, answer=ANSWER, idempotency_key=key))
     assert errors == [] and {r.pk for r in results} == {follow_up.pk}
     assert sum(was_replayed(r) for r in results) == TWENTY - 1
     assert AuditEvent.objects.filter(action="rating.follow_up_answer", target_id=str(follow_up.pk)).count() == 1
@@ -71,13 +71,13 @@ def test_the_follow_up_answer_sent_twice_answers_once():
     case = concluded_case()
     rating = rating_submit(actor=user("13800000001"), case_id=case.pk, idempotency_key=new_key(), **BAD)
     follow_up = FollowUp.objects.get(rating=rating)
-    client, key = logged_in("clerk_c001002"), new_key()
+    client, key = logged_in("supervisor_c001002"), new_key()
     assert 'name="idempotency_key"' in client.get("/ratings/follow-ups/").content.decode()
     form = {"answer": ANSWER, "idempotency_key": key}
     client.post(f"/ratings/follow-ups/{follow_up.pk}/answer/", form)
     text = client.post(f"/ratings/follow-ups/{follow_up.pk}/answer/", form, follow=True).content.decode()
     assert "已经答复" not in text and "已答复" in text
     assert AuditEvent.objects.filter(action="rating.follow_up_answer", target_id=str(follow_up.pk)).count() == 1
-    again = follow_up_answer(actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer=ANSWER,
+    again = follow_up_answer(actor=user("supervisor_c001002"), follow_up_id=follow_up.pk, answer=ANSWER,
                              idempotency_key=key)
     assert was_replayed(again) and again.answered_at is not None

@@ -31,10 +31,10 @@ def concluded_case() -> Case:
     return case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="conclude")
 
 
-def test_good_rating_closes_the_case_and_opens_nothing():
+def test_good_rating_is_recorded_opens_nothing_and_leaves_the_case_as_it_was():
     case = concluded_case()
     rating = rating_submit(idempotency_key=new_key(), actor=user("13800000001"), case_id=case.pk, **GOOD)
-    assert Case.objects.get(pk=case.pk).state == "rated" and not rating.is_bad
+    assert Case.objects.get(pk=case.pk).state == "concluded" and not rating.is_bad  # a rating is its own record
     assert not FollowUp.objects.filter(rating=rating).exists()
     assert AuditEvent.objects.filter(action="rating.create", target_id=str(rating.pk)).exists()
     with pytest.raises(Conflict):
@@ -67,9 +67,11 @@ def test_bad_rating_opens_a_follow_up_the_center_answers_in_time(django_capture_
     follow_up = FollowUp.objects.get(rating=rating)
     assert follow_up.due_date == work_calendar().add_working_days(timezone.localdate(), 5)
     assert follow_up.org_node.code == "430302001002"
-    assert Notification.objects.filter(user__username="clerk_c001002", kind="rating.bad").exists()
+    # the station's supervisor is told, never the clerk rated (issue #11, item 7)
+    assert Notification.objects.filter(user__username="supervisor_c001002", kind="rating.bad").exists()
+    assert not Notification.objects.filter(user__username="clerk_c001002", kind="rating.bad").exists()
     assert follow_up.pk in [f.pk for f in follow_up_list_for_user(user("approver_s01")).items]  # the street sees
-    # a window clerk answers for their own station only (ratings.selectors.FOLLOW_UP_SCOPE)
+    # a window clerk sees their own station's only (ratings.selectors.FOLLOW_UP_SCOPE)
     assert follow_up.pk not in [f.pk for f in follow_up_list_for_user(user("clerk_s01a")).items]
     assert follow_up.pk not in [f.pk for f in follow_up_list_for_user(user("clerk_c001001")).items]  # a neighbour not
     with pytest.raises(NotFound):
@@ -77,14 +79,14 @@ def test_bad_rating_opens_a_follow_up_the_center_answers_in_time(django_capture_
                          actor=user("clerk_c001001"), follow_up_id=follow_up.pk, answer="已核实并整改，向您致歉。")
     with pytest.raises(ValidationFailed, match="10个字"):
         follow_up_answer(idempotency_key=new_key(),
-                         actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer="已处理")
+                         actor=user("supervisor_c001002"), follow_up_id=follow_up.pk, answer="已处理")
     with django_capture_on_commit_callbacks(execute=True):
-        follow_up_answer(idempotency_key=new_key(), actor=user("clerk_c001002"), follow_up_id=follow_up.pk,
+        follow_up_answer(idempotency_key=new_key(), actor=user("supervisor_c001002"), follow_up_id=follow_up.pk,
                          answer="已核实：当日窗口人手不足。已增设错时窗口并对经办人批评教育，向您致歉。")
     assert Notification.objects.filter(user__username="13800000001", kind="rating.answered").exists()
     with pytest.raises(Conflict):
         follow_up_answer(idempotency_key=new_key(),
-                         actor=user("clerk_c001002"), follow_up_id=follow_up.pk, answer="再次答复内容不应被接受。")
+                         actor=user("supervisor_c001002"), follow_up_id=follow_up.pk, answer="再次答复内容不应被接受。")
     client = Client()
     client.post("/accounts/login/", {"username": "13800000001", "password": DEMO_PASSWORD})
     assert "已增设错时窗口" in client.get(f"/cases/{case.pk}/").content.decode()

@@ -1,0 +1,50 @@
+"""Background exports (issue #11 item 9): a large export is a job a huey worker writes to a file, with progress the
+page shows, so that no request holds a worker for half a minute and no export stops silently at a cap."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+def new_token() -> str:
+    """The job's public name in its page's address: 128 random bits, so one user cannot guess another's."""
+    return uuid.uuid4().hex
+
+
+class ExportJob(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    token = models.CharField("编号", max_length=32, unique=True, default=new_token)
+    owner = models.ForeignKey("accounts.User", verbose_name="导出人", on_delete=models.CASCADE,
+                              related_name="export_jobs")
+    kind = models.CharField("类别", max_length=40)  # a key of settings.DOORSTEP_EXPORTERS
+    params = models.JSONField("条件", default=dict, blank=True)
+    description = models.CharField("内容说明", max_length=300)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField("总行数", default=0)
+    done = models.PositiveIntegerField("已写行数", default=0)
+    file_name = models.CharField("文件", max_length=120, blank=True)
+    size = models.PositiveBigIntegerField("大小", default=0)
+    error = models.CharField("失败原因", max_length=300, blank=True)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        indexes = [models.Index(fields=["owner", "-id"], name="exports_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0
