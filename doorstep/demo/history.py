@@ -384,8 +384,14 @@ class HistoryBuilder:
         level_index = LEVELS.index(node.level)
         target_index = LEVELS.index(item.approval_level)
         when = rng.random()
-        # working days to a decision: mostly well within the promise, a few overdue
-        if when < 0.02:
+        # working days to a decision: mostly well within the promise, a few overdue — and of the cases due in the
+        # last few working days, some are still open today, so that supervision always has red cases to show
+        # (电子监察 without an overdue case would demonstrate nothing, and a small demo drew none)
+        due = case["due_date"]
+        stuck = due is not None and due < self.today <= self._later(due, 4) and rng.random() < 0.3
+        if stuck:
+            decide_after = item.promised_days + 5 + rng.randint(0, 3)
+        elif when < 0.02:
             decide_after = item.promised_days + rng.randint(1, 4)
         else:
             decide_after = rng.randint(max(1, item.promised_days // 3), max(1, item.promised_days))
