@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from doorstep.accounts.models import User
 from doorstep.accounts.roles import STAFF_ROLES
@@ -22,7 +23,7 @@ class UserAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(role__in=STAFF_ROLES).select_related("org_node")
 
-    @admin.action(description="解除所选账号的登录限制")
+    @admin.action(description=gettext_lazy("解除所选账号的登录限制"))
     def unlock_logins(self, request, queryset):
         done = 0
         for account in queryset:
@@ -32,4 +33,4 @@ class UserAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{account.username}：{exc.message}", messages.WARNING)
         if done:
-            self.message_user(request, f"已解除{done}个账号的登录限制。", messages.SUCCESS)
+            self.message_user(request, gettext("已解除%(count)s个账号的登录限制。") % {"count": done}, messages.SUCCESS)

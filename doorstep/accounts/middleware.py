@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 _TOUCH_EVERY_SECONDS = 30  # write the session at most this often, not on every request
 # What an account that must change its password may still reach: the JSON API is token-only (a password is never
@@ -47,7 +48,8 @@ class StaffIdleTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                messages.warning(request, f"超过{settings.DOORSTEP_STAFF_IDLE_MINUTES}分钟未操作，已自动退出，请重新登录。")
+                messages.warning(request, _("超过%(minutes)s分钟未操作，已自动退出，请重新登录。")
+                                 % {"minutes": settings.DOORSTEP_STAFF_IDLE_MINUTES})
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             if last is None or now - last >= _TOUCH_EVERY_SECONDS:
                 request.session["last_seen"] = now

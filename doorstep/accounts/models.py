@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from doorstep.accounts.roles import (
     CAPABILITIES,
@@ -17,25 +19,25 @@ from doorstep.accounts.roles import (
 
 
 class User(AbstractUser):
-    role = models.CharField("角色", max_length=20, choices=ROLE_CHOICES, default=Role.RESIDENT)
+    role = models.CharField(_("角色"), max_length=20, choices=ROLE_CHOICES, default=Role.RESIDENT)
     org_node = models.ForeignKey(
-        "org.OrgNode", null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name="所属组织"
+        "org.OrgNode", null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("所属组织")
     )
     department = models.ForeignKey(
-        "org.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name="部门"
+        "org.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("部门")
     )
     resident = models.OneToOneField(
         "registry.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
     )
-    full_name = models.CharField("姓名", max_length=50, blank=True)
-    is_auditor = models.BooleanField("审计权限", default=False)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    is_auditor = models.BooleanField(_("审计权限"), default=False)
     # Set when someone else chose the password (an account created for the person); until they pick their own, the
     # account opens only the password page and logout (accounts.middleware).
-    must_change_password = models.BooleanField("须修改密码", default=False)
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
-        verbose_name = "账号"
-        verbose_name_plural = "账号"
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
         constraints = [
             models.CheckConstraint(
                 name="user_staff_bound_to_org_node",
@@ -76,15 +78,15 @@ class ApiToken(models.Model):
     (DOORSTEP_API_TOKEN_DAYS after issue by default) or when revoked."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField("名称", max_length=60)
+    name = models.CharField(_("名称"), max_length=60)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField("签发时间", auto_now_add=True)
-    expires_at = models.DateTimeField("到期时间")
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "API令牌"
-        verbose_name_plural = "API令牌"
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
 
     def __str__(self) -> str:
         return f"{self.name}（#{self.pk}）"
@@ -94,8 +96,14 @@ class ApiToken(models.Model):
         from django.utils import timezone
 
         if self.revoked_at:
-            return "已吊销"
-        return "已过期" if self.expires_at <= timezone.now() else "有效"
+            return gettext("已吊销")
+        return gettext("已过期") if self.expires_at <= timezone.now() else gettext("有效")
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return not self.revoked_at and self.expires_at > timezone.now()
 
 
 class LoginThrottle(models.Model):
@@ -108,19 +116,19 @@ class LoginThrottle(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ACCOUNT = "account", "账号"
-        ADDRESS = "address", "客户端地址"
-        DEVICE = "device", "受信设备"
+        ACCOUNT = "account", _("账号")
+        ADDRESS = "address", _("客户端地址")
+        DEVICE = "device", _("受信设备")
 
-    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
-    key = models.CharField("键", max_length=64)
-    score = models.FloatField("失败计数（衰减）", default=0)
-    updated_at = models.DateTimeField("更新时间")
-    blocked_until = models.DateTimeField("限制至", null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("键"), max_length=64)
+    score = models.FloatField(_("失败计数（衰减）"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"))
+    blocked_until = models.DateTimeField(_("限制至"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "登录限制"
-        verbose_name_plural = "登录限制"
+        verbose_name = _("登录限制")
+        verbose_name_plural = _("登录限制")
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="loginthrottle_kind_key")]
         indexes = [models.Index(fields=["updated_at"], name="loginthrottle_updated")]
 

@@ -5,6 +5,7 @@ leads to a refusal is a bug (the page crawler test walks every role's links)."""
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.roles import WORKSPACE, Capability, Scope, is_district_admin
 from doorstep.core.errors import PermissionDenied
@@ -34,7 +35,7 @@ def workspace_for(user) -> list[tuple[str, str | None]]:
 
 def may_open(user, url_name: str) -> bool:
     """Whether the user's home offers this page (workspace_for): the one table pages and menus both read."""
-    return any(name == url_name for _, name in workspace_for(user))
+    return any(name == url_name for _label, name in workspace_for(user))
 
 
 def workspace_page(url_name: str):
@@ -45,7 +46,7 @@ def workspace_page(url_name: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not may_open(request.user, url_name):
-                raise PermissionDenied("您的角色不能使用这个页面。")
+                raise PermissionDenied(_("您的角色不能使用这个页面。"))
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -8,6 +8,8 @@ from difflib import SequenceMatcher
 
 from django.contrib.auth.password_validation import exceeds_maximum_length_ratio
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from doorstep.core.names import name_pinyin
 
@@ -41,13 +43,13 @@ class CharacterClassValidator:
     def validate(self, password: str, user=None) -> None:
         if character_classes(password) < self.min_classes:
             raise ValidationError(
-                "密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。",
+                _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。"),
                 code="password_too_simple",
                 params={"n": self.min_classes},
             )
 
     def get_help_text(self) -> str:
-        return f"密码须包含大写字母、小写字母、数字、符号中的至少{self.min_classes}类。"
+        return _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。") % {"n": self.min_classes}
 
 
 class GuessabilityValidator:
@@ -68,12 +70,12 @@ class GuessabilityValidator:
             inputs += [str(getattr(user, "username", "") or ""), name_pinyin(full_name)[0] if full_name else ""]
         if zxcvbn(password[:64], user_inputs=[i for i in inputs if i])["score"] < self.min_score:
             raise ValidationError(
-                "密码太容易被猜到：请不要用常见单词、拼音、姓氏、键盘顺序、年份或重复的数字，可以再加长一些。",
+                _("密码太容易被猜到：请不要用常见单词、拼音、姓氏、键盘顺序、年份或重复的数字，可以再加长一些。"),
                 code="password_guessable",
             )
 
     def get_help_text(self) -> str:
-        return "密码不能是常见单词、拼音或键盘顺序加数字（如 Admin@123、Woaini@1314）。"
+        return _("密码不能是常见单词、拼音或键盘顺序加数字（如 Admin@123、Woaini@1314）。")
 
 
 class NameSimilarityValidator:
@@ -87,8 +89,9 @@ class NameSimilarityValidator:
     password's only word — fewer than `min_initials` other letters beside them (`xxb@2026A`, `Wmh@123456`) — or
     stand next to `min_login_digits` or more digits of the login name (`XXB@138000` for 13800000001)."""
 
-    LABELS = {"username": "登录名", "full_name": "姓名", "pinyin": "姓名拼音", "given_pinyin": "姓名拼音",
-              "initials": "姓名拼音首字母"}
+    LABELS = {"username": gettext_lazy("登录名"), "full_name": gettext_lazy("姓名"),
+              "pinyin": gettext_lazy("姓名拼音"), "given_pinyin": gettext_lazy("姓名拼音"),
+              "initials": gettext_lazy("姓名拼音首字母")}
 
     def __init__(self, max_similarity: float = 0.7, min_contained: int = 4, min_initials: int = 3,
                  min_login_digits: int = 4):
@@ -147,10 +150,10 @@ class NameSimilarityValidator:
 
     def _refusal(self, attribute: str) -> ValidationError:
         return ValidationError(
-            "密码与您的%(what)s过于相近，容易被猜到。",
+            _("密码与您的%(what)s过于相近，容易被猜到。"),
             code="password_too_similar",
             params={"what": self.LABELS[attribute]},
         )
 
     def get_help_text(self) -> str:
-        return "密码不能与登录名、姓名、姓名拼音或其首字母相近。"
+        return _("密码不能与登录名、姓名、姓名拼音或其首字母相近。")

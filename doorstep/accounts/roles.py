@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     RESIDENT = "resident"
@@ -17,16 +19,16 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.RESIDENT: "居民",
-    Role.CLERK: "窗口人员",
-    Role.APPROVER: "审核审批人员",
-    Role.GRID_WORKER: "网格员",
-    Role.DISPATCHER: "指挥中心派遣员",
-    Role.DEPARTMENT: "职能部门",
-    Role.SUPERVISOR: "监督员",
-    Role.VOLUNTEER: "志愿者",
-    Role.LEADER: "领导",
-    Role.ADMIN: "管理员",
+    Role.RESIDENT: _("居民"),
+    Role.CLERK: _("窗口人员"),
+    Role.APPROVER: _("审核审批人员"),
+    Role.GRID_WORKER: _("网格员"),
+    Role.DISPATCHER: _("指挥中心派遣员"),
+    Role.DEPARTMENT: _("职能部门"),
+    Role.SUPERVISOR: _("监督员"),
+    Role.VOLUNTEER: _("志愿者"),
+    Role.LEADER: _("领导"),
+    Role.ADMIN: _("管理员"),
 }
 ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
 
@@ -90,30 +92,30 @@ STAFF_ROLES = {r for r in Role if r not in (Role.RESIDENT, Role.VOLUNTEER)}
 
 # What each role's home page offers (workspace shell). Entries are (label, url name or None for "coming").
 WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
-    Role.RESIDENT: [("我的家庭", "registry:search"), ("办事指南", "catalog:index"), ("我的办件", "cases:list"),
-                    ("我的消息", "notifications:inbox"), ("我的诉求", None), ("微心愿", None)],
-    Role.CLERK: [("居民查询", "registry:search"), ("综合受理", "window"), ("办件台账", "cases:list"),
-                 ("审批队列", "cases:queue"), ("电子监察", "cases:supervision"), ("差评整改", "ratings:follow-ups"),
-                 ("资格复核", "cases:reviews"), ("评价器", "ratings:pad-pair"), ("预约与叫号", None)],
-    Role.APPROVER: [("居民查询", "registry:search"), ("待审批", "cases:queue"), ("审批记录", "cases:list"),
-                    ("电子监察", "cases:supervision"), ("差评整改", "ratings:follow-ups"), ("资格复核", "cases:reviews")],
-    Role.GRID_WORKER: [("我的网格居民", "registry:search"), ("待送达", "cases:deliveries"), ("代收申请", "window"),
-                       ("网格内办件", "cases:list"), ("事件上报", None), ("走访记录", None)],
-    Role.DISPATCHER: [("居民查询", "registry:search"), ("事件登记", None), ("派遣", None), ("督办", None)],
-    Role.DEPARTMENT: [("我的派单", None), ("处置反馈", None)],
-    Role.SUPERVISOR: [("居民查询", "registry:search"), ("办件台账", "cases:list"), ("电子监察", "cases:supervision"),
-                      ("差评整改", "ratings:follow-ups"), ("待核查", None),
-                      ("核查记录", None)],
-    Role.VOLUNTEER: [("可认领心愿", None), ("我的心愿", None)],
-    Role.LEADER: [("居民查询", "registry:search"), ("组织架构", "org:root"), ("办件台账", "cases:list"),
-                  ("电子监察", "cases:supervision"), ("差评整改", "ratings:follow-ups"), ("资格复核", "cases:reviews"),
-                  ("数据看板", None)],
-    Role.ADMIN: [("居民查询", "registry:search"), ("组织架构", "org:root"), ("审计日志", "audit:list"),
-                 ("主数据管理", "admin:index"), ("事项清单", "catalog-admin"), ("网格划分", "partition:list"),
-                 ("工作日历", "calendar:index"),
-                 ("服务中心", "org:centers"),
-                 ("办件台账", "cases:list"),
-                 ("电子监察", "cases:supervision"), ("资格复核", "cases:reviews")],
+    Role.RESIDENT: [(_("我的家庭"), "registry:search"), (_("办事指南"), "catalog:index"), (_("我的办件"), "cases:list"),
+                    (_("我的消息"), "notifications:inbox"), (_("我的诉求"), None), (_("微心愿"), None)],
+    Role.CLERK: [(_("居民查询"), "registry:search"), (_("综合受理"), "window"), (_("办件台账"), "cases:list"),
+                 (_("审批队列"), "cases:queue"), (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"),
+                 (_("资格复核"), "cases:reviews"), (_("评价器"), "ratings:pad-pair"), (_("预约与叫号"), None)],
+    Role.APPROVER: [(_("居民查询"), "registry:search"), (_("待审批"), "cases:queue"), (_("审批记录"), "cases:list"),
+                    (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews")],
+    Role.GRID_WORKER: [(_("我的网格居民"), "registry:search"), (_("待送达"), "cases:deliveries"), (_("代收申请"), "window"),
+                       (_("网格内办件"), "cases:list"), (_("事件上报"), None), (_("走访记录"), None)],
+    Role.DISPATCHER: [(_("居民查询"), "registry:search"), (_("事件登记"), None), (_("派遣"), None), (_("督办"), None)],
+    Role.DEPARTMENT: [(_("我的派单"), None), (_("处置反馈"), None)],
+    Role.SUPERVISOR: [(_("居民查询"), "registry:search"), (_("办件台账"), "cases:list"), (_("电子监察"), "cases:supervision"),
+                      (_("差评整改"), "ratings:follow-ups"), (_("待核查"), None),
+                      (_("核查记录"), None)],
+    Role.VOLUNTEER: [(_("可认领心愿"), None), (_("我的心愿"), None)],
+    Role.LEADER: [(_("居民查询"), "registry:search"), (_("组织架构"), "org:root"), (_("办件台账"), "cases:list"),
+                  (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews"),
+                  (_("数据看板"), None)],
+    Role.ADMIN: [(_("居民查询"), "registry:search"), (_("组织架构"), "org:root"), (_("审计日志"), "audit:list"),
+                 (_("主数据管理"), "admin:index"), (_("事项清单"), "catalog-admin"), (_("网格划分"), "partition:list"),
+                 (_("工作日历"), "calendar:index"),
+                 (_("服务中心"), "org:centers"),
+                 (_("办件台账"), "cases:list"),
+                 (_("电子监察"), "cases:supervision"), (_("资格复核"), "cases:reviews")],
 }
 
 

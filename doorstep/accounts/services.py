@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from doorstep.accounts.models import ApiToken, LoginThrottle, User
 from doorstep.accounts.roles import Role
@@ -24,15 +26,15 @@ from doorstep.core.errors import AccountLocked, DomainError, NotFound, Permissio
 from doorstep.core.idnumbers import looks_like_phone, mask_phone, validate_phone
 from doorstep.core.paths import in_subtree
 
-BAD_CREDENTIALS = "用户名或密码错误。"
-WRONG_CURRENT_PASSWORD = "当前密码不正确。"
+BAD_CREDENTIALS = gettext_lazy("用户名或密码错误。")
+WRONG_CURRENT_PASSWORD = gettext_lazy("当前密码不正确。")
 DEVICE_COOKIE = "ds_device"
 _DEVICE_SALT = "doorstep.accounts.login-device"
 
 
 def _wait_message(until) -> str:
     minutes = max(1, -(-int((until - timezone.now()).total_seconds()) // 60))
-    return f"登录失败次数过多，请{minutes}分钟后再试；急需登录可持身份证到社区服务站解除限制。"
+    return _("登录失败次数过多，请%(minutes)s分钟后再试；急需登录可持身份证到社区服务站解除限制。") % {"minutes": minutes}
 
 
 def login_label(username: str) -> str:
@@ -178,7 +180,7 @@ def login_attempt(*, username: str, password: str, request=None, address: str = 
     """
     username = (username or "").strip()
     if not username or not password:
-        raise ValidationFailed("请输入用户名和密码。")
+        raise ValidationFailed(_("请输入用户名和密码。"))
     with transaction.atomic():
         now = timezone.now()
         user = User.objects.filter(username=username).first()
@@ -207,7 +209,7 @@ def login_unlock(*, actor, user: User) -> bool:
     Audit: auth.unlock.
     """
     if not login_unlock_allowed(actor, user):
-        raise PermissionDenied("您不能解除该账号的登录限制。")
+        raise PermissionDenied(_("您不能解除该账号的登录限制。"))
     with transaction.atomic():
         waiting = login_wait_until(user) is not None
         LoginThrottle.objects.filter(kind=LoginThrottle.Kind.ACCOUNT, key=account_key(user.username)).delete()
@@ -219,7 +221,7 @@ def login_throttle_purge(*, now=None) -> int:
     """Forget failure counts that have decayed to nothing and no longer hold anyone back. Result: rows deleted."""
     now = now or timezone.now()
     horizon = now - datetime.timedelta(minutes=settings.DOORSTEP_LOGIN_FAILURE_HALF_LIFE_MINUTES * 10)
-    deleted, _ = LoginThrottle.objects.filter(
+    deleted, _by_model = LoginThrottle.objects.filter(
         Q(blocked_until__isnull=True) | Q(blocked_until__lt=now), updated_at__lt=horizon
     ).delete()
     return deleted
@@ -240,11 +242,11 @@ def user_create_staff(
     """Create a staff account bound to an org node. Someone else chose the password, so the account must change it
     at first login (must_change_password). Audit: accounts.user_create."""
     if role in (Role.RESIDENT, Role.VOLUNTEER):
-        raise ValidationFailed("居民和志愿者账号不在此创建。", field="role")
+        raise ValidationFailed(_("居民和志愿者账号不在此创建。"), field="role")
     if org_node is None:
-        raise ValidationFailed("工作人员账号必须归属一个组织节点。", field="org_node")
+        raise ValidationFailed(_("工作人员账号必须归属一个组织节点。"), field="org_node")
     if User.objects.filter(username=username).exists():
-        raise ValidationFailed("该用户名已被使用。", field="username")
+        raise ValidationFailed(_("该用户名已被使用。"), field="username")
     user = User(username=username, role=role, org_node=org_node, full_name=full_name, department=department,
                 is_auditor=is_auditor, is_staff=(role == Role.ADMIN), must_change_password=True)
     _check_password(password, user)
@@ -261,7 +263,7 @@ def user_create_resident(*, actor, resident, phone: str, password: str) -> User:
     at first login (must_change_password). Audit: accounts.resident_account_create."""
     phone = validate_phone(phone)
     if User.objects.filter(username=phone).exists():
-        raise ValidationFailed("该手机号已注册。", field="phone")
+        raise ValidationFailed(_("该手机号已注册。"), field="phone")
     user = User(username=phone, role=Role.RESIDENT, resident=resident, full_name=resident.name,
                 must_change_password=True)
     _check_password(password, user)
@@ -287,9 +289,9 @@ def password_change(*, actor: User, current: str, new: str, address: str = "", d
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     if not current:
-        raise ValidationFailed("请输入当前密码。", field="current")
+        raise ValidationFailed(_("请输入当前密码。"), field="current")
     if not new:
-        raise ValidationFailed("请输入新密码。", field="new")
+        raise ValidationFailed(_("请输入新密码。"), field="new")
     with transaction.atomic():
         now = timezone.now()
         user = User.objects.select_for_update().get(pk=actor.pk)
@@ -304,7 +306,7 @@ def password_change(*, actor: User, current: str, new: str, address: str = "", d
                                    now=now)
         else:
             if new == current:
-                raise ValidationFailed("新密码不能与当前密码相同。", field="new")
+                raise ValidationFailed(_("新密码不能与当前密码相同。"), field="new")
             _check_password(new, user, field="new")
             forced = user.must_change_password
             user.set_password(new)
@@ -335,9 +337,9 @@ def api_token_create(*, actor, user: User, name: str, days: int | None = None) -
     """
     days = settings.DOORSTEP_API_TOKEN_DAYS if days is None else days
     if not 1 <= int(days) <= 366:
-        raise ValidationFailed("令牌有效期应为1–366天。", field="days")
+        raise ValidationFailed(_("令牌有效期应为1–366天。"), field="days")
     if not user.is_active:
-        raise ValidationFailed("该账号已停用，不能签发令牌。", field="user")
+        raise ValidationFailed(_("该账号已停用，不能签发令牌。"), field="user")
     token = "ds_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         row = ApiToken.objects.create(user=user, name=(name or "").strip()[:60] or "API", digest=_token_digest(token),
@@ -386,7 +388,7 @@ def api_token_user(token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     if row.revoked_at is not None:
-        raise TokenRefused("API 令牌已被吊销，请联系管理员重新签发。")
+        raise TokenRefused(_("API 令牌已被吊销，请联系管理员重新签发。"))
     if row.expires_at <= timezone.now():
-        raise TokenRefused("API 令牌已过期，请重新签发。")
+        raise TokenRefused(_("API 令牌已过期，请重新签发。"))
     return row.user

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from doorstep.accounts.models import User
@@ -59,7 +60,7 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.info(request, "您已安全退出。")
+    messages.info(request, _("您已安全退出。"))
     return redirect("accounts:login")
 
 
@@ -74,14 +75,14 @@ def password_view(request):
         new = request.POST.get("new_password1", "")
         try:
             if new != request.POST.get("new_password2", ""):
-                raise ValidationFailed("两次输入的新密码不一致。", field="new_password2")
+                raise ValidationFailed(_("两次输入的新密码不一致。"), field="new_password2")
             user = password_change(actor=request.user, current=request.POST.get("current_password", ""), new=new,
                                    address=client_address(request), device=request.COOKIES.get(DEVICE_COOKIE, ""))
         except DomainError as exc:
             context.update(error=exc.message, error_field=exc.field)
             return render(request, "accounts/password.html", context, status=exc.status)
         update_session_auth_hash(request, user)
-        messages.success(request, "密码已修改，下次登录请使用新密码。")
+        messages.success(request, _("密码已修改，下次登录请使用新密码。"))
         return redirect("home")
     return render(request, "accounts/password.html", context)
 
@@ -100,7 +101,7 @@ def unlock_view(request, resident_id: int):
     account = _resident_account(request, resident_id)
     if request.method == "POST":
         waiting = login_unlock(actor=request.user, user=account)
-        messages.success(request, "已解除该居民账号的登录限制。" if waiting else "该账号当前没有登录限制，已清零失败次数。")
+        messages.success(request, _("已解除该居民账号的登录限制。") if waiting else _("该账号当前没有登录限制，已清零失败次数。"))
         return redirect("registry:detail", resident_id=resident_id)
     return render(request, "accounts/unlock.html", {
         "account": account, "login_label": login_label(account.username), "wait_until": login_wait_until(account),
@@ -114,6 +115,6 @@ def tokens_view(request):
     """The user's own API tokens: when each expires, and revoking one."""
     if request.method == "POST":
         row = api_token_revoke(actor=request.user, token_id=request.POST.get("token", ""))
-        messages.success(request, f"已吊销令牌“{row.name}”。")
+        messages.success(request, _("已吊销令牌“%(name)s”。") % {"name": row.name})
         return redirect("accounts:tokens")
     return render(request, "accounts/tokens.html", {"tokens": api_tokens_of(request.user)})

@@ -6,37 +6,38 @@ audit/anchor.py). Nothing ever UPDATEs or DELETEs either table; on PostgreSQL a 
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     class Result(models.TextChoices):
-        OK = "ok", "成功"
-        DENIED = "denied", "拒绝"
-        FAILED = "failed", "失败"
+        OK = "ok", _("成功")
+        DENIED = "denied", _("拒绝")
+        FAILED = "failed", _("失败")
 
-    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     # Plain ids, not foreign keys: deleting an account must never touch the trail.
-    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True, db_index=True)
-    actor_label = models.CharField("操作人", max_length=120, blank=True)
-    role = models.CharField("角色", max_length=20, blank=True)
-    org_path = models.CharField("组织编码", max_length=15, blank=True)
-    action = models.CharField("动作", max_length=60, db_index=True)
-    target_type = models.CharField("对象类型", max_length=40, blank=True)
-    target_id = models.CharField("对象ID", max_length=40, blank=True)
-    target_label = models.CharField("对象", max_length=120, blank=True)
-    summary = models.JSONField("变更摘要", default=dict, blank=True)
-    reason = models.CharField("事由", max_length=300, blank=True)
+    actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("操作人"), max_length=120, blank=True)
+    role = models.CharField(_("角色"), max_length=20, blank=True)
+    org_path = models.CharField(_("组织编码"), max_length=15, blank=True)
+    action = models.CharField(_("动作"), max_length=60, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=40, blank=True)
+    target_id = models.CharField(_("对象ID"), max_length=40, blank=True)
+    target_label = models.CharField(_("对象"), max_length=120, blank=True)
+    summary = models.JSONField(_("变更摘要"), default=dict, blank=True)
+    reason = models.CharField(_("事由"), max_length=300, blank=True)
     ip = models.CharField("IP", max_length=45, blank=True)
-    result = models.CharField("结果", max_length=10, choices=Result.choices, default=Result.OK)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.OK)
     # Random per event, under the MAC: two identical events in the same microsecond still differ.
-    nonce = models.CharField("随机数", max_length=16, blank=True, default="")
+    nonce = models.CharField(_("随机数"), max_length=16, blank=True, default="")
     # HMAC of every column above (audit.services.event_mac). Unique, so a copied row is refused by the database;
     # empty or wrong on a row written without the key.
-    mac = models.CharField("写入签名", max_length=64, null=True, blank=True, unique=True)
+    mac = models.CharField(_("写入签名"), max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
-        verbose_name = "审计事件"
-        verbose_name_plural = "审计事件"
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
         ordering = ["-id"]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
@@ -56,8 +57,8 @@ class AuditSeal(models.Model):
     late = models.BooleanField(default=False)
 
     class Meta:
-        verbose_name = "审计封存"
-        verbose_name_plural = "审计封存"
+        verbose_name = _("审计封存")
+        verbose_name_plural = _("审计封存")
 
     def __str__(self) -> str:
         return f"封存 {self.seq} → 事件 #{self.event_id}"

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.roles import Capability
 from doorstep.audit.models import AuditEvent
@@ -17,7 +18,7 @@ def _parse_date(raw: str, field: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        raise ValidationFailed("日期格式应为 YYYY-MM-DD。", field=field) from None
+        raise ValidationFailed(_("日期格式应为 YYYY-MM-DD。"), field=field) from None
 
 
 def audit_events_for_user(
@@ -27,7 +28,7 @@ def audit_events_for_user(
     """Events the auditor may browse: those of staff under the auditor's org node, plus anonymous events
     (failed logins) when the auditor sits at the district level."""
     if not user.can(Capability.VIEW_AUDIT):
-        raise PermissionDenied("您没有查看审计日志的权限。")
+        raise PermissionDenied(_("您没有查看审计日志的权限。"))
     qs: QuerySet = AuditEvent.objects.all()
     if not user.is_superuser:
         code = user.org_node.code
@@ -43,7 +44,7 @@ def audit_events_for_user(
         qs = qs.filter(target_id=target.strip()[:40])
     if result:
         if result not in AuditEvent.Result.values:
-            raise ValidationFailed("结果筛选无效。", field="result")
+            raise ValidationFailed(_("结果筛选无效。"), field="result")
         qs = qs.filter(result=result)
     start, end = _parse_date(date_from, "date_from"), _parse_date(date_to, "date_to")
     if start:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CalendarConfig(AppConfig):
     name = "doorstep.calendar"
     label = "workcalendar"
-    verbose_name = "工作日历"
+    verbose_name = gettext_lazy("工作日历")

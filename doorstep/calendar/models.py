@@ -1,22 +1,23 @@
 """The calendar table: exceptions to the weekend rule, and which years are known (seeded or imported)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CalendarDay(models.Model):
     class Source(models.TextChoices):
         PACKAGE = "package", "chinese-calendar"
-        NOTICE = "notice", "国务院通知导入"
-        MANUAL = "manual", "手工维护"
+        NOTICE = "notice", _("国务院通知导入")
+        MANUAL = "manual", _("手工维护")
 
-    date = models.DateField("日期", unique=True)
-    is_working_day = models.BooleanField("是否工作日")
-    name = models.CharField("名称", max_length=40, blank=True)
-    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("名称"), max_length=40, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
 
     class Meta:
-        verbose_name = "节假日与调休"
-        verbose_name_plural = "节假日与调休"
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -24,13 +25,13 @@ class CalendarDay(models.Model):
 
 
 class CalendarYear(models.Model):
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    source = models.CharField("来源", max_length=10, choices=CalendarDay.Source.choices)
-    loaded_at = models.DateTimeField("导入时间", auto_now=True)
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=10, choices=CalendarDay.Source.choices)
+    loaded_at = models.DateTimeField(_("导入时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "已载入年份"
-        verbose_name_plural = "已载入年份"
+        verbose_name = _("已载入年份")
+        verbose_name_plural = _("已载入年份")
         ordering = ["year"]
 
     def __str__(self) -> str:

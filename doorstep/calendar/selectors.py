@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from doorstep.calendar.models import CalendarDay, CalendarYear
 from doorstep.calendar.statutory import statutory_rest_days
@@ -54,8 +55,8 @@ def calendar_missing_years(today: datetime.date) -> list[int]:
 def calendar_warnings(today: datetime.date) -> list[str]:
     """The administrators' warnings: a year whose State Council notice is not imported yet."""
     return [
-        f"{y}年国务院放假通知尚未导入：该年的办理期限按法定节假日（元旦、春节、清明、劳动节、端午、中秋、国庆）和周末计算，"
-        f"调休安排未计入，可能差一两天。请导入该年的放假通知。"
+        gettext("%(year)s年国务院放假通知尚未导入：该年的办理期限按法定节假日（元旦、春节、清明、劳动节、端午、中秋、国庆）"
+                "和周末计算，调休安排未计入，可能差一两天。请导入该年的放假通知。") % {"year": y}
         for y in calendar_missing_years(today)
     ]
 
@@ -65,5 +66,5 @@ def calendar_note(today: datetime.date) -> str:
     years = calendar_missing_years(today)
     if not years:
         return ""
-    return (f"{'、'.join(map(str, years))}年的调休安排尚未导入，期限按法定节假日和周末计算，"
-            f"以管理员导入放假通知后为准。")
+    return gettext("%(years)s年的调休安排尚未导入，期限按法定节假日和周末计算，以管理员导入放假通知后为准。") % {
+        "years": gettext("、").join(map(str, years))}

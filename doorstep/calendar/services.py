@@ -5,6 +5,7 @@ import datetime
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.models import CalendarDay, CalendarYear
@@ -60,7 +61,7 @@ def _date(value, where: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationFailed(f"{where}：日期“{value}”格式应为 YYYY-MM-DD。") from None
+        raise ValidationFailed(_("%(where)s：日期“%(value)s”格式应为 YYYY-MM-DD。") % {"where": where, "value": value}) from None
 
 
 def parse_notice(text: str) -> tuple[int, list[CalendarDay]]:
@@ -77,44 +78,46 @@ def parse_notice(text: str) -> tuple[int, list[CalendarDay]]:
         # BaseLoader keeps every scalar a string, so a bad date is reported by us, naming its item.
         data = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str, list and dict
     except yaml.YAMLError as exc:
-        raise ValidationFailed(f"文件不是有效的 YAML：第{getattr(exc, 'problem_mark', None) and exc.problem_mark.line + 1 or '?'}行有误。") from None
+        line = getattr(exc, "problem_mark", None) and exc.problem_mark.line + 1 or "?"
+        raise ValidationFailed(_("文件不是有效的 YAML：第%(line)s行有误。") % {"line": line}) from None
     if not isinstance(data, dict) or "year" not in data:
-        raise ValidationFailed("文件须包含 year（年份）、holidays（放假安排）和 workdays（调休上班日）。")
+        raise ValidationFailed(_("文件须包含 year（年份）、holidays（放假安排）和 workdays（调休上班日）。"))
     try:
         year = int(data["year"])
     except (TypeError, ValueError):
-        raise ValidationFailed(f"year：“{data['year']}”不是年份。") from None
+        raise ValidationFailed(_("year：“%(value)s”不是年份。") % {"value": data["year"]}) from None
     if not 2000 <= year <= 2100:
-        raise ValidationFailed(f"year：{year} 不在 2000–2100 之间。")
+        raise ValidationFailed(_("year：%(year)s 不在 2000–2100 之间。") % {"year": year})
     days: dict[datetime.date, CalendarDay] = {}
     holidays = data.get("holidays") or {}
     if not isinstance(holidays, dict):
-        raise ValidationFailed("holidays 应为“名称: [第一天, 最后一天]”的列表。")
+        raise ValidationFailed(_("holidays 应为“名称: [第一天, 最后一天]”的列表。"))
     for name, span in holidays.items():
         where = f"holidays/{name}"
         if not isinstance(span, list) or len(span) not in (1, 2):
-            raise ValidationFailed(f"{where}：应写成 [第一天, 最后一天]。")
+            raise ValidationFailed(_("%(where)s：应写成 [第一天, 最后一天]。") % {"where": where})
         first, last = _date(span[0], where), _date(span[-1], where)
         if last < first:
-            raise ValidationFailed(f"{where}：最后一天早于第一天。")
+            raise ValidationFailed(_("%(where)s：最后一天早于第一天。") % {"where": where})
         # a 元旦 break may begin in the December before (元旦 2019: 2018-12-30 to 2019-01-01)
         starts_before = first.year == year - 1 and first.month == 12
         if last.year != year or not (first.year == year or starts_before) or (last - first).days > 15:
-            raise ValidationFailed(f"{where}：日期应在{year}年内（元旦可从上年12月开始），且一次放假不超过15天。")
+            raise ValidationFailed(_("%(where)s：日期应在%(year)s年内（元旦可从上年12月开始），且一次放假不超过15天。")
+                                   % {"where": where, "year": year})
         day = first
         while day <= last:
             days[day] = CalendarDay(date=day, is_working_day=False, name=str(name), source="notice")
             day += datetime.timedelta(days=1)
     for i, value in enumerate(data.get("workdays") or [], start=1):
-        where = f"workdays 第{i}项"
+        where = _("workdays 第%(number)s项") % {"number": i}
         day = _date(value, where)
         if abs(day.year - year) > 1:
-            raise ValidationFailed(f"{where}：{day} 与{year}年的安排无关。")
+            raise ValidationFailed(_("%(where)s：%(day)s 与%(year)s年的安排无关。") % {"where": where, "day": day, "year": year})
         if day in days:
-            raise ValidationFailed(f"{where}：{day} 同时被列为放假日。")
+            raise ValidationFailed(_("%(where)s：%(day)s 同时被列为放假日。") % {"where": where, "day": day})
         days[day] = CalendarDay(date=day, is_working_day=True, name="调休上班", source="notice")
     if not days:
-        raise ValidationFailed("文件中没有任何放假或调休日期。")
+        raise ValidationFailed(_("文件中没有任何放假或调休日期。"))
     return year, sorted(days.values(), key=lambda d: d.date)
 
 

@@ -4,6 +4,7 @@ a year's State Council notice (the same YAML the `doorstep calendar import` comm
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.pages import workspace_page
 from doorstep.calendar.models import CalendarDay, CalendarYear
@@ -23,19 +24,19 @@ def calendar_index(request):
         try:
             if upload is not None:
                 if upload.size > MAX_NOTICE_BYTES:
-                    raise ValidationFailed("文件超过 64 KB：放假通知的 YAML 只有几行。", field="file")
+                    raise ValidationFailed(_("文件超过 64 KB：放假通知的 YAML 只有几行。"), field="file")
                 try:
                     text = upload.read().decode("utf-8")
                 except UnicodeDecodeError:
-                    raise ValidationFailed("文件须为 UTF-8 编码的 YAML。", field="file") from None
+                    raise ValidationFailed(_("文件须为 UTF-8 编码的 YAML。"), field="file") from None
             else:
                 text = str(request.POST.get("text", ""))[:MAX_NOTICE_BYTES]
             if not text.strip():
-                raise ValidationFailed("请粘贴放假通知的内容，或选择 YAML 文件。", field="text")
+                raise ValidationFailed(_("请粘贴放假通知的内容，或选择 YAML 文件。"), field="text")
             year, days = calendar_import_notice(actor=request.user, text=text)
         except ValidationFailed as exc:
             return render(request, "calendar/index.html", _context(today, text=text, error=exc.message), status=400)
-        messages.success(request, f"已导入{year}年放假安排：{days}天（放假日与调休上班日）。")
+        messages.success(request, _("已导入%(year)s年放假安排：%(days)s天（放假日与调休上班日）。") % {"year": year, "days": days})
         return redirect("calendar:index")
     return render(request, "calendar/index.html", _context(today, text=text))
 

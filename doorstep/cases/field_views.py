@@ -7,6 +7,7 @@ import binascii
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from doorstep.accounts.pages import workspace_page
@@ -48,14 +49,16 @@ def window_collect(request):
                             applicant_id=request.POST.get("resident"), consent=request.POST.get("consent") == "1",
                             files={**{m: f for m, (f, _) in kept.items()}, **files},
                             delivery=request.POST.get("delivery", "pickup"),
+                            delivery_address=request.POST.get("address", ""),
                             idempotency_key=request.POST.get(KEY_FIELD))
     except DomainError as exc:
         staged = {m: s for m, (_, s) in kept.items()}
         staged.update(stage_uploads(request.user, files))
         return _window_failed(request, exc, kind="item", staged=staged)
     discard_staged(request.user)
-    again = "这张表单已经提交过，未重复办理。" if was_replayed(case) else ""
-    messages.success(request, f"{again}已代收并提交服务站，办件编号 {case.number}。服务站受理后开始计时。")
+    again = _("这张表单已经提交过，未重复办理。") if was_replayed(case) else ""
+    messages.success(request, again + _("已代收并提交服务站，办件编号 {number}。服务站受理后开始计时。").format(
+        number=case.number))
     return redirect("cases:detail", case_id=case.pk)
 
 
@@ -76,11 +79,11 @@ def _signature_png(raw: str) -> bytes:
 def case_deliver(request, case_id: int):
     """送达: who received it (name, relation) and a photo or the recipient's signature, then the deliver transition.
     Says it worked (or why not) and goes back to the delivery list for a grid worker, to the case for others."""
-    case, _ = case_detail_for_user(request.user, case_id)
+    case, _unused = case_detail_for_user(request.user, case_id)
     held = case_relations(request.user, case)
     if Action.DELIVER not in allowed_actions(case_facts(case), request.user.role) or not permitted(
             request.user.role, Action.DELIVER, held):
-        raise PermissionDenied("这件办件现在不能由您送达。")
+        raise PermissionDenied(_("这件办件现在不能由您送达。"))
     ctx = {"case": case, "relations": DeliveryProof.Relation.choices, "kept": {}}
     if request.method == "POST":
         post = request.POST
@@ -94,8 +97,8 @@ def case_deliver(request, case_id: int):
             ctx.update(error=exc.message, kept={"recipient_name": proof.recipient_name[:50],
                                                 "relation": proof.relation})
             return render(request, "cases/deliver.html", ctx, status=exc.status)
-        messages.success(request, f"已送达：{case.item.name}，签收人 {' '.join(proof.recipient_name.split())[:50]}。"
-                                  "申请人会收到通知。")
+        messages.success(request, _("已送达：{item}，签收人 {recipient}。申请人会收到通知。").format(
+            item=case.item.name, recipient=" ".join(proof.recipient_name.split())[:50]))
         return redirect("cases:deliveries" if request.user.role == "grid_worker" else "cases:detail",
                         **({} if request.user.role == "grid_worker" else {"case_id": case.pk}))
     return render(request, "cases/deliver.html", ctx)

@@ -5,22 +5,23 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from doorstep.cases.workflow import CLOCK_RUNNING, STATE_LABELS, Action, State
 from doorstep.core.lookups import literal_in_q
 
 
 class Channel(models.TextChoices):
-    WINDOW = "window", "窗口受理"
-    ONLINE = "online", "网上申请"
-    PROXY = "proxy", "代办"
-    GRID = "grid", "网格员代收"
+    WINDOW = "window", _("窗口受理")
+    ONLINE = "online", _("网上申请")
+    PROXY = "proxy", _("代办")
+    GRID = "grid", _("网格员代收")
 
 
 class Delivery(models.TextChoices):
-    PICKUP = "pickup", "窗口自取"
-    HOME = "home", "网格员送达"
-    POST = "post", "邮寄"
+    PICKUP = "pickup", _("窗口自取")
+    HOME = "home", _("网格员送达")
+    POST = "post", _("邮寄")
 
 
 def new_public_code() -> str:
@@ -76,7 +77,7 @@ class Case(models.Model):
     applicant_path = models.CharField("申请人网格编码", max_length=15, db_index=True)
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     # no single-column index on state: the composite indexes below start with it (one less index per insert)
-    state = models.CharField("状态", max_length=24, choices=[(s.value, STATE_LABELS[s]) for s in State],
+    state = models.CharField("状态", max_length=24, choices=[(s.value, _(STATE_LABELS[s])) for s in State],
                              default=State.DRAFT)
     review_level = models.CharField("当前层级", max_length=10, default="community")
     review_node = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="cases_in_review",
@@ -215,9 +216,9 @@ class CaseUpload(models.Model):
     checked by content. Stored outside the static files; served only through the case's scoped view."""
 
     class Purpose(models.TextChoices):
-        MATERIAL = "material", "申请材料"
-        DELIVERY_PHOTO = "delivery_photo", "送达照片"
-        DELIVERY_SIGNATURE = "delivery_signature", "签收签名"
+        MATERIAL = "material", _("申请材料")
+        DELIVERY_PHOTO = "delivery_photo", _("送达照片")
+        DELIVERY_SIGNATURE = "delivery_signature", _("签收签名")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="uploads")
     purpose = models.CharField("用途", max_length=20, choices=Purpose.choices, default=Purpose.MATERIAL)
@@ -259,14 +260,16 @@ class EligibilityReview(models.Model):
     off by the machine. One open review per case; a closed one is not raised again until the figures change."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "待复核"
-        KEPT = "kept", "复核后继续享受"
-        REFERRED = "referred", "复核后报请停发"
+        OPEN = "open", _("待复核")
+        KEPT = "kept", _("复核后继续享受")
+        REFERRED = "referred", _("复核后报请停发")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="eligibility_reviews")
     applicant_path = models.CharField("申请人网格编码", max_length=15, db_index=True)
     found_on = models.DateField("发现日期")
-    explanation = models.TextField("核查说明")
+    explanation = models.TextField("核查说明")  # in Chinese, as read at the time (a record)
+    # the same as rows, so that a page can say it in the reader's language (catalog.eligibility.explained)
+    outcomes = models.JSONField("核查结果", default=list, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
@@ -292,12 +295,12 @@ class DeliveryProof(models.Model):
     signature, at least one of them (a database constraint). One per case, written with the deliver transition."""
 
     class Relation(models.TextChoices):
-        SELF = "self", "本人"
-        SPOUSE = "spouse", "配偶"
-        CHILD = "child", "子女"
-        PARENT = "parent", "父母"
-        RELATIVE = "relative", "其他亲属"
-        AGENT = "agent", "受托代收人"
+        SELF = "self", _("本人")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        PARENT = "parent", _("父母")
+        RELATIVE = "relative", _("其他亲属")
+        AGENT = "agent", _("受托代收人")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="delivery_proof")
     recipient_name = models.CharField("签收人", max_length=50)

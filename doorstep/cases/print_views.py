@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from doorstep.cases.printing import (
@@ -56,9 +57,9 @@ def _appeal(case) -> dict:
 def print_receipt(request, case_id: int):
     """受理回执: the center (name, address, phone, hours), the papers received, the promised date, the case number and
     query code as text beside the tracking QR, signature lines. Only for a case that was accepted."""
-    case, _ = case_detail_for_user(request.user, case_id)
+    case, _unused = case_detail_for_user(request.user, case_id)
     if case.accepted_at is None:
-        raise PaperUnavailable("该办件尚未受理，没有受理回执；网上申请在服务站受理后才出具回执。")
+        raise PaperUnavailable(_("该办件尚未受理，没有受理回执；网上申请在服务站受理后才出具回执。"))
     url = tracking_url(case)
     return _paper(request, "cases/print_receipt.html", {
         "case": case, "center": center_card(case), "papers": receipt_papers(case),
@@ -71,7 +72,7 @@ def print_receipt(request, case_id: int):
 def print_notice(request, case_id: int):
     """不予受理通知书 (a refused case) / 一次性告知书 (any other): what is missing, every material of the item, its
     conditions, legal basis and result, where to come back; for a refusal, how to challenge it."""
-    case, _ = case_detail_for_user(request.user, case_id)
+    case, _unused = case_detail_for_user(request.user, case_id)
     refused = case.state == "refused"
     return _paper(request, "cases/print_notice.html", {
         "case": case, "refused": refused, "materials": list(case.item.materials.all()),
@@ -97,12 +98,12 @@ def print_certificate(request, case_id: int):
 def print_decision(request, case_id: int):
     """准予 / 不予批准决定书 of a promised item decided: the decision, its reasons and legal basis, what follows, and
     how to challenge it (行政复议 within 60 days, 行政诉讼 within 6 months)."""
-    case, _ = case_detail_for_user(request.user, case_id)
+    case, _unused = case_detail_for_user(request.user, case_id)
     decision = decision_of(case) if case.item.kind == "promised" else None
     if decision is None:
-        raise PaperUnavailable("该办件还没有审批决定，没有决定书。")
+        raise PaperUnavailable(_("该办件还没有审批决定，没有决定书。"))
     approved = decision.action == "approve"
-    title = "准予批准决定书" if approved else "不予批准决定书"
+    title = _("准予批准决定书") if approved else _("不予批准决定书")
     return _paper(request, "cases/print_decision.html", {
         "case": case, "decision": decision, "approved": approved, "title": title,
         # quoted inside a sentence: without their own closing stop

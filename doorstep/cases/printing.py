@@ -22,6 +22,8 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from doorstep.core.errors import DomainError
 from doorstep.core.links import public_url
@@ -30,7 +32,8 @@ from doorstep.core.links import public_url
 PDF_FONT_FILES = ("vendor/fonts/NotoSansSC-Regular.otf", "vendor/fonts/NotoSansSC-Bold.otf")
 PDF_FONT_FAMILY = "Doorstep Noto Sans SC"
 
-WEEKDAYS = "一二三四五六日"
+WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"), gettext_lazy("周五"),
+            gettext_lazy("周六"), gettext_lazy("周日"))
 
 # How to challenge a decision, printed on every decision letter and refusal notice. Sources: 中华人民共和国行政复议法
 # (revised 2023-09-01, in force 2024-01-01) art. 20 (sixty days from knowing of the act) and art. 24 (the county-level
@@ -65,7 +68,7 @@ def verification_url(cert) -> str:
 
 def qr_svg(url: str, *, scale: int = 3) -> SafeString:
     # segno writes the SVG itself from a URL we built; nothing user-typed goes into it.
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=scale, title="二维码"))  # noqa: S308
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=scale, title=_("二维码")))  # noqa: S308
 
 
 # ---- what the papers say -----------------------------------------------------------------------------------------
@@ -77,8 +80,8 @@ def _clock(t: datetime.time) -> str:
 def _days_label(days: list[int]) -> str:
     """[0, 1, 2, 3, 4] → 周一至周五; [5] → 周六; [0, 2] → 周一、周三."""
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
-        return f"周{WEEKDAYS[days[0]]}至周{WEEKDAYS[days[-1]]}"
-    return "、".join(f"周{WEEKDAYS[d]}" for d in days)
+        return _("{first}至{last}").format(first=WEEKDAYS[days[0]], last=WEEKDAYS[days[-1]])
+    return pgettext("list separator", "、").join(str(WEEKDAYS[d]) for d in days)
 
 
 def hours_lines(center) -> list[str]:
@@ -88,13 +91,13 @@ def hours_lines(center) -> list[str]:
         return []
     rows = list(center.opening_hours.all())
     lines = []
-    for kind, prefix in (("regular", ""), ("staggered", "错时延时：")):
+    for kind, prefix in (("regular", ""), ("staggered", _("错时延时："))):
         by_day: dict[int, tuple[str, ...]] = {}
         for r in rows:  # ordered by weekday, then opening time
             if r.kind == kind:
                 by_day[r.weekday] = (*by_day.get(r.weekday, ()), f"{_clock(r.opens)}–{_clock(r.closes)}")
         for spans, group in itertools.groupby(sorted(by_day), key=lambda d: by_day[d]):
-            lines.append(f"{prefix}{_days_label(list(group))} {'、'.join(spans)}")
+            lines.append(f"{prefix}{_days_label(list(group))} {pgettext('list separator', '、').join(spans)}")
     return lines
 
 
@@ -128,13 +131,13 @@ def receipt_papers(case) -> list[dict]:
     for m in case.item.materials.all():
         check = checks.get(m.id)
         if m.shared_data and check is not None and check.get("ok"):
-            how = "数据共享核验通过，无需提交"
+            how = _("数据共享核验通过，无需提交")
         elif m.id in uploaded and online:
-            how = "网上提交"
+            how = _("网上提交")
         elif m.shared_data and check is None and online:
-            how = "数据共享核验"
+            how = _("数据共享核验")
         else:
-            how = f"已收（{m.form or '原件'}）" + ("，已拍照留存" if m.id in uploaded else "")
+            how = _("已收（{form}）").format(form=m.form or _("原件")) + (_("，已拍照留存") if m.id in uploaded else "")
         rows.append({"name": m.name, "how": how})
     return rows
 
@@ -150,7 +153,7 @@ def review_body(case) -> str:
     from doorstep.org.models import OrgNode
 
     district = OrgNode.objects.filter(code=case.review_node.code[:6]).values_list("name", flat=True).first()
-    return f"{district or ''}人民政府"
+    return _("{district}人民政府").format(district=district or "")
 
 
 # ---- the same template as a PDF ----------------------------------------------------------------------------------
@@ -183,8 +186,8 @@ def font_files() -> list[str]:
     """The PDF font's files on disk. Raises PdfUnavailable when setup did not install them."""
     files = [finders.find(f) for f in PDF_FONT_FILES]
     if not all(files):
-        raise PdfUnavailable("PDF 所需的中文字体未安装：请运行 make setup（会从 npm 安装 Noto Sans SC），"
-                             "或先打印网页版。")
+        raise PdfUnavailable(_("PDF 所需的中文字体未安装：请运行 make setup（会从 npm 安装 Noto Sans SC），"
+                               "或先打印网页版。"))
     return files
 
 

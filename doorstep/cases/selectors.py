@@ -2,6 +2,7 @@
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from doorstep.accounts.roles import Role
 from doorstep.cases.authority import (
@@ -258,7 +259,7 @@ def case_list_for_user(user, *, page: int = 1, cursor: str = "", **filters):
     return paginate(case_ledger_for_user(user, **filters), page=page, cursor=cursor)
 
 
-QUEUE_DUE = {"red": "已超期", "yellow": "即将到期", "new": "新申请（未受理）"}
+QUEUE_DUE = {"red": gettext_lazy("已超期"), "yellow": gettext_lazy("即将到期"), "new": gettext_lazy("新申请（未受理）")}
 
 
 def approver_queue_waiting(user) -> QuerySet[Case]:
@@ -477,7 +478,7 @@ def supervision_for_user(user, *, mark: str = "", page: int = 1, cursor: str = "
     rows = {r["review_level"]: r for r in running.values("review_level").annotate(
         total=Count("id"), red=Count("id", filter=Q(due_date__lt=today)),
         yellow=Count("id", filter=Q(due_date__gte=today, due_date__lte=limit)))}
-    levels = [{"level": lv, "label": LEVEL_LABELS[lv], **rows.get(lv, {"total": 0, "red": 0, "yellow": 0})}
+    levels = [{"level": lv, "label": gettext(LEVEL_LABELS[lv]), **rows.get(lv, {"total": 0, "red": 0, "yellow": 0})}
               for lv in LEVEL_LABELS]
     behind = running.none()
     if mark == "red":
@@ -536,27 +537,36 @@ def eligibility_reviews_for_user(user, *, status: str = "open", page: int = 1, c
 
 def resident_next_step(case: Case) -> str:
     """What happens next, in words for the applicant (我的办件's cards, issue #11 item 8)."""
+    from django.utils.dateformat import format as date_format
+    from django.utils.translation import gettext as _
+
     from doorstep.cases.models import Delivery
 
     state = State(case.state)
-    due = f"{case.due_date:%Y年%-m月%-d日}" if case.due_date else ""
+    due = date_format(case.due_date, _("Y年n月j日")) if case.due_date else ""
     if state == State.SUBMITTED:
-        return "等待服务站审核材料并受理，受理后开始计时。"
+        return _("等待服务站审核材料并受理，受理后开始计时。")
     if state == State.ACCEPTED:
-        return f"正在办理，承诺{due}前办结。" if due and case.item.kind == "promised" else "正在办理。"
+        return _("正在办理，承诺{due}前办结。").format(due=due) if due and case.item.kind == "promised" else _("正在办理。")
     if state == State.SUPPLEMENT_REQUESTED:
-        return "请按通知补正材料，补正期间暂停计时。"
+        return _("请按通知补正材料，补正期间暂停计时。")
     if state == State.IN_REVIEW:
-        return f"已报{case.review_node.name}审批{f'，承诺{due}前办结' if due else ''}。"
+        if due:
+            return _("已报{node}审批，承诺{due}前办结。").format(node=case.review_node.name, due=due)
+        return _("已报{node}审批。").format(node=case.review_node.name)
     if state == State.APPROVED:
-        return "已批准，等待办结出证。"
+        return _("已批准，等待办结出证。")
     if state == State.CONCLUDED:
         if case.delivery == Delivery.HOME:
-            return "已办结，网格员将送达您家中。"
+            return _("已办结，网格员将送达您家中。")
         if case.delivery == Delivery.POST:
-            return "已办结，将邮寄给您。"
-        when = f"{timezone.localtime(case.ready_at):%-m月%-d日 %H:%M}起" if case.ready_at else ""
-        return f"已办结，请{when}到{case.center.name if case.center_id else '服务中心'}领取。"
-    return {State.DELIVERED: "已送达。欢迎评价本次服务。", State.REFUSED: "不予受理：请看一次性告知书，材料齐全后可再次申请。",
-            State.REJECTED: "不予批准：请看决定书中的理由；不服的，可依法申请行政复议或提起行政诉讼。",
-            State.WITHDRAWN: "已撤回。", State.RATED: "已办结并评价，谢谢。"}.get(state, "")
+            return _("已办结，将邮寄给您。")
+        center = case.center.name if case.center_id else _("服务中心")
+        if case.ready_at:
+            when = date_format(timezone.localtime(case.ready_at), _("n月j日 H:i"))
+            return _("已办结，请{when}起到{center}领取。").format(when=when, center=center)
+        return _("已办结，请到{center}领取。").format(center=center)
+    return {State.DELIVERED: _("已送达。欢迎评价本次服务。"),
+            State.REFUSED: _("不予受理：请看一次性告知书，材料齐全后可再次申请。"),
+            State.REJECTED: _("不予批准：请看决定书中的理由；不服的，可依法申请行政复议或提起行政诉讼。"),
+            State.WITHDRAWN: _("已撤回。"), State.RATED: _("已办结并评价，谢谢。")}.get(state, "")

@@ -5,9 +5,9 @@ the warning window (DOORSTEP_YELLOW_WORKING_DAYS working days, 1 by default) and
 import datetime
 
 from doorstep.calendar.workdays import WorkCalendar
-from doorstep.cases.workflow import CLOCK_RUNNING, State
+from doorstep.cases.workflow import CLOCK_RUNNING, State, gettext_noop
 
-MARK_LABELS = {"red": "已超期", "yellow": "即将到期", "": ""}
+MARK_LABELS = {"red": gettext_noop("已超期"), "yellow": gettext_noop("即将到期"), "": ""}  # translated where shown
 
 
 def yellow_until(today: datetime.date, calendar: WorkCalendar, working_days: int) -> datetime.date:

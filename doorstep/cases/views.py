@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from doorstep.accounts.pages import workspace_page
+from doorstep.accounts.pages import may_open, workspace_page
 from doorstep.audit.services import audit_record
 from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra, permitted
 from doorstep.cases.models import Channel, Delivery
@@ -50,9 +52,11 @@ from doorstep.cases.services import (
     handover_receive,
     unreceived_handovers,
 )
+from doorstep.cases.services.transitions import UNRECEIVED_ASKS
 from doorstep.cases.staging import discard_staged, stage_uploads, staged_uploads
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
 from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
+from doorstep.catalog.eligibility import describe_rules
 from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item_get, catalog_items
 from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
@@ -60,13 +64,12 @@ from doorstep.core.idempotency import was_replayed
 from doorstep.core.links import public_url
 from doorstep.core.paging import capped_count, page_args, parse_page_number
 from doorstep.core.ratelimit import EXPORT, LIST, TRACK, TRACK_MISS, over_limit, rate_limited, shared_slot
-from doorstep.ratings.models import DIMENSIONS, Level
 from doorstep.ratings.selectors import rating_may_rate
 from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_rows_described
 from doorstep.registry.services import resident_lookup
 
 # Said before the usual message when a doubled or resubmitted form returned the first result (core.idempotency).
-_AGAIN = "这张表单已经提交过，未重复办理。"
+_AGAIN = gettext_lazy("这张表单已经提交过，未重复办理。")
 
 
 def _marked(page):
@@ -74,7 +77,7 @@ def _marked(page):
     today, limit = supervision_limits()
     for case in page.items:
         case.mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
-        case.mark_label = MARK_LABELS[case.mark]
+        case.mark_label = _(MARK_LABELS[case.mark]) if case.mark else ""
     return page
 
 
@@ -98,15 +101,26 @@ def _window_context(request, params, kept: dict | None = None) -> dict:
         ctx["item"] = catalog_item_get(params["item"])
         ctx["has_shared"] = any(m.shared_data for m in ctx["item"].materials.all())
         ctx["deliveries"] = Delivery.choices
-        ctx["eligibility"] = eligibility_check_at_window(actor=request.user, item=ctx["item"],
-                                                         applicant=ctx["resident"])
+        ctx["consented"] = params.get("consent") == "1" or ctx["kept"].get("consent", False)
+        if ctx["has_shared"] and not ctx["consented"] and ctx["item"].eligibility_rules:
+            # no figures before the applicant agrees to the shared-data checks: the rules alone
+            ctx["eligibility"] = {"preview": True, "eligible": None,
+                                  "sentences": describe_rules(ctx["item"].eligibility_rules)}
+        else:
+            ctx["eligibility"] = eligibility_check_at_window(actor=request.user, item=ctx["item"],
+                                                             applicant=ctx["resident"])
         ctx["collect_materials"] = [(m, None) for m in ctx["item"].materials.all()]
     if params.get("bundle") and ctx.get("resident"):
         ctx["bundle"] = bundle_get(params["bundle"])
         ctx["has_shared"] = any(m["shared_data"] for m in ctx["bundle"].merged_materials)
         ctx["deliveries"] = Delivery.choices
-        checks = [(i, eligibility_check_at_window(actor=request.user, item=i, applicant=ctx["resident"]))
-                  for i in ctx["bundle"].items.all()]
+        ctx["consented"] = params.get("consent") == "1" or ctx["kept"].get("consent", False)
+        if ctx["consented"] or not ctx["has_shared"]:
+            checks = [(i, eligibility_check_at_window(actor=request.user, item=i, applicant=ctx["resident"]))
+                      for i in ctx["bundle"].items.all()]
+        else:  # the rules alone until the applicant agrees to the shared-data checks
+            checks = [(i, {"preview": True, "eligible": None, "sentences": describe_rules(i.eligibility_rules)}
+                       if i.eligibility_rules else None) for i in ctx["bundle"].items.all()]
         ctx["bundle_eligibility"] = [(i, e) for i, e in checks if e is not None]
         ctx["bundle_ineligible"] = any(e["eligible"] is False for _, e in ctx["bundle_eligibility"])
     return ctx
@@ -132,6 +146,7 @@ def _window_failed(request, exc: DomainError, *, kind: str, staged: dict | None 
     kept = {"material": set(post.getlist("material")), "missing": set(post.getlist("missing")),
             "consent": post.get("consent") == "1", "delivery": post.get("delivery", ""),
             "reason": post.get("reason", "")[:300], "ineligible_acknowledged": post.get("ineligible_acknowledged") == "1",
+            "address": post.get("address", "")[:200],
             "field": exc.field or ""}
     params = {"resident": post.get("resident", ""), kind: post.get(kind, "")}
     try:
@@ -155,17 +170,20 @@ def window_accept(request):
                                          applicant_id=post.get("resident"),
                                          missing_material_ids=post.getlist("missing"), reason=post.get("reason", ""),
                                          idempotency_key=post.get(KEY_FIELD))
-            messages.warning(request, f"{_AGAIN if was_replayed(case) else ''}已出具一次性告知书，办件编号 {case.number}。")
+            messages.warning(request, (str(_AGAIN) if was_replayed(case) else "")
+                             + _("已出具一次性告知书，办件编号 {number}。").format(number=case.number))
             return redirect("cases:notice", case_id=case.pk)
         case = case_accept_at_window(
             actor=request.user, item_code=post.get("item", ""), applicant_id=post.get("resident"),
-            materials_present=post.getlist("material"), consent=post.get("consent") == "1",
+            materials_present=post.getlist("material"), missing_material_ids=post.getlist("missing"), consent=post.get("consent") == "1",
             delivery=post.get("delivery", Delivery.PICKUP), idempotency_key=post.get(KEY_FIELD),
             ineligible_acknowledged=post.get("ineligible_acknowledged") == "1",
+            delivery_address=post.get("address", ""),
             channel=Channel.GRID if request.user.role == "grid_worker" else Channel.WINDOW)
     except DomainError as exc:
         return _window_failed(request, exc, kind="item")
-    messages.success(request, f"{_AGAIN if was_replayed(case) else ''}已受理，办件编号 {case.number}。")
+    messages.success(request, (str(_AGAIN) if was_replayed(case) else "")
+                     + _("已受理，办件编号 {number}。").format(number=case.number))
     return redirect("cases:detail", case_id=case.pk)
 
 
@@ -180,11 +198,13 @@ def window_accept_bundle(request):
                                          consent=post.get("consent") == "1",
                                          delivery=post.get("delivery", Delivery.PICKUP),
                                          ineligible_acknowledged=post.get("ineligible_acknowledged") == "1",
+                                         delivery_address=post.get("address", ""),
                                          idempotency_key=post.get(KEY_FIELD))
     except DomainError as exc:
         return _window_failed(request, exc, kind="bundle")
-    messages.success(request, f"{_AGAIN if was_replayed(bundle) else ''}“{bundle.definition.name}”已一次受理，"
-                              f"编号 {bundle.number}。")
+    messages.success(request, (str(_AGAIN) if was_replayed(bundle) else "")
+                     + _("“{name}”已一次受理，编号 {number}。").format(name=bundle.definition.name,
+                                                                 number=bundle.number))
     return redirect("cases:bundle", bundle_id=bundle.pk)
 
 
@@ -192,12 +212,14 @@ def window_accept_bundle(request):
 def bundle_detail(request, bundle_id: int):
     bundle, members = bundle_get_for_user(request.user, bundle_id)
     for case in members:
-        case.state_label = STATE_LABELS[State(case.state)]
+        case.state_label = _(STATE_LABELS[State(case.state)])
     return render(request, "cases/bundle.html", {"bundle": bundle, "members": members})
 
 
 @login_required
 def case_detail(request, case_id: int):
+    from doorstep.ratings.views import rating_form_kept
+
     case, history = case_detail_for_user(request.user, case_id)
     user = request.user
     held = case_relations(user, case)
@@ -205,18 +227,20 @@ def case_detail(request, case_id: int):
     usable = [a for a in allowed_actions(case_facts(case), user.role) if permitted(user.role, a, held)]
     # a reason field where the service asks for one (approval's is optional; staff withdrawing must give one)
     noted = REASON_REQUIRED | {Action.APPROVE} | (REASON_REQUIRED_FOR_STAFF if user.role != "resident" else set())
-    actions = [(a.value, ACTION_LABELS[a], a in noted) for a in usable if a != Action.RATE]  # rating: own form
-    deciding = {Action.APPROVE, Action.REJECT} & set(usable)
+    actions = [(a.value, _(ACTION_LABELS[a]), a in noted) for a in usable if a != Action.RATE]  # rating: own form
+    deciding = UNRECEIVED_ASKS & set(usable)
     unreceived = bool(deciding) and bool(unreceived_handovers(case))
+    kept_act = request.session.pop(f"kept_act_{case.pk}", None) or {}  # what a refused action had typed
     today, limit = supervision_limits()
     mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
     return render(request, "cases/detail.html", {
-        "case": case, "actions": actions, "state_label": STATE_LABELS[State(case.state)],
-        "history": [(h, ACTION_LABELS[Action(h.action)]) for h in history], "mark": mark,
-        "mark_label": MARK_LABELS[mark], "can_rate": rating_may_rate(user, case), "unreceived": unreceived,
+        "case": case, "actions": actions, "state_label": _(STATE_LABELS[State(case.state)]),
+        "history": [(h, _(ACTION_LABELS[Action(h.action)])) for h in history], "mark": mark,
+        "mark_label": _(MARK_LABELS[mark]) if mark else "", "can_rate": rating_may_rate(user, case), "unreceived": unreceived,
+        "kept_act": kept_act,
         "can_choose_delivery": permitted(user.role, Extra.CHOOSE_DELIVERY, held) and case.state not in (
             State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN),
-        "levels": Level.choices, "dimensions": DIMENSIONS.items(), "deliveries": Delivery.choices,
+        "rating_form": rating_form_kept(request, case.pk), "deliveries": Delivery.choices,
         "track_url": tracking_url(case), "track_qr": qr_svg(tracking_url(case)),
         "track_form_url": public_url(reverse("track-form")),
         **case_extras(case),
@@ -226,16 +250,30 @@ def case_detail(request, case_id: int):
 @login_required
 @require_POST
 def case_act(request, case_id: int):
+    """One workflow action from the case page. Refused: back to the case with the reason and what was typed kept.
+    Done: back to the case — or, when the case has left the user's sight (forwarded up, out of a street's scope),
+    to the queue with what was done."""
+    action = request.POST.get("action", "")
     try:
-        case_transition(actor=request.user, case_id=case_id, action=request.POST.get("action", ""),
-                        note=request.POST.get("note", ""),
-                        confirm_unreceived=request.POST.get("confirm_unreceived") == "1")
+        case = case_transition(actor=request.user, case_id=case_id, action=action,
+                               note=request.POST.get("note", ""),
+                               confirm_unreceived=request.POST.get("confirm_unreceived") == "1")
     except DomainError as exc:
         if exc.status == 404:
             raise
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/cases/")
-                    else f"/cases/{case_id}/")
+        request.session[f"kept_act_{case_id}"] = {"action": action[:30], "note": request.POST.get("note", "")[:300],
+                                                  "confirm": request.POST.get("confirm_unreceived") == "1"}
+        return redirect(f"/cases/{case_id}/")
+    if request.POST.get("next", "").startswith("/cases/"):
+        return redirect(request.POST["next"])
+    try:
+        case_detail_for_user(request.user, case.pk)
+    except DomainError:
+        messages.success(request, _("已{action}：办件编号 {number}，现由{node}办理。").format(
+            action=_(ACTION_LABELS[Action(action)]), number=case.number, node=case.review_node.name))
+        return redirect("cases:queue" if may_open(request.user, "cases:queue") else "home")
+    return redirect(f"/cases/{case_id}/")
 
 
 @login_required
@@ -244,7 +282,7 @@ def case_delivery(request, case_id: int):
     try:
         case_choose_delivery(actor=request.user, case_id=case_id, delivery=request.POST.get("delivery", ""),
                              address=request.POST.get("address", ""))
-        messages.success(request, "送达方式已更新。")
+        messages.success(request, _("送达方式已更新。"))
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -256,17 +294,20 @@ def case_delivery(request, case_id: int):
 @require_POST
 def case_rate(request, case_id: int):
     from doorstep.ratings.services import rating_submit
+    from doorstep.ratings.views import rating_form_keep
 
     try:
         rating = rating_submit(actor=request.user, case_id=case_id, overall=request.POST.get("overall"),
                                efficiency=request.POST.get("efficiency"), service=request.POST.get("service"),
                                attitude=request.POST.get("attitude"), comment=request.POST.get("comment", ""),
                                idempotency_key=request.POST.get(KEY_FIELD))
-        messages.success(request, ("评价已提交过。" if was_replayed(rating) else "") + "感谢您的评价。" + ("服务中心将在规定时限内答复您。" if rating.is_bad else ""))
+        messages.success(request, (_("评价已提交过。") if was_replayed(rating) else "") + _("感谢您的评价。")
+                         + (_("服务中心将在规定时限内答复您。") if rating.is_bad else ""))
     except DomainError as exc:
         if exc.status == 404:
             raise
         messages.error(request, exc.message)
+        rating_form_keep(request, case_id, request.POST)  # shown again as sent (issue #11 item 2)
     return redirect("cases:detail", case_id=case_id)
 
 
@@ -275,7 +316,7 @@ def case_rate(request, case_id: int):
 def handover_receive_view(request, case_id: int, handover_id: int):
     try:
         handover_receive(actor=request.user, handover_id=handover_id)
-        messages.success(request, "材料已签收。")
+        messages.success(request, _("材料已签收。"))
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -298,19 +339,18 @@ def case_list(request):
         page = case_list_for_user(request.user, **page_args(request))
         prefetch_related_objects(page.items, "center")  # where to pick up: one query for the page
         for case in page.items:
-            case.state_label = STATE_LABELS[State(case.state)]
+            case.state_label = _(STATE_LABELS[State(case.state)])
             case.next_step = resident_next_step(case)
         return render(request, "cases/my_cases.html", {"page": page})
     filters = _ledger_filters(request)
     page = _marked(case_list_for_user(request.user, **page_args(request), **filters))
     case_search_record(actor=request.user, query=filters["q"], cases=page.items)
     return render(request, "cases/list.html", {
-        "page": page, **filters, "states": [(s.value, STATE_LABELS[s]) for s in State],
+        "page": page, **filters, "states": [(s.value, _(STATE_LABELS[s])) for s in State],
         "channels": Channel.choices, "export_query": request.GET.urlencode()})
 
 
 @workspace_page("cases:list")
-@rate_limited(EXPORT)
 def case_export(request):
     """The ledger as .xlsx, with the list page's filters and sort, every row (issue #11 item 9). Up to
     DOORSTEP_EXPORT_INLINE_ROWS rows the file comes at once; a larger ledger asks to confirm, and the POST queues a
@@ -320,6 +360,9 @@ def case_export(request):
     from doorstep.cases.export import LedgerExport
     from doorstep.exports.services import export_request
 
+    # only exports count against DOORSTEP_RATE_EXPORT, not the page that asks to confirm one (review finding)
+    if request.method == "POST" and (refused := over_limit(request, EXPORT)) is not None:
+        return refused
     if request.method == "POST":
         filters = {k: request.POST.get(k, "") for k in ("state", "mark", "q", "sort", "channel")}
         try:
@@ -338,9 +381,11 @@ def case_export(request):
     if more:
         return render(request, "cases/export_confirm.html", {
             "filters": filters, "description": LedgerExport.describe(params), "inline": inline})
+    if (refused := over_limit(request, EXPORT)) is not None:
+        return refused
     with shared_slot("export", slots=settings.DOORSTEP_EXPORT_CONCURRENCY, hold_seconds=300) as got:
         if not got:
-            messages.error(request, "系统正在为其他人导出台账，请一两分钟后再试，或先按状态、期限筛选以缩小范围。")
+            messages.error(request, _("系统正在为其他人导出台账，请一两分钟后再试，或先按状态、期限筛选以缩小范围。"))
             return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
         audit_record(actor=request.user, action="case.export", target_type="cases.case",
                      summary={"description": LedgerExport.describe(params), "rows": total})
@@ -394,7 +439,7 @@ def eligibility_review_resolve_view(request, review_id: int):
             raise
         messages.error(request, exc.message)
         return redirect("cases:reviews")
-    messages.success(request, "复核结论已记录。")
+    messages.success(request, _("复核结论已记录。"))
     return redirect("cases:reviews")
 
 
@@ -420,17 +465,22 @@ def track_form(request):
         refused = over_limit(request, TRACK)
         if refused is not None:
             return refused
-        # misses are counted against the number as the lookup reads it (selectors.typed_case_number)
+        # misses are counted against the number as the lookup reads it (selectors.typed_case_number) — only for the
+        # four-character ID tail, which can be guessed: a query code (50 bits) is limited per address only, so that
+        # nobody can lock a stranger out of their own case by typing wrong codes against its number
         number_key = typed_case_number(ctx["number"])[:24] or "-"
-        busy = ("这个办件编号的查询码输错次数过多，已暂停查询，请稍后再试；"
-                "也可扫描受理回执上的二维码，或致电受理的服务中心。")
-        refused = over_limit(request, TRACK_MISS, key=number_key, increment=False, message=busy)
-        if refused is not None:
-            return refused
+        secret = str(request.POST.get("secret", ""))[:40]
+        tail = len("".join(ch for ch in secret if ch.isalnum())) <= 4
+        busy = _("这个办件编号的身份证号后4位输错次数过多，已暂停用后4位查询，请稍后再试；"
+                 "也可输入受理回执上的查询码，或扫描回执上的二维码。")
+        if tail:
+            refused = over_limit(request, TRACK_MISS, key=number_key, increment=False, message=busy)
+            if refused is not None:
+                return refused
         try:
-            case = case_for_tracking(ctx["number"], request.POST.get("secret", ""))
+            case = case_for_tracking(ctx["number"], secret)
         except DomainError as exc:
-            if exc.status == 404:
+            if exc.status == 404 and tail:
                 over_limit(request, TRACK_MISS, key=number_key)
             ctx.update(error=exc.message, field=exc.field or "")
             return render(request, "cases/track_form.html", ctx, status=exc.status)
@@ -443,12 +493,12 @@ def track(request, code: str):
     try:
         case = case_by_public_code(code)
     except DomainError as exc:
-        return render(request, "cases/public_message.html", {"title": "办件查询", "message": exc.message},
+        return render(request, "cases/public_message.html", {"title": _("办件查询"), "message": exc.message},
                       status=exc.status)
     steps = list(case.history.order_by("id").values_list("at", "action"))
     return render(request, "cases/track.html", {
-        "case": case, "state_label": STATE_LABELS[State(case.state)],
-        "steps": [(at, ACTION_LABELS[Action(a)]) for at, a in steps]})
+        "case": case, "state_label": _(STATE_LABELS[State(case.state)]),
+        "steps": [(at, _(ACTION_LABELS[Action(a)])) for at, a in steps]})
 
 
 def verify(request, code: str):
@@ -456,7 +506,7 @@ def verify(request, code: str):
     try:
         cert = certificate_by_verify_code(code)
     except DomainError as exc:
-        return render(request, "cases/public_message.html", {"title": "证照核验", "message": exc.message},
+        return render(request, "cases/public_message.html", {"title": _("证照核验"), "message": exc.message},
                       status=exc.status)
     return render(request, "cases/verify.html", {"cert": cert})
 
@@ -468,7 +518,7 @@ def apply_online(request, code: str):
 
     item = catalog_item_get(code)
     if request.user.role != "resident":  # staff take in at the window; an upload form they cannot send is a trap
-        raise PermissionDenied("网上申请须以居民本人身份登录；工作人员请在综合受理窗口代为受理。")
+        raise PermissionDenied(_("网上申请须以居民本人身份登录；工作人员请在综合受理窗口代为受理。"))
     if request.method == "POST":
         files, tokens = {}, {}
         for key, upload in request.FILES.items():
@@ -482,6 +532,7 @@ def apply_online(request, code: str):
             case = case_apply_online(actor=request.user, item_code=code, consent=request.POST.get("consent") == "1",
                                      files={**{m: f for m, (f, _) in kept.items()}, **files},
                                      delivery=request.POST.get("delivery", Delivery.PICKUP),
+                                     delivery_address=request.POST.get("address", ""),
                                      idempotency_key=request.POST.get(KEY_FIELD))
         except DomainError as exc:
             if exc.status == 404:
@@ -491,14 +542,16 @@ def apply_online(request, code: str):
             return render(request, "cases/apply.html", {
                 "item": item, "error": exc.message, "deliveries": Delivery.choices,
                 "materials": [(m, staged.get(m.id)) for m in item.materials.all()],
-                "kept": {"consent": request.POST.get("consent") == "1", "delivery": request.POST.get("delivery", "")},
+                "kept": {"consent": request.POST.get("consent") == "1", "delivery": request.POST.get("delivery", ""),
+                         "address": request.POST.get("address", "")[:200]},
             }, status=exc.status)
         discard_staged(request.user)
-        messages.success(request, f"{_AGAIN if was_replayed(case) else ''}已提交，办件编号 {case.number}。"
-                                  "服务站受理后开始计时，进度会发到“我的消息”。")
+        messages.success(request, (str(_AGAIN) if was_replayed(case) else "")
+                         + _("已提交，办件编号 {number}。服务站受理后开始计时，进度会发到“我的消息”。").format(
+                             number=case.number))
         return redirect("cases:detail", case_id=case.pk)
     if not item.online_allowed:
-        return render(request, "cases/apply.html", {"item": item, "error": "该事项暂不支持网上申请，请到家门口的服务站办理。",
+        return render(request, "cases/apply.html", {"item": item, "error": _("该事项暂不支持网上申请，请到家门口的服务站办理。"),
                                                     "closed": True}, status=400)
     return render(request, "cases/apply.html", {"item": item, "deliveries": Delivery.choices,
                                                 "materials": [(m, None) for m in item.materials.all()]})
@@ -512,7 +565,7 @@ def upload_view(request, case_id: int, upload_id: int):
     from doorstep.cases.models import CaseUpload
     from doorstep.cases.uploads import download_name
 
-    case, _ = case_detail_for_user(request.user, case_id)
+    case, _unused = case_detail_for_user(request.user, case_id)
     upload = CaseUpload.objects.filter(case=case, pk=upload_id).first()
     if upload is None:
         raise Http404

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from doorstep.accounts.pages import may_open
 from doorstep.core.paging import capped_count
+from doorstep.ratings.authority import RATING_AUTHORITY, RatingAction
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,17 @@ def _figure_sources(user):
     from doorstep.ratings.selectors import follow_ups_in_scope
 
     return [
-        ("submitted", "待受理", "cases:queue", "?due=new",
+        ("submitted", gettext_lazy("待受理"), "cases:queue", "?due=new",
          lambda: approver_queue_waiting(user).filter(state=State.SUBMITTED), False),
-        ("review", "待审批", "cases:queue", "",
+        ("review", gettext_lazy("待审批"), "cases:queue", "",
          lambda: approver_queue_waiting(user).exclude(state=State.SUBMITTED), False),
-        ("yellow", "即将到期", "cases:list", "?mark=yellow", lambda: case_ledger_for_user(user, mark="yellow"), False),
-        ("red", "超期", "cases:list", "?mark=red", lambda: case_ledger_for_user(user, mark="red"), True),
-        ("follow_ups", "差评待整改", "ratings:follow-ups", "",
-         lambda: follow_ups_in_scope(user).filter(answered_at=None), True),
-        ("deliveries", "待送达", "cases:deliveries", "",
+        ("yellow", gettext_lazy("即将到期"), "cases:list", "?mark=yellow", lambda: case_ledger_for_user(user, mark="yellow"), False),
+        ("red", gettext_lazy("超期"), "cases:list", "?mark=red", lambda: case_ledger_for_user(user, mark="red"), True),
+        ("follow_ups", gettext_lazy("差评待整改"), "ratings:follow-ups", "",
+         # what the user may answer: not ratings of themselves, not ratings an appeal took out of the figures
+         lambda: (follow_ups_in_scope(user).filter(answered_at=None).exclude(rating__staff=user)
+                  .exclude(rating__excluded=True)), True),
+        ("deliveries", gettext_lazy("待送达"), "cases:deliveries", "",
          lambda: cases_in_scope(user).filter(delivery=Delivery.HOME, state=State.CONCLUDED), False),
     ]
 
@@ -60,6 +64,8 @@ def workbench_figures(user) -> list[Figure]:
     for name, label, page, query, rows, urgent in _figure_sources(user):
         if name == "review" and user.role != "approver":
             continue  # a community clerk's queue holds applications to take in, not decisions
+        if name == "follow_ups" and (user.role, RatingAction.ANSWER) not in RATING_AUTHORITY:
+            continue  # a clerk reads follow-ups but answers none: no figure of work that is not theirs
         if not may_open(user, page):
             continue
         count, capped = capped_count(rows())

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a label for the translation catalog without importing Django: the labels stay Chinese here (the source
+    language) and are translated where they are shown (views, model choices)."""
+    return message
+
+
 class State(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -29,9 +35,11 @@ class State(StrEnum):
 
 
 STATE_LABELS = {
-    State.DRAFT: "草稿", State.SUBMITTED: "已提交", State.ACCEPTED: "已受理", State.REFUSED: "不予受理",
-    State.SUPPLEMENT_REQUESTED: "待补正", State.IN_REVIEW: "审批中", State.APPROVED: "已批准", State.REJECTED: "不予批准",
-    State.CONCLUDED: "已办结", State.DELIVERED: "已送达", State.RATED: "已评价", State.WITHDRAWN: "已撤回",
+    State.DRAFT: gettext_noop("草稿"), State.SUBMITTED: gettext_noop("已提交"), State.ACCEPTED: gettext_noop("已受理"),
+    State.REFUSED: gettext_noop("不予受理"), State.SUPPLEMENT_REQUESTED: gettext_noop("待补正"),
+    State.IN_REVIEW: gettext_noop("审批中"), State.APPROVED: gettext_noop("已批准"), State.REJECTED: gettext_noop("不予批准"),
+    State.CONCLUDED: gettext_noop("已办结"), State.DELIVERED: gettext_noop("已送达"), State.RATED: gettext_noop("已评价"),
+    State.WITHDRAWN: gettext_noop("已撤回"),
 }
 
 
@@ -51,13 +59,15 @@ class Action(StrEnum):
 
 
 ACTION_LABELS = {
-    Action.SUBMIT: "提交", Action.ACCEPT: "受理", Action.REFUSE: "不予受理", Action.REQUEST_SUPPLEMENT: "要求补正",
-    Action.SUPPLY: "补正材料", Action.FORWARD: "代办上报", Action.APPROVE: "批准", Action.REJECT: "不予批准",
-    Action.CONCLUDE: "办结", Action.DELIVER: "送达", Action.RATE: "评价", Action.WITHDRAW: "撤回",
+    Action.SUBMIT: gettext_noop("提交"), Action.ACCEPT: gettext_noop("受理"), Action.REFUSE: gettext_noop("不予受理"),
+    Action.REQUEST_SUPPLEMENT: gettext_noop("要求补正"), Action.SUPPLY: gettext_noop("补正材料"),
+    Action.FORWARD: gettext_noop("代办上报"), Action.APPROVE: gettext_noop("批准"), Action.REJECT: gettext_noop("不予批准"),
+    Action.CONCLUDE: gettext_noop("办结"), Action.DELIVER: gettext_noop("送达"), Action.RATE: gettext_noop("评价"),
+    Action.WITHDRAW: gettext_noop("撤回"),
 }
 
 LEVELS = ("community", "street", "district")
-LEVEL_LABELS = {"community": "社区", "street": "街道", "district": "区级"}
+LEVEL_LABELS = {"community": gettext_noop("社区"), "street": gettext_noop("街道"), "district": gettext_noop("区级")}
 PAUSED = {State.SUPPLEMENT_REQUESTED}
 CLOCK_RUNNING = {State.ACCEPTED, State.IN_REVIEW}
 DECIDED = {State.REFUSED, State.APPROVED, State.REJECTED, State.CONCLUDED, State.DELIVERED, State.RATED}

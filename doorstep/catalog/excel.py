@@ -16,6 +16,7 @@ import math
 import zipfile
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -50,7 +51,9 @@ YES, NO = "是", "否"
 LEVEL_VALUES = {ApprovalLevel.COMMUNITY: ("社区", "社区办结"), ApprovalLevel.STREET: ("街道", "街道审批"),
                 ApprovalLevel.DISTRICT: ("区级", "区", "区级审批")}
 KIND_VALUES = {ItemKind.INSTANT: ("即办件", "即办"), ItemKind.PROMISED: ("承诺件", "承诺")}
-SHARED_VALUES = {v: (label,) for v, label in SharedData.choices}
+# the workbook's own words, in Chinese whatever the page's language (SharedData's labels are translated for pages)
+SHARED_VALUES = {SharedData.IDENTITY: ("身份信息",), SharedData.HOUSEHOLD: ("户籍与家庭成员",),
+                 SharedData.MARRIAGE: ("婚姻状况",), SharedData.AGE: ("年龄",), SharedData.INCOME: ("家庭收入",)}
 FACT_VALUES = {fact: (name,) for fact, (name, _unit) in FACT_LABELS.items()}
 _OP_EXTRA = {">=": ("≥", "大于等于"), ">": ("＞", "大于"), "<": ("＜", "小于"), "<=": ("≤", "小于等于"), "==": ("=", "＝")}
 OP_VALUES = {op: (word, *_OP_EXTRA[op]) for op, (_f, word) in OPS.items()}  # 不低于 …, as eligibility reads them aloud
@@ -67,8 +70,8 @@ def _write_sheet(sheet, columns, rows) -> None:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C0392B")
     for row in rows:
-        sheet.append(safe_row(sheet, [row.get(key, "") for key, _ in columns]))
-    for i, (_, header) in enumerate(columns):
+        sheet.append(safe_row(sheet, [row.get(key, "") for key, _header in columns]))
+    for i, (_key, header) in enumerate(columns):
         sheet.column_dimensions[sheet.cell(row=1, column=i + 1).column_letter].width = max(10, len(header) * 2 + 2)
     sheet.freeze_panes = "A2"
 
@@ -122,34 +125,36 @@ def _rows(book, key: str, columns, *, required: bool) -> list[tuple[int, dict]]:
     title = SHEETS[key]
     if title not in book.sheetnames:
         if required:
-            raise ValidationFailed(f"工作簿缺少“{title}”工作表。", field=key)
+            raise ValidationFailed(_("工作簿缺少“{sheet}”工作表。").format(sheet=title), field=key)
         return []
     sheet = book[title]
     max_rows, max_cols = settings.DOORSTEP_XLSX_MAX_ROWS, settings.DOORSTEP_XLSX_MAX_COLUMNS
     max_chars = settings.DOORSTEP_XLSX_MAX_CELL_CHARS
     if (sheet.max_column or 0) > max_cols:
-        raise ValidationFailed(f"“{title}”工作表超过{max_cols}列。", field=key)
+        raise ValidationFailed(_("“{sheet}”工作表超过{count}列。").format(sheet=title, count=max_cols), field=key)
     header = [_text(h) for h in next(sheet.iter_rows(min_row=1, max_row=1, max_col=max_cols, values_only=True), ())]
     positions = {}
     for data_key, name in columns:
         if name not in header:
             if name in OPTIONAL_COLUMNS:
                 continue
-            raise ValidationFailed(f"“{title}”工作表缺少“{name}”列。", field=data_key)
+            raise ValidationFailed(_("“{sheet}”工作表缺少“{column}”列。").format(sheet=title, column=name),
+                                   field=data_key)
         positions[data_key] = header.index(name)
     width = max(positions.values()) + 1
     names = dict(columns)
     result = []
     for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
         if number - 1 > max_rows:
-            raise ValidationFailed(f"“{title}”工作表超过{max_rows}行。", field=key)
+            raise ValidationFailed(_("“{sheet}”工作表超过{count}行。").format(sheet=title, count=max_rows), field=key)
         cells = {k: _text(values[p]) if p < len(values) else "" for k, p in positions.items()}
         for k, text in cells.items():
             if len(text) > max_chars:
-                raise ValidationFailed(f"{title}表第{number}行 字段 {names[k]}：内容过长（最多{max_chars:,}个字符）。",
-                                       field=k)
+                raise ValidationFailed(_("{sheet}表第{row}行 字段 {column}：内容过长（最多{max_chars}个字符）。").format(
+                    sheet=title, row=number, column=names[k], max_chars=f"{max_chars:,}"), field=k)
             if has_control_characters(text):
-                raise ValidationFailed(f"{title}表第{number}行 字段 {names[k]}：含有不允许的控制字符。", field=k)
+                raise ValidationFailed(_("{sheet}表第{row}行 字段 {column}：含有不允许的控制字符。").format(
+                    sheet=title, row=number, column=names[k]), field=k)
         if any(cells.values()):
             cells.setdefault("code", "")
             result.append((number, cells))
@@ -164,7 +169,8 @@ def _yes_no(value: str, where: str, header: str, *, default: bool) -> bool:
         return True
     if value.lower() in FALSE_VALUES:
         return False
-    raise ValidationFailed(f"{where} 字段 {header}：只能填“是”或“否”，收到“{value[:20]}”。", field=header)
+    raise ValidationFailed(_("{where} 字段 {column}：只能填“是”或“否”，收到“{value}”。").format(
+        where=where, column=header, value=value[:20]), field=header)
 
 
 def _choice(table: dict, value: str, where: str, header: str, field: str, *, allow_empty: bool = False) -> str:
@@ -176,7 +182,8 @@ def _choice(table: dict, value: str, where: str, header: str, field: str, *, all
         if wanted == str(data_value).lower() or wanted in (s.lower() for s in spellings):
             return str(data_value)
     shown = "”“".join(spellings[0] for spellings in table.values())
-    raise ValidationFailed(f"{where} 字段 {header}：只能填“{shown}”，收到“{value[:20]}”。", field=field)
+    raise ValidationFailed(_("{where} 字段 {column}：只能填“{allowed}”，收到“{value}”。").format(
+        where=where, column=header, allowed=shown, value=value[:20]), field=field)
 
 
 def _number(value: str, where: str, header: str, field: str) -> int | float:
@@ -184,9 +191,10 @@ def _number(value: str, where: str, header: str, field: str) -> int | float:
     try:
         number = float(text)
     except (ValueError, OverflowError):
-        raise ValidationFailed(f"{where} 字段 {header}：应为数字，收到“{value[:20]}”。", field=field) from None
+        raise ValidationFailed(_("{where} 字段 {column}：应为数字，收到“{value}”。").format(
+            where=where, column=header, value=value[:20]), field=field) from None
     if not math.isfinite(number) or abs(number) > RULE_VALUE_LIMIT:
-        raise ValidationFailed(f"{where} 字段 {header}：数字超出范围。", field=field)
+        raise ValidationFailed(_("{where} 字段 {column}：数字超出范围。").format(where=where, column=header), field=field)
     return int(number) if number.is_integer() and "." not in text else number
 
 
@@ -204,12 +212,12 @@ def catalog_from_xlsx(content: bytes) -> dict:
     the row and the column) for anything that cannot be read."""
     limit = settings.DOORSTEP_CATALOG_UPLOAD_MAX_BYTES
     if len(content) > limit:
-        raise ValidationFailed(f"文件超过 {limit // (1024 * 1024)} MB。", field="file")
+        raise ValidationFailed(_("文件超过 {size} MB。").format(size=limit // (1024 * 1024)), field="file")
     check_workbook_archive(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):
-        raise ValidationFailed("文件不是有效的 Excel 工作簿（.xlsx）。", field="file") from None
+        raise ValidationFailed(_("文件不是有效的 Excel 工作簿（.xlsx）。"), field="file") from None
     try:
         return _catalog_from_book(book)
     finally:
@@ -221,12 +229,12 @@ def _catalog_from_book(book) -> dict:
     items, by_code = [], {}
     legacy_rules = False
     for number, cells in _rows(book, "items", ITEM_COLUMNS + [LEGACY_RULES], required=True):
-        where = f"事项表第{number}行"
+        where = _("{sheet}表第{row}行").format(sheet=SHEETS["items"], row=number)
         try:
             days = int(float(cells["days"])) if cells["days"] else 0
         except (ValueError, OverflowError):
-            raise ValidationFailed(f"{where} 字段 {headers['days']}：应为整数（工作日），收到“{cells['days']}”。",
-                                   field="days") from None
+            raise ValidationFailed(_("{where} 字段 {column}：应为整数（工作日），收到“{value}”。").format(
+                where=where, column=headers["days"], value=cells["days"]), field="days") from None
         item = {
             "_where": where, "code": cells["code"], "name": cells["name"], "category": cells["category"],
             "events": _split(cells["events"]),
@@ -252,17 +260,18 @@ def _catalog_from_book(book) -> dict:
         items.append(item)
         by_code.setdefault(item["code"], item)
     for number, cells in _rows(book, "materials", MATERIAL_COLUMNS, required=True):
-        where = f"材料表第{number}行"
+        where = _("{sheet}表第{row}行").format(sheet=SHEETS["materials"], row=number)
         owner = by_code.get(cells["item"])
         if owner is None:
-            raise ValidationFailed(f"{where} 字段 事项编码：“{cells['item']}”不在事项表中。", field="item")
+            raise ValidationFailed(_("{where} 字段 {column}：“{code}”不在事项表中。").format(
+                where=where, column="事项编码", code=cells["item"]), field="item")
         shared = _choice(SHARED_VALUES, cells["shared"], where, "可共享核验", "shared", allow_empty=True)
         owner["materials"].append({"_where": where, "code": cells["code"], "name": cells["name"],
                                    "form": cells["form"] or "原件", "shared": shared, "note": cells["note"]})
     if SHEETS["rules"] not in book.sheetnames and not legacy_rules:
-        raise ValidationFailed(f"工作簿缺少“{SHEETS['rules']}”工作表。", field="rules")
+        raise ValidationFailed(_("工作簿缺少“{sheet}”工作表。").format(sheet=SHEETS["rules"]), field="rules")
     _read_rules(book, by_code)
-    bundles = [{"_where": f"一件事表第{number}行", "code": c["code"], "name": c["name"],
+    bundles = [{"_where": _("{sheet}表第{row}行").format(sheet=SHEETS["bundles"], row=number), "code": c["code"], "name": c["name"],
                 "description": c["description"], "items": _split(c["items"])}
                for number, c in _rows(book, "bundles", BUNDLE_COLUMNS, required=False)]
     categories = [c for _, c in _rows(book, "categories", CODE_NAME_COLUMNS, required=False)]
@@ -278,19 +287,22 @@ def _read_rules(book, by_code: dict[str, dict]) -> None:
     headers = dict(RULE_COLUMNS)
     sheet_rules: dict[str, list[dict]] = {}
     for number, cells in _rows(book, "rules", RULE_COLUMNS, required=False):
-        where = f"规则表第{number}行"
+        where = _("{sheet}表第{row}行").format(sheet=SHEETS["rules"], row=number)
         owner = by_code.get(cells["item"])
         if owner is None:
-            raise ValidationFailed(f"{where} 字段 {headers['item']}：“{cells['item'][:20]}”不在事项表中。", field="item")
+            raise ValidationFailed(_("{where} 字段 {column}：“{code}”不在事项表中。").format(
+                where=where, column=headers["item"], code=cells["item"][:20]), field="item")
         if owner.get("_legacy_rules"):
             raise ValidationFailed(
-                f"{where}：事项“{cells['item']}”的规则同时写在{owner['_where']}的“{LEGACY_RULES[1]}”列，"
-                f"请只保留规则表中的行，并清空该列。", field="rules")
+                _("{where}：事项“{code}”的规则同时写在{item_row}的“{column}”列，请只保留规则表中的行，并清空该列。").format(
+                    where=where, code=cells["item"], item_row=owner["_where"], column=LEGACY_RULES[1]), field="rules")
         label = cells["label"]
         if not label:
-            raise ValidationFailed(f"{where} 字段 {headers['label']}：必填，写明可向居民朗读的条件。", field="label")
+            raise ValidationFailed(_("{where} 字段 {column}：必填，写明可向居民朗读的条件。").format(
+                where=where, column=headers["label"]), field="label")
         if len(label) > RULE_LABEL_MAX:
-            raise ValidationFailed(f"{where} 字段 {headers['label']}：不超过{RULE_LABEL_MAX}个字符。", field="label")
+            raise ValidationFailed(_("{where} 字段 {column}：不超过{count}个字符。").format(
+                where=where, column=headers["label"], count=RULE_LABEL_MAX), field="label")
         sheet_rules.setdefault(owner["code"], []).append({
             "fact": _choice(FACT_VALUES, cells["fact"], where, headers["fact"], "fact"),
             "op": _choice(OP_VALUES, cells["op"], where, headers["op"], "op"),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.roles import is_district_admin
 from doorstep.catalog.services import (
@@ -21,7 +22,7 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 def _admin(user) -> None:
     if user.role != "admin":
-        raise PermissionDenied("只有管理员可以下载或导入事项清单。")
+        raise PermissionDenied(_("只有管理员可以下载或导入事项清单。"))
 
 
 @login_required
@@ -32,25 +33,26 @@ def catalog_admin(request):
     if request.method != "POST":
         return render(request, "catalog/admin.html", {"can_import": can_import})
     if not can_import:
-        raise PermissionDenied("只有区级管理员可以导入事项清单。")
+        raise PermissionDenied(_("只有区级管理员可以导入事项清单。"))
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise ValidationFailed("请选择要导入的文件（.xlsx 或 .yaml）。", field="file")
+            raise ValidationFailed(_("请选择要导入的文件（.xlsx 或 .yaml）。"), field="file")
         if upload.size > MAX_UPLOAD:
-            raise ValidationFailed("文件超过 5 MB。", field="file")
+            raise ValidationFailed(_("文件超过 {size} MB。").format(size=MAX_UPLOAD // (1024 * 1024)), field="file")
         content = upload.read()
         if upload.name.lower().endswith((".yaml", ".yml")):
             try:
                 text = content.decode("utf-8")
             except UnicodeDecodeError:
-                raise ValidationFailed("YAML 文件须为 UTF-8 编码。", field="file") from None
+                raise ValidationFailed(_("YAML 文件须为 UTF-8 编码。"), field="file") from None
             counts = catalog_import_yaml(actor=request.user, text=text)
         else:
             counts = catalog_import_xlsx(actor=request.user, content=content)
     except ValidationFailed as exc:
         return render(request, "catalog/admin.html", {"error": exc.message, "can_import": True}, status=400)
-    messages.success(request, f"已导入 {counts['items']} 个事项、{counts['bundles']} 个一件事。")
+    messages.success(request, _("已导入 {items} 个事项、{bundles} 个一件事。").format(items=counts["items"],
+                                                                            bundles=counts["bundles"]))
     return redirect("catalog-admin")
 
 
@@ -58,7 +60,7 @@ def catalog_admin(request):
 def catalog_admin_export(request, fmt: str):
     _admin(request.user)
     if fmt not in ("xlsx", "yaml"):
-        raise NotFound("只能导出 xlsx 或 yaml。")
+        raise NotFound(_("只能导出 xlsx 或 yaml。"))
     if fmt == "xlsx":
         response = HttpResponse(catalog_export_xlsx(), content_type=XLSX)
     else:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class CodedName(models.Model):
@@ -32,14 +33,14 @@ class LifeEvent(CodedName):
 
 
 class ApprovalLevel(models.TextChoices):
-    COMMUNITY = "community", "社区办结"
-    STREET = "street", "街道审批"
-    DISTRICT = "district", "区级审批"
+    COMMUNITY = "community", _("社区办结")
+    STREET = "street", _("街道审批")
+    DISTRICT = "district", _("区级审批")
 
 
 class ItemKind(models.TextChoices):
-    INSTANT = "instant", "即办件"
-    PROMISED = "promised", "承诺件"
+    INSTANT = "instant", _("即办件")
+    PROMISED = "promised", _("承诺件")
 
 
 class ServiceItem(models.Model):
@@ -93,11 +94,11 @@ class ServiceItem(models.Model):
 class SharedData(models.TextChoices):
     """What the registry can verify so that the resident brings nothing (数据共享 / 无证明)."""
 
-    IDENTITY = "identity", "身份信息"
-    HOUSEHOLD = "household", "户籍与家庭成员"
-    MARRIAGE = "marriage", "婚姻状况"
-    AGE = "age", "年龄"
-    INCOME = "income", "家庭收入"
+    IDENTITY = "identity", _("身份信息")
+    HOUSEHOLD = "household", _("户籍与家庭成员")
+    MARRIAGE = "marriage", _("婚姻状况")
+    AGE = "age", _("年龄")
+    INCOME = "income", _("家庭收入")
 
 
 class ActiveMaterials(models.Manager):

@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from doorstep.catalog.models import ApprovalLevel, Category, LifeEvent, ServiceItem
 from doorstep.core.errors import NotFound
@@ -40,14 +41,14 @@ def catalog_item_get(code: str) -> ServiceItem:
     item = (ServiceItem.objects.filter(code=str(code)[:20], is_active=True).select_related("category")
             .prefetch_related("materials", "life_events").first())
     if item is None:
-        raise NotFound("没有这个事项，或它已停止办理。")
+        raise NotFound(_("没有这个事项，或它已停止办理。"))
     return item
 
 
 def station_get(code: str) -> OrgNode:
     node = OrgNode.objects.filter(code=str(code)[:15], level="community").prefetch_related("service_centers").first()
     if node is None:
-        raise NotFound("没有这个社区。")
+        raise NotFound(_("没有这个社区。"))
     return node
 
 
@@ -83,7 +84,7 @@ def bundle_get(code: str):
     bundle = (ItemBundle.objects.filter(code=str(code)[:20], is_active=True)
               .prefetch_related("items__materials").first())
     if bundle is None:
-        raise NotFound("没有这个“一件事”，或它已停止办理。")
+        raise NotFound(_("没有这个“一件事”，或它已停止办理。"))
     merged: dict[str, dict] = {}
     for item in bundle.items.all():
         for m in item.materials.all():
@@ -126,6 +127,6 @@ def active_item_for_intake(code: str) -> ServiceItem:
     if code not in cache:
         item = ServiceItem.objects.filter(code=code, is_active=True).prefetch_related("materials").first()
         if item is None:
-            raise NotFound("没有这个事项，或它已停止办理。")
+            raise NotFound(_("没有这个事项，或它已停止办理。"))
         cache[code] = item
     return cache[code]

@@ -17,6 +17,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from doorstep.audit.services import audit_record
 from doorstep.catalog.limits import check_document_size, check_json_value, has_control_characters
@@ -53,7 +54,8 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _fail(where: str, code: str, field: str, message: str):
     base = field.split("[")[0]
     label = f"“{FIELD_LABELS[base]}”（{field}）" if base in FIELD_LABELS else field
-    raise ValidationFailed(f"{where}（{code or '无编码'}）字段 {label}：{message}", field=base)
+    raise ValidationFailed(_("{where}（{code}）字段 {field}：{message}").format(
+        where=where, code=code or _("无编码"), field=label, message=message), field=base)
 
 
 def _text(raw: dict, key: str, *, max_length: int, fail, default: str = "", multiline: bool = False) -> str:
@@ -62,12 +64,12 @@ def _text(raw: dict, key: str, *, max_length: int, fail, default: str = "", mult
     if value is None or value == "":
         return default
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        fail(key, "应为文字。")
+        fail(key, _("应为文字。"))
     text = str(value).strip()
     if len(text) > max_length:
-        fail(key, f"不超过{max_length:,}个字符。")
+        fail(key, _("不超过{max_length}个字符。").format(max_length=f"{max_length:,}"))
     if has_control_characters(text) or not multiline and any(c in text for c in "\r\n\t"):
-        fail(key, "含有不允许的控制字符。")
+        fail(key, _("含有不允许的控制字符。"))
     return text
 
 
@@ -76,24 +78,24 @@ def _flag(raw: dict, key: str, *, default: bool, fail) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        fail(key, "只能是 true 或 false（是或否）。")
+        fail(key, _("只能是 true 或 false（是或否）。"))
     return value
 
 
 def _check_rule(rule, fail, field: str) -> dict:
     if not isinstance(rule, dict) or rule.get("fact") not in RULE_FACTS or rule.get("op") not in RULE_OPS:
-        fail(field, "规则须写明 fact（age 或 household_income_per_head_year）、op 和 value。")
+        fail(field, _("规则须写明 fact（age 或 household_income_per_head_year）、op 和 value。"))
     value, label = rule.get("value"), rule.get("label")
     if (isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > RULE_VALUE_LIMIT
             or not math.isfinite(value) or not isinstance(label, str) or not label.strip()):
-        fail(field, "规则的 value 须为数字，并写明可向居民朗读的 label。")
+        fail(field, _("规则的 value 须为数字，并写明可向居民朗读的 label。"))
     if len(label) > 100 or has_control_characters(label):
-        fail(field, "规则的 label 不超过100个字符，且不含控制字符。")
+        fail(field, _("规则的 label 不超过100个字符，且不含控制字符。"))
     return {"fact": rule["fact"], "op": rule["op"], "value": value, "label": label.strip()}
 
 
 def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> dict:
-    row = raw.get("_where") or f"第{row}项"  # an Excel import names the sheet row
+    row = raw.get("_where") or _("第{row}项").format(row=row)  # an Excel import names the sheet row
     code = raw.get("code")
     code = str(code).strip() if isinstance(code, str | int) and not isinstance(code, bool) else ""
 
@@ -101,33 +103,33 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
         _fail(where, code, field, message)
 
     if not code or len(code) > 20 or has_control_characters(code) or any(c.isspace() for c in code):
-        fail("code", "事项编码必填，不超过20个字符，且不含空白。")
+        fail("code", _("事项编码必填，不超过20个字符，且不含空白。"))
     name = _text(raw, "name", max_length=100, fail=fail)
     if not name:
-        fail("name", "事项名称必填，且不超过100字。")
+        fail("name", _("事项名称必填，且不超过100字。"))
     if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
-        fail("category", f"类别“{raw.get('category')}”不在类别表中。"[:200])
+        fail("category", _("类别“{category}”不在类别表中。").format(category=str(raw.get("category"))[:100]))
     item_events = raw.get("events") or []
     if not isinstance(item_events, list) or not all(isinstance(e, str) for e in item_events):
-        fail("events", "人生事件应为编码列表。")
+        fail("events", _("人生事件应为编码列表。"))
     unknown = [e for e in item_events if e not in events]
     if unknown:
-        fail("events", f"人生事件 {'、'.join(map(str, unknown))} 不在事件表中。"[:300])
+        fail("events", _("人生事件 {codes} 不在事件表中。").format(codes="、".join(map(str, unknown))[:250]))
     if raw.get("level") not in ApprovalLevel.values:
-        fail("level", "审批层级只能是 community、street 或 district。")
+        fail("level", _("审批层级只能是 community、street 或 district。"))
     if raw.get("kind") not in ItemKind.values:
-        fail("kind", "办件类型只能是 instant（即办件）或 promised（承诺件）。")
+        fail("kind", _("办件类型只能是 instant（即办件）或 promised（承诺件）。"))
     days = raw.get("days") or 0
     try:
         if isinstance(days, bool) or isinstance(days, float) and not days.is_integer():
             raise ValueError
         days = int(days)
     except (TypeError, ValueError, OverflowError):
-        fail("days", "承诺时限应为整数（工作日）。")
+        fail("days", _("承诺时限应为整数（工作日）。"))
     if raw["kind"] == ItemKind.PROMISED and not 1 <= days <= 365:
-        fail("days", "承诺件须填写1–365个工作日的承诺时限。")
+        fail("days", _("承诺件须填写1–365个工作日的承诺时限。"))
     if raw["kind"] == ItemKind.INSTANT and days:
-        fail("days", "即办件不设承诺时限。")
+        fail("days", _("即办件不设承诺时限。"))
     long_text = settings.DOORSTEP_CATALOG_TEXT_MAX_CHARS
     texts = {
         "fee": _text(raw, "fee", max_length=100, fail=fail, default="不收费"),
@@ -147,11 +149,11 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
     materials = _check_materials(raw.get("materials"), row, fail)
     rules = raw.get("rules") or []
     if not isinstance(rules, list) or len(rules) > MAX_RULES:
-        fail("rules", f"资格规则应为列表，最多{MAX_RULES}条。")
+        fail("rules", _("资格规则应为列表，最多{count}条。").format(count=MAX_RULES))
     rules = [_check_rule(rule, fail, f"rules[{i}]") for i, rule in enumerate(rules, start=1)]
     form_fields = raw.get("form_fields") or []
     if not isinstance(form_fields, list):
-        fail("form_fields", "申请表字段应为列表。")
+        fail("form_fields", _("申请表字段应为列表。"))
     check_json_value(form_fields, where=f"{row}（{code}）", field="申请表字段")
     return {"code": code, "name": name, "category": raw["category"], "events": item_events, "level": raw["level"],
             "kind": raw["kind"], "days": days, **texts, **flags, "materials": materials, "rules": rules,
@@ -160,7 +162,7 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
 
 def _check_materials(materials, row: str, fail) -> list[dict]:
     if not isinstance(materials, list) or not materials:
-        fail("materials", "至少列出一项申请材料。")
+        fail("materials", _("至少列出一项申请材料。"))
     checked, codes, names = [], set(), set()
     for i, m in enumerate(materials, start=1):
         where = m.get("_where") if isinstance(m, dict) and m.get("_where") else row
@@ -170,14 +172,15 @@ def _check_materials(materials, row: str, fail) -> list[dict]:
             fail(f"{field}.{key}" if key != "name" else field, message, where)
 
         if not isinstance(m, dict) or not isinstance(m.get("name"), str | int) or not str(m["name"]).strip():
-            fail(field, "材料须有名称。", where)
+            fail(field, _("材料须有名称。"), where)
         name = _text(m, "name", max_length=100, fail=fail_here)
         code = _text(m, "code", max_length=20, fail=fail_here)
         if m.get("shared") and m["shared"] not in SharedData.values:
-            fail(f"{field}.shared", f"“{m['shared']}”不是可共享核验的数据（可填 {'、'.join(SharedData.values)}）。"[:300],
+            fail(f"{field}.shared", _("“{value}”不是可共享核验的数据（可填 {allowed}）。").format(
+                value=str(m["shared"])[:100], allowed="、".join(SharedData.values)),
                  where)
         if code and code in codes or name in names:
-            fail(field, f"材料“{code if code in codes else name}”在本事项中重复。", where)
+            fail(field, _("材料“{material}”在本事项中重复。").format(material=code if code in codes else name), where)
         codes.add(code)
         names.add(name)
         checked.append({"code": code, "name": name, "form": _text(m, "form", max_length=40, fail=fail_here,
@@ -191,7 +194,7 @@ def _check_code_names(rows, what: str, max_name: int) -> dict[str, dict]:
     if rows is None:
         return {}
     if not isinstance(rows, list):
-        raise ValidationFailed(f"{what}应为列表。", field="file")
+        raise ValidationFailed(_("{what}应为列表。").format(what=what), field="file")
     checked = {}
     for i, raw in enumerate(rows, start=1):
         code = raw.get("code") if isinstance(raw, dict) else None
@@ -201,7 +204,8 @@ def _check_code_names(rows, what: str, max_name: int) -> dict[str, dict]:
         if (not isinstance(code, str) or len(code) > 20 or has_control_characters(code)
                 or not isinstance(name, str) or not name.strip() or len(name) > max_name
                 or has_control_characters(name)):
-            raise ValidationFailed(f"{what}第{i}行：编码不超过20个字符，名称必填且不超过{max_name}字。", field="file")
+            raise ValidationFailed(_("{what}第{row}行：编码不超过20个字符，名称必填且不超过{max_name}字。").format(
+                what=what, row=i, max_name=max_name), field="file")
         checked[code] = {"name": name.strip()}
     return checked
 
@@ -217,21 +221,21 @@ def catalog_import_data(*, actor, data: dict) -> dict[str, int]:
     """
     check_document_size(data)
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise ValidationFailed("文件须包含 items（事项列表）。")
-    categories = _check_code_names(data.get("categories"), "类别", 40)
+        raise ValidationFailed(_("文件须包含 items（事项列表）。"))
+    categories = _check_code_names(data.get("categories"), _("类别"), 40)
     categories_known = set(categories) | set(Category.objects.values_list("code", flat=True))
-    events = _check_code_names(data.get("life_events"), "人生事件", 40)
+    events = _check_code_names(data.get("life_events"), _("人生事件"), 40)
     events_known = set(events) | set(LifeEvent.objects.values_list("code", flat=True))
     rows = [_check_item(i, raw if isinstance(raw, dict) else {}, categories_known, events_known)
             for i, raw in enumerate(data["items"], start=1)]
     codes = [r["code"] for r in rows]
     if len(codes) != len(set(codes)):
         duplicate = next(c for c in codes if codes.count(c) > 1)
-        raise ValidationFailed(f"事项编码 {duplicate} 重复出现。", field="code")
+        raise ValidationFailed(_("事项编码 {code} 重复出现。").format(code=duplicate), field="code")
     known_items = set(codes) | set(ServiceItem.objects.values_list("code", flat=True))
     bundle_rows = data.get("bundles") or []
     if not isinstance(bundle_rows, list):
-        raise ValidationFailed("bundles（一件事）应为列表。", field="bundles")
+        raise ValidationFailed(_("bundles（一件事）应为列表。"), field="bundles")
     bundles = [_check_bundle(i, raw if isinstance(raw, dict) else {}, known_items)
                for i, raw in enumerate(bundle_rows, start=1)]
     counts = {"categories": len(categories), "life_events": len(events), "items": len(rows),
@@ -405,23 +409,25 @@ def _upsert_bundle(b: dict) -> bool:
 def _check_bundle(row: int, raw: dict, items: set[str]) -> dict:
     code = raw.get("code")
     code = str(code).strip() if isinstance(code, str | int) and not isinstance(code, bool) else ""
-    where = f"{raw.get('_where') or f'一件事第{row}项'}（{code[:20] or '无编码'}）"
+    where = _("{where}（{code}）").format(where=raw.get("_where") or _("一件事第{row}项").format(row=row),
+                                        code=code[:20] or _("无编码"))
     if not code or len(code) > 20 or has_control_characters(code):
-        raise ValidationFailed(f"{where}字段 code：编码必填，且不超过20个字符。", field="code")
+        raise ValidationFailed(_("{where}字段 code：编码必填，且不超过20个字符。").format(where=where), field="code")
 
     def fail(field, message):
-        raise ValidationFailed(f"{where}字段 {field}：{message}", field=field)
+        raise ValidationFailed(_("{where}字段 {field}：{message}").format(where=where, field=field, message=message),
+                               field=field)
 
     name = _text(raw, "name", max_length=60, fail=fail)
     if not name:
-        fail("name", "名称必填，且不超过60字。")
+        fail("name", _("名称必填，且不超过60字。"))
     description = _text(raw, "description", max_length=200, fail=fail)
     members = raw.get("items")
     if not isinstance(members, list) or len(members) < 2 or not all(isinstance(m, str) for m in members):
-        fail("items", "一件事至少包含两个事项（编码列表）。")
+        fail("items", _("一件事至少包含两个事项（编码列表）。"))
     unknown = [m for m in members if m not in items]
     if unknown:
-        fail("items", f"事项 {'、'.join(unknown)} 不在清单中。"[:300])
+        fail("items", _("事项 {codes} 不在清单中。").format(codes="、".join(unknown)[:250]))
     return {"code": code, "name": name, "description": description, "items": members}
 
 
@@ -430,15 +436,15 @@ def catalog_import_yaml(*, actor, text: str) -> dict[str, int]:
     valid or nests too deeply is refused with a Chinese message."""
     limit = settings.DOORSTEP_CATALOG_UPLOAD_MAX_BYTES
     if len(text) > limit:
-        raise ValidationFailed(f"文件超过 {limit // (1024 * 1024)} MB。", field="file")
+        raise ValidationFailed(_("文件超过 {size} MB。").format(size=limit // (1024 * 1024)), field="file")
     if has_control_characters(text.replace("\ufeff", "")):
-        raise ValidationFailed("文件含有不允许的控制字符。", field="file")
+        raise ValidationFailed(_("文件含有不允许的控制字符。"), field="file")
     try:
         data = yaml.load(text, Loader=YAML_LOADER)  # a safe loader: no Python objects
     except yaml.YAMLError:
-        raise ValidationFailed("文件不是有效的 YAML。") from None
+        raise ValidationFailed(_("文件不是有效的 YAML。")) from None
     except RecursionError:
-        raise ValidationFailed("文件嵌套层数过多。", field="file") from None
+        raise ValidationFailed(_("文件嵌套层数过多。"), field="file") from None
     return catalog_import_data(actor=actor, data=data)
 
 

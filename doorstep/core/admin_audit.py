@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from doorstep.accounts.roles import STAFF_ROLES, Capability
 from doorstep.audit.services import audit_record
@@ -35,9 +36,9 @@ def admin_scope_code(user) -> str | None:
 
 
 class DoorstepAdminSite(admin.AdminSite):
-    site_header = "家门口办事 · 主数据管理"
-    site_title = "家门口办事"
-    index_title = "主数据"
+    site_header = gettext_lazy("家门口办事 · 主数据管理")
+    site_title = gettext_lazy("家门口办事")
+    index_title = gettext_lazy("主数据")
 
     def has_permission(self, request):
         return may_use_admin(request.user)

@@ -17,9 +17,11 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-MESSAGE = "请求中含有不允许的字符（如 NUL 等控制字符），或不是有效的 UTF-8 编码。请检查输入后重试。"
-DEPTH_MESSAGE = "请求的 JSON 嵌套层数过多。"
+MESSAGE = _("请求中含有不允许的字符（如 NUL 等控制字符），或不是有效的 UTF-8 编码。请检查输入后重试。")
+DEPTH_MESSAGE = _("请求的 JSON 嵌套层数过多。")
 
 _PATH_BAD = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -155,7 +157,18 @@ class EdgeMiddleware:
         return self.get_response(request)
 
 
+def _chosen_language(request) -> str:
+    # The edge runs before the language middleware: read the reader's choice here (a refused cookie counts as none).
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "") if "HTTP_COOKIE" in request.META else ""
+    return chosen if chosen in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
 def refused_response(request, message: str):
-    if request.META.get("PATH_INFO", "").startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
-    return render(request, "error.html", {"status": 400, "message": message}, status=400)
+    try:
+        language = _chosen_language(request)
+    except Exception:  # noqa: BLE001 — a cookie header the edge just refused may not even parse
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        if request.META.get("PATH_INFO", "").startswith("/api/"):
+            return JsonResponse({"detail": str(message)}, status=400)
+        return render(request, "error.html", {"status": 400, "message": message}, status=400)

@@ -1,4 +1,7 @@
-"""One hierarchy of domain errors. Views and the API map each class to one HTTP status; messages are Chinese."""
+"""One hierarchy of domain errors. Views and the API map each class to one HTTP status; messages are Chinese, through
+gettext (English when the reader chose it)."""
+
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -23,15 +26,15 @@ class NotFound(DomainError):
 
     status = 404
 
-    def __init__(self, message: str = "未找到该记录，或您无权查看。"):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("未找到该记录，或您无权查看。"))
 
 
 class PermissionDenied(DomainError):
     status = 403
 
-    def __init__(self, message: str = "您没有执行此操作的权限。"):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("您没有执行此操作的权限。"))
 
 
 class Conflict(DomainError):

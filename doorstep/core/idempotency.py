@@ -28,6 +28,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from doorstep.core.errors import Conflict, ValidationFailed
 from doorstep.core.models import IdempotencyKey
@@ -56,11 +57,11 @@ def derived_key(key: str, part: str) -> str:
 def clean_key(key) -> str:
     """The key as sent, checked. Raises ValidationFailed (400) when it is missing or malformed."""
     if key is None or (isinstance(key, str) and not key.strip()):
-        raise ValidationFailed("缺少提交编号（idempotency_key / Idempotency-Key），请刷新页面后重新提交。",
+        raise ValidationFailed(_("缺少提交编号（idempotency_key / Idempotency-Key），请刷新页面后重新提交。"),
                                field=FIELD)
     key = str(key).strip()
     if not KEY_PATTERN.fullmatch(key):
-        raise ValidationFailed("提交编号无效：应为UUID，或8–64位字母、数字及 . _ : -。", field=FIELD)
+        raise ValidationFailed(_("提交编号无效：应为UUID，或8–64位字母、数字及 . _ : -。"), field=FIELD)
     return key
 
 
@@ -101,13 +102,13 @@ def idempotent_create(*, actor, key: str, kind: str, inputs: dict, create: Calla
 def _replay(*, actor_id: int, key: str, kind: str, digest: str):
     claim = IdempotencyKey.objects.filter(actor_id=actor_id, key=key).first()
     if claim is None:  # not expected: the unique index made us wait for the first to commit
-        raise Conflict("该提交正在处理中，请稍后刷新页面查看结果。", field=FIELD)
+        raise Conflict(_("该提交正在处理中，请稍后刷新页面查看结果。"), field=FIELD)
     if claim.kind != kind or claim.fingerprint != digest:
-        raise Conflict("同一提交编号对应了不同的内容：这张表单已经提交过，请刷新页面后重新填写。", field=FIELD)
+        raise Conflict(_("同一提交编号对应了不同的内容：这张表单已经提交过，请刷新页面后重新填写。"), field=FIELD)
     obj = apps.get_model(claim.target_type)._default_manager.filter(pk=claim.target_id).first() \
         if claim.target_type else None
     if obj is None:
-        raise Conflict("该提交编号对应的记录已不存在，请刷新页面后重新提交。", field=FIELD)
+        raise Conflict(_("该提交编号对应的记录已不存在，请刷新页面后重新提交。"), field=FIELD)
     obj._idempotency_replayed = True
     return obj
 
@@ -122,5 +123,5 @@ def idempotency_purge(*, now: datetime.datetime | None = None) -> int:
     a new object. Result: how many keys were deleted. No audit: keys are housekeeping, the objects they made are
     audited on creation."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.DOORSTEP_IDEMPOTENCY_KEEP_DAYS)
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted

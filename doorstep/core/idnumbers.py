@@ -7,6 +7,8 @@ on top of it an ID number must agree with the birth date and gender stored for t
 import datetime
 import re
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -15,10 +17,10 @@ from doorstep.core.errors import ValidationFailed
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 _RIC_MESSAGES = {
-    stdnum_errors.InvalidLength: "身份证号应为18位。",
-    stdnum_errors.InvalidFormat: "身份证号前17位应为数字，最后一位为数字或X。",
-    stdnum_errors.InvalidChecksum: "身份证号校验位不正确，请核对是否输错。",
-    stdnum_errors.InvalidComponent: "身份证号中的出生日期或地区代码无效。",
+    stdnum_errors.InvalidLength: _("身份证号应为18位。"),
+    stdnum_errors.InvalidFormat: _("身份证号前17位应为数字，最后一位为数字或X。"),
+    stdnum_errors.InvalidChecksum: _("身份证号校验位不正确，请核对是否输错。"),
+    stdnum_errors.InvalidComponent: _("身份证号中的出生日期或地区代码无效。"),
 }
 
 
@@ -35,7 +37,7 @@ def validate_id_number(value: str) -> str:
         for cls, message in _RIC_MESSAGES.items():
             if isinstance(exc, cls):
                 raise ValidationFailed(message, field="id_number") from None
-        raise ValidationFailed("身份证号无效。", field="id_number") from None
+        raise ValidationFailed(gettext("身份证号无效。"), field="id_number") from None
 
 
 def id_birth_date(number: str) -> datetime.date:
@@ -49,9 +51,9 @@ def id_gender(number: str) -> str:
 
 def check_id_matches_person(number: str, *, birth_date: datetime.date, gender: str) -> None:
     if id_birth_date(number) != birth_date:
-        raise ValidationFailed("身份证号中的出生日期与登记的出生日期不一致。", field="id_number")
+        raise ValidationFailed(gettext("身份证号中的出生日期与登记的出生日期不一致。"), field="id_number")
     if id_gender(number) != gender:
-        raise ValidationFailed("身份证号中的性别与登记的性别不一致。", field="id_number")
+        raise ValidationFailed(gettext("身份证号中的性别与登记的性别不一致。"), field="id_number")
 
 
 def complete_id_number(first17: str) -> str:
@@ -73,7 +75,7 @@ def normalize_phone(value: str) -> str:
 def validate_phone(value: str) -> str:
     phone = normalize_phone(value)
     if not _PHONE_RE.match(phone):
-        raise ValidationFailed("手机号应为以1开头的11位数字。", field="phone")
+        raise ValidationFailed(gettext("手机号应为以1开头的11位数字。"), field="phone")
     return phone
 
 

@@ -32,12 +32,13 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import OrderBy
 from django.db.models.fields.related import ForeignKey
 from django.db.models.query import ModelIterable, ValuesIterable
+from django.utils.translation import gettext, gettext_lazy
 
 from doorstep.core.errors import ValidationFailed
 
 _SALT = "doorstep.paging.cursor"
 _ENUM_MAX = 500  # a foreign key's table is walked value by value up to this many rows (catalog items: ~50)
-BAD_CURSOR = "翻页位置无效或已过期，请从第一页重新查看。"
+BAD_CURSOR = gettext_lazy("翻页位置无效或已过期，请从第一页重新查看。")
 
 
 def max_pages() -> int:
@@ -53,11 +54,12 @@ def page_too_deep_message(*, keyset: bool = True, api: bool = False) -> str:
     """What a page number past the cap is told: a person "下一页" on the last numbered page, an API client the
     cursor parameter."""
     if keyset and api:
-        return (f"页码过大：按页码最多翻到第 {max_pages()} 页，"
-                f"更后面的记录请使用 cursor 参数，取上一页返回的 next_cursor。")
+        return gettext("页码过大：按页码最多翻到第 %(pages)d 页，"
+                       "更后面的记录请使用 cursor 参数，取上一页返回的 next_cursor。") % {"pages": max_pages()}
     if keyset:
-        return f"页码过大：按页码最多翻到第 {max_pages()} 页，更后面的记录请在最后一个页码页点“下一页”继续翻。"
-    return f"页码过大：按页码最多翻到第 {max_pages()} 页，请缩小查询条件。"
+        return gettext("页码过大：按页码最多翻到第 %(pages)d 页，"
+                       "更后面的记录请在最后一个页码页点“下一页”继续翻。") % {"pages": max_pages()}
+    return gettext("页码过大：按页码最多翻到第 %(pages)d 页，请缩小查询条件。") % {"pages": max_pages()}
 
 
 @dataclass

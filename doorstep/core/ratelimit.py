@@ -22,6 +22,7 @@ from django.db import connections, models, router, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_ratelimit.core import _split_rate, get_usage
 
 LIST = "list"
@@ -111,18 +112,19 @@ def _key(group: str, request) -> str:
 
 def _period(seconds: int) -> str:
     if seconds % 3600 == 0:
-        return "每小时" if seconds == 3600 else f"每 {seconds // 3600} 小时"
+        return _("每小时") if seconds == 3600 else _("每 %(hours)d 小时") % {"hours": seconds // 3600}
     if seconds % 60 == 0:
-        return "每分钟" if seconds == 60 else f"每 {seconds // 60} 分钟"
-    return f"每 {seconds} 秒"
+        return _("每分钟") if seconds == 60 else _("每 %(minutes)d 分钟") % {"minutes": seconds // 60}
+    return _("每 %(seconds)d 秒") % {"seconds": seconds}
 
 
 def too_many_requests(request, *, limit: int, period: int, wait: int):
     """The 429 answer: a JSON body for the API, the error page otherwise; Retry-After in seconds."""
     wait = max(1, wait)
     user = getattr(request, "auth", None) or getattr(request, "user", None)
-    who = "每个账号" if user is not None and getattr(user, "is_authenticated", False) else "每个网络地址"
-    message = f"请求过于频繁：{who}{_period(period)}最多 {limit} 次，请 {wait} 秒后再试。"
+    who = _("每个账号") if user is not None and getattr(user, "is_authenticated", False) else _("每个网络地址")
+    message = _("请求过于频繁：%(who)s%(period)s最多 %(limit)s 次，请 %(wait)s 秒后再试。") % {
+        "who": who, "period": _period(period), "limit": limit, "wait": wait}
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429, json_dumps_params={"ensure_ascii": False})
     else:

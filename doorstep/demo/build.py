@@ -209,7 +209,9 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
                 nodes.append(community)
                 stats.communities += 1
                 centers.append((ServiceCenter(org_node=community, name=f"{cp.name}党群服务站",
-                                              address=f"{cp.name}居委会一楼", phone="",
+                                              address=f"{cp.name}居委会一楼",
+                                              # receipts print it: Xiangtan's 0731-5xxxxxxx, from the code
+                                              phone="0731-58" + cp.code[-6:],
                                               latitude=(cp.rect.y0 + cp.rect.y1) / 2,
                                               longitude=(cp.rect.x0 + cp.rect.x1) / 2), False))
                 c = cp.code[-6:]

@@ -5,6 +5,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token() -> str:
@@ -14,10 +15,10 @@ def new_token() -> str:
 
 class ExportJob(models.Model):
     class State(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
 
     token = models.CharField("编号", max_length=32, unique=True, default=new_token)
     owner = models.ForeignKey("accounts.User", verbose_name="导出人", on_delete=models.CASCADE,

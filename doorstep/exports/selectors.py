@@ -1,5 +1,7 @@
 """Reading export jobs: each person sees only their own."""
 
+from django.utils.translation import gettext as _
+
 from doorstep.core.errors import NotFound
 from doorstep.exports.models import ExportJob
 
@@ -12,5 +14,5 @@ def export_job_for_user(user, token: str) -> ExportJob:
     """The user's own job by its token; NotFound for another's or none (the same answer)."""
     job = ExportJob.objects.filter(owner=user, token=str(token)[:32]).first()
     if job is None:
-        raise NotFound("没有这项导出，或已过期删除。")
+        raise NotFound(_("没有这项导出，或已过期删除。"))
     return job

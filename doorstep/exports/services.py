@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import NotFound
@@ -18,13 +20,15 @@ from doorstep.core.idempotency import idempotent_create
 from doorstep.exports.models import ExportJob
 
 log = logging.getLogger(__name__)
+# stored on the job in Chinese (the worker has no reader); its page translates it where it shows it
+FAILED = gettext_noop("生成失败，请稍后重试；仍失败请联系管理员。")
 
 
 def exporter_for(kind: str):
     """The exporter class for `kind`; NotFound for a kind nobody registered."""
     path = settings.DOORSTEP_EXPORTERS.get(kind)
     if path is None:
-        raise NotFound("没有这种导出。")
+        raise NotFound(_("没有这种导出。"))
     return import_string(path)
 
 
@@ -85,7 +89,7 @@ def export_run(job_id: int) -> ExportJob | None:
         log.exception("export %s (%s) failed", job.pk, job.kind)
         path.unlink(missing_ok=True)
         ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, finished_at=timezone.now(),
-                                                   error="生成失败，请稍后重试；仍失败请联系管理员。")
+                                                   error=FAILED)
         job.refresh_from_db()
         return job
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.DONE, finished_at=timezone.now(), done=written,
@@ -107,7 +111,7 @@ def export_sweep(*, now=None) -> int:
     """Remove jobs and files older than DOORSTEP_EXPORT_KEEP_HOURS; returns how many jobs went."""
     cutoff = (now or timezone.now()) - timezone.timedelta(hours=settings.DOORSTEP_EXPORT_KEEP_HOURS)
     old = list(ExportJob.objects.filter(created_at__lt=cutoff).values_list("pk", "file_name"))
-    for _, name in old:
+    for _pk, name in old:
         if name:
             (export_folder() / name).unlink(missing_ok=True)
     ExportJob.objects.filter(pk__in=[pk for pk, _ in old]).delete()

@@ -37,6 +37,33 @@ def resident_pages() -> list[str]:
     return ["/", "/cases/", f"/cases/{case.pk}/", "/residents/", "/inbox/", "/cases/apply/MZ-C01/", "/services/"]
 
 
+# 长辈版's touch targets and text, measured in the browser: every visible button, link-button, nav link, form
+# control and checkbox in <main> and the nav. A checkbox or radio is measured by its label, which is its touch
+# target there (clicking the label ticks the box).
+ELDER_MISFITS = """() => {
+  const controls = new Set(document.querySelectorAll(
+    "main :is(button, .btn, input, select, textarea), nav :is(button, .btn, .nav-link, input, select, textarea)"));
+  const misfits = [];
+  for (const el of controls) {
+    if (el.type === "hidden" || !el.getClientRects().length || getComputedStyle(el).visibility === "hidden") continue;
+    const tick = el.type === "checkbox" || el.type === "radio";
+    const target = tick ? (el.labels && el.labels[0]) || el : el;
+    const box = target.getBoundingClientRect();
+    const text = parseFloat(getComputedStyle(target).fontSize);
+    if (box.height < 60 || box.width < 60 || text < 24) {
+      misfits.push([el.outerHTML.slice(0, 80), Math.round(box.width), Math.round(box.height), text]);
+    }
+  }
+  return misfits;
+}"""
+ELDER_TYPE = """() => {
+  const size = (sel) => Array.from(document.querySelectorAll(sel)).filter(e => e.getClientRects().length)
+    .map(e => parseFloat(getComputedStyle(e).fontSize));
+  return {badges: size("main .badge, nav .badge"), h1: size("main h1"), h2: size("main h2"),
+          body: parseFloat(getComputedStyle(document.body).fontSize)};
+}"""
+
+
 def elder_on(page) -> None:
     page.click("[data-testid=elder-switch]")
     page.wait_for_selector("html.ds-elder", state="attached")
@@ -94,3 +121,46 @@ def test_the_read_aloud_button_speaks_the_page_in_chinese(world, phone_page):
     page.click("[data-testid=speak]")
     spoken = page.evaluate("window.__spoken")
     assert spoken and spoken[0][0] == "zh-CN" and "材料" in spoken[0][1]
+
+
+def test_the_elder_layout_gives_every_control_a_60px_target_and_24px_text(world, phone_page):
+    page = phone_page
+    login(page, "13800000002")
+    page.goto("/services/MZ-C01/")
+    elder_on(page)
+    problems: dict[str, object] = {}
+    boxes = 0
+    for path in ("/services/MZ-C01/", "/cases/apply/MZ-C01/", "/cases/"):
+        page.goto(path)
+        page.wait_for_selector("html.ds-elder", state="attached")
+        boxes += page.locator("main input[type=checkbox]").count()
+        if misfits := page.evaluate(ELDER_MISFITS):
+            problems[path] = misfits
+        sizes = page.evaluate(ELDER_TYPE)
+        headings_step_down = all(h1 > h2 >= sizes["body"] for h1 in sizes["h1"] for h2 in sizes["h2"])
+        if not (sizes["body"] >= 24 and all(b >= 18 for b in sizes["badges"]) and headings_step_down):
+            problems[f"{path} type"] = sizes
+        if found_here := violations(page):
+            problems[f"{path} axe"] = found_here
+        if page.evaluate("document.documentElement.scrollWidth") > 375:
+            problems[f"{path} width"] = page.evaluate("document.documentElement.scrollWidth")
+    assert not problems, problems
+    assert boxes  # the apply page's consent box was among those measured
+
+
+def test_read_aloud_on_a_case_page_skips_the_tracking_address_and_the_qr_code(world, phone_page):
+    page = phone_page
+    page.add_init_script("""
+      window.__spoken = [];
+      window.speechSynthesis.speak = function (u) { window.__spoken.push([u.lang, u.text]); };
+    """)
+    login(page, "13800000001")
+    case_page = resident_pages()[2]
+    page.goto(case_page)
+    track_url = page.text_content("[data-testid=track-url]").strip()
+    assert track_url
+    page.click("[data-testid=speak]")
+    text = page.evaluate("window.__spoken")[0][1]
+    case = Case.objects.get(pk=int(case_page.strip("/").rsplit("/", 1)[1]))
+    assert case.number in text and case.item.name in text
+    assert track_url not in text and "/t/" not in text and "http" not in text

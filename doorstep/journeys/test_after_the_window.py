@@ -51,7 +51,7 @@ def test_journey_6_certificate_delivered_home_by_the_grid_worker(world, desk_pag
     assert desk_page.locator("[data-testid=act-approve]").count() == 0  # the window takes in, it does not decide
     desk_page.context.clear_cookies()
     login(desk_page, "approver_s01")  # the street's approval post decides (受理与审批分离)
-    desk_page.goto("/cases/queue/")
+    desk_page.goto(f"/cases/queue/?q={number}")
     desk_page.click(f"text={number}")
     desk_page.fill("[data-testid=note-approve]", "夫妻双方材料齐全，符合再生育条件")
     desk_page.click("[data-testid=act-approve]")
@@ -111,7 +111,7 @@ def test_journey_7_business_licence_decided_by_the_district_in_four_working_days
 
     desk_page.context.clear_cookies()
     login(desk_page, "approver")  # the district's one seal
-    desk_page.goto("/cases/queue/")
+    desk_page.goto(f"/cases/queue/?q={number}")  # the queue's search: the district's queue runs to many pages
     desk_page.click(f"text={number}")
     desk_page.click("[data-testid=receive-handover]")
     desk_page.wait_for_selector("text=材料已签收")

@@ -1,7 +1,8 @@
 """Ratings that count (issue #11, item 7), in the browser:
 
 - on a 375 px phone, 谢小波 rates the case the window refused (不予受理) — the one residents most need to rate — and
-  the station's supervisor, not the clerk, is told to answer;
+  the station's supervisor, not the clerk, is told to answer; a bad rating sent without a comment comes back with
+  his ticks kept;
 - at the counter, the clerk pairs the rating pad; on a tablet-sized page the next applicant taps a face for the case
   just refused, is asked why, and the pad thanks them.
 """
@@ -35,6 +36,14 @@ def test_a_resident_rates_a_refused_case_on_the_phone(world, phone_page):
     login(phone_page, "13800000001")
     phone_page.goto(f"/cases/{case.pk}/")
     assert phone_page.text_content("[data-testid=case-state]") == "不予受理"
+    # 非常不满意 in every row and no comment: refused, and the page comes back with the four ticks kept (#11 item 2)
+    for dimension in ("overall", "efficiency", "service", "attitude"):
+        phone_page.check(f"[data-testid=rate-{dimension}-1]")
+    phone_page.click("[data-testid=rate-submit]")
+    phone_page.wait_for_selector(".alert-danger:has-text('哪里不满意')")
+    assert all(phone_page.is_checked(f"[data-testid=rate-{d}-1]") for d in ("overall", "efficiency", "service",
+                                                                            "attitude"))
+    assert not Rating.objects.filter(case=case).exists()
     for dimension, level in (("overall", 1), ("efficiency", 2), ("service", 2), ("attitude", 1)):
         phone_page.check(f"[data-testid=rate-{dimension}-{level}]")
     phone_page.fill("textarea[name=comment]", "户口簿上次来已经看过，这次又说缺少")

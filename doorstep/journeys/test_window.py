@@ -114,6 +114,8 @@ def test_clerk_reads_the_dibao_rules_before_deciding_and_keeps_the_ticks(world, 
     page.fill("#window-item-q", "低保")
     page.click("[data-testid=window-find-item]")
     page.click("[data-testid=window-pick-item] >> text=最低生活保障")
+    assert "64,750" not in page.text_content("[data-testid=eligibility-rules]")  # no figures before consent
+    page.click("[data-testid=show-eligibility]")
     rules = page.text_content("[data-testid=eligibility]")
     assert "不符合" in rules and "64,750" in rules  # before anything is decided
     for box in page.locator("[data-testid=material]").all():

@@ -4,13 +4,14 @@ and grid teams (1+N+1). Data only; writes go through services.py."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.TextChoices):
-    DISTRICT = "district", "区"
-    STREET = "street", "街道"
-    COMMUNITY = "community", "社区"
-    GRID = "grid", "网格"
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+    GRID = "grid", _("网格")
 
 
 LEVEL_ORDER = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
@@ -21,17 +22,17 @@ LEVEL_CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Le
 class OrgNode(models.Model):
     """One node of the org tree. `code` is the materialized path: a node's code starts with its parent's."""
 
-    code = models.CharField("编码", max_length=15, unique=True)
-    name = models.CharField("名称", max_length=100)
-    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    code = models.CharField(_("编码"), max_length=15, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name="上级节点")
+                               verbose_name=_("上级节点"))
     # GeoJSON polygon of the node's area (grids tile their community with no gaps).
-    geometry = models.JSONField("范围", null=True, blank=True)
+    geometry = models.JSONField(_("范围"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "组织节点"
-        verbose_name_plural = "组织节点"
+        verbose_name = _("组织节点")
+        verbose_name_plural = _("组织节点")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -61,13 +62,13 @@ class OrgNode(models.Model):
 class Department(models.Model):
     """A functional department (职能部门: 城管, 公安, 市场监管 …) of a district or street."""
 
-    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="departments", verbose_name="所属组织")
-    code = models.CharField("编码", max_length=30, unique=True)
-    name = models.CharField("名称", max_length=100)
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="departments", verbose_name=_("所属组织"))
+    code = models.CharField(_("编码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
 
     class Meta:
-        verbose_name = "职能部门"
-        verbose_name_plural = "职能部门"
+        verbose_name = _("职能部门")
+        verbose_name_plural = _("职能部门")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -78,16 +79,16 @@ class ServiceCenter(models.Model):
     """A street service center (街道便民服务中心) or community station (社区党群服务站)."""
 
     org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="service_centers",
-                                 verbose_name="所属组织")
-    name = models.CharField("名称", max_length=100)
-    address = models.CharField("地址", max_length=200, blank=True)
-    phone = models.CharField("咨询电话", max_length=30, blank=True)
-    latitude = models.FloatField("纬度", null=True, blank=True)
-    longitude = models.FloatField("经度", null=True, blank=True)
+                                 verbose_name=_("所属组织"))
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("咨询电话"), max_length=30, blank=True)
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "服务中心"
-        verbose_name_plural = "服务中心"
+        verbose_name = _("服务中心")
+        verbose_name_plural = _("服务中心")
         ordering = ["org_node__code", "name"]
 
     def __str__(self) -> str:
@@ -97,17 +98,17 @@ class ServiceCenter(models.Model):
 class Window(models.Model):
     """A window (窗口). General windows (全科窗口) accept any item."""
 
-    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="windows", verbose_name="服务中心")
-    number = models.PositiveSmallIntegerField("窗口号")
-    name = models.CharField("名称", max_length=60)
-    is_general = models.BooleanField("全科窗口", default=True)
+    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="windows", verbose_name=_("服务中心"))
+    number = models.PositiveSmallIntegerField(_("窗口号"))
+    name = models.CharField(_("名称"), max_length=60)
+    is_general = models.BooleanField(_("全科窗口"), default=True)
     # A dedicated window (专窗, e.g. 社保 or the water bill) names the item categories it takes; a general one none.
     categories = models.ManyToManyField("catalog.Category", blank=True, related_name="windows",
-                                        verbose_name="专窗办理类别")
+                                        verbose_name=_("专窗办理类别"))
 
     class Meta:
-        verbose_name = "窗口"
-        verbose_name_plural = "窗口"
+        verbose_name = _("窗口")
+        verbose_name_plural = _("窗口")
         ordering = ["center", "number"]
         constraints = [models.UniqueConstraint(fields=["center", "number"], name="window_unique_number")]
 
@@ -119,19 +120,19 @@ class OpeningHours(models.Model):
     """Opening hours per weekday (0 = Monday); staggered hours (错时) are extra rows with kind=staggered."""
 
     class Kind(models.TextChoices):
-        REGULAR = "regular", "常规"
-        STAGGERED = "staggered", "错时延时"
+        REGULAR = "regular", _("常规")
+        STAGGERED = "staggered", _("错时延时")
 
     center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="opening_hours",
-                               verbose_name="服务中心")
-    weekday = models.PositiveSmallIntegerField("星期")
-    opens = models.TimeField("开始")
-    closes = models.TimeField("结束")
-    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+                               verbose_name=_("服务中心"))
+    weekday = models.PositiveSmallIntegerField(_("星期"))
+    opens = models.TimeField(_("开始"))
+    closes = models.TimeField(_("结束"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
 
     class Meta:
-        verbose_name = "开放时间"
-        verbose_name_plural = "开放时间"
+        verbose_name = _("开放时间")
+        verbose_name_plural = _("开放时间")
         ordering = ["center", "weekday", "opens"]
         constraints = [
             models.CheckConstraint(name="openinghours_weekday_range", condition=Q(weekday__gte=0, weekday__lte=6)),
@@ -145,23 +146,23 @@ class OpeningHours(models.Model):
 class Post(models.Model):
     """A post (岗位) with an A holder and a B backup (AB岗): when A is away, B acts."""
 
-    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="posts", verbose_name="所属组织")
+    org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="posts", verbose_name=_("所属组织"))
     center = models.ForeignKey(ServiceCenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts",
-                               verbose_name="服务中心")
-    name = models.CharField("岗位", max_length=100)
+                               verbose_name=_("服务中心"))
+    name = models.CharField(_("岗位"), max_length=100)
     holder_a = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_a",
-        verbose_name="A岗人员",
+        verbose_name=_("A岗人员"),
     )
     holder_b = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts_as_b",
-        verbose_name="B岗人员",
+        verbose_name=_("B岗人员"),
     )
-    a_absent = models.BooleanField("A岗不在岗", default=False)
+    a_absent = models.BooleanField(_("A岗不在岗"), default=False)
 
     class Meta:
-        verbose_name = "岗位"
-        verbose_name_plural = "岗位"
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
         ordering = ["org_node__code", "name"]
         constraints = [
             models.CheckConstraint(
@@ -182,18 +183,18 @@ class GridTeamMember(models.Model):
     """Grid team 1+N+1: one governor (网格长/治理员), N assistants (协管员), one supervisor (监督员) per grid."""
 
     class TeamRole(models.TextChoices):
-        GOVERNOR = "governor", "网格长"
-        ASSISTANT = "assistant", "协管员"
-        SUPERVISOR = "supervisor", "监督员"
+        GOVERNOR = "governor", _("网格长")
+        ASSISTANT = "assistant", _("协管员")
+        SUPERVISOR = "supervisor", _("监督员")
 
-    grid = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="team_members", verbose_name="网格")
+    grid = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="team_members", verbose_name=_("网格"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_memberships",
-                             verbose_name="账号")
-    team_role = models.CharField("团队角色", max_length=12, choices=TeamRole.choices)
+                             verbose_name=_("账号"))
+    team_role = models.CharField(_("团队角色"), max_length=12, choices=TeamRole.choices)
 
     class Meta:
-        verbose_name = "网格团队成员"
-        verbose_name_plural = "网格团队成员"
+        verbose_name = _("网格团队成员")
+        verbose_name_plural = _("网格团队成员")
         constraints = [
             models.UniqueConstraint(
                 fields=["grid"], condition=Q(team_role="governor"), name="gridteam_one_governor"

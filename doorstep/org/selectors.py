@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 
 from doorstep.core.errors import NotFound
 from doorstep.core.paths import subtree_q
@@ -144,7 +145,8 @@ class CenterPage:
     weekly: list  # [(weekday label, [rows])] for the seven days, Monday first
 
 
-WEEKDAY_LABELS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+WEEKDAY_LABELS = [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
+                  gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日")]
 
 
 def center_page(center) -> CenterPage:

@@ -307,9 +307,12 @@ def hours_delete(center: ServiceCenter, hours_id, *, actor) -> None:
 
 # ---- posts (AB岗) -----------------------------------------------------------------------------------------------
 
-def _holder(center: ServiceCenter, user_id, *, field: str, label: str, required: bool):
+def _holder(center: ServiceCenter, user_id, *, field: str, label: str, required: bool, kept: set = frozenset()):
     """A post holder: an active staff account of the center's own node (the rule of AB岗: the backup stands in at
-    the same place). Empty is allowed for B only."""
+    the same place). Empty is allowed for B only. The rule binds newly chosen holders: one of `kept` (the post's
+    current holders, in either place) stays acceptable while the account is active staff, even of another node —
+    posts set up before the rule (a street clerk backing a community station) must stay editable, and saving the
+    form unchanged must not drop them."""
     from doorstep.accounts.models import User
 
     text = str(user_id or "").strip()
@@ -317,18 +320,22 @@ def _holder(center: ServiceCenter, user_id, *, field: str, label: str, required:
         if required:
             raise ValidationFailed(_("请选择%(label)s。") % {"label": label}, field=field)
         return None
-    user = User.objects.filter(pk=int(text) if text.isdigit() else -1, is_active=True,
-                               role__in=[r.value for r in STAFF_ROLES]).first()
-    if user is None or user.org_node_id != center.org_node_id:
+    user = User.objects.filter(pk=int(text) if text.isdigit() else -1).first()
+    on_duty = user is not None and user.is_active and user.role in {r.value for r in STAFF_ROLES}
+    if user is not None and user.pk in kept and not on_duty:
+        raise ValidationFailed(_("%(label)s“%(name)s”的账号已停用或已不是工作人员，请另选。")
+                               % {"label": label, "name": user.full_name or user.username}, field=field)
+    if not on_duty or (user.org_node_id != center.org_node_id and user.pk not in kept):
         raise ValidationFailed(_("%(label)s须是%(node)s的在岗工作人员，请从列表中选择。")
                                % {"label": label, "node": center.org_node.name}, field=field)
     return user
 
 
-def _post_values(center: ServiceCenter, name, holder_a_id, holder_b_id) -> dict:
+def _post_values(center: ServiceCenter, name, holder_a_id, holder_b_id, *, kept: Iterable = ()) -> dict:
+    kept = {pk for pk in kept if pk}
     name = _text(name, field="name", label=_("岗位名称"), max_length=100, required=True)
-    a = _holder(center, holder_a_id, field="holder_a", label=_("A岗人员"), required=True)
-    b = _holder(center, holder_b_id, field="holder_b", label=_("B岗人员"), required=False)
+    a = _holder(center, holder_a_id, field="holder_a", label=_("A岗人员"), required=True, kept=kept)
+    b = _holder(center, holder_b_id, field="holder_b", label=_("B岗人员"), required=False, kept=kept)
     if b is not None and a.pk == b.pk:
         raise ValidationFailed(_("A岗和B岗须是两个人：B岗在A岗不在时顶岗。"), field="holder_b")
     return {"name": name, "holder_a": a, "holder_b": b}
@@ -359,21 +366,23 @@ def post_create(center: ServiceCenter, *, actor, idempotency_key: str, name: str
 
 def post_get(center: ServiceCenter, post_id) -> Post:
     try:
-        return center.posts.select_related("holder_a", "holder_b").get(pk=int(post_id))
+        return center.posts.select_related("holder_a__org_node", "holder_b__org_node").get(pk=int(post_id))
     except (TypeError, ValueError, Post.DoesNotExist):
         raise NotFound() from None
 
 
 def post_update(post: Post, *, actor, name: str, holder_a_id, holder_b_id=None, a_absent: bool = False) -> Post:
     """Rename the post, change its holders, or mark A away (B acts: Post.acting_holder). Errors as post_create;
-    marking A away with no B is refused (nobody would answer). Audit: org.post_update with the changed fields."""
-    values = _post_values(post.center, name, holder_a_id, holder_b_id)
-    if a_absent and values["holder_b"] is None:
-        raise ValidationFailed(_("A岗不在岗时须有B岗人员顶岗，请先选择B岗人员。"), field="a_absent")
-    values["a_absent"] = bool(a_absent)
+    marking A away with no B is refused (nobody would answer). The post's current holders may stay although they
+    are staff of another node (_holder); a newly chosen one must be of the center's node.
+    Audit: org.post_update with the changed fields."""
     with transaction.atomic():
         center = _locked_center(actor, post.center)
         post = Post.objects.select_for_update().get(pk=post.pk)
+        values = _post_values(center, name, holder_a_id, holder_b_id, kept=(post.holder_a_id, post.holder_b_id))
+        if a_absent and values["holder_b"] is None:
+            raise ValidationFailed(_("A岗不在岗时须有B岗人员顶岗，请先选择B岗人员。"), field="a_absent")
+        values["a_absent"] = bool(a_absent)
         if Post.objects.filter(center=center, name=values["name"]).exclude(pk=post.pk).exists():
             raise ValidationFailed(_("本中心已有“%(name)s”岗位。") % {"name": values["name"]}, field="name")
         changed = _changed(post, values)

@@ -231,7 +231,16 @@ def post_edit(request, center_id: int, post_id: int):
             return _back(center, "posts")
     return render(request, "org/post_form.html", {
         "center": center, "post": post, "post_form": form, "error": error,
-        "staff": center_staff_choices(center)}, status=400 if error else 200)
+        "staff": _post_holder_choices(center, post)}, status=400 if error else 200)
+
+
+def _post_holder_choices(center, post) -> list:
+    """The center's staff, then the post's current holders not among them (staff of another node, or no longer
+    active): a choice the form does not offer would be dropped by saving it unchanged. post_update keeps the
+    former (a current holder may stay) and refuses the latter with a message."""
+    staff = center_staff_choices(center)
+    listed = {u.pk for u in staff}
+    return staff + [h for h in (post.holder_a, post.holder_b) if h is not None and h.pk not in listed]
 
 
 @workspace_page("org:centers")

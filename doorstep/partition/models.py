@@ -3,14 +3,15 @@ if need be. A proposal keeps what it was drawn from, so applying it to changed d
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class GridProposal(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "待审核"
-        APPLIED = "applied", "已实施"
-        UNDONE = "undone", "已撤销实施"
-        DISCARDED = "discarded", "已放弃"
+        DRAFT = "draft", _("待审核")
+        APPLIED = "applied", _("已实施")
+        UNDONE = "undone", _("已撤销实施")
+        DISCARDED = "discarded", _("已放弃")
 
     scope = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="grid_proposals")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.roles import is_district_admin
 from doorstep.core.errors import NotFound, PermissionDenied
@@ -15,7 +16,7 @@ from doorstep.registry.models import Building, Household
 
 def _district_admin(user) -> None:
     if not is_district_admin(user):
-        raise PermissionDenied("只有区级管理员可以查看和实施网格划分方案。")
+        raise PermissionDenied(_("只有区级管理员可以查看和实施网格划分方案。"))
 
 
 def proposals_for_user(user, *, page: int = 1):
@@ -31,7 +32,7 @@ def proposal_for_user(user, proposal_id) -> GridProposal:
         raise NotFound() from None
     proposal = GridProposal.objects.select_related("scope", "created_by", "decided_by").filter(pk=pk).first()
     if proposal is None:
-        raise NotFound("没有这个方案。")
+        raise NotFound(_("没有这个方案。"))
     return proposal
 
 
@@ -100,7 +101,8 @@ def proposal_labels(proposal: GridProposal) -> tuple[dict[str, str], dict[str, G
             labels[g["key"]] = GridLabel(code, created_names.get(code) or from_names.get(code) or code, community)
         else:
             fresh[g["community"]] += 1
-            labels[g["key"]] = GridLabel(None, f"{community}新网格{fresh[g['community']]}", community)
+            labels[g["key"]] = GridLabel(None, _("{community}新网格{number}").format(
+                community=community, number=fresh[g["community"]]), community)
     return from_names, labels
 
 

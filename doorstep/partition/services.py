@@ -11,6 +11,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.models import User
 from doorstep.accounts.roles import is_district_admin
@@ -27,7 +28,7 @@ from doorstep.registry.models import Building, Household, Resident
 
 def _district_admin(actor) -> None:
     if actor is not None and not is_district_admin(actor):  # None: the command line and the demo builder
-        raise PermissionDenied("只有区级管理员可以生成或实施网格划分方案。")
+        raise PermissionDenied(_("只有区级管理员可以生成或实施网格划分方案。"))
 
 
 def scope_inputs(scope: OrgNode) -> tuple[list[BuildingIn], dict[str, dict]]:
@@ -54,13 +55,13 @@ def _settings(target, tolerance, gap) -> Settings:
     try:
         target, tolerance, gap = int(target), float(tolerance), float(gap or 0)
     except (TypeError, ValueError):
-        raise ValidationFailed("目标户数、容差和断开距离须为数字。") from None
+        raise ValidationFailed(_("目标户数、容差和断开距离须为数字。")) from None
     if not 50 <= target <= 2000:
-        raise ValidationFailed("每格目标户数须在50–2000之间。", field="target")
+        raise ValidationFailed(_("每格目标户数须在50–2000之间。"), field="target")
     if not 0.01 <= tolerance <= 0.5:
-        raise ValidationFailed("容差须在1%–50%之间。", field="tolerance")
+        raise ValidationFailed(_("容差须在1%–50%之间。"), field="tolerance")
     if gap != 0 and not 20 <= gap <= 5000:
-        raise ValidationFailed("断开距离须在20–5000米之间（0或留空为自动）。", field="gap")
+        raise ValidationFailed(_("断开距离须在20–5000米之间（0或留空为自动）。"), field="gap")
     return Settings(target=target, tolerance=tolerance, gap_metres=gap)
 
 
@@ -76,11 +77,11 @@ def grids_propose(*, actor, scope_code: str, target=350, tolerance=0.15, gap=0, 
     _district_admin(actor)
     scope = OrgNode.objects.filter(code=str(scope_code)[:15], level__in=["street", "district"]).first()
     if scope is None:
-        raise NotFound("没有这个街道或区。")
+        raise NotFound(_("没有这个街道或区。"))
     settings = _settings(target, tolerance, gap)
     buildings, outlines = scope_inputs(scope)
     if not buildings:
-        raise ValidationFailed("该范围内没有楼栋，无法划分。")
+        raise ValidationFailed(_("该范围内没有楼栋，无法划分。"))
     shapes = dict(OrgNode.objects.filter(level="grid", code__startswith=scope.code).filter(geometry__isnull=False)
                   .values_list("code", "geometry"))
     plan = draw(buildings, outlines, settings, keep_current=bool(keep_current), current_shapes=shapes)
@@ -98,7 +99,7 @@ def grids_propose(*, actor, scope_code: str, target=350, tolerance=0.15, gap=0, 
 
     inputs = {"scope": scope.code, "target": settings.target, "tolerance": settings.tolerance,
               "gap": settings.gap_metres, "keep_current": bool(keep_current)}
-    proposal, _ = idempotent_create(actor=actor, key=idempotency_key, kind="grids.propose", inputs=inputs,
+    proposal, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="grids.propose", inputs=inputs,
                                     create=create)
     return proposal
 
@@ -110,9 +111,9 @@ def _locked(proposal_id, status: str) -> GridProposal:
         raise NotFound() from None
     proposal = GridProposal.objects.select_for_update().filter(pk=pk).first()
     if proposal is None:
-        raise NotFound("没有这个方案。")
+        raise NotFound(_("没有这个方案。"))
     if proposal.status != status:
-        raise Conflict(f"方案当前为“{proposal.get_status_display()}”，不能进行此操作。")
+        raise Conflict(_("方案当前为“{status}”，不能进行此操作。").format(status=proposal.get_status_display()))
     return proposal
 
 
@@ -155,7 +156,7 @@ def grids_apply(*, actor, proposal_id) -> dict:
         current = dict(Building.objects.filter(id__in=[int(b) for b in proposal.before])
                        .values_list("id", "path"))
         if {str(k): v for k, v in current.items()} != proposal.before:
-            raise Conflict("方案生成后楼栋或网格已有变化，请重新生成方案再实施。")
+            raise Conflict(_("方案生成后楼栋或网格已有变化，请重新生成方案再实施。"))
         community_codes = sorted({g["community"] for g in proposal.grids})
         communities = list(OrgNode.objects.filter(code__in=community_codes).order_by("code"))
         undo = _snapshot(communities)
@@ -176,7 +177,7 @@ def grids_apply(*, actor, proposal_id) -> dict:
                 community = by_code[g["community"]]
                 next_number[community.code] += 1
                 if next_number[community.code] > 999:
-                    raise Conflict(f"{community.name}的网格编号已用完。")
+                    raise Conflict(_("{community}的网格编号已用完。").format(community=community.name))
                 code = f"{community.code}{next_number[community.code]:03d}"
                 node = OrgNode.objects.create(code=code, name=f"{community.name}第{next_number[community.code]}网格",
                                               level="grid", parent=community, geometry=g["geometry"])
@@ -208,7 +209,7 @@ def grids_apply(*, actor, proposal_id) -> dict:
         staffed: set[str] = set()
         for code in sorted(removed, key=lambda c: -sum(received[c].values())):
             destinations = sorted(received[code].items(), key=lambda kv: (-kv[1], kv[0]))
-            target_code = next((d for d, _ in destinations if d in fresh and d not in staffed), None)
+            target_code = next((d for d, _source in destinations if d in fresh and d not in staffed), None)
             if target_code is None:
                 target_code = destinations[0][0] if destinations else None
             if target_code is None:
@@ -263,12 +264,12 @@ def grids_undo(*, actor, proposal_id) -> dict:
         proposal = _locked(proposal_id, GridProposal.Status.APPLIED)
         later = GridProposal.objects.filter(status=GridProposal.Status.APPLIED, id__gt=proposal.pk)
         if any(set(p.undo.get("communities", [])) & set(proposal.undo["communities"]) for p in later):
-            raise Conflict("之后又实施过覆盖同一社区的方案，须先撤销那一个。")
+            raise Conflict(_("之后又实施过覆盖同一社区的方案，须先撤销那一个。"))
         snap = proposal.undo
         communities = {c.code: c for c in OrgNode.objects.filter(code__in=snap["communities"])}
         nodes = {}
         for g in snap["grids"]:
-            node, _ = OrgNode.objects.update_or_create(code=g["code"], defaults={
+            node, _created = OrgNode.objects.update_or_create(code=g["code"], defaults={
                 "name": g["name"], "level": "grid", "parent": communities[g["parent"]], "geometry": g["geometry"]})
             nodes[g["code"]] = node
         by_target: dict[str, list[int]] = defaultdict(list)

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError
@@ -41,7 +42,7 @@ def proposal_list(request):
                 raise
             context["error"] = exc.message
             return render(request, "partition/list.html", context, status=400)
-        messages.success(request, f"方案 {proposal.pk} 已生成，请审核后再决定是否实施。")
+        messages.success(request, _("方案 {number} 已生成，请审核后再决定是否实施。").format(number=proposal.pk))
         return redirect("partition:detail", proposal_id=proposal.pk)
     return render(request, "partition/list.html", context)
 
@@ -71,7 +72,7 @@ def proposal_act(request, proposal_id: int):
     action = request.POST.get("action")
     services = {"apply": grids_apply, "undo": grids_undo, "discard": grids_discard}
     if action not in services:
-        messages.error(request, "不支持的操作。")
+        messages.error(request, _("不支持的操作。"))
         return redirect("partition:detail", proposal_id=proposal_id)
     try:
         services[action](actor=request.user, proposal_id=proposal_id)
@@ -80,7 +81,8 @@ def proposal_act(request, proposal_id: int):
             raise
         messages.error(request, exc.message)
         return redirect("partition:detail", proposal_id=proposal_id)
-    messages.success(request, {"apply": "方案已实施。", "undo": "已撤销实施，恢复到原网格。", "discard": "方案已放弃。"}[action])
+    messages.success(request, {"apply": _("方案已实施。"), "undo": _("已撤销实施，恢复到原网格。"),
+                                "discard": _("方案已放弃。")}[action])
     return redirect("partition:detail", proposal_id=proposal_id)
 
 

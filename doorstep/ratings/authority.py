@@ -14,6 +14,9 @@ review is the district's (区政务服务管理机构), above the center whose s
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 
 class RatingAction(StrEnum):
     ANSWER = "answer"  # 整改答复: the center's answer to a bad rating
@@ -21,7 +24,8 @@ class RatingAction(StrEnum):
     DECIDE_APPEAL = "decide_appeal"  # 复核: upheld or dismissed, with a reason
 
 
-ACTION_LABELS = {RatingAction.ANSWER: "答复差评", RatingAction.APPEAL: "申诉", RatingAction.DECIDE_APPEAL: "复核申诉"}
+ACTION_LABELS = {RatingAction.ANSWER: gettext_lazy("答复差评"), RatingAction.APPEAL: gettext_lazy("申诉"),
+                 RatingAction.DECIDE_APPEAL: gettext_lazy("复核申诉")}
 
 
 class Relation(StrEnum):
@@ -30,8 +34,9 @@ class Relation(StrEnum):
     DISTRICT = "district"  # the actor works at the district node the rated center belongs to
 
 
-RELATION_LABELS = {Relation.RATED_STAFF: "被评价人本人", Relation.OVER_CENTER: "服务中心所在单位及上级的监督员、领导",
-                   Relation.DISTRICT: "区级领导"}
+RELATION_LABELS = {Relation.RATED_STAFF: gettext_lazy("被评价人本人"),
+                   Relation.OVER_CENTER: gettext_lazy("服务中心所在单位及上级的监督员、领导"),
+                   Relation.DISTRICT: gettext_lazy("区级领导")}
 
 _R = Relation
 # (role, action) → the relations that allow it. Not here: never allowed. The center's supervisor or leader answers
@@ -83,11 +88,13 @@ def refusal(role: str, action: RatingAction, held: frozenset[Relation]) -> str |
     """None when permitted; else the reason in Chinese, naming who may."""
     label = ACTION_LABELS[action]
     if FORBIDDEN.get(action, frozenset()) & held:
-        return f"这是对您本人的评价，不能由您{label}：由服务中心的监督员或领导{label}。" if action == RatingAction.ANSWER \
-            else f"这是对您本人的评价，不能由您{label}。"
+        if action == RatingAction.ANSWER:
+            return _("这是对您本人的评价，不能由您{action}：由服务中心的监督员或领导{action}。").format(action=label)
+        return _("这是对您本人的评价，不能由您{action}。").format(action=label)
     needed = RATING_AUTHORITY.get((role, action))
     if not needed:
-        return f"您的角色不能{label}。"
+        return _("您的角色不能{action}。").format(action=label)
     if needed & held:
         return None
-    return f"只有{'、'.join(RELATION_LABELS[r] for r in sorted(needed))}可以{label}。"
+    who = _("、").join(str(RELATION_LABELS[r]) for r in sorted(needed))
+    return _("只有{who}可以{action}。").format(who=who, action=label)

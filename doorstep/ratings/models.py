@@ -6,14 +6,15 @@ malicious bad rating to the district (申诉复核); an upheld appeal keeps the 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.IntegerChoices):
-    VERY_SATISFIED = 5, "非常满意"
-    SATISFIED = 4, "满意"
-    BASICALLY_SATISFIED = 3, "基本满意"
-    DISSATISFIED = 2, "不满意"
-    VERY_DISSATISFIED = 1, "非常不满意"
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASICALLY_SATISFIED = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
 
 
 BAD_LEVELS = {Level.DISSATISFIED, Level.VERY_DISSATISFIED}
@@ -22,12 +23,13 @@ BAD_LEVELS = {Level.DISSATISFIED, Level.VERY_DISSATISFIED}
 class Source(models.TextChoices):
     """Where the rating was given: the resident's phone, the rating pad at the window (评价器) or a text message."""
 
-    APP = "app", "手机评价"
-    PAD = "pad", "窗口评价器"
-    SMS = "sms", "短信评价"
+    APP = "app", _("手机评价")
+    PAD = "pad", _("窗口评价器")
+    SMS = "sms", _("短信评价")
 
 
-DIMENSIONS = {"overall": "总体评价", "efficiency": "办事效率", "service": "服务质量", "attitude": "服务态度"}
+DIMENSIONS = {"overall": _("总体评价"), "efficiency": _("办事效率"), "service": _("服务质量"),
+              "attitude": _("服务态度")}
 
 
 # The rating pad at the counter asks one question (five faces: the overall level); the other dimensions are then
@@ -108,9 +110,9 @@ class Appeal(models.Model):
     it counts as before. One appeal per rating."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", "待复核"
-        UPHELD = "upheld", "申诉成立"
-        DISMISSED = "dismissed", "申诉不成立"
+        PENDING = "pending", _("待复核")
+        UPHELD = "upheld", _("申诉成立")
+        DISMISSED = "dismissed", _("申诉不成立")
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="appeal")
     appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from doorstep.core.errors import Conflict, NotFound
 from doorstep.core.paging import paginate
@@ -168,7 +169,7 @@ def pad_token_for(user) -> str:
     from doorstep.core.errors import PermissionDenied
 
     if not user.is_authenticated or user.role not in PAD_ROLES:
-        raise PermissionDenied("评价器与窗口人员的工作账号配对使用。")
+        raise PermissionDenied(_("评价器与窗口人员的工作账号配对使用。"))
     return signing.dumps({"u": user.pk, "d": timezone.localdate().isoformat()}, salt=PAD_SALT)
 
 
@@ -181,10 +182,10 @@ def pad_clerk(token: str):
         data = signing.loads(str(token)[:300], salt=PAD_SALT)
         user_id, day = int(data["u"]), str(data["d"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise NotFound("评价器地址无效：请在窗口电脑的“评价器”页面重新打开。") from None
+        raise NotFound(_("评价器地址无效：请在窗口电脑的“评价器”页面重新打开。")) from None
     clerk = User.objects.select_related("org_node").filter(pk=user_id, is_active=True, role__in=PAD_ROLES).first()
     if clerk is None or day != timezone.localdate().isoformat():
-        raise LinkGone("评价器地址已过期（每天配对一次）：请在窗口电脑的“评价器”页面重新打开。")
+        raise LinkGone(_("评价器地址已过期（每天配对一次）：请在窗口电脑的“评价器”页面重新打开。"))
     return clerk
 
 
@@ -204,15 +205,15 @@ def rating_link_case(token: str):
             days=settings.DOORSTEP_RATING_LINK_DAYS))
         case_id = int(data["c"])
     except signing.SignatureExpired:
-        raise LinkGone(f"评价链接已过期（有效期{settings.DOORSTEP_RATING_LINK_DAYS}天）。如需评价，请登录"
-                       "“我的办件”或到服务中心的评价器评价。") from None
+        raise LinkGone(_("评价链接已过期（有效期{days}天）。如需评价，请登录“我的办件”或到服务中心的评价器评价。").format(
+            days=settings.DOORSTEP_RATING_LINK_DAYS)) from None
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise NotFound("评价链接无效：请核对短信中的链接是否完整。") from None
+        raise NotFound(_("评价链接无效：请核对短信中的链接是否完整。")) from None
     case = Case.objects.select_related("item", "center", "review_node").filter(pk=case_id).first()
     if case is None:
-        raise NotFound("评价链接无效：请核对短信中的链接是否完整。")
+        raise NotFound(_("评价链接无效：请核对短信中的链接是否完整。"))
     if Rating.objects.filter(case_id=case.pk).exists():
-        raise LinkGone("这个评价链接已经使用过：该办件已经评价，不能再次评价。感谢您的评价。")
+        raise LinkGone(_("这个评价链接已经使用过：该办件已经评价，不能再次评价。感谢您的评价。"))
     if case.state not in RATEABLE_STATES:
-        raise Conflict("该办件目前不能评价：办结、送达、不予受理或不予批准后才能评价。")
+        raise Conflict(_("该办件目前不能评价：办结、送达、不予受理或不予批准后才能评价。"))
     return case

@@ -8,7 +8,9 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
@@ -34,8 +36,15 @@ from doorstep.ratings.selectors import (
 )
 
 ANSWERING_ROLES = ("supervisor", "leader")  # ratings.authority: who answers a bad rating
-BAD_COMMENT = "选择“不满意”时，请写下哪里不满意，便于整改。"
+BAD_COMMENT = gettext_lazy("选择“不满意”时，请写下哪里不满意，便于整改。")
 
+
+
+def _stored(label) -> str:
+    """A choice label written into a record (an audit label, a notification's title): in the site's language,
+    whatever the language of the page that caused it, like the rest of what is stored."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
 
 def _level(value, field: str) -> int:
     try:
@@ -43,22 +52,23 @@ def _level(value, field: str) -> int:
     except (TypeError, ValueError):
         level = 0
     if level not in Level.values:
-        raise ValidationFailed(f"请为“{DIMENSIONS[field]}”选择一个评价等级。", field=field)
+        raise ValidationFailed(_("请为“{dimension}”选择一个评价等级。").format(dimension=DIMENSIONS[field]), field=field)
     return level
 
 
 def _comment(comment, levels: dict, *, message: str = BAD_COMMENT) -> str:
     comment = " ".join((comment or "").split())[:500]
     if levels["overall"] in BAD_LEVELS and len(comment) < 2:
-        raise ValidationFailed(message, field="comment")
+        raise ValidationFailed(str(message), field="comment")
     return comment
 
 
 def _check_rateable(case) -> None:
     if Rating.objects.filter(case_id=case.pk).exists():
-        raise Conflict("该办件已经评价过，每件只评一次。")
+        raise Conflict(_("该办件已经评价过，每件只评一次。"))
     if case.state not in RATEABLE_STATES:
-        raise Conflict(f"办件当前为“{STATE_LABELS[State(case.state)]}”，办结、送达、不予受理或不予批准后才能评价。")
+        raise Conflict(_("办件当前为“{state}”，办结、送达、不予受理或不予批准后才能评价。").format(
+            state=STATE_LABELS[State(case.state)]))
 
 
 def _answerers(node, *, besides: int | None = None) -> list:
@@ -81,13 +91,13 @@ def _rate(case, *, source: str, levels: dict, comment: str, rated_by, staff_id, 
     rating = Rating.objects.create(case=case, rated_by=rated_by, source=source, comment=comment, center=case.center,
                                    staff_id=staff_id, submission_key=submission_key, **levels)
     audit_record(actor=audit_actor, action="rating.create", target=rating,
-                 actor_label="" if audit_actor else Source(source).label,
+                 actor_label="" if audit_actor else _stored(Source(source).label),
                  summary={**levels, "case": case.number, "source": source})
     if rating.is_bad:
         due = work_calendar().add_working_days(timezone.localdate(), settings.DOORSTEP_FOLLOWUP_WORKING_DAYS)
         follow_up = FollowUp.objects.create(rating=rating, org_node=node, due_date=due)
         notify(_answerers(node, besides=staff_id), kind="rating.bad",
-               title=f"差评待整改：{case.item.name}（{rating.get_overall_display()}）",
+               title=f"差评待整改：{case.item.name}（{_stored(Level(rating.overall).label)}）",
                body=f"办件编号 {case.number}。居民意见：{comment}。请在{due:%Y年%m月%d日}前答复。",
                link=f"/ratings/follow-ups/?open={follow_up.pk}")
     return rating
@@ -113,7 +123,7 @@ def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, com
               {"overall": overall, "efficiency": efficiency, "service": service, "attitude": attitude}.items()}
     comment = _comment(comment, levels)
     if actor.role != "resident":
-        raise PermissionDenied("评价由申请人本人作出。")
+        raise PermissionDenied(_("评价由申请人本人作出。"))
 
     def create() -> Rating:
         case = case_get_for_user(actor, case_id, for_update=True)
@@ -123,7 +133,7 @@ def rating_submit(*, actor, case_id, overall, efficiency, service, attitude, com
                      staff_id=case.first_contact_id, audit_actor=actor)
 
     inputs = {"case": str(case_id), **levels, "comment": comment}
-    rating, _ = idempotent_create(actor=actor, key=idempotency_key, kind="rating.create", inputs=inputs,
+    rating, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="rating.create", inputs=inputs,
                                   create=create)
     return rating
 
@@ -140,9 +150,9 @@ def rating_submit_at_pad(*, actor, case_id, overall, comment: str = "", idempote
     Audit: rating.create by the clerk's account. Idempotent on idempotency_key.
     """
     levels = {"overall": _level(overall, "overall")}
-    comment = _comment(comment, levels, message="请选择或写下不满意的原因，便于整改。")
+    comment = _comment(comment, levels, message=_("请选择或写下不满意的原因，便于整改。"))
     if actor.role not in PAD_ROLES:
-        raise PermissionDenied("评价器在窗口人员的工作账号上使用。")
+        raise PermissionDenied(_("评价器在窗口人员的工作账号上使用。"))
     try:
         pk = int(case_id)
     except (TypeError, ValueError):
@@ -153,14 +163,14 @@ def rating_submit_at_pad(*, actor, case_id, overall, comment: str = "", idempote
 
         served = pad_case_for_user(actor)
         if served is None or served.pk != pk:
-            raise Conflict("评价器只能评价本窗口刚刚办理的办件，请刷新评价器。")
+            raise Conflict(_("评价器只能评价本窗口刚刚办理的办件，请刷新评价器。"))
         case = Case.objects.select_for_update(of=("self",)).select_related(
             "item", "center__org_node", "review_node").get(pk=pk)
         _check_rateable(case)
         return _rate(case, source=Source.PAD, levels=levels, comment=comment, rated_by=None, staff_id=actor.pk,
                      audit_actor=actor)
 
-    rating, _ = idempotent_create(actor=actor, key=idempotency_key, kind="rating.pad",
+    rating, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="rating.pad",
                                   inputs={"case": pk, **levels, "comment": comment}, create=create)
     return rating
 
@@ -234,7 +244,7 @@ def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) 
     """
     answer = (answer or "").strip()[:2000]
     if len(answer) < 10:
-        raise ValidationFailed("答复请至少写10个字：说明核实情况和整改措施。", field="answer")
+        raise ValidationFailed(_("答复请至少写10个字：说明核实情况和整改措施。"), field="answer")
     try:
         pk = int(follow_up_id)
     except (TypeError, ValueError):
@@ -247,7 +257,7 @@ def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) 
             raise NotFound()
         _authorize(actor, RatingAction.ANSWER, staff_id=follow_up.rating.staff_id, node_code=follow_up.org_node.code)
         if follow_up.answered_at:
-            raise Conflict("这条差评已经答复。")
+            raise Conflict(_("这条差评已经答复。"))
         follow_up.answer, follow_up.answered_by, follow_up.answered_at = answer, actor, timezone.now()
         follow_up.save(update_fields=["answer", "answered_by", "answered_at"])
         audit_record(actor=actor, action="rating.follow_up_answer", target=follow_up,
@@ -259,7 +269,7 @@ def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) 
                title=f"您对“{case.item.name}”的评价已有答复", body=answer[:200], link=f"/cases/{case.pk}/")
         return follow_up
 
-    follow_up, _ = idempotent_create(actor=actor, key=idempotency_key, kind="rating.follow_up_answer",
+    follow_up, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="rating.follow_up_answer",
                                      inputs={"follow_up": pk, "answer": answer}, create=create)
     return follow_up
 
@@ -281,7 +291,7 @@ def appeal_file(*, actor, rating_id, reason: str, idempotency_key: str) -> Appea
 
     reason = (reason or "").strip()[:2000]
     if len(reason) < 10:
-        raise ValidationFailed("申诉理由请至少写10个字：说明为何认为这条差评是误评或恶意差评，以及可核实的依据。",
+        raise ValidationFailed(_("申诉理由请至少写10个字：说明为何认为这条差评是误评或恶意差评，以及可核实的依据。"),
                                field="reason")
     try:
         pk = int(rating_id)
@@ -296,14 +306,14 @@ def appeal_file(*, actor, rating_id, reason: str, idempotency_key: str) -> Appea
                               and not follow_ups_in_scope(actor).filter(pk=getattr(follow_up, "pk", None)).exists()):
             raise NotFound()
         if follow_up is None:
-            raise Conflict("只能对差评（不满意、非常不满意）申诉。")
+            raise Conflict(_("只能对差评（不满意、非常不满意）申诉。"))
         _authorize(actor, RatingAction.APPEAL, staff_id=rating.staff_id, node_code=follow_up.org_node.code)
         if Appeal.objects.filter(rating=rating).exists():
-            raise Conflict("这条差评已经申诉过，每条只能申诉一次。")
+            raise Conflict(_("这条差评已经申诉过，每条只能申诉一次。"))
         last_day = appeal_deadline(rating)
         if timezone.localdate() > last_day:
-            raise Conflict(f"申诉须在差评后{settings.DOORSTEP_RATING_APPEAL_WORKING_DAYS}个工作日内提出，"
-                           f"已于{last_day:%Y年%m月%d日}截止。")
+            raise Conflict(_("申诉须在差评后{days}个工作日内提出，已于{date}截止。").format(
+                days=settings.DOORSTEP_RATING_APPEAL_WORKING_DAYS, date=_("{date:%Y年%m月%d日}").format(date=last_day)))
         district = OrgNode.objects.get(code=follow_up.org_node.code[:6])
         due = work_calendar().add_working_days(timezone.localdate(), settings.DOORSTEP_RATING_APPEAL_DECIDE_WORKING_DAYS)
         appeal = Appeal.objects.create(rating=rating, appellant=actor, reason=reason, district=district, due_date=due)
@@ -315,7 +325,7 @@ def appeal_file(*, actor, rating_id, reason: str, idempotency_key: str) -> Appea
                link="/ratings/follow-ups/?status=appeals")
         return appeal
 
-    appeal, _ = idempotent_create(actor=actor, key=idempotency_key, kind="rating.appeal",
+    appeal, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="rating.appeal",
                                   inputs={"rating": pk, "reason": reason}, create=create)
     return appeal
 
@@ -332,10 +342,10 @@ def appeal_decide(*, actor, appeal_id, outcome: str, reason: str) -> Appeal:
     commit.
     """
     if outcome not in (Appeal.Outcome.UPHELD, Appeal.Outcome.DISMISSED):
-        raise ValidationFailed("请选择复核结果：申诉成立或申诉不成立。", field="outcome")
+        raise ValidationFailed(_("请选择复核结果：申诉成立或申诉不成立。"), field="outcome")
     reason = (reason or "").strip()[:2000]
     if len(reason) < 5:
-        raise ValidationFailed("请写明复核理由（至少5个字），申诉人和被评价单位都会看到。", field="reason")
+        raise ValidationFailed(_("请写明复核理由（至少5个字），申诉人和被评价单位都会看到。"), field="reason")
     try:
         pk = int(appeal_id)
     except (TypeError, ValueError):
@@ -351,7 +361,7 @@ def appeal_decide(*, actor, appeal_id, outcome: str, reason: str) -> Appeal:
         if appeal.outcome != Appeal.Outcome.PENDING:
             if (appeal.decided_by_id, appeal.outcome, appeal.decision_reason) == (actor.pk, outcome, reason):
                 return appeal  # the same decision sent twice
-            raise Conflict(f"这条申诉已经复核：{appeal.get_outcome_display()}。")
+            raise Conflict(_("这条申诉已经复核：{outcome}。").format(outcome=appeal.get_outcome_display()))
         now = timezone.now()
         appeal.outcome, appeal.decided_by, appeal.decided_at, appeal.decision_reason = outcome, actor, now, reason
         appeal.save(update_fields=["outcome", "decided_by", "decided_at", "decision_reason"])
@@ -362,7 +372,7 @@ def appeal_decide(*, actor, appeal_id, outcome: str, reason: str) -> Appeal:
                      summary={"outcome": outcome, "rating": rating.pk, "excluded": rating.excluded,
                               "late": timezone.localdate(now) > appeal.due_date})
         notify([appeal.appellant], kind="rating.appeal_decided",
-               title=f"差评申诉复核结果：{appeal.get_outcome_display()}",
+               title=f"差评申诉复核结果：{_stored(Appeal.Outcome(appeal.outcome).label)}",
                body=f"办件编号 {rating.case.number}。复核理由：{reason[:150]}", link="/ratings/follow-ups/?status=appeals")
     return appeal
 

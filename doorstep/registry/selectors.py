@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from doorstep.accounts.roles import Capability, Scope
 from doorstep.core.crypto import blind_index
@@ -143,12 +144,12 @@ def resident_search_for_user(
 
 def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int | None, cursor: str) -> SearchResult:
     if not user.can(Capability.SEARCH_RESIDENTS) and user.resident_scope != Scope.OWN_HOUSEHOLD:
-        raise PermissionDenied("您的角色不能查询居民信息。")
+        raise PermissionDenied(_("您的角色不能查询居民信息。"))
     query = (query or "").strip()[:60]
     if kind not in SEARCH_KINDS:
-        raise ValidationFailed("不支持的查询方式。", field="kind")
+        raise ValidationFailed(_("不支持的查询方式。"), field="kind")
     if sort not in SORTS:
-        raise ValidationFailed("不支持的排序方式。", field="sort")
+        raise ValidationFailed(_("不支持的排序方式。"), field="sort")
     if not query:
         if user.resident_scope == Scope.DISTRICT_SEARCH:
             # 全区通办: a window serves anyone, but only by searching — no browsing the population.
@@ -164,16 +165,16 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
                                 resolved, query)
         elif resolved == "phone":
             if not looks_like_phone(query):
-                raise ValidationFailed("手机号应为以1开头的11位数字。", field="q")
+                raise ValidationFailed(_("手机号应为以1开头的11位数字。"), field="q")
             return SearchResult(
                 _exact_lookup(user, "phone_index", blind_index("phone", normalize_phone(query)), page_size),
                 resolved, query)
         elif resolved == "pinyin":
             q = query.lower()
             if not _PINYIN_RE.match(q):
-                raise ValidationFailed("拼音查询只能包含字母。", field="q")
+                raise ValidationFailed(_("拼音查询只能包含字母。"), field="q")
             if len(q) < 2:
-                raise ValidationFailed("拼音查询请至少输入两个字母。", field="q")
+                raise ValidationFailed(_("拼音查询请至少输入两个字母。"), field="q")
             # A UNION of two index range scans, each already cut to the scope; an OR of the two ranges (or an
             # IN over the union) makes both databases scan the whole scope. See decisions.md.
             qs = residents_in_scope(user, use_path_index=False, listing=True)
@@ -213,9 +214,9 @@ def _check_district_query(user, resolved: str, query: str) -> None:
     if user.resident_scope != Scope.DISTRICT_SEARCH:
         return
     if resolved == "name" and len(query) < DISTRICT_NAME_MIN_CHARS:
-        raise ValidationFailed("请至少输入姓名的两个字，或用身份证号、手机号查询。", field="q")
+        raise ValidationFailed(_("请至少输入姓名的两个字，或用身份证号、手机号查询。"), field="q")
     if resolved == "pinyin" and len(query) < DISTRICT_PINYIN_MIN_LETTERS:
-        raise ValidationFailed("拼音查询请至少输入三个字母（如 xxb），或用身份证号、手机号查询。", field="q")
+        raise ValidationFailed(_("拼音查询请至少输入三个字母（如 xxb），或用身份证号、手机号查询。"), field="q")
 
 
 def _mark_openable(user, result: SearchResult) -> SearchResult:

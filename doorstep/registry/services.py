@@ -3,6 +3,8 @@
 import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from doorstep.accounts.roles import Capability
 from doorstep.audit.services import audit_record
@@ -19,7 +21,8 @@ from doorstep.core.names import name_pinyin
 from doorstep.registry.models import Gender, Household, Relation, Resident
 from doorstep.registry.selectors import resident_get_for_user
 
-REVEALABLE = {"id_number": "身份证号", "phone": "手机号"}
+# in a sentence ("the whole phone number"), so their own context: the bare labels are column headings elsewhere
+REVEALABLE = {"id_number": pgettext_lazy("in a sentence", "身份证号"), "phone": pgettext_lazy("in a sentence", "手机号")}
 MIN_REASON_LENGTH = 4
 
 
@@ -50,16 +53,16 @@ def resident_register(
     """
     name = (name or "").strip()
     if not name or len(name) > 50:
-        raise ValidationFailed("请填写姓名（不超过50字）。", field="name")
+        raise ValidationFailed(_("请填写姓名（不超过50字）。"), field="name")
     if gender not in Gender.values:
-        raise ValidationFailed("性别只能是男或女。", field="gender")
+        raise ValidationFailed(_("性别只能是男或女。"), field="gender")
     if relation not in Relation.values:
-        raise ValidationFailed("与户主关系无效。", field="relation")
+        raise ValidationFailed(_("与户主关系无效。"), field="relation")
     number = validate_id_number(id_number)
     check_id_matches_person(number, birth_date=birth_date, gender=gender)
     phone = validate_phone(phone) if phone else ""
     if Resident.objects.filter(id_number_index=blind_index("id", number)).exists():
-        raise ValidationFailed("该身份证号已登记。", field="id_number")
+        raise ValidationFailed(_("该身份证号已登记。"), field="id_number")
     full, initials = name_pinyin(name)
     with transaction.atomic():
         resident = Resident.objects.create(
@@ -80,20 +83,20 @@ def resident_reveal(*, actor, resident_id, field: str, reason: str) -> str:
     Result: the plain value. Audit: registry.reveal with the field and the reason, also when refused.
     """
     if field not in REVEALABLE:
-        raise ValidationFailed("只能查看身份证号或手机号。", field="field")
+        raise ValidationFailed(_("只能查看身份证号或手机号。"), field="field")
     resident = resident_get_for_user(actor, resident_id)
     reason = " ".join((reason or "").split())
     if not actor.can(Capability.REVEAL_PERSONAL_DATA):
         audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason,
                      summary={"field": field}, result="denied")
-        raise PermissionDenied(f"您的角色不能查看完整{REVEALABLE[field]}。")
+        raise PermissionDenied(_("您的角色不能查看完整%(what)s。") % {"what": REVEALABLE[field]})
     if len(reason) < MIN_REASON_LENGTH:
         audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason,
                      summary={"field": field, "refused": "reason_too_short"}, result="denied")
-        raise ValidationFailed(f"请填写查看事由（至少{MIN_REASON_LENGTH}个字）。", field="reason")
+        raise ValidationFailed(_("请填写查看事由（至少%(count)s个字）。") % {"count": MIN_REASON_LENGTH}, field="reason")
     blob = resident.id_number_enc if field == "id_number" else resident.phone_enc
     if not blob:
-        raise ValidationFailed(f"该居民未登记{REVEALABLE[field]}。", field="field")
+        raise ValidationFailed(_("该居民未登记%(what)s。") % {"what": REVEALABLE[field]}, field="field")
     audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason, summary={"field": field})
     return decrypt(blob)
 

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.pages import workspace_page
@@ -17,8 +18,8 @@ from doorstep.registry.selectors import (
 )
 from doorstep.registry.services import REVEALABLE, resident_lookup, resident_reveal
 
-KIND_LABELS = {"auto": "自动识别", "id_number": "身份证号", "phone": "手机号", "name": "姓名",
-               "pinyin": "拼音/首字母", "address": "楼栋地址"}
+KIND_LABELS = {"auto": _("自动识别"), "id_number": _("身份证号"), "phone": _("手机号"), "name": _("姓名"),
+               "pinyin": _("拼音/首字母"), "address": _("楼栋地址")}
 
 
 @workspace_page("registry:search")

@@ -14,15 +14,20 @@
     span.textContent = value === null || value === undefined ? "" : String(value);
     return span.innerHTML;
   }
+  // the popups' words come from the page (#map-words, data-* filled by the template in the reader's language)
+  const words = (document.getElementById("map-words") || { dataset: {} }).dataset;
+  function word(key, chinese) { return words[key] || chinese; }
   function popup(p) {
+    const yes = word("yes", "是"), no = word("no", "否");
     const rows = [
-      ["编码", p.code || "新网格，实施时编号"], ["社区", p.community], ["户数", p.households], ["楼栋", p.buildings],
-      ["偏离目标", (p.deviation * 100).toFixed(1) + "%"], ["在容差内", p.within ? "是" : "否"],
+      [word("code", "编码"), p.code || word("newGrid", "新网格，实施时编号")], [word("community", "社区"), p.community],
+      [word("households", "户数"), p.households], [word("buildings", "楼栋"), p.buildings],
+      [word("deviation", "偏离目标"), (p.deviation * 100).toFixed(1) + "%"], [word("within", "在容差内"), p.within ? yes : no],
     ];
-    if (p.compactness !== undefined) rows.push(["紧凑度", p.compactness.toFixed(3)]);
-    if (p.connected !== undefined) rows.push(["连片", p.connected ? "是" : "否"]);
+    if (p.compactness !== undefined) rows.push([word("compactness", "紧凑度"), p.compactness.toFixed(3)]);
+    if (p.connected !== undefined) rows.push([word("connected", "连片"), p.connected ? yes : no]);
     return "<strong>" + text(p.name) + "</strong><br>" +
-      rows.map(function (r) { return text(r[0]) + "：" + text(r[1]); }).join("<br>");
+      rows.map(function (r) { return text(r[0]) + word("colon", "：") + text(r[1]); }).join("<br>");
   }
   function communities(map, data) {
     if (!data || !data.features.length) return;

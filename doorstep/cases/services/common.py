@@ -3,6 +3,8 @@ item and material lookups, and the intake check the window and online applicatio
 
 import datetime
 
+from django.utils import translation
+
 from doorstep.audit.services import audit_record
 from doorstep.cases.authority import refusal
 from doorstep.cases.models import (
@@ -17,7 +19,7 @@ from doorstep.cases.workflow import (
     Action,
     State,
 )
-from doorstep.catalog.eligibility import evaluate
+from doorstep.catalog.eligibility import evaluate, outcomes_data
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
@@ -134,7 +136,9 @@ def case_intake_check(*, item: ServiceItem, applicant, materials_present, consen
     eligibility = {}
     if item.eligibility_rules:
         result = evaluate(item.eligibility_rules, resident_facts(applicant, year=today.year - 1, today=today))
-        eligibility = {"eligible": result.eligible, "explanation": result.explanation}
+        with translation.override("zh-hans"):  # the case keeps the Chinese text as read at the time
+            stored = result.explanation
+        eligibility = {"eligible": result.eligible, "explanation": stored, "outcomes": outcomes_data(result)}
         if result.eligible is False and item.kind == "instant":  # decided here and now: refuse, say why
             raise ValidationFailed("不符合办理条件：\n" + result.explanation, field="eligibility")
         if result.eligible is False and not ineligible_acknowledged and audience == "staff":

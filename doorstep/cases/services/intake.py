@@ -33,7 +33,8 @@ from doorstep.registry.selectors import resident_get_for_user
 
 def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW,
                           materials_present=(), consent: bool = False, delivery: str = Delivery.PICKUP,
-                          bundle=None, ineligible_acknowledged: bool = False, idempotency_key: str) -> Case:
+                          bundle=None, ineligible_acknowledged: bool = False, missing_material_ids=(),
+                          delivery_address: str = "", idempotency_key: str) -> Case:
     """Take in an application at any window of the district (全区通办), or by a grid worker, accepted at once.
 
     Preconditions: the actor is a clerk or grid worker at a community, street or district; the applicant is in
@@ -48,10 +49,15 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     if actor.role == "grid_worker":
         raise PermissionDenied("网格员代收：请拍下材料照片提交给服务站，由服务站受理。")
     item = _active_item(item_code)
+    both = _material_ids(materials_present) & _material_ids(missing_material_ids)
+    if both:
+        names = "、".join(m.name for m in item.materials.all() if m.id in both)
+        raise ValidationFailed(f"“{names}”同时勾选了“已提交”和“缺少”，请只选一项。", field="materials")
     if channel not in Channel.values:
         raise ValidationFailed("受理渠道无效。", field="channel")
     if delivery not in Delivery.values:
         raise ValidationFailed("送达方式无效。", field="delivery")
+    address = _postal_address(delivery, delivery_address)
     applicant = resident_get_for_user(actor, applicant_id)
     node = _window_node(actor)
     try:
@@ -72,11 +78,14 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
             applicant_path=applicant.path, channel=channel, state=facts.state, review_level=node.level,
             review_node=node, center=center, first_contact=actor, accepted_at=now, due_date=due, bundle=bundle,
             consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery,
+            delivery_address=address,
         )
         summary = {"shared_checks": len(checks), "channel": channel}
-        if eligibility.get("eligible") is False:
+        note = ""
+        if eligibility.get("eligible") is False:  # on the timeline and the approver's view, not only the audit
             summary["ineligible_acknowledged"] = True
-        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT, summary=summary)
+            note = "资格核查不符合：已告知申请人，申请人坚持申请并将提供证明，由审批层级核实决定"
+        _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT, note=note, summary=summary)
         return case
 
     inputs = {"item": item.code, "applicant": applicant.pk, "channel": channel, "delivery": delivery,
@@ -84,6 +93,8 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
               "bundle": bundle.pk if bundle else None}
     if ineligible_acknowledged:
         inputs["ineligible_acknowledged"] = True
+    if address:
+        inputs["address"] = address
     case, _ = idempotent_create(actor=actor, key=idempotency_key, kind="case.accept", inputs=inputs, create=create)
     return case
 
@@ -110,7 +121,8 @@ def eligibility_check_at_window(*, actor, item, applicant) -> dict | None:
 
 def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_present_names=(),
                             consent: bool = False, delivery: str = Delivery.PICKUP,
-                            ineligible_acknowledged: bool = False, idempotency_key: str):
+                            ineligible_acknowledged: bool = False, delivery_address: str = "",
+                            idempotency_key: str):
     """Take in a bundle (一件事): every member item accepted at once from one set of materials.
 
     Preconditions: as case_accept_at_window for every member item; the clerk ticks each paper material once by
@@ -136,6 +148,7 @@ def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_
                 case_accept_at_window(actor=actor, item_code=item.code, applicant_id=applicant.pk,
                                       materials_present=present, consent=consent, delivery=delivery, bundle=bundle,
                                       ineligible_acknowledged=ineligible_acknowledged,
+                                      delivery_address=delivery_address,
                                       idempotency_key=derived_key(idempotency_key, item.code))
             except ValidationFailed as exc:
                 raise ValidationFailed(f"“{item.name}”：{exc.message}", field=exc.field) from None
@@ -188,12 +201,21 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     return case
 
 
+def _postal_address(delivery: str, address: str) -> str:
+    """The postal address a result is sent to: required (5 characters at least) when the delivery is by post,
+    dropped otherwise. As case_choose_delivery asks for it."""
+    address = " ".join(str(address or "").split())[:200]
+    if delivery == Delivery.POST and len(address) < 5:
+        raise ValidationFailed("邮寄请填写完整的收件地址。", field="address")
+    return address if delivery == Delivery.POST else ""
+
+
 # an application in these states is still being handled: the same person may not apply online for the item again
 OPEN_APPLICATION_STATES = (State.SUBMITTED, State.ACCEPTED, State.IN_REVIEW, State.SUPPLEMENT_REQUESTED, State.APPROVED)
 
 
 def case_apply_online(*, actor, item_code: str, consent: bool = False, files: dict | None = None,
-                      delivery: str = Delivery.PICKUP, idempotency_key: str) -> Case:
+                      delivery: str = Delivery.PICKUP, delivery_address: str = "", idempotency_key: str) -> Case:
     """A resident applies online for an item that allows it (网上申请): one upload per paper material.
 
     Preconditions: the actor is a resident with a registry record; the item allows online application; every paper
@@ -211,12 +233,13 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     if not item.online_allowed:
         raise ValidationFailed("该事项暂不支持网上申请，请到家门口的服务站办理。", field="item")
     return _submit_with_photos(actor=actor, applicant=actor.resident, item=item, channel=Channel.ONLINE,
-                               consent=consent, files=files, delivery=delivery, idempotency_key=idempotency_key,
+                               consent=consent, files=files, delivery=delivery, delivery_address=delivery_address,
+                               idempotency_key=idempotency_key,
                                kind="case.apply_online", audience="resident")
 
 
 def case_collect(*, actor, item_code: str, applicant_id, consent: bool = False, files: dict | None = None,
-                 delivery: str = Delivery.PICKUP, idempotency_key: str) -> Case:
+                 delivery: str = Delivery.PICKUP, delivery_address: str = "", idempotency_key: str) -> Case:
     """网格员代收 (issue #11 item 6): a grid worker takes an application at the doorstep with photos of the papers
     taken on the phone; the community station accepts and concludes it. Any item may be collected (the papers come
     as photos; the station may still ask for the originals).
@@ -231,11 +254,13 @@ def case_collect(*, actor, item_code: str, applicant_id, consent: bool = False, 
     item = _active_item(item_code)
     applicant = resident_get_for_user(actor, applicant_id)
     return _submit_with_photos(actor=actor, applicant=applicant, item=item, channel=Channel.GRID, consent=consent,
-                               files=files, delivery=delivery, idempotency_key=idempotency_key, kind="case.collect",
+                               files=files, delivery=delivery, delivery_address=delivery_address,
+                               idempotency_key=idempotency_key, kind="case.collect",
                                audience="staff", first_contact=actor)
 
 
 def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, files: dict | None, delivery: str,
+                        delivery_address: str = "",
                         idempotency_key: str, kind: str, audience: str, first_contact=None) -> Case:
     """The part online applications and grid workers' collections share: the files checked by content, the intake
     check, then a submitted case at the applicant's community station with its uploads (one transaction)."""
@@ -250,6 +275,7 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
 
     if delivery not in Delivery.values:
         raise ValidationFailed("送达方式无效。", field="delivery")
+    address = _postal_address(delivery, delivery_address)
     files = files or {}
     if len(files) > settings.DOORSTEP_UPLOAD_MAX_FILES:
         raise ValidationFailed("上传的文件太多。", field="files")
@@ -285,7 +311,8 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
             number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=channel, state=State.SUBMITTED, first_contact=first_contact,
             review_level=community.level, review_node=community, center=community.service_centers.first(),
-            consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery)
+            consent_at=now if checks else None, shared_checks=checks, eligibility=eligibility, delivery=delivery,
+            delivery_address=address)
         for m, name, verdict, data in accepted_files:
             digest = hashlib.sha256(data).hexdigest()
             record = CaseUpload(case=case, material=m, original_name=str(name)[:120],
@@ -302,6 +329,8 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
 
     inputs = {"item": item.code, "consent": bool(consent), "delivery": delivery, "applicant": applicant.pk,
               "files": {str(m.id): hashlib.sha256(data).hexdigest() for m, _, _, data in accepted_files}}
+    if address:
+        inputs["address"] = address
     if channel == Channel.ONLINE:
         del inputs["applicant"]  # as before: keys of earlier online applications still replay
     case, _ = idempotent_create(actor=actor, key=idempotency_key, kind=kind, inputs=inputs, create=create)

@@ -4,7 +4,8 @@ eligibility re-check with its reviews."""
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.models import (
@@ -13,7 +14,7 @@ from doorstep.cases.models import (
 from doorstep.cases.workflow import (
     State,
 )
-from doorstep.catalog.eligibility import evaluate
+from doorstep.catalog.eligibility import evaluate, outcomes_data
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
@@ -64,7 +65,7 @@ def supervision_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
 # -- 资格复核: the periodic re-check of current beneficiaries -------------------------------------------------------
 
 BENEFIT_STATES = (State.CONCLUDED, State.DELIVERED, State.RATED)
-REVIEW_DECISIONS = {"kept": "继续享受", "referred": "报请停发"}
+REVIEW_DECISIONS = {"kept": gettext_lazy("继续享受"), "referred": gettext_lazy("报请停发")}
 REVIEW_DECIDERS = {"clerk", "approver", "admin"}  # leaders and supervisors read the reviews; these decide them
 
 
@@ -100,10 +101,12 @@ def eligibility_recheck(*, today: datetime.date | None = None) -> dict[str, int]
         if result.eligible is not False:
             continue
         earlier = seen.get(case_id, set())
-        if "open" in earlier or result.explanation in earlier:
+        with translation.override("zh-hans"):  # the record is kept in Chinese whatever language runs the job
+            explanation = result.explanation
+        if "open" in earlier or explanation in earlier:
             continue
         flagged.append(EligibilityReview(case_id=case_id, applicant_path=path, found_on=today,
-                                         explanation=result.explanation))
+                                         explanation=explanation, outcomes=outcomes_data(result)))
         communities[path[:12]] = communities.get(path[:12], 0) + 1
     with transaction.atomic():
         EligibilityReview.objects.bulk_create(flagged, batch_size=1000)

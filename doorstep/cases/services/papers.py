@@ -4,6 +4,7 @@ a couple's, as a 生育服务登记证明 is), so printing it is a reveal of per
 the reason "打印证照" and the certificate's number, in the same transaction as the reading."""
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from doorstep.accounts.roles import Capability
 from doorstep.audit.services import audit_record
@@ -52,7 +53,7 @@ def certificate_print(*, actor, case_id) -> dict:
     case = case_get_for_user(actor, case_id)
     cert = Certificate.objects.filter(case=case).first() if case.concluded_at else None
     if cert is None:
-        raise PaperUnavailable("该办件没有签发证照。")
+        raise PaperUnavailable(gettext("该办件没有签发证照。"))
     holder = Resident.objects.select_related("household__building").get(pk=case.applicant_id)
     materials = list(case.item.materials.all())
     couple = any(m.shared_data == "marriage" or "夫妻" in m.name or "结婚证" in m.name for m in materials)

@@ -125,6 +125,11 @@ def _record_delivery(case: Case, *, actor, checked, now) -> dict:
     return {"relation": relation, "photo": photo_row is not None, "signature": signature_row is not None}
 
 
+# Deciding, or handing papers on to the next level, while the papers handed to this level are unsigned for needs the
+# actor's confirmation (issue #11 item 5; a review found papers forwarded that nobody had received).
+UNRECEIVED_ASKS = frozenset({Action.APPROVE, Action.REJECT, Action.FORWARD})
+
+
 def unreceived_handovers(case: Case) -> list[MaterialHandover]:
     """Hand-overs of paper materials to the level now holding the case that nobody there has signed for (待签收)."""
     return [h for h in MaterialHandover.objects.filter(case=case, to_node_id=case.review_node_id,
@@ -170,10 +175,10 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
         # the proof is asked for only of whom the tables let deliver now (others hear why not, as for any action)
         checked_proof = _checked_proof(proof) if act == Action.DELIVER else None
         summary: dict = {}
-        if act in (Action.APPROVE, Action.REJECT) and unreceived_handovers(case):
+        if act in UNRECEIVED_ASKS and unreceived_handovers(case):
             if not confirm_unreceived:
-                raise ValidationFailed("上报的纸质材料尚未签收：请先签收材料再决定；如已核对电子材料，勾选"
-                                       "“材料尚未签收，已核对电子材料”后再决定。", field="confirm_unreceived")
+                raise ValidationFailed("上报的纸质材料尚未签收：请先签收材料再办理；如已核对电子材料，勾选"
+                                       "“材料尚未签收，已核对电子材料”后再办理。", field="confirm_unreceived")
             summary["unreceived_confirmed"] = True
         now = timezone.now()
         today = timezone.localdate(now)

@@ -217,7 +217,7 @@ def test_a_community_clerk_cannot_withdraw_a_case_under_review_at_the_district()
     clerk = user("clerk_c001001")
     case = accept(actor=clerk, item_code="MZ-D01", applicant_id=xie().pk)
     case_transition(actor=clerk, case_id=case.pk, action="forward")
-    case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward")
+    case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward", confirm_unreceived=True)
     with pytest.raises(PermissionDenied, match="区"):
         case_transition(actor=clerk, case_id=case.pk, action="withdraw", note=NOTE)
     token = api_token_create(actor=None, user=clerk, name="测试")

@@ -65,6 +65,11 @@ def test_window_shows_rules_figures_and_outcome_before_acceptance_and_audits_the
     client = logged_in("clerk_s01a")
     looks = AuditEvent.objects.filter(action="resident.eligibility_check").count()
     page = client.get(f"/window/?resident={applicant.pk}&item=MZ-D01").content.decode()
+    # before the applicant agrees to the shared-data checks: the rules alone, no figures, nothing read
+    assert 'data-testid="eligibility-rules"' in page and "80,000" not in page and "家庭年人均收入低于" in page
+    assert AuditEvent.objects.filter(action="resident.eligibility_check").count() == looks
+    page = client.get(f"/window/?resident={applicant.pk}&item=MZ-D01&consent=1").content.decode()
+    assert 'data-testid="consent" checked' in page
     assert 'data-testid="eligibility"' in page and "资格核查（可向申请人宣读）：不符合" in page
     assert "家庭年人均收入80,000元" in page and 'data-testid="ineligible-ack"' in page
     assert 'value="accept"' in page  # a promised item may still be taken in, with the acknowledgement
@@ -72,7 +77,7 @@ def test_window_shows_rules_figures_and_outcome_before_acceptance_and_audits_the
     # an instant item the applicant does not qualify for has no 受理 button at all, only the refusal
     young = Resident.objects.filter(path__startswith="430302001", birth_date__year__gte=2000).first()
     found(clerk, young.pk)
-    page = client.get(f"/window/?resident={young.pk}&item=MZ-C01").content.decode()
+    page = client.get(f"/window/?resident={young.pk}&item=MZ-C01&consent=1").content.decode()
     assert "结论：不符合" in page and 'value="accept"' not in page and 'data-testid="instant-ineligible"' in page
     assert 'value="不符合办理条件"' in page
 

@@ -46,7 +46,7 @@ def test_district_item_goes_up_by_proxy_and_is_decided_there():
     assert (case.review_level, case.review_node.code) == ("street", "430302001")
     with pytest.raises(PermissionDenied, match="城正街街道"):  # the district may look, but the street acts now
         case_transition(actor=user("approver"), case_id=case.pk, action="approve")
-    case = case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward")
+    case = case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward", confirm_unreceived=True)
     assert (case.review_level, case.review_node.code) == ("district", "430302")
     with pytest.raises(ValidationFailed, match="理由"):
         case_transition(actor=user("approver"), case_id=case.pk, action="reject", note="")

@@ -1,12 +1,17 @@
 """The links and forms of an HTML page, as a person's browser would send them: one parser for the role crawler
-(test_role_crawl.py: presses every button) and the form fuzzer (test_form_fuzz.py: mutates every field).
+(test_role_crawl.py: presses every button) and the form fuzzer (test_form_fuzz.py: mutates every field); and the walk
+over the links a signed-in person is shown (walk: the role crawler, and the English check in test_english.py).
 
 A form is a dict: action, method ("get"/"post"), fields (name → the value the page gives: an input's value, the
 first checked — else first — checkbox or radio, a select's first non-empty option, "" for a textarea), types
 (name → input type, or "select"/"textarea"), multi (checkbox name → every value), file (has a file input),
 buttons ((name, value) of each submit button, unnamed ones as (None, None))."""
 
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 _SUBMITS = ("submit", "button", "image", "reset")
 
@@ -72,3 +77,42 @@ def parse(html: str) -> PageParser:
     page = PageParser()
     page.feed(html)
     return page
+
+
+# Links a walk never follows: files, the Django admin (its own gate and labels), the language switch, logging out, the API.
+SKIP_PREFIXES = ("/static/", "/admin/", "/i18n/", "/accounts/logout", "/api/")
+
+
+def shape(path: str) -> str:
+    """A page's shape: its path with the ids replaced, so /cases/12/ and /cases/97/ count as one kind of page."""
+    return re.sub(r"\d+", "N", urlsplit(path).path)
+
+
+def walk(client, starts: Iterable[str] = ("/",), *, limit: int, per_shape: int,
+         follow: Callable[[str], bool] | None = None,
+         shape_of: Callable[[str], str] = shape) -> Iterator[tuple[str, object, object]]:
+    """Breadth first over the links the pages show, from `starts`: yields (url, response, parsed page or None when
+    the response is not HTML) for at most `limit` pages and `per_shape` pages of one shape (`shape_of` the link; with
+    or without a query), following only links `follow` accepts when given. The caller checks each response before the walk goes on (a
+    generator: nothing is fetched ahead)."""
+    queue = deque(dict.fromkeys(starts))
+    seen, shapes = set(queue), {}
+    pages = 0
+    while queue and pages < limit:
+        url = queue.popleft()
+        response = client.get(url)
+        pages += 1
+        page = parse(response.content.decode()) if "text/html" in response.get("Content-Type", "") else None
+        yield url, response, page
+        for href in page.links if page is not None else ():
+            target = urljoin(url, href)
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith(SKIP_PREFIXES):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            kind = shape_of(target) + ("?" if parts.query else "")
+            if target in seen or shapes.get(kind, 0) >= per_shape or (follow and not follow(target)):
+                continue
+            seen.add(target)
+            shapes[kind] = shapes.get(kind, 0) + 1
+            queue.append(target)

@@ -64,10 +64,13 @@ def test_chinese_by_default_english_on_request():
 
 
 def test_the_admin_is_warned_when_the_calendar_lacks_a_year_and_other_staff_get_a_note_by_deadlines():
-    from django.utils import timezone
+    from django.conf import settings
+    from django.utils import timezone, translation
 
     from doorstep.calendar.selectors import calendar_note, calendar_warnings
 
+    # the texts as a page without the language cookie shows them (an earlier request may leave `en` active here)
+    translation.activate(settings.LANGUAGE_CODE)
     today = timezone.localdate()
     expected = calendar_warnings(today)
     body = logged_in("admin").get("/").content.decode()

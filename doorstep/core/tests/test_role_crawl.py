@@ -5,9 +5,7 @@ message). Pressing a button runs inside a savepoint that is rolled back, so the 
 Also: the staff pages refuse roles whose home does not offer them (a resident opening /window/ used to get an
 empty staff page), and the reveal button is drawn only for roles with the capability."""
 
-import re
-from collections import deque
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
 from django.contrib.messages import constants
@@ -16,14 +14,13 @@ from django.test import Client
 
 from doorstep.accounts.models import User
 from doorstep.cases.models import Case
-from doorstep.core.tests.htmlpages import parse
+from doorstep.core.tests.htmlpages import SKIP_PREFIXES, walk
 from doorstep.demo.build import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["admin", "leader", "dispatcher", "approver", "clerk_s01a", "approver_s01", "leader_s01", "admin_s01",
          "clerk_c001001", "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001"]
-SKIP_PREFIXES = ("/static/", "/admin/", "/i18n/", "/accounts/logout", "/api/")
 PAGES_PER_ROLE = 80
 PER_PATTERN = 3  # pages of one shape (ids replaced) visited per role: enough to meet each kind of button
 FILLER = "经现场核实情况属实，按规定办理。"
@@ -50,10 +47,6 @@ def _filled(form: dict) -> dict:
     return fields
 
 
-def _shape(path: str) -> str:
-    return re.sub(r"\d+", "N", urlsplit(path).path)
-
-
 def _errors(response) -> list[str]:
     request = getattr(response, "wsgi_request", None)
     storage = getattr(request, "_messages", None)
@@ -64,28 +57,12 @@ def _errors(response) -> list[str]:
 def crawl(username: str) -> tuple[int, int]:
     client = Client()
     assert client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD}).status_code == 302
-    queue, seen, shapes = deque(["/"]), {"/"}, {}
     pages = presses = 0
-    while queue and pages < PAGES_PER_ROLE:
-        url = queue.popleft()
-        response = client.get(url)
+    for url, response, parser in walk(client, limit=PAGES_PER_ROLE, per_shape=PER_PATTERN):
         assert response.status_code < 400, f"{username}: link {url} → {response.status_code}"
         pages += 1
-        if "text/html" not in response.get("Content-Type", ""):
+        if parser is None:
             continue
-        parser = parse(response.content.decode())
-        for href in parser.links:
-            target = urljoin(url, href)
-            parts = urlsplit(target)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith(SKIP_PREFIXES):
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            shape = _shape(parts.path) + ("?" if parts.query else "")
-            if target in seen or shapes.get(shape, 0) >= PER_PATTERN:
-                continue
-            seen.add(target)
-            shapes[shape] = shapes.get(shape, 0) + 1
-            queue.append(target)
         for form in parser.forms:
             action = urljoin(url, form["action"] or url)
             if form["method"] != "post" or form["file"] or action.startswith(SKIP_PREFIXES):
@@ -167,7 +144,8 @@ def test_no_reveal_button_without_the_capability_and_no_decision_buttons_elsewhe
     clerk = user("clerk_c001001")
     case = accept(actor=clerk, item_code="MZ-D01", applicant_id=xie.pk)
     case_transition(actor=clerk, case_id=case.pk, action="forward")
-    case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward")  # now at the district
+    case_transition(actor=user("approver_s01"), case_id=case.pk, action="forward",
+                    confirm_unreceived=True)  # now at the district
     for username in ("clerk_c001001", "approver_s01", "leader_s01"):
         client = Client()
         client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})

@@ -49,7 +49,7 @@ def test_a_catalog_item_named_like_a_formula_stays_text_in_the_ledger_and_catalo
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert formulas(content) == []
-    rows = list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=False))
+    rows = list(load_workbook(io.BytesIO(content))["办件台账"].iter_rows(values_only=False))
     item_cell = next(r for r in rows if r[0].value == case.number)[1]
     assert item_cell.value == HYPERLINK and item_cell.data_type == "s"
 

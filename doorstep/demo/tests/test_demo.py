@@ -157,3 +157,15 @@ def test_staff_and_grid_teams_have_peoples_names():
     names = [name for username, name in staff]
     assert len(set(names)) == len(names)  # unique, so a name tells who acted
     assert dict(staff)["gw_001001003"] == "王敏辉"
+
+
+def test_every_service_center_has_a_phone_and_opening_hours():
+    """Receipts and notices print the center's phone and hours: a station without them prints a gap."""
+    from doorstep.org.services import PHONE
+
+    centers = list(ServiceCenter.objects.filter(org_node__code__startswith=DISTRICT).prefetch_related("opening_hours"))
+    assert centers
+    phones = [c.phone for c in centers]
+    assert all(PHONE.fullmatch(p) and p.startswith("0731-5") for p in phones), phones
+    assert len(set(phones)) == len(phones)
+    assert all(c.opening_hours.all() for c in centers)

@@ -339,3 +339,72 @@ def test_the_admin_center_form_chooses_the_node_by_name_not_by_raw_id(street_cen
     assert f">{street_center.org_node}</option>" in page
     grid = OrgNode.objects.filter(level="grid").first()
     assert f'value="{grid.pk}"' not in page.split('name="org_node"')[1].split("</select>")[0]
+
+
+# ---- posts whose holders stand elsewhere (a street clerk backing a community station) ----------------------------
+
+@pytest.fixture
+def station_post(street_admin):
+    """The demo's community station post: A is the community's clerk, B a clerk of the street above it."""
+    post = (Post.objects.filter(center__org_node__parent=street_admin.org_node)
+            .select_related("center", "holder_b").order_by("pk").first())
+    assert post.holder_b.org_node_id != post.center.org_node_id
+    return post
+
+
+def test_saving_a_post_unchanged_keeps_its_b_holder_from_another_node(station_post):
+    client = logged_in("admin_s01")
+    url = f"/org/centers/{station_post.center_id}/posts/{station_post.pk}/"
+    form = client.get(url).content.decode()
+    b = station_post.holder_b
+    assert f'<option value="{b.pk}" selected>{b.full_name}（{b.role_label}，{b.org_node.name}）' in form
+    response = client.post(url, {"name": station_post.name, "holder_a": str(station_post.holder_a_id),
+                                 "holder_b": str(b.pk), "a_absent": ""})
+    assert response.status_code == 303
+    station_post.refresh_from_db()
+    assert station_post.holder_b_id == b.pk
+    page = client.get(f"/org/centers/{station_post.center_id}/")
+    assert page.status_code == 200 and b.full_name in page.content.decode()
+
+
+def test_a_kept_holder_may_stay_but_a_new_one_must_be_of_the_centers_node(admin, station_post):
+    other_street_clerk = User.objects.filter(role="clerk", org_node__level="street").exclude(
+        org_node=station_post.holder_b.org_node).exclude(pk=station_post.holder_a_id).first()
+    with pytest.raises(ValidationFailed, match="须是.*的在岗工作人员") as info:
+        post_update(station_post, actor=admin, name=station_post.name, holder_a_id=station_post.holder_a_id,
+                    holder_b_id=other_street_clerk.pk)
+    assert info.value.field == "holder_b"
+    # the two current holders may swap places: both are kept holders
+    post_update(station_post, actor=admin, name=station_post.name, holder_a_id=station_post.holder_b_id,
+                holder_b_id=station_post.holder_a_id)
+    station_post.refresh_from_db()
+    assert station_post.holder_a.org_node_id != station_post.center.org_node_id
+    User.objects.filter(pk=station_post.holder_a_id).update(is_active=False)
+    with pytest.raises(ValidationFailed, match="账号已停用或已不是工作人员") as info:
+        post_update(station_post, actor=admin, name=station_post.name, holder_a_id=station_post.holder_a_id,
+                    holder_b_id=station_post.holder_b_id)
+    assert info.value.field == "holder_a"
+
+
+def test_a_post_without_holders_shows_not_set_instead_of_failing(station_post):
+    Post.objects.filter(pk=station_post.pk).update(holder_a=None, holder_b=None)
+    client = logged_in("admin_s01")
+    response = client.get(f"/org/centers/{station_post.center_id}/")
+    assert response.status_code == 200
+    row = response.content.decode().split(station_post.name, 1)[1].split("</tr>", 1)[0]
+    assert row.count("未设置") == 2
+    form = client.get(f"/org/centers/{station_post.center_id}/posts/{station_post.pk}/")
+    assert form.status_code == 200
+
+
+def test_a_deactivated_holder_is_offered_marked_and_must_be_replaced(station_post):
+    b = station_post.holder_b
+    User.objects.filter(pk=b.pk).update(is_active=False)
+    client = logged_in("admin_s01")
+    url = f"/org/centers/{station_post.center_id}/posts/{station_post.pk}/"
+    assert f"{b.full_name}（{b.role_label}，已停用）" in client.get(url).content.decode()
+    response = client.post(url, {"name": station_post.name, "holder_a": str(station_post.holder_a_id),
+                                 "holder_b": str(b.pk)})
+    assert response.status_code == 400 and "账号已停用或已不是工作人员" in response.content.decode()
+    station_post.refresh_from_db()
+    assert station_post.holder_b_id == b.pk

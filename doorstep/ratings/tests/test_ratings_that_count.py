@@ -16,6 +16,7 @@ from django.utils import timezone
 from doorstep.audit.models import AuditEvent
 from doorstep.cases.models import Case, MaterialHandover
 from doorstep.cases.services import (
+    DeliveryProofIn,
     case_choose_delivery,
     case_refuse_at_window,
     case_transition,
@@ -144,7 +145,9 @@ def test_rating_a_concluded_case_keeps_the_pickup_choice_and_delivery():
     assert 'data-testid="delivery-choice"' in page and 'data-testid="rating"' in page
     assert 'data-testid="rating-form"' not in page
     case_choose_delivery(actor=user(XIE), case_id=case.pk, delivery="home")
-    delivered = case_transition(actor=user("clerk_c001001"), case_id=case.pk, action="deliver")
+    delivered = case_transition(actor=user("clerk_c001001"), case_id=case.pk, action="deliver",
+                                proof=DeliveryProofIn(recipient_name="谢小波", relation="self",
+                                                      signature_png=b"\x89PNG\r\n\x1a\n" + b"\x00" * 32))
     assert delivered.state == "delivered" and Rating.objects.filter(case=case).exists()
 
 

@@ -26,4 +26,4 @@ class Command(BaseCommand):
             u = users.get(name)
             if u:
                 where = u.org_node.name if u.org_node_id else ""
-                self.stdout.write(f"  {name:<22} {ROLE_LABELS[Role(u.role)]:<10} {u.full_name} {where}")
+                self.stdout.write(f"  {name:<22} {str(ROLE_LABELS[Role(u.role)]):<10} {u.full_name} {where}")
