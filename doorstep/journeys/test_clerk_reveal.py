@@ -3,6 +3,7 @@ the audit event is there."""
 
 import pytest
 
+from doorstep.accounts.models import User
 from doorstep.audit.models import AuditEvent
 from doorstep.core.crypto import decrypt
 from doorstep.demo.build import DEMO_PASSWORD
@@ -29,7 +30,7 @@ def test_clerk_finds_by_initials_and_reveals_id_with_reason(world, desk_page):
     page.fill("#q", "xxb")
     page.click("form button[type=submit]")
     page.wait_for_selector("[data-testid=search-count]")
-    page.click(f"a[href='/residents/{xie.pk}/']")
+    page.locator(f"a[href='/residents/{xie.pk}/'] >> visible=true").first.click()  # the table (cards: phones)
     masked = page.text_content("[data-testid=id-masked]")
     assert masked == xie.id_number_masked and whole not in page.content()
 
@@ -41,7 +42,9 @@ def test_clerk_finds_by_initials_and_reveals_id_with_reason(world, desk_page):
     assert page.text_content("[data-testid=revealed-id_number]") == whole
 
     event = AuditEvent.objects.filter(action="registry.reveal", target_id=str(xie.pk)).latest("id")
-    assert event.reason == "办理生育登记，核对身份证" and event.actor_label.startswith("城正街街道窗口人员")
+    clerk = User.objects.get(username="clerk_s01a")  # staff have people's names (#11 item 15)
+    assert event.reason == "办理生育登记，核对身份证" and event.actor_id == clerk.pk
+    assert event.actor_label.startswith(clerk.full_name)
     assert event.ip == "127.0.0.1" and event.result == "ok"
 
     # and an auditor sees it in the audit browser
