@@ -45,8 +45,7 @@ FIRST_HIT = """
 import os, sys, time
 sys.path.insert(0, {root!r})
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstep.settings")
-import django
-django.setup()
+import doorstep.wsgi  # what a gunicorn worker loads before its first request
 from django.test import Client
 client = Client()
 started = time.perf_counter()
@@ -95,7 +94,7 @@ def main() -> None:
                              capture_output=True, text=True, check=True, env=os.environ.copy()).stdout.split()
         assert out[0] == "200", out
         firsts.append(float(out[1]))
-    rows.append(row("/services/ — first request of a fresh process", firsts, [0]))
+    rows.append(row("/services/ — first request of a fresh worker (doorstep.wsgi loaded)", firsts, [0]))
     public = Client()
     times, queries = [], []
     for _ in range(args.samples):
