@@ -24,7 +24,9 @@ from doorstep.core.idempotency import was_replayed
 SIGNATURE_PREFIX = "data:image/png;base64,"
 
 
-def _files_and_tokens(request) -> tuple[dict, dict]:
+def uploaded_and_staged(request) -> tuple[dict, dict]:
+    """The form's new files ({material id: UploadedFile}, from material_<id>) and the tokens of files kept from an
+    earlier try ({material id: token}, from staged_<id>, only where no new file replaces it)."""
     files, tokens = {}, {}
     for key, upload in request.FILES.items():
         if key.startswith("material_") and key[9:].isdigit():
@@ -42,7 +44,7 @@ def window_collect(request):
     station. A refused try shows the window again with everything kept."""
     from doorstep.cases.views import _window_failed
 
-    files, tokens = _files_and_tokens(request)
+    files, tokens = uploaded_and_staged(request)
     kept = staged_uploads(request.user, tokens)
     try:
         case = case_collect(actor=request.user, item_code=request.POST.get("item", ""),

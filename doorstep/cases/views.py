@@ -520,13 +520,9 @@ def apply_online(request, code: str):
     if request.user.role != "resident":  # staff take in at the window; an upload form they cannot send is a trap
         raise PermissionDenied(_("网上申请须以居民本人身份登录；工作人员请在综合受理窗口代为受理。"))
     if request.method == "POST":
-        files, tokens = {}, {}
-        for key, upload in request.FILES.items():
-            if key.startswith("material_") and key[9:].isdigit():
-                files[int(key[9:])] = upload
-        for key, token in request.POST.items():
-            if key.startswith("staged_") and key[7:].isdigit() and int(key[7:]) not in files:
-                tokens[int(key[7:])] = token[:2000]
+        from doorstep.cases.field_views import uploaded_and_staged
+
+        files, tokens = uploaded_and_staged(request)
         kept = staged_uploads(request.user, tokens)  # files chosen on an earlier try that came back
         try:
             case = case_apply_online(actor=request.user, item_code=code, consent=request.POST.get("consent") == "1",
