@@ -1,13 +1,22 @@
 """The JSON API at /api/v1 (django-ninja): token auth for clients, OpenAPI at /api/docs.
 
-Endpoints stay thin: parse, call one selector or service, shape the answer. Domain errors become 4xx with a Chinese
+Endpoints stay thin: parse, call one selector or service, shape the answer. Domain errors become 4xx with a
 `detail`; request validation errors become 422 with one readable message per field; ninja's own refusals (a body
-that is not JSON, Http404) a Chinese `detail` too. An unknown address and a 405 are answered outside ninja, in the
-same shape (core.errorpages, core.middleware.MethodMiddleware).
+that is not JSON, Http404) a `detail` too. An unknown address and a 405 are answered outside ninja, in the same shape
+(core.errorpages, core.middleware.MethodMiddleware).
+
+Language: the details, the OpenAPI document and its docs page are in the language the request asks for — the
+language cookie (the person's choice on the site), else Accept-Language, else Chinese. Pages ignore Accept-Language
+(a clerk's English browser still shows Chinese pages); an API client has no switch to click, and the header is how
+HTTP asks: core.locale_middleware sets it for every answer under /api/. The OpenAPI texts are lazy, so each
+request's document is in its own language.
 """
+
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -44,7 +53,7 @@ api = NinjaAPI(
     title="doorstep API",
     version="1",
     urls_namespace="api-v1",
-    description="家门口办事 API。所有接口需要 Bearer 令牌；结果已按令牌所属账号的角色和组织范围裁剪。",
+    description=_("家门口办事 API。所有接口需要 Bearer 令牌；结果已按令牌所属账号的角色和组织范围裁剪。"),
     auth=TokenAuth(),
     docs_url="/docs",
     # validatorUrl None: Swagger UI would otherwise send our schema to an online validator.
@@ -52,18 +61,18 @@ api = NinjaAPI(
 )
 
 _TYPE_MESSAGES = {
-    "missing": "缺少必填项",
-    "int_parsing": "应为整数",
-    "string_too_long": "内容过长",
-    "string_too_short": "内容过短",
-    "literal_error": "取值不在允许范围内",
-    "json_invalid": "JSON 格式错误",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "bool_parsing": "应为 true 或 false",
-    "list_type": "应为列表",
-    "too_long": "条目过多",
-    "enum": "取值不在允许范围内",
+    "missing": _("缺少必填项"),
+    "int_parsing": _("应为整数"),
+    "string_too_long": _("内容过长"),
+    "string_too_short": _("内容过短"),
+    "literal_error": _("取值不在允许范围内"),
+    "json_invalid": _("JSON 格式错误"),
+    "greater_than_equal": _("数值过小"),
+    "less_than_equal": _("数值过大"),
+    "bool_parsing": _("应为 true 或 false"),
+    "list_type": _("应为列表"),
+    "too_long": _("条目过多"),
+    "enum": _("取值不在允许范围内"),
 }
 
 
@@ -80,13 +89,14 @@ def on_validation_error(request, exc: ValidationError):
     errors = []
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        errors.append({"field": ".".join(loc), "message": _TYPE_MESSAGES.get(err.get("type", ""), "取值无效")})
-    return api.create_response(request, {"detail": "请求参数有误。", "errors": errors}, status=422)
+        message = _TYPE_MESSAGES.get(err.get("type", "")) or gettext("取值无效")
+        errors.append({"field": ".".join(loc), "message": str(message)})
+    return api.create_response(request, {"detail": gettext("请求参数有误。"), "errors": errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
-    return api.create_response(request, {"detail": "未认证：请提供有效的 API 令牌。"}, status=401)
+    return api.create_response(request, {"detail": gettext("未认证：请提供有效的 API 令牌。")}, status=401)
 
 
 # ninja raises HttpError(400, "Cannot parse request body") for any body json.loads refuses: malformed JSON, a

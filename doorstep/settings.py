@@ -285,7 +285,7 @@ CONTENT_SECURITY_POLICY = {
 # ---- end of transport and headers ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # zh: each language's name for itself, as "English" is
 LOCALE_PATHS = [BASE_DIR / "doorstep" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

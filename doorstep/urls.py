@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from doorstep.api import api
@@ -11,9 +12,9 @@ from doorstep.core import views as core_views
 from doorstep.core.elder import elder_switch
 from doorstep.ratings import views as rating_views
 
-admin.site.site_header = "家门口办事 · 主数据管理"
-admin.site.site_title = "家门口办事"
-admin.site.index_title = "主数据"
+admin.site.site_header = _("家门口办事 · 主数据管理")
+admin.site.site_title = _("家门口办事")
+admin.site.index_title = _("主数据")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from doorstep.core.crypto import derive_key
 
@@ -87,7 +88,7 @@ class AnchorLog:
     path: Path
     exists: bool = False
     tips: dict[int, tuple[str, str]] = field(default_factory=dict)  # seq -> (hash, time), each line that checks out
-    problem: str = ""  # the first line that does not check out (edited, forged, reordered), in Chinese
+    problem: str = ""  # the first line that does not check out (edited, forged, reordered), for the reader
 
     @property
     def last(self) -> tuple[int, str, str] | None:
@@ -114,7 +115,8 @@ def anchor_read(path: Path | None = None) -> AnchorLog:
                 seq, digest, at, mac = int(parts[0]), parts[1], parts[2], parts[3]
                 ok = hmac.compare_digest(mac, _line_mac(prev_mac, seq, digest, at))
             if not ok:
-                log.problem = f"锚点文件 {log.path} 第{number}行无效（被改动、伪造或删去了前面的行），其后各行不予采信。"
+                log.problem = gettext("锚点文件 {path} 第{line}行无效（被改动、伪造或删去了前面的行），其后各行不予采信。"
+                                      ).format(path=log.path, line=number)
                 break
             log.tips.setdefault(seq, (digest, at))  # a seq anchored again after a cut keeps its first hash
             prev_mac = mac

@@ -6,6 +6,7 @@ audit/anchor.py). Nothing ever UPDATEs or DELETEs either table; on PostgreSQL a 
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,7 +62,7 @@ class AuditSeal(models.Model):
         verbose_name_plural = _("审计封存")
 
     def __str__(self) -> str:
-        return f"封存 {self.seq} → 事件 #{self.event_id}"
+        return gettext("封存 {seq} → 事件 #{event}").format(seq=self.seq, event=self.event_id)
 
 
 class AuditChainHead(models.Model):
@@ -75,4 +76,4 @@ class AuditChainHead(models.Model):
     mac = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
-        return f"链尾 {self.seq}"
+        return gettext("链尾 {seq}").format(seq=self.seq)

@@ -20,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
 
 from doorstep.audit.anchor import GENESIS, anchor_append, anchor_last_seq, anchor_path, anchor_read
 from doorstep.audit.context import current_ip
@@ -58,7 +59,10 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-        target_label = target_label or str(target)[:120]
+        if not target_label:
+            # The trail is kept in one language: a model's name for itself (str) may be translated for its reader.
+            with translation.override(settings.LANGUAGE_CODE):
+                target_label = str(target)[:120]
     user = actor if getattr(actor, "is_authenticated", False) else None
     values = {
         "nonce": secrets.token_hex(8),
@@ -193,7 +197,10 @@ def audit_seal_pending(*, batch: int | None = None, everything: bool = True) -> 
     return total
 
 
-KINDS = {"inserted": "插入", "deleted": "删除", "modified": "篡改", "truncated": "截断", "anchor": "锚点缺失"}
+# What an administrator reads at `doorstep audit verify` (the command prints them; nothing stores them).
+KINDS = {"inserted": pgettext_lazy("audit finding", "插入"), "deleted": pgettext_lazy("audit finding", "删除"),
+         "modified": pgettext_lazy("audit finding", "篡改"), "truncated": pgettext_lazy("audit finding", "截断"),
+         "anchor": pgettext_lazy("audit finding", "锚点缺失")}
 
 
 @dataclass
@@ -201,17 +208,21 @@ class Finding:
     kind: str  # a key of KINDS
     event_id: int | None
     seq: int | None
-    message: str
+    message: str  # in the language active when verify ran
 
     @property
     def label(self) -> str:
-        return KINDS[self.kind]
+        return str(KINDS[self.kind])  # in the language active when it is read
 
 
 def _unsigned(event_id: int, seq: int | None) -> Finding:
-    where = f"（第{seq}号）" if seq else "（未封存）"
-    return Finding("inserted", event_id, seq,
-                   f"事件 #{event_id}{where}没有写入签名：不是经系统写入的（插入），或是升级到带签名的版本之前写入的旧事件。")
+    if seq:
+        message = gettext("事件 #{event}（第{seq}号）没有写入签名：不是经系统写入的（插入），"
+                          "或是升级到带签名的版本之前写入的旧事件。").format(event=event_id, seq=seq)
+    else:
+        message = gettext("事件 #{event}（未封存）没有写入签名：不是经系统写入的（插入），"
+                          "或是升级到带签名的版本之前写入的旧事件。").format(event=event_id)
+    return Finding("inserted", event_id, seq, message)
 
 
 def audit_verify(*, chunk: int = 5000, anchors: Sequence[Path] | None = None,
@@ -251,14 +262,16 @@ def audit_verify(*, chunk: int = 5000, anchors: Sequence[Path] | None = None,
         rows = {row[0]: row for row in AuditEvent.objects.filter(id__in=[s[1] for s in seals]).values_list(*_ROW)}
         for seq, event_id, prev_hash, digest, sealed_at, late in seals:
             if seq != expected_seq:
-                findings.append(Finding("deleted", None, expected_seq,
-                                        f"第{expected_seq}至{seq - 1}号封存记录缺失：其后的事件 #{event_id} 之前有事件被删除。"))
+                findings.append(Finding("deleted", None, expected_seq, gettext(
+                    "第{first}至{last}号封存记录缺失：其后的事件 #{event} 之前有事件被删除。"
+                ).format(first=expected_seq, last=seq - 1, event=event_id)))
             elif prev is not None and prev_hash != prev:
-                findings.append(Finding("modified", event_id, seq,
-                                        f"第{seq}号封存（事件 #{event_id}）与上一条不衔接：封存记录被改动。"))
+                findings.append(Finding("modified", event_id, seq, gettext(
+                    "第{seq}号封存（事件 #{event}）与上一条不衔接：封存记录被改动。").format(seq=seq, event=event_id)))
             row = rows.get(event_id)
             if row is None:
-                findings.append(Finding("deleted", event_id, seq, f"事件 #{event_id}（第{seq}号）已被删除。"))
+                findings.append(Finding("deleted", event_id, seq, gettext(
+                    "事件 #{event}（第{seq}号）已被删除。").format(event=event_id, seq=seq)))
             else:
                 content, mac = event_content(row[1:-1]), row[-1]
                 content_ok = bool(mac) and hmac.compare_digest(mac, event_mac(content))
@@ -268,55 +281,65 @@ def audit_verify(*, chunk: int = 5000, anchors: Sequence[Path] | None = None,
                 if not mac:
                     findings.append(_unsigned(event_id, seq))
                 elif not seal_ok and content_ok:
-                    findings.append(Finding("modified", event_id, seq,
-                                            f"第{seq}号封存（事件 #{event_id}）的封存字段被篡改（序号、封存时间或迟到标记）。"))
+                    findings.append(Finding("modified", event_id, seq, gettext(
+                        "第{seq}号封存（事件 #{event}）的封存字段被篡改（序号、封存时间或迟到标记）。"
+                    ).format(seq=seq, event=event_id)))
                 elif not seal_ok:
-                    findings.append(Finding("modified", event_id, seq,
-                                            f"事件 #{event_id}（第{seq}号）与其封存不符：事件内容或封存字段被篡改。"))
+                    findings.append(Finding("modified", event_id, seq, gettext(
+                        "事件 #{event}（第{seq}号）与其封存不符：事件内容或封存字段被篡改。"
+                    ).format(event=event_id, seq=seq)))
                 elif not content_ok:
-                    findings.append(Finding("inserted", event_id, seq,
-                                            f"事件 #{event_id}（第{seq}号）的写入签名无效：不是经系统写入的（插入）。"))
+                    findings.append(Finding("inserted", event_id, seq, gettext(
+                        "事件 #{event}（第{seq}号）的写入签名无效：不是经系统写入的（插入）。"
+                    ).format(event=event_id, seq=seq)))
             tip = anchored.get(seq)
             if tip and tip[0] != digest and not rebuilt:
                 rebuilt = True
-                findings.append(Finding("truncated", event_id, seq,
-                                        f"第{seq}号封存与链外锚点（{tip[1]}）记录的不同：链在此处或之前被截断后重新封存。"))
+                findings.append(Finding("truncated", event_id, seq, gettext(
+                    "第{seq}号封存与链外锚点（{anchored_at}）记录的不同：链在此处或之前被截断后重新封存。"
+                ).format(seq=seq, anchored_at=tip[1])))
             prev, last_hash, expected_seq = digest, digest, seq + 1
     last_seq = expected_seq - 1
     if anchored and max(anchored) > last_seq:
         top = max(anchored)
         if last_seq == 0:
-            message = f"数据库中没有任何封存记录，而链外锚点记到第{top}号（{anchored[top][1]}）：审计表被清空。"
+            message = gettext("数据库中没有任何封存记录，而链外锚点记到第{top}号（{anchored_at}）：审计表被清空。").format(
+                top=top, anchored_at=anchored[top][1])
         else:
-            message = (f"链外锚点记到第{top}号封存（{anchored[top][1]}），数据库中的链只到第{last_seq}号："
-                       f"末尾的封存与事件被删除（截断）。")
+            message = gettext("链外锚点记到第{top}号封存（{anchored_at}），数据库中的链只到第{last}号："
+                              "末尾的封存与事件被删除（截断）。").format(top=top, anchored_at=anchored[top][1],
+                                                                      last=last_seq)
         findings.append(Finding("truncated", None, top, message))
     for log in logs:
         if log.problem:
             findings.append(Finding("anchor", None, None, log.problem))
     if last_seq and not anchored:
-        state = "没有有效记录" if logs[0].exists else "不存在"
-        findings.append(Finding("anchor", None, last_seq,
-                                f"链外锚点文件 {logs[0].path} {state}：无法确认链尾没有被截断（检查 DOORSTEP_AUDIT_ANCHOR）。"))
+        if logs[0].exists:
+            message = gettext("链外锚点文件 {path} 没有有效记录：无法确认链尾没有被截断（检查 DOORSTEP_AUDIT_ANCHOR）。")
+        else:
+            message = gettext("链外锚点文件 {path} 不存在：无法确认链尾没有被截断（检查 DOORSTEP_AUDIT_ANCHOR）。")
+        findings.append(Finding("anchor", None, last_seq, message.format(path=logs[0].path)))
     head = AuditChainHead.objects.filter(id=1).first()
     if last_seq and head is None:
-        findings.append(Finding("deleted", None, last_seq, "链尾记录被删除。"))
+        findings.append(Finding("deleted", None, last_seq, gettext("链尾记录被删除。")))
     elif head is not None and (head.seq or last_seq):
         if not hmac.compare_digest(head.mac, head_mac(head.seq, head.hash, head.sealed_at)):
-            findings.append(Finding("modified", None, head.seq, f"链尾记录（第{head.seq}号）被改写：签名不符。"))
+            findings.append(Finding("modified", None, head.seq, gettext(
+                "链尾记录（第{seq}号）被改写：签名不符。").format(seq=head.seq)))
         elif head.seq > last_seq:
-            findings.append(Finding("deleted", None, last_seq + 1,
-                                    f"链尾应为第{head.seq}号封存，实际止于第{last_seq}号：末尾的封存与事件被删除。"))
+            findings.append(Finding("deleted", None, last_seq + 1, gettext(
+                "链尾应为第{seq}号封存，实际止于第{last}号：末尾的封存与事件被删除。").format(seq=head.seq, last=last_seq)))
         elif (head.seq, head.hash) != (last_seq, last_hash):
-            findings.append(Finding("modified", None, head.seq,
-                                    f"链尾记录（第{head.seq}号）与最后一条封存（第{last_seq}号）不符：被换成了旧的链尾记录。"))
+            findings.append(Finding("modified", None, head.seq, gettext(
+                "链尾记录（第{seq}号）与最后一条封存（第{last}号）不符：被换成了旧的链尾记录。"
+            ).format(seq=head.seq, last=last_seq)))
     for row in _pending_rows(since=since).iterator(chunk_size=chunk):
         mac = row[-1]
         if not mac:
             findings.append(_unsigned(row[0], None))
         elif not hmac.compare_digest(mac, event_mac(event_content(row[1:-1]))):
-            findings.append(Finding("inserted", row[0], None,
-                                    f"事件 #{row[0]}（未封存）的写入签名无效：不是经系统写入的（插入），或内容被篡改。"))
+            findings.append(Finding("inserted", row[0], None, gettext(
+                "事件 #{event}（未封存）的写入签名无效：不是经系统写入的（插入），或内容被篡改。").format(event=row[0])))
     return findings
 
 

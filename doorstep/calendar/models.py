@@ -1,6 +1,7 @@
 """The calendar table: exceptions to the weekend rule, and which years are known (seeded or imported)."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,7 +22,7 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date} {'上班' if self.is_working_day else '休息'} {self.name}"
+        return f"{self.date} {gettext('上班') if self.is_working_day else gettext('休息')} {self.name}"
 
 
 class CalendarYear(models.Model):

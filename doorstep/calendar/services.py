@@ -12,7 +12,8 @@ from doorstep.calendar.models import CalendarDay, CalendarYear
 from doorstep.calendar.selectors import work_calendar_changed
 from doorstep.core.errors import ValidationFailed
 
-HOLIDAY_NAMES = {
+# the package's English names → the names the law uses, stored on the calendar rows as data
+HOLIDAY_NAMES = {  # zh: stored record (holiday names, spelt as in statutory.py)
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
     "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
@@ -30,7 +31,7 @@ def calendar_seed_from_package(*, actor=None) -> list[int]:
             CalendarDay(date=day, is_working_day=False, name=HOLIDAY_NAMES.get(name, name), source="package"))
     for day, name in constants.workdays.items():
         by_year.setdefault(day.year, []).append(
-            CalendarDay(date=day, is_working_day=True, name=f"{HOLIDAY_NAMES.get(name, name)}调休上班",
+            CalendarDay(date=day, is_working_day=True, name=f"{HOLIDAY_NAMES.get(name, name)}调休上班",  # zh: stored
                         source="package"))
     kept = set(CalendarYear.objects.exclude(source="package").values_list("year", flat=True))
     years = sorted(y for y in by_year if y not in kept)
@@ -46,13 +47,14 @@ def calendar_seed_from_package(*, actor=None) -> list[int]:
 
 
 # the format, as the page and the example file show it (the dates are not an official schedule)
-EXAMPLE_NOTICE = """year: 2027
+EXAMPLE_NOTICE = (  # zh: file format (holiday names as the notice and the law write them)
+    """year: 2027
 holidays:
   元旦: [2027-01-01, 2027-01-03]
   春节: [2027-02-06, 2027-02-13]
 workdays:
   - 2027-02-14
-"""
+""")
 
 
 def _date(value, where: str) -> datetime.date:
@@ -61,7 +63,8 @@ def _date(value, where: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationFailed(_("%(where)s：日期“%(value)s”格式应为 YYYY-MM-DD。") % {"where": where, "value": value}) from None
+        raise ValidationFailed(
+            _("%(where)s：日期“%(value)s”格式应为 YYYY-MM-DD。") % {"where": where, "value": value}) from None
 
 
 def parse_notice(text: str) -> tuple[int, list[CalendarDay]]:
@@ -115,7 +118,7 @@ def parse_notice(text: str) -> tuple[int, list[CalendarDay]]:
             raise ValidationFailed(_("%(where)s：%(day)s 与%(year)s年的安排无关。") % {"where": where, "day": day, "year": year})
         if day in days:
             raise ValidationFailed(_("%(where)s：%(day)s 同时被列为放假日。") % {"where": where, "day": day})
-        days[day] = CalendarDay(date=day, is_working_day=True, name="调休上班", source="notice")
+        days[day] = CalendarDay(date=day, is_working_day=True, name="调休上班", source="notice")  # zh: stored name
     if not days:
         raise ValidationFailed(_("文件中没有任何放假或调休日期。"))
     return year, sorted(days.values(), key=lambda d: d.date)

@@ -13,7 +13,15 @@ applicant's, or staff's at the case's node with a reason; concluding and issuing
 from dataclasses import dataclass
 from enum import StrEnum
 
-from doorstep.cases.workflow import ACTION_LABELS, Action
+from doorstep.cases.workflow import (
+    ACTION_CONTEXT,
+    ACTION_LABELS,
+    Action,
+    Label,
+    Reason,
+    gettext_noop,
+    pgettext_noop,
+)
 
 
 class Relation(StrEnum):
@@ -29,10 +37,17 @@ class Relation(StrEnum):
     APPLICANT_SUBTREE = "applicant_subtree"  # the applicant lives at or below the actor's node
 
 
+# Who may act, as a refusal names them (only … can): under RELATION_CONTEXT in the catalog.
+RELATION_CONTEXT = "case relation"
 RELATION_LABELS = {
-    Relation.APPLICANT: "申请人本人", Relation.HOLDING_NODE: "办件所在单位", Relation.HOLDING_SUBTREE: "办件所在单位及上级",
-    Relation.HOLDING_COMMUNITY: "办件所在社区", Relation.ACCEPTING_CENTER: "受理该件的服务中心", Relation.FIRST_CONTACT: "首问受理人",
-    Relation.APPLICANT_GRID: "申请人所在网格的网格员", Relation.APPLICANT_SUBTREE: "申请人所在辖区",
+    Relation.APPLICANT: pgettext_noop("case relation", "申请人本人"),
+    Relation.HOLDING_NODE: pgettext_noop("case relation", "办件所在单位"),
+    Relation.HOLDING_SUBTREE: pgettext_noop("case relation", "办件所在单位及上级"),
+    Relation.HOLDING_COMMUNITY: pgettext_noop("case relation", "办件所在社区"),
+    Relation.ACCEPTING_CENTER: pgettext_noop("case relation", "受理该件的服务中心"),
+    Relation.FIRST_CONTACT: pgettext_noop("case relation", "首问受理人"),
+    Relation.APPLICANT_GRID: pgettext_noop("case relation", "申请人所在网格的网格员"),
+    Relation.APPLICANT_SUBTREE: pgettext_noop("case relation", "申请人所在辖区"),
 }
 
 
@@ -45,7 +60,8 @@ class Extra(StrEnum):
 
 
 ANY_ACTION = Action | Extra
-EXTRA_LABELS = {Extra.CHOOSE_DELIVERY: "更改送达方式", Extra.RATE: "评价"}
+EXTRA_LABELS = {Extra.CHOOSE_DELIVERY: pgettext_noop("case action", "更改送达方式"),
+                Extra.RATE: pgettext_noop("case action", "评价")}
 
 _R = Relation
 # (role, action) → the relations that allow it. A role × action that is not here is never allowed.
@@ -162,20 +178,25 @@ def permitted(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> bool:
     return bool(CASE_AUTHORITY.get((role, action), frozenset()) & held)
 
 
-def refusal(role: str, action: ANY_ACTION, held: frozenset[Relation], *, holding_node_name: str = "") -> str | None:
-    """None when permitted; else the reason in Chinese, naming where the actor would have to stand."""
+def refusal(role: str, action: ANY_ACTION, held: frozenset[Relation], *,
+            holding_node_name: str = "") -> Reason | None:
+    """None when permitted; else the reason (workflow.Reason: `.text()` in Chinese, `.text(gettext, pgettext)` in the
+    reader's language), naming where the actor would have to stand."""
     needed = CASE_AUTHORITY.get((role, action))
-    label = ACTION_LABELS.get(action) or EXTRA_LABELS.get(action, str(action))
+    label = Label(ACTION_LABELS.get(action) or EXTRA_LABELS.get(action, str(action)), ACTION_CONTEXT)
     if not needed:
-        return f"您的角色不能对办件执行“{label}”。"
+        return Reason(gettext_noop("您的角色不能对办件执行“{action}”。"), (("action", label),))
     if needed & held:
         return None
     if needed == {Relation.HOLDING_COMMUNITY} and Relation.HOLDING_NODE in held:
-        return f"受理与审批分离：{holding_node_name or '本级'}的事项由审批人员决定，窗口人员不能{label}。"
+        node = holding_node_name or Label(gettext_noop("本级"))
+        return Reason(gettext_noop("受理与审批分离：{node}的事项由审批人员决定，窗口人员不能{action}。"),
+                      (("node", node), ("action", label)))
     if Relation.HOLDING_NODE in needed and holding_node_name:
-        return f"办件目前在{holding_node_name}，只有该处的工作人员可以{label}。"
-    who = "、".join(RELATION_LABELS[r] for r in sorted(needed))
-    return f"只有{who}可以对该办件执行“{label}”。"
+        return Reason(gettext_noop("办件目前在{node}，只有该处的工作人员可以{action}。"),
+                      (("node", holding_node_name), ("action", label)))
+    who = tuple(Label(RELATION_LABELS[r], RELATION_CONTEXT) for r in sorted(needed))
+    return Reason(gettext_noop("只有{who}可以对该办件执行“{action}”。"), (("who", who), ("action", label)))
 
 
 def sees(role: str, held: frozenset[Relation]) -> bool:

@@ -5,9 +5,10 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.cases.workflow import CLOCK_RUNNING, STATE_LABELS, Action, State
+from doorstep.cases.workflow import CLOCK_RUNNING, STATE_CONTEXT, STATE_LABELS, Action, State
 from doorstep.core.lookups import literal_in_q
 
 
@@ -55,65 +56,65 @@ class Bundle(models.Model):
     """A bundle matter (一件事): several items applied for at once with one set of materials; its member cases
     carry their own workflow, the bundle shows them as one."""
 
-    number = models.CharField("一件事编号", max_length=24, unique=True)
+    number = models.CharField(_("一件事编号"), max_length=24, unique=True)
     definition = models.ForeignKey("catalog.ItemBundle", on_delete=models.PROTECT, related_name="matters")
     applicant = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="bundles")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "一件事"
-        verbose_name_plural = "一件事"
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
 
     def __str__(self) -> str:
         return self.number
 
 
 class Case(models.Model):
-    number = models.CharField("办件编号", max_length=24, unique=True)
+    number = models.CharField(_("办件编号"), max_length=24, unique=True)
     # no single-column index on item: case_item_id (item, id) covers it and pages the ledger sorted by item
     item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="cases", db_index=False)
     applicant = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="cases")
-    applicant_path = models.CharField("申请人网格编码", max_length=15, db_index=True)
-    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    applicant_path = models.CharField(_("申请人网格编码"), max_length=15, db_index=True)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     # no single-column index on state: the composite indexes below start with it (one less index per insert)
-    state = models.CharField("状态", max_length=24, choices=[(s.value, _(STATE_LABELS[s])) for s in State],
-                             default=State.DRAFT)
-    review_level = models.CharField("当前层级", max_length=10, default="community")
+    state = models.CharField(_("状态"), max_length=24, default=State.DRAFT,
+                             choices=[(s.value, pgettext_lazy(STATE_CONTEXT, STATE_LABELS[s])) for s in State])
+    review_level = models.CharField(_("当前层级"), max_length=10, default="community")
     review_node = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="cases_in_review",
                                     db_index=False)  # covered by case_node_state
     center = models.ForeignKey("org.ServiceCenter", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="cases")
     first_contact = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="first_contact_cases")  # 首问负责
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
-    due_date = models.DateField("承诺办结日期", null=True, blank=True)  # indexed by case_due_id
-    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
-    decision_reason = models.CharField("决定理由", max_length=300, blank=True)
-    concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
-    public_code = models.CharField("查询码", max_length=16, unique=True, default=new_query_code)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    due_date = models.DateField(_("承诺办结日期"), null=True, blank=True)  # indexed by case_due_id
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decision_reason = models.CharField(_("决定理由"), max_length=300, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    public_code = models.CharField(_("查询码"), max_length=16, unique=True, default=new_query_code)
     bundle = models.ForeignKey(Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     # 补正: the clock stops on the day a supplement is requested and the due date moves by the working days paused.
-    paused_on = models.DateField("补正开始日", null=True, blank=True)
-    paused_working_days = models.PositiveSmallIntegerField("补正暂停工作日", default=0)
+    paused_on = models.DateField(_("补正开始日"), null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField(_("补正暂停工作日"), default=0)
     # 数据共享: the applicant's consent and what the registry said, kept with the case.
-    consent_at = models.DateTimeField("同意调取共享数据时间", null=True, blank=True)
-    shared_checks = models.JSONField("共享数据核验", default=list, blank=True)
-    eligibility = models.JSONField("资格判断", default=dict, blank=True)
-    missing_materials = models.JSONField("缺少的材料", default=list, blank=True)  # for the refusal notice
-    delivery = models.CharField("送达方式", max_length=8, choices=Delivery.choices, default=Delivery.PICKUP)
-    delivery_address = models.CharField("送达地址", max_length=200, blank=True)
-    ready_at = models.DateTimeField("可领取时间", null=True, blank=True)
-    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    consent_at = models.DateTimeField(_("同意调取共享数据时间"), null=True, blank=True)
+    shared_checks = models.JSONField(_("共享数据核验"), default=list, blank=True)
+    eligibility = models.JSONField(_("资格判断"), default=dict, blank=True)
+    missing_materials = models.JSONField(_("缺少的材料"), default=list, blank=True)  # for the refusal notice
+    delivery = models.CharField(_("送达方式"), max_length=8, choices=Delivery.choices, default=Delivery.PICKUP)
+    delivery_address = models.CharField(_("送达地址"), max_length=200, blank=True)
+    ready_at = models.DateTimeField(_("可领取时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="deliveries")
-    sla_mark = models.CharField("已提醒的监察标记", max_length=6, blank=True)  # "", "yellow", "red"
-    rating_invited_at = models.DateTimeField("评价邀请时间", null=True, blank=True)
+    sla_mark = models.CharField(_("已提醒的监察标记"), max_length=6, blank=True)  # "", "yellow", "red"
+    rating_invited_at = models.DateTimeField(_("评价邀请时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "办件"
-        verbose_name_plural = "办件"
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
         indexes = [
             models.Index(fields=["state", "due_date"], name="case_state_due"),
             models.Index(fields=["review_node", "state"], name="case_node_state"),
@@ -153,8 +154,8 @@ class CaseHistory(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "办件记录"
-        verbose_name_plural = "办件记录"
+        verbose_name = _("办件记录")
+        verbose_name_plural = _("办件记录")
         ordering = ["id"]
         indexes = [models.Index(fields=["actor", "id"], condition=literal_in_q("action", DECISION_ACTIONS),
                                 name="history_decisions")]
@@ -172,14 +173,14 @@ class MaterialHandover(models.Model):
     to_node = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="+")
     handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     handed_at = models.DateTimeField(auto_now_add=True)
-    materials = models.JSONField("移交材料", default=list)
+    materials = models.JSONField(_("移交材料"), default=list)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "材料移交"
-        verbose_name_plural = "材料移交"
+        verbose_name = _("材料移交")
+        verbose_name_plural = _("材料移交")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -190,16 +191,16 @@ class Certificate(models.Model):
     """What a concluded case issues (证照/证明), with a code the public verify page checks."""
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="certificate")
-    title = models.CharField("证照名称", max_length=60)
-    number = models.CharField("证照编号", max_length=30, unique=True)
-    verify_code = models.CharField("核验码", max_length=16, unique=True, default=new_public_code)
-    issued_at = models.DateTimeField("签发时间")
+    title = models.CharField(_("证照名称"), max_length=60)
+    number = models.CharField(_("证照编号"), max_length=30, unique=True)
+    verify_code = models.CharField(_("核验码"), max_length=16, unique=True, default=new_public_code)
+    issued_at = models.DateTimeField(_("签发时间"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    issuer_name = models.CharField("签发单位", max_length=100)
+    issuer_name = models.CharField(_("签发单位"), max_length=100)
 
     class Meta:
-        verbose_name = "证照"
-        verbose_name_plural = "证照"
+        verbose_name = _("证照")
+        verbose_name_plural = _("证照")
 
     def __str__(self) -> str:
         return f"{self.title} {self.number}"
@@ -221,20 +222,20 @@ class CaseUpload(models.Model):
         DELIVERY_SIGNATURE = "delivery_signature", _("签收签名")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="uploads")
-    purpose = models.CharField("用途", max_length=20, choices=Purpose.choices, default=Purpose.MATERIAL)
+    purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices, default=Purpose.MATERIAL)
     material = models.ForeignKey("catalog.MaterialRequirement", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
-    original_name = models.CharField("文件名", max_length=120)
-    content_type = models.CharField("类型", max_length=40)
+    original_name = models.CharField(_("文件名"), max_length=120)
+    content_type = models.CharField(_("类型"), max_length=40)
     extension = models.CharField(max_length=6)
-    size = models.PositiveIntegerField("大小（字节）")
+    size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=upload_path)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "申请材料附件"
-        verbose_name_plural = "申请材料附件"
+        verbose_name = _("申请材料附件")
+        verbose_name_plural = _("申请材料附件")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -265,20 +266,20 @@ class EligibilityReview(models.Model):
         REFERRED = "referred", _("复核后报请停发")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="eligibility_reviews")
-    applicant_path = models.CharField("申请人网格编码", max_length=15, db_index=True)
-    found_on = models.DateField("发现日期")
-    explanation = models.TextField("核查说明")  # in Chinese, as read at the time (a record)
+    applicant_path = models.CharField(_("申请人网格编码"), max_length=15, db_index=True)
+    found_on = models.DateField(_("发现日期"))
+    explanation = models.TextField(_("核查说明"))  # in Chinese, as read at the time (a record)
     # the same as rows, so that a page can say it in the reader's language (catalog.eligibility.explained)
-    outcomes = models.JSONField("核查结果", default=list, blank=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    outcomes = models.JSONField(_("核查结果"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
-    resolved_at = models.DateTimeField("复核时间", null=True, blank=True)
-    resolution_note = models.CharField("复核意见", max_length=300, blank=True)
+    resolved_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    resolution_note = models.CharField(_("复核意见"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "资格复核"
-        verbose_name_plural = "资格复核"
+        verbose_name = _("资格复核")
+        verbose_name_plural = _("资格复核")
         constraints = [
             models.UniqueConstraint(fields=["case"], condition=models.Q(status="open"), name="review_one_open_per_case"),
             models.CheckConstraint(name="review_resolved_together", condition=(
@@ -287,7 +288,7 @@ class EligibilityReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"复核 {self.case_id} {self.get_status_display()}"
+        return gettext("复核 {case} {status}").format(case=self.case_id, status=self.get_status_display())
 
 
 class DeliveryProof(models.Model):
@@ -303,16 +304,16 @@ class DeliveryProof(models.Model):
         AGENT = "agent", _("受托代收人")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="delivery_proof")
-    recipient_name = models.CharField("签收人", max_length=50)
-    relation = models.CharField("与申请人关系", max_length=10, choices=Relation.choices)
+    recipient_name = models.CharField(_("签收人"), max_length=50)
+    relation = models.CharField(_("与申请人关系"), max_length=10, choices=Relation.choices)
     photo = models.ForeignKey(CaseUpload, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     signature = models.ForeignKey(CaseUpload, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField("送达时间")
+    recorded_at = models.DateTimeField(_("送达时间"))
 
     class Meta:
-        verbose_name = "送达凭证"
-        verbose_name_plural = "送达凭证"
+        verbose_name = _("送达凭证")
+        verbose_name_plural = _("送达凭证")
         constraints = [models.CheckConstraint(
             condition=models.Q(photo__isnull=False) | models.Q(signature__isnull=False),
             name="delivery_proof_photo_or_signature")]

@@ -64,7 +64,7 @@ def print_receipt(request, case_id: int):
     return _paper(request, "cases/print_receipt.html", {
         "case": case, "center": center_card(case), "papers": receipt_papers(case),
         "track_url": url, "track_qr": qr_svg(url), "track_form_url": public_url(reverse("track-form")),
-    }, filename=f"受理回执-{case.number}.pdf")
+    }, filename=_("受理回执-{number}.pdf").format(number=case.number))
 
 
 @login_required
@@ -77,7 +77,8 @@ def print_notice(request, case_id: int):
     return _paper(request, "cases/print_notice.html", {
         "case": case, "refused": refused, "materials": list(case.item.materials.all()),
         "center": center_card(case), "today": timezone.localdate(), **_appeal(case),
-    }, filename=f"{'不予受理通知书' if refused else '一次性告知书'}-{case.number}.pdf")
+    }, filename=(_("不予受理通知书-{number}.pdf") if refused else _("一次性告知书-{number}.pdf")).format(
+        number=case.number))
 
 
 @login_required

@@ -137,7 +137,8 @@ def receipt_papers(case) -> list[dict]:
         elif m.shared_data and check is None and online:
             how = _("数据共享核验")
         else:
-            how = _("已收（{form}）").format(form=m.form or _("原件")) + (_("，已拍照留存") if m.id in uploaded else "")
+            how = (_("已收（{form}），已拍照留存") if m.id in uploaded else _("已收（{form}）")).format(
+                form=m.form or _("原件"))
         rows.append({"name": m.name, "how": how})
     return rows
 

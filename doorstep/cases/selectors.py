@@ -2,7 +2,7 @@
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext
 
 from doorstep.accounts.roles import Role
 from doorstep.cases.authority import (
@@ -16,9 +16,34 @@ from doorstep.cases.authority import (
     sees,
 )
 from doorstep.cases.models import Case
-from doorstep.cases.workflow import CaseFacts, State
+from doorstep.cases.workflow import (
+    ACTION_CONTEXT,
+    ACTION_LABELS,
+    STATE_CONTEXT,
+    STATE_LABELS,
+    STEP_CONTEXT,
+    STEP_LABELS,
+    Action,
+    CaseFacts,
+    State,
+)
 from doorstep.core.errors import NotFound, ValidationFailed
 from doorstep.core.paths import subtree_q
+
+
+def state_label(state: str) -> str:
+    """A case state's label in the reader's language (不予受理 here is "Refused", not the button "Refuse")."""
+    return pgettext(STATE_CONTEXT, STATE_LABELS[State(state)])
+
+
+def action_label(action: str) -> str:
+    """An action's label as a button or a message names it, in the reader's language."""
+    return pgettext(ACTION_CONTEXT, ACTION_LABELS[Action(action)])
+
+
+def step_label(action: str) -> str:
+    """An action as a step done on a case's timeline, in the reader's language (受理: "Accepted")."""
+    return pgettext(STEP_CONTEXT, STEP_LABELS[Action(action)])
 
 
 def actor_facts(user) -> ActorFacts:
@@ -391,11 +416,11 @@ def case_by_public_code(code: str) -> Case:
     case = (Case.objects.select_related("item", "review_node", "applicant", "center")
             .filter(public_code__in={raw, normalize_query_code(raw)[:16]}).first())
     if case is None:
-        raise NotFound("没有找到这个办件，请核对回执上的二维码或查询码。")
+        raise NotFound(gettext("没有找到这个办件，请核对回执上的二维码或查询码。"))
     return case
 
 
-TRACK_NOT_FOUND = "没有找到这个办件：请核对受理回执上的办件编号，以及查询码或申请人身份证号后4位。"
+TRACK_NOT_FOUND = gettext_noop("没有找到这个办件：请核对受理回执上的办件编号，以及查询码或申请人身份证号后4位。")
 
 
 def case_for_tracking(number: str, secret: str) -> Case:
@@ -410,21 +435,22 @@ def case_for_tracking(number: str, secret: str) -> Case:
 
     number = typed_case_number(number)
     if not (number.isdigit() and len(number) == CASE_NUMBER_LENGTH):
-        raise ValidationFailed(f"办件编号是受理回执上的{CASE_NUMBER_LENGTH}位数字，请核对。", field="number")
+        raise ValidationFailed(gettext("办件编号是受理回执上的{length}位数字，请核对。").format(
+            length=CASE_NUMBER_LENGTH), field="number")
     secret_raw = unicodedata.normalize("NFKC", str(secret or "")).strip()[:40]
     secret_norm = normalize_query_code(secret_raw)
     if not secret_norm:
-        raise ValidationFailed("请填写受理回执上的查询码，或申请人身份证号后4位。", field="secret")
+        raise ValidationFailed(gettext("请填写受理回执上的查询码，或申请人身份证号后4位。"), field="secret")
     case = Case.objects.select_related("item", "review_node", "applicant", "center").filter(number=number).first()
     if case is None:
-        raise NotFound(TRACK_NOT_FOUND)
+        raise NotFound(gettext(TRACK_NOT_FOUND))
     tail = case.applicant.id_number_masked[-4:].upper()
     # a code of either format, typed in any case and with or without its dashes; or the ID number's last four
     matches = (secrets_equal(case.public_code, secret_raw)
                or secrets_equal(normalize_query_code(case.public_code), secret_norm)
                or (len(secret_norm) == 4 and len(tail) == 4 and "*" not in tail and secrets_equal(tail, secret_norm)))
     if not matches:
-        raise NotFound(TRACK_NOT_FOUND)
+        raise NotFound(gettext(TRACK_NOT_FOUND))
     return case
 
 
@@ -449,7 +475,7 @@ def certificate_by_verify_code(code: str):
     cert = (Certificate.objects.select_related("case__item", "case__applicant")
             .filter(verify_code=str(code)[:16]).first())
     if cert is None:
-        raise NotFound("查无此证：核验码不存在。请确认二维码未被篡改，或向签发单位核实。")
+        raise NotFound(gettext("查无此证：核验码不存在。请确认二维码未被篡改，或向签发单位核实。"))
     return cert
 
 

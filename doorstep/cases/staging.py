@@ -88,7 +88,7 @@ def staged_uploads(user, tokens: dict[int, str]) -> dict[int, tuple[SimpleUpload
         path = _root() / str(user.pk) / f"{digest}{extension}"
         if not path.is_file():
             continue
-        upload = SimpleUploadedFile(str(data.get("n", "材料"))[:120], path.read_bytes(),
+        upload = SimpleUploadedFile(str(data.get("n", "材料"))[:120], path.read_bytes(),  # zh: the upload's stored name
                                     content_type=str(data.get("t", "application/octet-stream")))
         found[material_id] = (upload, StagedFile(token, str(data.get("n", ""))[:120]))
     return found

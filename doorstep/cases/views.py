@@ -3,6 +3,7 @@ accept or refuse; the case page with its timeline and actions; the ledger, the a
 supervision page. The printed papers (receipt, notice, certificate, decision letter) are print_views.py."""
 
 from io import BytesIO
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from doorstep.cases.authority import REASON_REQUIRED_FOR_STAFF, Extra, permitted
 from doorstep.cases.models import Channel, Delivery
 from doorstep.cases.printing import qr_svg, tracking_url
 from doorstep.cases.selectors import (
+    action_label,
     approver_decisions_for_user,
     approver_queue_choices,
     approver_queue_for_user,
@@ -34,6 +36,8 @@ from doorstep.cases.selectors import (
     deliveries_for_user,
     eligibility_reviews_for_user,
     resident_next_step,
+    state_label,
+    step_label,
     supervision_for_user,
     supervision_limits,
 )
@@ -55,7 +59,7 @@ from doorstep.cases.services import (
 from doorstep.cases.services.transitions import UNRECEIVED_ASKS
 from doorstep.cases.staging import discard_staged, stage_uploads, staged_uploads
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
-from doorstep.cases.workflow import ACTION_LABELS, STATE_LABELS, Action, State, allowed_actions
+from doorstep.cases.workflow import Action, State, allowed_actions
 from doorstep.catalog.eligibility import describe_rules
 from doorstep.catalog.selectors import bundle_get, catalog_bundles, catalog_item_get, catalog_items
 from doorstep.core.errors import DomainError, PermissionDenied
@@ -212,7 +216,7 @@ def window_accept_bundle(request):
 def bundle_detail(request, bundle_id: int):
     bundle, members = bundle_get_for_user(request.user, bundle_id)
     for case in members:
-        case.state_label = _(STATE_LABELS[State(case.state)])
+        case.state_label = state_label(case.state)
     return render(request, "cases/bundle.html", {"bundle": bundle, "members": members})
 
 
@@ -227,15 +231,15 @@ def case_detail(request, case_id: int):
     usable = [a for a in allowed_actions(case_facts(case), user.role) if permitted(user.role, a, held)]
     # a reason field where the service asks for one (approval's is optional; staff withdrawing must give one)
     noted = REASON_REQUIRED | {Action.APPROVE} | (REASON_REQUIRED_FOR_STAFF if user.role != "resident" else set())
-    actions = [(a.value, _(ACTION_LABELS[a]), a in noted) for a in usable if a != Action.RATE]  # rating: own form
+    actions = [(a.value, action_label(a), a in noted) for a in usable if a != Action.RATE]  # rating: own form
     deciding = UNRECEIVED_ASKS & set(usable)
     unreceived = bool(deciding) and bool(unreceived_handovers(case))
     kept_act = request.session.pop(f"kept_act_{case.pk}", None) or {}  # what a refused action had typed
     today, limit = supervision_limits()
     mark = sla_mark(case.state, case.due_date, today=today, yellow_limit=limit)
     return render(request, "cases/detail.html", {
-        "case": case, "actions": actions, "state_label": _(STATE_LABELS[State(case.state)]),
-        "history": [(h, _(ACTION_LABELS[Action(h.action)])) for h in history], "mark": mark,
+        "case": case, "actions": actions, "state_label": state_label(case.state),
+        "history": [(h, step_label(h.action)) for h in history], "mark": mark,
         "mark_label": _(MARK_LABELS[mark]) if mark else "", "can_rate": rating_may_rate(user, case), "unreceived": unreceived,
         "kept_act": kept_act,
         "can_choose_delivery": permitted(user.role, Extra.CHOOSE_DELIVERY, held) and case.state not in (
@@ -271,7 +275,7 @@ def case_act(request, case_id: int):
         case_detail_for_user(request.user, case.pk)
     except DomainError:
         messages.success(request, _("已{action}：办件编号 {number}，现由{node}办理。").format(
-            action=_(ACTION_LABELS[Action(action)]), number=case.number, node=case.review_node.name))
+            action=action_label(action), number=case.number, node=case.review_node.name))
         return redirect("cases:queue" if may_open(request.user, "cases:queue") else "home")
     return redirect(f"/cases/{case_id}/")
 
@@ -339,14 +343,14 @@ def case_list(request):
         page = case_list_for_user(request.user, **page_args(request))
         prefetch_related_objects(page.items, "center")  # where to pick up: one query for the page
         for case in page.items:
-            case.state_label = _(STATE_LABELS[State(case.state)])
+            case.state_label = state_label(case.state)
             case.next_step = resident_next_step(case)
         return render(request, "cases/my_cases.html", {"page": page})
     filters = _ledger_filters(request)
     page = _marked(case_list_for_user(request.user, **page_args(request), **filters))
     case_search_record(actor=request.user, query=filters["q"], cases=page.items)
     return render(request, "cases/list.html", {
-        "page": page, **filters, "states": [(s.value, _(STATE_LABELS[s])) for s in State],
+        "page": page, **filters, "states": [(s.value, state_label(s)) for s in State],
         "channels": Channel.choices, "export_query": request.GET.urlencode()})
 
 
@@ -380,7 +384,7 @@ def case_export(request):
     total, more = capped_count(case_ledger_for_user(request.user, **filters), inline)
     if more:
         return render(request, "cases/export_confirm.html", {
-            "filters": filters, "description": LedgerExport.describe(params), "inline": inline})
+            "filters": filters, "description": LedgerExport.describe(params, language=None), "inline": inline})
     if (refused := over_limit(request, EXPORT)) is not None:
         return refused
     with shared_slot("export", slots=settings.DOORSTEP_EXPORT_CONCURRENCY, hold_seconds=300) as got:
@@ -393,7 +397,7 @@ def case_export(request):
         LedgerExport.write(request.user, params, buffer, total=total)
     response = HttpResponse(buffer.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8A%9E%E4%BB%B6%E5%8F%B0%E8%B4%A6.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_('办件台账') + '.xlsx')}"
     return response
 
 
@@ -497,8 +501,8 @@ def track(request, code: str):
                       status=exc.status)
     steps = list(case.history.order_by("id").values_list("at", "action"))
     return render(request, "cases/track.html", {
-        "case": case, "state_label": _(STATE_LABELS[State(case.state)]),
-        "steps": [(at, _(ACTION_LABELS[Action(a)])) for at, a in steps]})
+        "case": case, "state_label": state_label(case.state),
+        "steps": [(at, step_label(a)) for at, a in steps]})
 
 
 def verify(request, code: str):

@@ -2,8 +2,8 @@
 
 A transition is (state, action) → target, with the roles that may take it and an optional guard on the case's
 facts (instant or promised item, approval level, current review level). Where the actor must stand relative to
-the case (its node, its center, the applicant) is the authority table next to this one (authority.py). Services (later: services.py) lock the
-row, call `advance`, save, write the history row and the audit event in one transaction.
+the case (its node, its center, the applicant) is the authority table next to this one (authority.py). Services
+(cases/services/) lock the row, call `advance`, save, write the history row and the audit event in one transaction.
 
 The SLA clock runs from acceptance until a decision and is paused while a supplement (补正) is awaited.
 """
@@ -17,6 +17,61 @@ def gettext_noop(message: str) -> str:
     """Marks a label for the translation catalog without importing Django: the labels stay Chinese here (the source
     language) and are translated where they are shown (views, model choices)."""
     return message
+
+
+def pgettext_noop(context: str, message: str) -> str:
+    """gettext_noop with a context: one Chinese word is a state and an action (不予受理: the case is refused / refuse
+    it), so the catalog holds each label under its table's context and English tells them apart."""
+    return message
+
+
+# The contexts of the label tables (the msgctxt of their catalog entries): shown with pgettext(STATE_CONTEXT, …).
+STATE_CONTEXT = "case state"
+ACTION_CONTEXT = "case action"
+# An action on a case's timeline: done, not offered (受理 there reads "Accepted", on a button "Accept").
+STEP_CONTEXT = "case step"
+
+
+def _same(message: str) -> str:
+    return message
+
+
+def _same_in(context: str, message: str) -> str:
+    return message
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label from a table, translated where the sentence holding it is shown: its msgid and its context."""
+
+    msgid: str
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something is not allowed, in words a person reads: a message with named placeholders (python-brace-format;
+    the msgid, in Chinese, the source language) and its values — a Label, a tuple of Labels (alternatives: any one of
+    them) or plain text (data, such as a node's name, shown as it is). `text` gives it in the language of the gettext functions passed:
+    Chinese as is without them, so this module needs no Django; services pass Django's."""
+
+    message: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def text(self, gettext: Callable[[str], str] = _same,
+             pgettext: Callable[[str, str], str] = _same_in) -> str:
+        def label(value: Label) -> str:
+            return pgettext(value.context, value.msgid) if value.context else gettext(value.msgid)
+
+        shown = {}
+        for name, value in self.values:
+            if isinstance(value, Label):
+                shown[name] = label(value)
+            elif isinstance(value, tuple):
+                shown[name] = pgettext("alternatives", "、").join(label(v) for v in value)
+            else:
+                shown[name] = str(value)
+        return gettext(self.message).format(**shown)
 
 
 class State(StrEnum):
@@ -34,12 +89,16 @@ class State(StrEnum):
     WITHDRAWN = "withdrawn"  # 撤回
 
 
+# The labels (Chinese, the source language) under STATE_CONTEXT; a notification or history text stored in Chinese
+# uses them as they are.
 STATE_LABELS = {
-    State.DRAFT: gettext_noop("草稿"), State.SUBMITTED: gettext_noop("已提交"), State.ACCEPTED: gettext_noop("已受理"),
-    State.REFUSED: gettext_noop("不予受理"), State.SUPPLEMENT_REQUESTED: gettext_noop("待补正"),
-    State.IN_REVIEW: gettext_noop("审批中"), State.APPROVED: gettext_noop("已批准"), State.REJECTED: gettext_noop("不予批准"),
-    State.CONCLUDED: gettext_noop("已办结"), State.DELIVERED: gettext_noop("已送达"), State.RATED: gettext_noop("已评价"),
-    State.WITHDRAWN: gettext_noop("已撤回"),
+    State.DRAFT: pgettext_noop("case state", "草稿"), State.SUBMITTED: pgettext_noop("case state", "已提交"),
+    State.ACCEPTED: pgettext_noop("case state", "已受理"), State.REFUSED: pgettext_noop("case state", "不予受理"),
+    State.SUPPLEMENT_REQUESTED: pgettext_noop("case state", "待补正"),
+    State.IN_REVIEW: pgettext_noop("case state", "审批中"), State.APPROVED: pgettext_noop("case state", "已批准"),
+    State.REJECTED: pgettext_noop("case state", "不予批准"), State.CONCLUDED: pgettext_noop("case state", "已办结"),
+    State.DELIVERED: pgettext_noop("case state", "已送达"), State.RATED: pgettext_noop("case state", "已评价"),
+    State.WITHDRAWN: pgettext_noop("case state", "已撤回"),
 }
 
 
@@ -58,13 +117,34 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
 
 
+# The labels under ACTION_CONTEXT (a button, an action named in a message) and STEP_CONTEXT (a timeline's step).
 ACTION_LABELS = {
-    Action.SUBMIT: gettext_noop("提交"), Action.ACCEPT: gettext_noop("受理"), Action.REFUSE: gettext_noop("不予受理"),
-    Action.REQUEST_SUPPLEMENT: gettext_noop("要求补正"), Action.SUPPLY: gettext_noop("补正材料"),
-    Action.FORWARD: gettext_noop("代办上报"), Action.APPROVE: gettext_noop("批准"), Action.REJECT: gettext_noop("不予批准"),
-    Action.CONCLUDE: gettext_noop("办结"), Action.DELIVER: gettext_noop("送达"), Action.RATE: gettext_noop("评价"),
-    Action.WITHDRAW: gettext_noop("撤回"),
+    Action.SUBMIT: pgettext_noop("case action", "提交"), Action.ACCEPT: pgettext_noop("case action", "受理"),
+    Action.REFUSE: pgettext_noop("case action", "不予受理"),
+    Action.REQUEST_SUPPLEMENT: pgettext_noop("case action", "要求补正"),
+    Action.SUPPLY: pgettext_noop("case action", "补正材料"), Action.FORWARD: pgettext_noop("case action", "代办上报"),
+    Action.APPROVE: pgettext_noop("case action", "批准"), Action.REJECT: pgettext_noop("case action", "不予批准"),
+    Action.CONCLUDE: pgettext_noop("case action", "办结"), Action.DELIVER: pgettext_noop("case action", "送达"),
+    Action.RATE: pgettext_noop("case action", "评价"), Action.WITHDRAW: pgettext_noop("case action", "撤回"),
 }
+STEP_LABELS = {
+    Action.SUBMIT: pgettext_noop("case step", "提交"), Action.ACCEPT: pgettext_noop("case step", "受理"),
+    Action.REFUSE: pgettext_noop("case step", "不予受理"),
+    Action.REQUEST_SUPPLEMENT: pgettext_noop("case step", "要求补正"),
+    Action.SUPPLY: pgettext_noop("case step", "补正材料"), Action.FORWARD: pgettext_noop("case step", "代办上报"),
+    Action.APPROVE: pgettext_noop("case step", "批准"), Action.REJECT: pgettext_noop("case step", "不予批准"),
+    Action.CONCLUDE: pgettext_noop("case step", "办结"), Action.DELIVER: pgettext_noop("case step", "送达"),
+    Action.RATE: pgettext_noop("case step", "评价"), Action.WITHDRAW: pgettext_noop("case step", "撤回"),
+}
+
+
+def state_label_of(state: State) -> Label:
+    return Label(STATE_LABELS[state], STATE_CONTEXT)
+
+
+def action_label_of(action: Action) -> Label:
+    return Label(ACTION_LABELS[action], ACTION_CONTEXT)
+
 
 LEVELS = ("community", "street", "district")
 LEVEL_LABELS = {"community": gettext_noop("社区"), "street": gettext_noop("街道"), "district": gettext_noop("区级")}
@@ -86,37 +166,41 @@ class CaseFacts:
 
 
 class TransitionNotAllowed(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """The table or a guard forbids the action: `reason` (a Reason, for the reader's language), `message` (Chinese)."""
+
+    def __init__(self, reason: Reason):
+        self.reason = reason
+        self.message = reason.text()
+        super().__init__(self.message)
 
 
-Guard = Callable[[CaseFacts], str | None]  # returns the reason it is not allowed, or None
+Guard = Callable[[CaseFacts], Reason | None]  # returns the reason it is not allowed, or None
 
 
-def _promised(f: CaseFacts) -> str | None:
-    return "即办件当场办结，不走审批。" if f.instant else None
+def _promised(f: CaseFacts) -> Reason | None:
+    return Reason(gettext_noop("即办件当场办结，不走审批。")) if f.instant else None
 
 
-def _instant(f: CaseFacts) -> str | None:
-    return None if f.instant else "承诺件须经批准后才能办结。"
+def _instant(f: CaseFacts) -> Reason | None:
+    return None if f.instant else Reason(gettext_noop("承诺件须经批准后才能办结。"))
 
 
-def _below_approval_level(f: CaseFacts) -> str | None:
+def _below_approval_level(f: CaseFacts) -> Reason | None:
     if LEVELS.index(f.review_level) >= LEVELS.index(f.approval_level):
-        return "本级即为审批层级，无需再上报。"
+        return Reason(gettext_noop("本级即为审批层级，无需再上报。"))
     return None
 
 
-def _at_approval_level(f: CaseFacts) -> str | None:
+def _at_approval_level(f: CaseFacts) -> Reason | None:
     # a higher level may decide a lower level's item: a street center completes community items (全区通办)
     if LEVELS.index(f.review_level) < LEVELS.index(f.approval_level):
-        return f"该事项须由{LEVEL_LABELS[f.approval_level]}审批，请先代办上报。"
+        return Reason(gettext_noop("该事项须由{level}审批，请先代办上报。"),
+                      (("level", Label(LEVEL_LABELS[f.approval_level])),))
     return None
 
 
 def _both(*guards: Guard) -> Guard:
-    def check(f: CaseFacts) -> str | None:
+    def check(f: CaseFacts) -> Reason | None:
         return next((r for g in guards if (r := g(f))), None)
 
     return check
@@ -171,13 +255,14 @@ def allowed_actions(facts: CaseFacts, role: str) -> list[Action]:
 
 
 def advance(facts: CaseFacts, action: Action, role: str) -> CaseFacts:
-    """Apply one action; raise TransitionNotAllowed with a Chinese reason when the table or a guard forbids it."""
+    """Apply one action; raise TransitionNotAllowed with the reason when the table or a guard forbids it."""
     transition = TRANSITIONS.get((facts.state, action))
     if transition is None:
-        raise TransitionNotAllowed(
-            f"办件当前为“{STATE_LABELS[facts.state]}”，不能{ACTION_LABELS[action]}。")
+        raise TransitionNotAllowed(Reason(gettext_noop("办件当前为“{state}”，不能{action}。"), (
+            ("state", state_label_of(facts.state)), ("action", action_label_of(action)))))
     if role not in transition.roles:
-        raise TransitionNotAllowed(f"您的角色不能对办件执行“{ACTION_LABELS[action]}”。")
+        raise TransitionNotAllowed(Reason(gettext_noop("您的角色不能对办件执行“{action}”。"),
+                                          (("action", action_label_of(action)),)))
     if transition.guard and (reason := transition.guard(facts)):
         raise TransitionNotAllowed(reason)
     review_level = facts.review_level

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 # the workbook's words (catalog/excel.py reads and writes them in Chinese, whatever the page's language)
-FACT_LABELS = {"age": ("年龄", "周岁"), "household_income_per_head_year": ("家庭年人均收入", "元")}
-OPS = {">=": (operator.ge, "不低于"), ">": (operator.gt, "高于"), "<": (operator.lt, "低于"),
+FACT_LABELS = {  # zh: workbook format (cell values of the 规则 sheet)
+    "age": ("年龄", "周岁"), "household_income_per_head_year": ("家庭年人均收入", "元")}
+OPS = {">=": (operator.ge, "不低于"), ">": (operator.gt, "高于"), "<": (operator.lt, "低于"),  # zh: workbook format
        "<=": (operator.le, "不高于"), "==": (operator.eq, "等于")}
 # the same words in the sentences read aloud, in the reader's language (in Chinese exactly the words above)
 FACT_NAMES = {"age": gettext_lazy("年龄"), "household_income_per_head_year": gettext_lazy("家庭年人均收入")}

@@ -6,8 +6,8 @@ item code), 一件事 (bundles), 类别, 人生事件. Values are what an office
 (community, instant, identity, >=), and an older workbook's 资格规则（JSON） column (issue #11, item 11).
 Reading turns the workbook into the same data as the YAML import, remembering for every item, material and rule the
 sheet row it came from, so a validation error says 「事项表第7行 字段 承诺时限」 rather than an index. Pure conversion:
-the import service validates and writes. Before openpyxl opens a workbook, its unpacked size is checked (a zip bomb or one
-huge cell is refused unread); rows, columns and each cell's length are bounded while reading (catalog/limits.py).
+the import service validates and writes. Before openpyxl opens a workbook, its unpacked size is checked (a zip bomb or
+one huge cell is refused unread); rows, columns and each cell's length are bounded while reading (catalog/limits.py).
 """
 
 import io
@@ -27,7 +27,9 @@ from doorstep.catalog.models import ApprovalLevel, ItemKind, SharedData
 from doorstep.core.errors import ValidationFailed
 from doorstep.core.spreadsheets import safe_row
 
-ITEM_COLUMNS = [  # (data key, header)
+# The workbook is a file format that is exported and read back: its sheet names, column headers and cell values stay
+# Chinese whatever the page's language (hence the `# zh:` markers); only the import's error messages are translated.
+ITEM_COLUMNS = [  # (data key, header)  # zh: workbook format (column headers)
     ("code", "事项编码"), ("name", "事项名称"), ("keywords", "别名/关键词"), ("category", "类别编码"),
     ("events", "人生事件编码"),
     ("level", "审批层级"), ("kind", "办件类型"), ("days", "承诺时限（工作日）"), ("fee", "收费标准"),
@@ -35,27 +37,34 @@ ITEM_COLUMNS = [  # (data key, header)
     ("form_fields", "申请表字段（JSON）"), ("certificate", "办理结果（证照）"), ("district_wide", "全区通办"),
     ("proxy", "可代办"), ("online", "可网上申请"),
 ]
-MATERIAL_COLUMNS = [("item", "事项编码"), ("code", "材料编码"), ("name", "材料名称"), ("form", "形式"),
-                    ("shared", "可共享核验"), ("note", "说明")]
-LEGACY_RULES = ("rules", "资格规则（JSON）")  # rules as JSON in a cell, in workbooks exported before the 规则 sheet
+MATERIAL_COLUMNS = [  # zh: workbook format (column headers)
+    ("item", "事项编码"), ("code", "材料编码"), ("name", "材料名称"), ("form", "形式"), ("shared", "可共享核验"),
+    ("note", "说明")]
+# rules as JSON in a cell, in workbooks exported before the 规则 sheet
+LEGACY_RULES = ("rules", "资格规则（JSON）")  # zh: workbook format (column header)
 # Workbooks exported before these columns existed still import; the legacy rules column is read when present.
-OPTIONAL_COLUMNS = {"材料编码", "别名/关键词", "办理结果", LEGACY_RULES[1]}
-RULE_COLUMNS = [("item", "事项编码"), ("fact", "核查数据"), ("op", "比较"), ("value", "标准值"),
-                ("label", "规则说明（朗读）")]
-BUNDLE_COLUMNS = [("code", "一件事编码"), ("name", "名称"), ("description", "说明"), ("items", "包含事项编码")]
-CODE_NAME_COLUMNS = [("code", "编码"), ("name", "名称")]
-SHEETS = {"items": "事项", "materials": "材料", "rules": "规则", "bundles": "一件事", "categories": "类别",
-          "life_events": "人生事件"}
-YES, NO = "是", "否"
+OPTIONAL_COLUMNS = {"材料编码", "别名/关键词", "办理结果", LEGACY_RULES[1]}  # zh: workbook format (column headers)
+RULE_COLUMNS = [  # zh: workbook format (column headers)
+    ("item", "事项编码"), ("fact", "核查数据"), ("op", "比较"), ("value", "标准值"), ("label", "规则说明（朗读）")]
+BUNDLE_COLUMNS = [  # zh: workbook format (column headers)
+    ("code", "一件事编码"), ("name", "名称"), ("description", "说明"), ("items", "包含事项编码")]
+CODE_NAME_COLUMNS = [("code", "编码"), ("name", "名称")]  # zh: workbook format (column headers)
+SHEETS = {  # zh: workbook format (sheet names)
+    "items": "事项", "materials": "材料", "rules": "规则", "bundles": "一件事", "categories": "类别",
+    "life_events": "人生事件"}
+YES, NO = "是", "否"  # zh: workbook format (cell values)
 # The values a workbook shows (the first) and every spelling it accepts, per data value. Matching ignores case.
-LEVEL_VALUES = {ApprovalLevel.COMMUNITY: ("社区", "社区办结"), ApprovalLevel.STREET: ("街道", "街道审批"),
-                ApprovalLevel.DISTRICT: ("区级", "区", "区级审批")}
-KIND_VALUES = {ItemKind.INSTANT: ("即办件", "即办"), ItemKind.PROMISED: ("承诺件", "承诺")}
+LEVEL_VALUES = {  # zh: workbook format (cell values)
+    ApprovalLevel.COMMUNITY: ("社区", "社区办结"), ApprovalLevel.STREET: ("街道", "街道审批"),
+    ApprovalLevel.DISTRICT: ("区级", "区", "区级审批")}
+KIND_VALUES = {ItemKind.INSTANT: ("即办件", "即办"), ItemKind.PROMISED: ("承诺件", "承诺")}  # zh: workbook format
 # the workbook's own words, in Chinese whatever the page's language (SharedData's labels are translated for pages)
-SHARED_VALUES = {SharedData.IDENTITY: ("身份信息",), SharedData.HOUSEHOLD: ("户籍与家庭成员",),
-                 SharedData.MARRIAGE: ("婚姻状况",), SharedData.AGE: ("年龄",), SharedData.INCOME: ("家庭收入",)}
+SHARED_VALUES = {  # zh: workbook format (cell values)
+    SharedData.IDENTITY: ("身份信息",), SharedData.HOUSEHOLD: ("户籍与家庭成员",), SharedData.MARRIAGE: ("婚姻状况",),
+    SharedData.AGE: ("年龄",), SharedData.INCOME: ("家庭收入",)}
 FACT_VALUES = {fact: (name,) for fact, (name, _unit) in FACT_LABELS.items()}
-_OP_EXTRA = {">=": ("≥", "大于等于"), ">": ("＞", "大于"), "<": ("＜", "小于"), "<=": ("≤", "小于等于"), "==": ("=", "＝")}
+_OP_EXTRA = {  # zh: workbook format (other spellings of the comparisons)
+    ">=": ("≥", "大于等于"), ">": ("＞", "大于"), "<": ("＜", "小于"), "<=": ("≤", "小于等于"), "==": ("=", "＝")}
 OP_VALUES = {op: (word, *_OP_EXTRA[op]) for op, (_f, word) in OPS.items()}  # 不低于 …, as eligibility reads them aloud
 TRUE_VALUES = {YES, "y", "yes", "1", "true", "√", "✓"}
 FALSE_VALUES = {NO, "n", "no", "0", "false", "×", "✗"}
@@ -259,20 +268,22 @@ def _catalog_from_book(book) -> dict:
             item["result"] = cells["result"]
         items.append(item)
         by_code.setdefault(item["code"], item)
+    material_headers = dict(MATERIAL_COLUMNS)
     for number, cells in _rows(book, "materials", MATERIAL_COLUMNS, required=True):
         where = _("{sheet}表第{row}行").format(sheet=SHEETS["materials"], row=number)
         owner = by_code.get(cells["item"])
         if owner is None:
             raise ValidationFailed(_("{where} 字段 {column}：“{code}”不在事项表中。").format(
-                where=where, column="事项编码", code=cells["item"]), field="item")
-        shared = _choice(SHARED_VALUES, cells["shared"], where, "可共享核验", "shared", allow_empty=True)
+                where=where, column=material_headers["item"], code=cells["item"]), field="item")
+        shared = _choice(SHARED_VALUES, cells["shared"], where, material_headers["shared"], "shared", allow_empty=True)
         owner["materials"].append({"_where": where, "code": cells["code"], "name": cells["name"],
-                                   "form": cells["form"] or "原件", "shared": shared, "note": cells["note"]})
+                                   "form": cells["form"] or "原件",  # zh: stored default (a material's form)
+                                   "shared": shared, "note": cells["note"]})
     if SHEETS["rules"] not in book.sheetnames and not legacy_rules:
         raise ValidationFailed(_("工作簿缺少“{sheet}”工作表。").format(sheet=SHEETS["rules"]), field="rules")
     _read_rules(book, by_code)
-    bundles = [{"_where": _("{sheet}表第{row}行").format(sheet=SHEETS["bundles"], row=number), "code": c["code"], "name": c["name"],
-                "description": c["description"], "items": _split(c["items"])}
+    bundles = [{"_where": _("{sheet}表第{row}行").format(sheet=SHEETS["bundles"], row=number), "code": c["code"],
+                "name": c["name"], "description": c["description"], "items": _split(c["items"])}
                for number, c in _rows(book, "bundles", BUNDLE_COLUMNS, required=False)]
     categories = [c for _, c in _rows(book, "categories", CODE_NAME_COLUMNS, required=False)]
     events = [c for _, c in _rows(book, "life_events", CODE_NAME_COLUMNS, required=False)]

@@ -36,15 +36,18 @@ from doorstep.core.errors import ValidationFailed
 from doorstep.core.names import name_pinyin
 
 STARTER = Path(__file__).resolve().parent / "data" / "starter.yaml"
-RULE_FACTS = {"age": "年龄", "household_income_per_head_year": "家庭年人均收入"}
+RULE_FACTS = {"age", "household_income_per_head_year"}
 RULE_OPS = {">=", ">", "<", "<=", "=="}
 RULE_VALUE_LIMIT = 1e12  # beyond any age or income; larger numbers cannot be read aloud (eligibility.py)
 MAX_RULES = 20
-FIELD_LABELS = {"code": "事项编码", "name": "事项名称", "keywords": "别名/关键词", "category": "类别编码", "events": "人生事件编码",
-                "level": "审批层级", "kind": "办件类型", "days": "承诺时限（工作日）", "materials": "材料",
-                "rules": "资格规则", "fee": "收费标准", "legal_basis": "设定依据", "conditions": "办理条件", "result": "办理结果",
-                "certificate": "办理结果（证照）", "form_fields": "申请表字段", "district_wide": "全区通办",
-                "proxy": "可代办", "online": "可网上申请"}
+# A field's name in an error message is the column header the workbook shows (catalog/excel.py), whatever the page's
+# language: that is the word the office finds in its file.
+FIELD_LABELS = {  # zh: workbook format (column headers, named in error messages as the file shows them)
+    "code": "事项编码", "name": "事项名称", "keywords": "别名/关键词", "category": "类别编码", "events": "人生事件编码",
+    "level": "审批层级", "kind": "办件类型", "days": "承诺时限（工作日）", "materials": "材料", "rules": "资格规则",
+    "fee": "收费标准", "legal_basis": "设定依据", "conditions": "办理条件", "result": "办理结果",
+    "certificate": "办理结果（证照）", "form_fields": "申请表字段", "district_wide": "全区通办", "proxy": "可代办",
+    "online": "可网上申请"}
 MATERIAL_CODE_PREFIX = "M"
 # libyaml's safe loader when present: it refuses deep nesting in milliseconds where the pure-Python one takes seconds
 # to reach a RecursionError.
@@ -53,7 +56,7 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _fail(where: str, code: str, field: str, message: str):
     base = field.split("[")[0]
-    label = f"“{FIELD_LABELS[base]}”（{field}）" if base in FIELD_LABELS else field
+    label = _("“{label}”（{field}）").format(label=FIELD_LABELS[base], field=field) if base in FIELD_LABELS else field
     raise ValidationFailed(_("{where}（{code}）字段 {field}：{message}").format(
         where=where, code=code or _("无编码"), field=label, message=message), field=base)
 
@@ -132,7 +135,7 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
         fail("days", _("即办件不设承诺时限。"))
     long_text = settings.DOORSTEP_CATALOG_TEXT_MAX_CHARS
     texts = {
-        "fee": _text(raw, "fee", max_length=100, fail=fail, default="不收费"),
+        "fee": _text(raw, "fee", max_length=100, fail=fail, default="不收费"),  # zh: stored default (catalog data)
         "legal_basis": _text(raw, "legal_basis", max_length=long_text, fail=fail, multiline=True),
         "conditions": _text(raw, "conditions", max_length=long_text, fail=fail, multiline=True),
         "certificate": _text(raw, "certificate", max_length=60, fail=fail),
@@ -154,7 +157,8 @@ def _check_item(row: int, raw: dict, categories: set[str], events: set[str]) -> 
     form_fields = raw.get("form_fields") or []
     if not isinstance(form_fields, list):
         fail("form_fields", _("申请表字段应为列表。"))
-    check_json_value(form_fields, where=f"{row}（{code}）", field="申请表字段")
+    check_json_value(form_fields, where=_("{where}（{code}）").format(where=row, code=code),
+                     field=FIELD_LABELS["form_fields"])
     return {"code": code, "name": name, "category": raw["category"], "events": item_events, "level": raw["level"],
             "kind": raw["kind"], "days": days, **texts, **flags, "materials": materials, "rules": rules,
             "form_fields": form_fields}
@@ -184,7 +188,7 @@ def _check_materials(materials, row: str, fail) -> list[dict]:
         codes.add(code)
         names.add(name)
         checked.append({"code": code, "name": name, "form": _text(m, "form", max_length=40, fail=fail_here,
-                                                                   default="原件"),
+                                                                   default="原件"),  # zh: stored default
                         "shared": m.get("shared") or "", "note": _text(m, "note", max_length=200, fail=fail_here)})
     return checked
 
@@ -476,8 +480,9 @@ def catalog_export_data() -> dict:
             {"code": i.code, "name": i.name, "keywords": i.keywords, "category": i.category.code,
              "events": [e.code for e in i.life_events.all()], "level": i.approval_level, "kind": i.kind,
              "days": i.promised_days, "fee": i.fee, "legal_basis": i.legal_basis, "conditions": i.conditions,
-             "result": i.result, "rules": i.eligibility_rules, "form_fields": i.form_fields, "certificate": i.certificate,
-             "district_wide": i.district_wide, "proxy": i.proxy_allowed, "online": i.online_allowed,
+             "result": i.result, "rules": i.eligibility_rules, "form_fields": i.form_fields,
+             "certificate": i.certificate, "district_wide": i.district_wide, "proxy": i.proxy_allowed,
+             "online": i.online_allowed,
              "materials": [{"code": m.code, "name": m.name, "form": m.form, "shared": m.shared_data,
                             "note": m.note} for m in i.materials.all()]}
             for i in items

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "doorstep.core"
     label = "core"
-    verbose_name = "基础"
+    verbose_name = _("基础")
 
     def ready(self):
         from django.db.models.signals import post_migrate

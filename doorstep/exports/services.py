@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -41,15 +41,17 @@ def export_folder() -> Path:
 def export_request(*, actor, kind: str, filters: dict, idempotency_key: str) -> ExportJob:
     """Queue a background export of what `actor` may see under `filters` (the list page's query).
 
-    Result: a queued ExportJob with a description in Chinese; the huey task export_job runs it after commit (and
-    counts the rows there: a district's count is not the request's to wait for). Audit: export.request (the description; never the search text). Idempotent: a
-    replay of the key returns the first job (core.idempotency), so a double click queues one export."""
+    Result: a queued ExportJob with a description in Chinese and the language of the request (the active one), in
+    which the huey task export_job writes the file after commit (and counts the rows there: a district's count is not
+    the request's to wait for). Audit: export.request (the description; never the search text). Idempotent: a replay
+    of the key returns the first job (core.idempotency), so a double click queues one export."""
     exporter = exporter_for(kind)
     params = exporter.params_from(filters)
 
     def create() -> ExportJob:
         job = ExportJob.objects.create(owner=actor, kind=kind, params=params,
-                                       description=exporter.describe(params)[:300])
+                                       description=exporter.describe(params)[:300],
+                                       language=translation.get_language() or "")
         audit_record(actor=actor, action="export.request", target=job,
                      summary={"kind": kind, "description": job.description})
         from doorstep.exports.tasks import export_job
@@ -63,17 +65,24 @@ def export_request(*, actor, kind: str, filters: dict, idempotency_key: str) -> 
 
 
 def export_run(job_id: int) -> ExportJob | None:
-    """Write the job's file (the huey worker's side). Marks it running, reports progress every 2,000 rows, and ends
-    done (with the file's size) or failed (with a message for the person; the exception goes to the log without the
-    parameters). Tells the owner when it is done. A job already running or finished is left alone (None)."""
-    from doorstep.notifications.services import notify
-
+    """Write the job's file (the huey worker's side) in the language it was asked in (job.language; the worker has no
+    reader of its own). Marks it running, reports progress every 2,000 rows, and ends done (with the file's size) or
+    failed (with a message for the person; the exception goes to the log without the parameters). Tells the owner
+    when it is done. A job already running or finished is left alone (None)."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id, state=ExportJob.State.QUEUED).first()
         if job is None:
             return None
         job.state, job.started_at = ExportJob.State.RUNNING, timezone.now()
         job.save(update_fields=["state", "started_at"])
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _export_write(job)
+
+
+def _export_write(job: ExportJob) -> ExportJob:
+    """export_run's work once the job is marked running; called in the job's language."""
+    from doorstep.notifications.services import notify
+
     exporter = exporter_for(job.kind)
     path = export_folder() / f"{job.token}.xlsx"
     job.total = exporter.count(job.owner, job.params)
@@ -96,7 +105,7 @@ def export_run(job_id: int) -> ExportJob | None:
                                                total=written, size=path.stat().st_size,
                                                file_name=f"{job.token}.xlsx")
     job.refresh_from_db()
-    notify([job.owner], kind="export.done", title=f"导出已完成：{job.description[:60]}",
+    notify([job.owner], kind="export.done", title=f"导出已完成：{job.description[:60]}",  # zh: stored (notification)
            body=f"共 {written:,} 行，可在 {settings.DOORSTEP_EXPORT_KEEP_HOURS} 小时内下载。",
            link=f"/exports/{job.token}/")
     return job

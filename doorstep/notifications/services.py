@@ -32,7 +32,8 @@ def notify(users: Iterable, *, kind: str, title: str, body: str = "", link: str 
                 if user.email:
                     # the inbox keeps the path; the e-mail needs the public address (never a clerk's intranet one)
                     text = f"{body}\n{public_url(link)}" if link else body
-                    send_mail(f"【家门口办事】{title}", text, None, [user.email], fail_silently=True)
+                    # the e-mail is a copy of the stored notification, in the records' language
+                    send_mail(f"【家门口办事】{title}", text, None, [user.email], fail_silently=True)  # zh: stored copy
 
     transaction.on_commit(write)
 

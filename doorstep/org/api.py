@@ -1,10 +1,11 @@
 """Org tree endpoints."""
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 
 from doorstep.org.selectors import org_children_with_figures, org_node_get_for_user, org_root_for_user
 
-router = Router(tags=["组织架构"])
+router = Router(tags=[_("组织架构")])
 
 
 class NodeFiguresOut(Schema):
@@ -26,12 +27,12 @@ def _figures(f) -> dict:
             "buildings": f.buildings, "households": f.households, "residents": f.residents}
 
 
-@router.get("/", response=NodeOut, summary="本账号可浏览的顶层节点（区）")
+@router.get("/", response=NodeOut, summary=_("本账号可浏览的顶层节点（区）"))
 def org_root(request):
     return org_node(request, org_root_for_user(request.auth).code)
 
 
-@router.get("/{code}", response=NodeOut, summary="节点及其下级与统计")
+@router.get("/{code}", response=NodeOut, summary=_("节点及其下级与统计"))
 def org_node(request, code: str):
     node = org_node_get_for_user(request.auth, code)
     total, children = org_children_with_figures(node)

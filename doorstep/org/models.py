@@ -4,6 +4,7 @@ and grid teams (1+N+1). Data only; writes go through services.py."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -113,7 +114,10 @@ class Window(models.Model):
         constraints = [models.UniqueConstraint(fields=["center", "number"], name="window_unique_number")]
 
     def __str__(self) -> str:
-        return f"{self.center.name} {self.number}号窗口"
+        return gettext("{center} {number}号窗口").format(center=self.center.name, number=self.number)
+
+
+WEEKDAY_LABELS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]  # 0 = Monday
 
 
 class OpeningHours(models.Model):
@@ -140,7 +144,7 @@ class OpeningHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.center_id} 星期{self.weekday + 1} {self.opens:%H:%M}-{self.closes:%H:%M}"
+        return f"{self.center_id} {WEEKDAY_LABELS[self.weekday]} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
 class Post(models.Model):

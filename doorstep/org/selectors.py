@@ -4,12 +4,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.utils.translation import gettext_lazy
 
 from doorstep.core.errors import NotFound
 from doorstep.core.paths import subtree_q
 from doorstep.org.authority import actor_reach, center_may_keep
-from doorstep.org.models import OrgNode, ServiceCenter
+from doorstep.org.models import WEEKDAY_LABELS, OrgNode, ServiceCenter
 from doorstep.registry.models import Building, Household, Resident
 
 
@@ -143,10 +142,6 @@ class CenterPage:
     hours: list  # OpeningHours rows by weekday, then start
     posts: list
     weekly: list  # [(weekday label, [rows])] for the seven days, Monday first
-
-
-WEEKDAY_LABELS = [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
-                  gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日")]
 
 
 def center_page(center) -> CenterPage:

@@ -25,7 +25,7 @@ from doorstep.org.authority import center_may_keep, node_within_reach
 from doorstep.org.models import OpeningHours, OrgNode, Post, ServiceCenter, Window
 from doorstep.org.selectors import WEEKDAY_LABELS
 
-PHONE = re.compile(r"[0-9０-９+\-－() （）转]{3,30}")
+PHONE = re.compile(r"[0-9０-９+\-－() （）转]{3,30}")  # zh: accepted characters of a phone number (转 = extension)
 TIME = re.compile(r"(\d{1,2})[:：](\d{2})")
 CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")  # a one-line field holds no tabs, newlines or NULs
 MAX_WINDOW_NUMBER = 999

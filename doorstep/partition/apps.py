@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PartitionConfig(AppConfig):
     name = "doorstep.partition"
     label = "partition"
-    verbose_name = "网格划分"
+    verbose_name = _("网格划分")

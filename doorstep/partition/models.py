@@ -3,6 +3,7 @@ if need be. A proposal keeps what it was drawn from, so applying it to changed d
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,14 +15,14 @@ class GridProposal(models.Model):
         DISCARDED = "discarded", _("已放弃")
 
     scope = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="grid_proposals")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    keep_current = models.BooleanField("保留仍合格的网格", default=False)
-    report = models.JSONField("质量报告", default=dict)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    keep_current = models.BooleanField(_("保留仍合格的网格"), default=False)
+    report = models.JSONField(_("质量报告"), default=dict)
     # grids: [{key, community, code (kept or null), building_ids, households, geometry, compactness, connected}]
     # before: {building id: grid code} when drawn; undo: what applying replaced
-    grids = models.JSONField("方案网格", default=list)
-    before = models.JSONField("划分前", default=dict)
-    undo = models.JSONField("撤销数据", default=dict, blank=True)
+    grids = models.JSONField(_("方案网格"), default=list)
+    before = models.JSONField(_("划分前"), default=dict)
+    undo = models.JSONField(_("撤销数据"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -29,12 +30,13 @@ class GridProposal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "网格划分方案"
-        verbose_name_plural = "网格划分方案"
+        verbose_name = _("网格划分方案")
+        verbose_name_plural = _("网格划分方案")
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"方案{self.pk} {self.scope.name} {self.get_status_display()}"
+        return gettext("方案{number} {scope} {status}").format(number=self.pk, scope=self.scope.name,
+                                                             status=self.get_status_display())
 
 
 class GridMove(models.Model):

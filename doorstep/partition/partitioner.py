@@ -251,10 +251,12 @@ def _draw_pieces(graph: Graph, points: np.ndarray, weights: np.ndarray, settings
         largest = int(weights[piece].max())
         k, feasible = grid_count(total, settings)
         if largest > settings.high:
-            notes.append(f"有一栋楼{largest}户，超过每格上限{settings.high:.0f}户：整栋不拆分，单独成格。")
+            notes.append(  # zh: stored record (the proposal's report keeps its notes)
+                f"有一栋楼{largest}户，超过每格上限{settings.high:.0f}户：整栋不拆分，单独成格。")
         elif not feasible:
-            notes.append(f"一个片区共{total}户，按目标{settings.target}户±{settings.tolerance:.0%}无法均分："
-                         f"划为{k}个网格，平均每格{total / k:.0f}户。")
+            notes.append(  # zh: stored record (the proposal's report keeps its notes)
+                f"一个片区共{total}户，按目标{settings.target}户±{settings.tolerance:.0%}无法均分："
+                f"划为{k}个网格，平均每格{total / k:.0f}户。")
         part = _metis(graph, piece, weights, k, settings, by_border=by_border)
         for v, p in part.items():
             labels[v] = next_label + p

@@ -179,8 +179,9 @@ def grids_apply(*, actor, proposal_id) -> dict:
                 if next_number[community.code] > 999:
                     raise Conflict(_("{community}的网格编号已用完。").format(community=community.name))
                 code = f"{community.code}{next_number[community.code]:03d}"
-                node = OrgNode.objects.create(code=code, name=f"{community.name}第{next_number[community.code]}网格",
-                                              level="grid", parent=community, geometry=g["geometry"])
+                node = OrgNode.objects.create(  # zh: the new grid's name, stored on the org tree (data)
+                    code=code, name=f"{community.name}第{next_number[community.code]}网格", level="grid",
+                    parent=community, geometry=g["geometry"])
                 counts["grids_created"] += 1
             new_nodes[g["key"]] = node
         # buildings, households, residents and case paths

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError
@@ -99,8 +100,10 @@ def proposal_moves_export(request, proposal_id: int):
 
     proposal = proposal_for_user(request.user, proposal_id)
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("调整住户")
-    sheet.append(["户号", "楼栋", "地址", "房号", "原网格", "新网格"])
+    # Read by a person, never imported back: in the reader's language.
+    sheet = book.create_sheet(_("调整住户"))
+    sheet.append([_("户号"), pgettext("a column of the moves export", "楼栋"), _("地址"), _("房号"), _("原网格"),
+                  _("新网格")])
     for row in moves_for_export(proposal):
         sheet.append(safe_row(sheet, row))
     out = io.BytesIO()

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class RatingsConfig(AppConfig):
     name = "doorstep.ratings"
     label = "ratings"
-    verbose_name = "好差评"
+    verbose_name = gettext_lazy("好差评")

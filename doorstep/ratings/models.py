@@ -6,6 +6,7 @@ malicious bad rating to the district (申诉复核); an upheld appeal keeps the 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,27 +48,27 @@ class Rating(models.Model):
     # the resident's account for app ratings; empty for the window pad and text messages
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
-    source = models.CharField("评价渠道", max_length=4, choices=Source.choices, default=Source.APP)
-    overall = models.PositiveSmallIntegerField("总体评价", choices=Level.choices)
-    efficiency = models.PositiveSmallIntegerField("办事效率", choices=Level.choices, null=True, blank=True)
-    service = models.PositiveSmallIntegerField("服务质量", choices=Level.choices, null=True, blank=True)
-    attitude = models.PositiveSmallIntegerField("服务态度", choices=Level.choices, null=True, blank=True)
-    comment = models.CharField("意见", max_length=500, blank=True)
+    source = models.CharField(_("评价渠道"), max_length=4, choices=Source.choices, default=Source.APP)
+    overall = models.PositiveSmallIntegerField(_("总体评价"), choices=Level.choices)
+    efficiency = models.PositiveSmallIntegerField(_("办事效率"), choices=Level.choices, null=True, blank=True)
+    service = models.PositiveSmallIntegerField(_("服务质量"), choices=Level.choices, null=True, blank=True)
+    attitude = models.PositiveSmallIntegerField(_("服务态度"), choices=Level.choices, null=True, blank=True)
+    comment = models.CharField(_("意见"), max_length=500, blank=True)
     center = models.ForeignKey("org.ServiceCenter", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="ratings")
     # 被评价人: who served the applicant — the clerk at the pad, else the case's first contact (首问); may appeal
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="ratings_received")
     # an upheld appeal (申诉成立) leaves the rating out of the figures; it is kept and shown as such, never deleted
-    excluded = models.BooleanField("不计入统计", default=False, db_default=False)
+    excluded = models.BooleanField(_("不计入统计"), default=False, db_default=False)
     # the SMS page has no account to hold an idempotency key: the form's key is kept here so that a doubled
     # submission of the same page is recognised as the first one
     submission_key = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "评价"
-        verbose_name_plural = "评价"
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
         constraints = [models.CheckConstraint(name=f"rating_{f}_1_to_5", condition=_level_check(f))
                        for f in DIMENSIONS]
 
@@ -84,16 +85,16 @@ class FollowUp(models.Model):
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="follow_up")
     org_node = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="follow_ups")
-    due_date = models.DateField("答复期限", db_index=True)
-    answer = models.TextField("答复", blank=True)
+    due_date = models.DateField(_("答复期限"), db_index=True)
+    answer = models.TextField(_("答复"), blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
-    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "差评整改"
-        verbose_name_plural = "差评整改"
+        verbose_name = _("差评整改")
+        verbose_name_plural = _("差评整改")
         constraints = [models.CheckConstraint(
             name="followup_answered_together",
             condition=Q(answered_at__isnull=True, answered_by__isnull=True)
@@ -101,7 +102,7 @@ class FollowUp(models.Model):
         )]
 
     def __str__(self) -> str:
-        return f"整改 {self.rating.case_id}"
+        return gettext("整改 {case}").format(case=self.rating.case_id)
 
 
 class Appeal(models.Model):
@@ -116,19 +117,19 @@ class Appeal(models.Model):
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="appeal")
     appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField("申诉理由")
+    reason = models.TextField(_("申诉理由"))
     district = models.ForeignKey("org.OrgNode", on_delete=models.PROTECT, related_name="rating_appeals")
-    filed_at = models.DateTimeField("申诉时间", auto_now_add=True)
-    due_date = models.DateField("复核期限", db_index=True)
-    outcome = models.CharField("复核结果", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    filed_at = models.DateTimeField(_("申诉时间"), auto_now_add=True)
+    due_date = models.DateField(_("复核期限"), db_index=True)
+    outcome = models.CharField(_("复核结果"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
-    decision_reason = models.TextField("复核理由", blank=True)
+    decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("复核理由"), blank=True)
 
     class Meta:
-        verbose_name = "差评申诉"
-        verbose_name_plural = "差评申诉"
+        verbose_name = _("差评申诉")
+        verbose_name_plural = _("差评申诉")
         constraints = [models.CheckConstraint(
             name="appeal_decided_together",
             condition=Q(outcome="pending", decided_by__isnull=True, decided_at__isnull=True)
@@ -137,4 +138,4 @@ class Appeal(models.Model):
         )]
 
     def __str__(self) -> str:
-        return f"申诉 {self.rating.case_id} {self.get_outcome_display()}"
+        return gettext("申诉 {case} {outcome}").format(case=self.rating.case_id, outcome=self.get_outcome_display())

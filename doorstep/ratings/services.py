@@ -10,12 +10,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.authority import Extra
-from doorstep.cases.workflow import STATE_LABELS, State
+from doorstep.cases.workflow import STATE_CONTEXT, STATE_LABELS, State
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import clean_key, idempotent_create
 from doorstep.core.links import public_url
@@ -39,12 +39,12 @@ ANSWERING_ROLES = ("supervisor", "leader")  # ratings.authority: who answers a b
 BAD_COMMENT = gettext_lazy("选择“不满意”时，请写下哪里不满意，便于整改。")
 
 
-
 def _stored(label) -> str:
     """A choice label written into a record (an audit label, a notification's title): in the site's language,
     whatever the language of the page that caused it, like the rest of what is stored."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(label)
+
 
 def _level(value, field: str) -> int:
     try:
@@ -68,7 +68,7 @@ def _check_rateable(case) -> None:
         raise Conflict(_("该办件已经评价过，每件只评一次。"))
     if case.state not in RATEABLE_STATES:
         raise Conflict(_("办件当前为“{state}”，办结、送达、不予受理或不予批准后才能评价。").format(
-            state=STATE_LABELS[State(case.state)]))
+            state=pgettext(STATE_CONTEXT, STATE_LABELS[State(case.state)])))
 
 
 def _answerers(node, *, besides: int | None = None) -> list:
@@ -96,7 +96,7 @@ def _rate(case, *, source: str, levels: dict, comment: str, rated_by, staff_id, 
     if rating.is_bad:
         due = work_calendar().add_working_days(timezone.localdate(), settings.DOORSTEP_FOLLOWUP_WORKING_DAYS)
         follow_up = FollowUp.objects.create(rating=rating, org_node=node, due_date=due)
-        notify(_answerers(node, besides=staff_id), kind="rating.bad",
+        notify(_answerers(node, besides=staff_id), kind="rating.bad",  # zh: stored record (notification)
                title=f"差评待整改：{case.item.name}（{_stored(Level(rating.overall).label)}）",
                body=f"办件编号 {case.number}。居民意见：{comment}。请在{due:%Y年%m月%d日}前答复。",
                link=f"/ratings/follow-ups/?open={follow_up.pk}")
@@ -265,7 +265,7 @@ def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) 
         case = follow_up.rating.case
         from doorstep.accounts.models import User
 
-        notify(User.objects.filter(resident_id=case.applicant_id), kind="rating.answered",
+        notify(User.objects.filter(resident_id=case.applicant_id), kind="rating.answered",  # zh: stored notification
                title=f"您对“{case.item.name}”的评价已有答复", body=answer[:200], link=f"/cases/{case.pk}/")
         return follow_up
 
@@ -315,11 +315,13 @@ def appeal_file(*, actor, rating_id, reason: str, idempotency_key: str) -> Appea
             raise Conflict(_("申诉须在差评后{days}个工作日内提出，已于{date}截止。").format(
                 days=settings.DOORSTEP_RATING_APPEAL_WORKING_DAYS, date=_("{date:%Y年%m月%d日}").format(date=last_day)))
         district = OrgNode.objects.get(code=follow_up.org_node.code[:6])
-        due = work_calendar().add_working_days(timezone.localdate(), settings.DOORSTEP_RATING_APPEAL_DECIDE_WORKING_DAYS)
+        due = work_calendar().add_working_days(timezone.localdate(),
+                                               settings.DOORSTEP_RATING_APPEAL_DECIDE_WORKING_DAYS)
         appeal = Appeal.objects.create(rating=rating, appellant=actor, reason=reason, district=district, due_date=due)
         audit_record(actor=actor, action="rating.appeal", target=appeal,
                      summary={"rating": rating.pk, "case": rating.case.number})
-        notify(User.objects.filter(org_node=district, role="leader", is_active=True), kind="rating.appeal",
+        leaders = User.objects.filter(org_node=district, role="leader", is_active=True)
+        notify(leaders, kind="rating.appeal",  # zh: stored record (notification)
                title=f"差评申诉待复核：{rating.case.item.name}",
                body=f"办件编号 {rating.case.number}。请在{due:%Y年%m月%d日}前复核。",
                link="/ratings/follow-ups/?status=appeals")
@@ -371,7 +373,7 @@ def appeal_decide(*, actor, appeal_id, outcome: str, reason: str) -> Appeal:
         audit_record(actor=actor, action="rating.appeal_decide", target=appeal, reason=reason,
                      summary={"outcome": outcome, "rating": rating.pk, "excluded": rating.excluded,
                               "late": timezone.localdate(now) > appeal.due_date})
-        notify([appeal.appellant], kind="rating.appeal_decided",
+        notify([appeal.appellant], kind="rating.appeal_decided",  # zh: stored record (notification)
                title=f"差评申诉复核结果：{_stored(Appeal.Outcome(appeal.outcome).label)}",
                body=f"办件编号 {rating.case.number}。复核理由：{reason[:150]}", link="/ratings/follow-ups/?status=appeals")
     return appeal
@@ -402,8 +404,9 @@ def rating_invitations(*, now: datetime.datetime | None = None) -> int:
             for u in User.objects.filter(resident_id__in={c.applicant_id for c in chunk}, is_active=True):
                 users.setdefault(u.resident_id, []).append(u)
             for case in chunk:
-                done = "已办结" if case.state in ("concluded", "delivered") else "已有办理结果"
-                notify(users.get(case.applicant_id, []), kind="rating.invite", title=f"请为“{case.item.name}”评价",
+                done = "已办结" if case.state in ("concluded", "delivered") else "已有办理结果"  # zh: stored (notification)
+                notify(users.get(case.applicant_id, []), kind="rating.invite",  # zh: stored record (notification)
+                       title=f"请为“{case.item.name}”评价",
                        body=f"办件编号 {case.number} {done}，您的评价帮助我们改进服务。也可打开 {rating_link(case)} 评价。",
                        link=f"/cases/{case.pk}/")
             sent += len(chunk)

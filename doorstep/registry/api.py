@@ -2,6 +2,7 @@
 
 from typing import Literal
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from doorstep.audit.services import audit_record
@@ -9,7 +10,7 @@ from doorstep.core.ratelimit import LIST, rate_limited
 from doorstep.registry.selectors import resident_age, resident_get_for_user
 from doorstep.registry.services import resident_lookup, resident_reveal
 
-router = Router(tags=["居民"])
+router = Router(tags=[_("居民")])
 
 
 class ResidentOut(Schema):
@@ -22,25 +23,25 @@ class ResidentOut(Schema):
     grid_code: str
     address: str
     relation: str
-    openable: bool = Field(True, description="能否凭这次查询打开该居民（窗口人员按姓名查到的其他辖区居民为 false，需凭身份证号或手机号查询）")
+    openable: bool = Field(True, description=_("能否凭这次查询打开该居民（窗口人员按姓名查到的其他辖区居民为 false，需凭身份证号或手机号查询）"))
 
 
 class ResidentPage(Schema):
-    total: int = Field(..., description="总数；total_capped 为 true 时表示“至少这么多”")
+    total: int = Field(..., description=_("总数；total_capped 为 true 时表示“至少这么多”"))
     total_capped: bool = False
-    page: int | None = Field(None, description="页码；按 cursor 翻到的页为 null")
-    pages: int | None = Field(None, description="总页数；总数封顶时为 null")
-    next_cursor: str | None = Field(None, description="下一页的翻页位置（作为 cursor 参数传回）；没有下一页时为 null")
+    page: int | None = Field(None, description=_("页码；按 cursor 翻到的页为 null"))
+    pages: int | None = Field(None, description=_("总页数；总数封顶时为 null"))
+    next_cursor: str | None = Field(None, description=_("下一页的翻页位置（作为 cursor 参数传回）；没有下一页时为 null"))
     understood_as: str
     items: list[ResidentOut]
 
 
 class SearchParams(Schema):
-    q: str = Field("", max_length=60, description="身份证号、手机号、姓名、拼音或首字母、楼栋地址")
+    q: str = Field("", max_length=60, description=_("身份证号、手机号、姓名、拼音或首字母、楼栋地址"))
     kind: Literal["auto", "id_number", "phone", "name", "pinyin", "address"] = "auto"
     sort: Literal["name", "-name", "birth_date", "-birth_date"] = "name"
-    page: int = Field(1, ge=1, description="页码，最多到第 50 页；更后面请用 cursor")
-    cursor: str = Field("", max_length=512, description="翻页位置：上一页返回的 next_cursor")
+    page: int = Field(1, ge=1, description=_("页码，最多到第 50 页；更后面请用 cursor"))
+    cursor: str = Field("", max_length=512, description=_("翻页位置：上一页返回的 next_cursor"))
 
 
 class RevealIn(Schema):
@@ -61,7 +62,7 @@ def _out(r) -> dict:
             "openable": getattr(r, "openable", True)}
 
 
-@router.get("/", response=ResidentPage, summary="查询居民（脱敏，分页）")
+@router.get("/", response=ResidentPage, summary=_("查询居民（脱敏，分页）"))
 @rate_limited(LIST)
 def residents_search(request, params: Query[SearchParams]):
     result = resident_lookup(actor=request.auth, query=params.q, kind=params.kind, sort=params.sort,
@@ -72,14 +73,14 @@ def residents_search(request, params: Query[SearchParams]):
             "items": [_out(r) for r in page.items]}
 
 
-@router.get("/{resident_id}", response=ResidentOut, summary="居民详情（脱敏）")
+@router.get("/{resident_id}", response=ResidentOut, summary=_("居民详情（脱敏）"))
 def resident_detail(request, resident_id: int):
     resident = resident_get_for_user(request.auth, resident_id)
     audit_record(actor=request.auth, action="registry.view", target=resident, summary={"channel": "api"})
     return _out(resident)
 
 
-@router.post("/{resident_id}/reveal", response=RevealOut, summary="查看完整身份证号或手机号（须填写事由，留痕）")
+@router.post("/{resident_id}/reveal", response=RevealOut, summary=_("查看完整身份证号或手机号（须填写事由，留痕）"))
 def resident_reveal_api(request, resident_id: int, payload: RevealIn):
     value = resident_reveal(actor=request.auth, resident_id=resident_id, field=payload.field, reason=payload.reason)
     return {"field": payload.field, "value": value}

@@ -121,7 +121,7 @@ class IncomeRecord(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
-    source = models.CharField(_("来源"), max_length=60, default="申报")
+    source = models.CharField(_("来源"), max_length=60, default="申报")  # zh: stored value (declared by the household)
 
     class Meta:
         verbose_name = _("收入记录")

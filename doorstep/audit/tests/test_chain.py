@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from doorstep.audit.anchor import anchor_read
 from doorstep.audit.models import AuditChainHead, AuditEvent, AuditSeal
@@ -230,6 +230,16 @@ def test_missing_anchor_file_is_reported_for_a_sealed_chain(sealed_events):
     assert "不存在" in finding.message
     _seal_now()  # nothing pending: the sealer anchors the tip as it stands
     assert audit_verify() == []
+
+
+def test_verify_names_its_findings_in_the_readers_language(sealed_events):
+    path = settings.DOORSTEP_AUDIT_ANCHOR
+    seq, digest, at, mac = path.read_text().splitlines()[-1].split("\t")
+    path.write_text(f"{int(seq) + 100}\t{digest}\t{at}\t{mac}\n")
+    with translation.override("en"):
+        finding = _first(audit_verify())
+        assert (finding.kind, finding.label) == ("anchor", "Anchor missing")
+    assert finding.message.startswith(f"Line 1 of the anchor file {path} is invalid")
 
 
 def test_edited_anchor_line_is_reported(sealed_events):

@@ -4,6 +4,7 @@ item and material lookups, and the intake check the window and online applicatio
 import datetime
 
 from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.authority import refusal
@@ -17,6 +18,7 @@ from doorstep.cases.workflow import (
     LEVELS,
     STATE_LABELS,
     Action,
+    Reason,
     State,
 )
 from doorstep.catalog.eligibility import evaluate, outcomes_data
@@ -24,11 +26,11 @@ from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
 from doorstep.registry.selectors import resident_facts
-from doorstep.registry.shared_data import shared_data_checks
+from doorstep.registry.shared_data import shared_data_read
 
 REASON_REQUIRED = {Action.REFUSE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
-# What the applicant is told, and when.
-APPLICANT_NEWS = {
+# What the applicant is told, and when: notification titles, stored in Chinese as every record.
+APPLICANT_NEWS = {  # zh: stored record (notification titles)
     Action.ACCEPT: "您的申请已受理", Action.REFUSE: "您的申请不予受理", Action.REQUEST_SUPPLEMENT: "请补正材料",
     Action.APPROVE: "您的申请已批准", Action.REJECT: "您的申请不予批准", Action.CONCLUDE: "您的办件已办结",
     Action.DELIVER: "您的办理结果已送达", Action.WITHDRAW: "您的申请已撤回",
@@ -40,7 +42,12 @@ def case_authorize(actor, case: Case, action) -> None:
     this action on this case from where they stand. The state machine is checked separately (Conflict)."""
     reason = refusal(actor.role, action, case_relations(actor, case), holding_node_name=case.review_node.name)
     if reason:
-        raise PermissionDenied(reason)
+        raise PermissionDenied(reason_text(reason))
+
+
+def reason_text(reason: Reason) -> str:
+    """A refusal of the state machine or the authority table (workflow.Reason) in the reader's language."""
+    return reason.text(gettext, pgettext)
 
 
 def case_next_number(*, district: str, day: datetime.date) -> str:
@@ -69,10 +76,10 @@ def _record(case: Case, *, actor, before: str, action: Action, note: str = "", s
                                note=note)
     audit_record(actor=actor, action=f"case.{action}", target=case, reason=note,
                  summary={"from": before, "to": case.state, "level": case.review_level, **(summary or {})})
-    if action in APPLICANT_NEWS:
+    if action in APPLICANT_NEWS:  # the notification is a record: written in Chinese, as every record is
+        body = f"办件编号 {case.number}，当前状态：{STATE_LABELS[State(case.state)]}。{note}"  # zh: stored record
         notify(_applicant_users(case), kind=f"case.{action}", title=f"{APPLICANT_NEWS[action]}：{case.item.name}",
-               body=f"办件编号 {case.number}，当前状态：{STATE_LABELS[State(case.state)]}。{note}".strip(),
-               link=f"/cases/{case.pk}/")
+               body=body.strip(), link=f"/cases/{case.pk}/")
 
 
 def _window_node(actor):
@@ -80,7 +87,7 @@ def _window_node(actor):
     if node is not None and node.level == "grid" and actor.role == "grid_worker":
         node = node.parent  # a grid worker takes in for the community station (网格员代收)
     if node is None or node.level not in LEVELS or actor.role not in ("clerk", "grid_worker"):
-        raise ValidationFailed("只有社区、街道或区级窗口的工作人员（或网格员）可以受理。")
+        raise ValidationFailed(gettext("只有社区、街道或区级窗口的工作人员（或网格员）可以受理。"))
     return node
 
 
@@ -95,7 +102,7 @@ def _material_ids(raw) -> set[int]:
     try:
         return {int(m) for m in raw or []}
     except (TypeError, ValueError):
-        raise ValidationFailed("材料清单有误。", field="materials") from None
+        raise ValidationFailed(gettext("材料清单有误。"), field="materials") from None
 
 
 def case_intake_check(*, item: ServiceItem, applicant, materials_present, consent: bool, today: datetime.date,
@@ -114,25 +121,30 @@ def case_intake_check(*, item: ServiceItem, applicant, materials_present, consen
     shared = [m for m in materials if m.shared_data]
     missing = [m.name for m in materials if not m.shared_data and m.id not in present]
     if missing:
+        listed = pgettext("list separator", "、").join(missing)
         if audience == "resident":
-            raise ValidationFailed(f"请上传：{'、'.join(missing)}。", field="materials")
-        raise ValidationFailed(f"缺少材料：{'、'.join(missing)}。可出具一次性告知书，请申请人补齐后再来。",
-                               field="materials")
+            raise ValidationFailed(gettext("请上传：{materials}。").format(materials=listed), field="materials")
+        raise ValidationFailed(gettext("缺少材料：{materials}。可出具一次性告知书，请申请人补齐后再来。").format(
+            materials=listed), field="materials")
     checks: list[dict] = []
     if shared:
         if not consent:
             if audience == "resident":
-                raise ValidationFailed("本事项须调取您的共享数据核验：请勾选“我同意服务站调取……共享数据”一项后再提交。"
-                                       "已选的文件会保留。", field="consent")
-            raise ValidationFailed("本事项须调取共享数据核验，请先征得申请人同意并勾选“申请人同意”。", field="consent")
-        checks = shared_data_checks(applicant, shared, today=today)
-        failed = [c for c in checks if not c["ok"] and c["material_id"] not in present]
+                raise ValidationFailed(gettext("本事项须调取您的共享数据核验：请勾选“我同意服务站调取……共享数据”一项后"
+                                               "再提交。已选的文件会保留。"), field="consent")
+            raise ValidationFailed(gettext("本事项须调取共享数据核验，请先征得申请人同意并勾选“申请人同意”。"),
+                                   field="consent")
+        read = shared_data_read(applicant, shared, today=today)
+        checks = [c.record for c in read]  # stored in the site's language; the refusal speaks the reader's
+        failed = [c for c in read if not c.record["ok"] and c.record["material_id"] not in present]
+        listed = pgettext("list separator", "；").join(
+            gettext("{material}（{data}）").format(material=c.record["material"], data=c.shown) for c in failed)
         if failed and audience == "resident":
-            raise ValidationFailed("共享数据未能核验：" + "；".join(f"{c['material']}（{c['data']}）" for c in failed)
-                                   + "。请带上纸质材料到家门口的服务站办理。", field="materials")
+            raise ValidationFailed(gettext("共享数据未能核验：{checks}。请带上纸质材料到家门口的服务站办理。").format(
+                checks=listed), field="materials")
         if failed:
-            raise ValidationFailed("共享数据未能核验：" + "；".join(f"{c['material']}（{c['data']}）" for c in failed)
-                                   + "。请申请人提供纸质材料并勾选。", field="materials")
+            raise ValidationFailed(gettext("共享数据未能核验：{checks}。请申请人提供纸质材料并勾选。").format(
+                checks=listed), field="materials")
     eligibility = {}
     if item.eligibility_rules:
         result = evaluate(item.eligibility_rules, resident_facts(applicant, year=today.year - 1, today=today))
@@ -140,11 +152,12 @@ def case_intake_check(*, item: ServiceItem, applicant, materials_present, consen
             stored = result.explanation
         eligibility = {"eligible": result.eligible, "explanation": stored, "outcomes": outcomes_data(result)}
         if result.eligible is False and item.kind == "instant":  # decided here and now: refuse, say why
-            raise ValidationFailed("不符合办理条件：\n" + result.explanation, field="eligibility")
-        if result.eligible is False and not ineligible_acknowledged and audience == "staff":
-            raise ValidationFailed("资格核查不符合：\n" + result.explanation + "\n如申请人坚持申请并能提供证明，"
-                                   "请勾选“已告知不符合的条件，申请人坚持申请”后再受理；否则可不予受理。",
+            raise ValidationFailed(gettext("不符合办理条件：\n{explanation}").format(explanation=result.explanation),
                                    field="eligibility")
+        if result.eligible is False and not ineligible_acknowledged and audience == "staff":
+            raise ValidationFailed(gettext("资格核查不符合：\n{explanation}\n如申请人坚持申请并能提供证明，请勾选“已告知"
+                                           "不符合的条件，申请人坚持申请”后再受理；否则可不予受理。").format(
+                                               explanation=result.explanation), field="eligibility")
     return checks, eligibility
 
 

@@ -1,6 +1,7 @@
 """Taking cases in: at the window (one item, a bundle), refusal with the one-time notice, online applications."""
 
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
@@ -16,6 +17,7 @@ from doorstep.cases.services.common import (
     _window_node,
     case_intake_check,
     case_next_number,
+    reason_text,
 )
 from doorstep.cases.workflow import (
     Action,
@@ -47,16 +49,17 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     different submission under the same key is a Conflict (doorstep.core.idempotency).
     """
     if actor.role == "grid_worker":
-        raise PermissionDenied("网格员代收：请拍下材料照片提交给服务站，由服务站受理。")
+        raise PermissionDenied(gettext("网格员代收：请拍下材料照片提交给服务站，由服务站受理。"))
     item = _active_item(item_code)
     both = _material_ids(materials_present) & _material_ids(missing_material_ids)
     if both:
-        names = "、".join(m.name for m in item.materials.all() if m.id in both)
-        raise ValidationFailed(f"“{names}”同时勾选了“已提交”和“缺少”，请只选一项。", field="materials")
+        names = pgettext("list separator", "、").join(m.name for m in item.materials.all() if m.id in both)
+        raise ValidationFailed(gettext("“{names}”同时勾选了“已提交”和“缺少”，请只选一项。").format(names=names),
+                               field="materials")
     if channel not in Channel.values:
-        raise ValidationFailed("受理渠道无效。", field="channel")
+        raise ValidationFailed(gettext("受理渠道无效。"), field="channel")
     if delivery not in Delivery.values:
-        raise ValidationFailed("送达方式无效。", field="delivery")
+        raise ValidationFailed(gettext("送达方式无效。"), field="delivery")
     address = _postal_address(delivery, delivery_address)
     applicant = resident_get_for_user(actor, applicant_id)
     node = _window_node(actor)
@@ -64,7 +67,7 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
         facts = advance(CaseFacts(instant=item.kind == "instant", approval_level=item.approval_level,
                                   review_level=node.level), Action.ACCEPT, actor.role)
     except TransitionNotAllowed as exc:
-        raise ValidationFailed(exc.message) from None
+        raise ValidationFailed(reason_text(exc.reason)) from None
     now = timezone.now()
     today = timezone.localdate(now)
     checks, eligibility = case_intake_check(item=item, applicant=applicant, materials_present=materials_present,
@@ -84,7 +87,7 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
         note = ""
         if eligibility.get("eligible") is False:  # on the timeline and the approver's view, not only the audit
             summary["ineligible_acknowledged"] = True
-            note = "资格核查不符合：已告知申请人，申请人坚持申请并将提供证明，由审批层级核实决定"
+            note = "资格核查不符合：已告知申请人，申请人坚持申请并将提供证明，由审批层级核实决定"  # zh: stored record (history note)
         _record(case, actor=actor, before=State.DRAFT, action=Action.ACCEPT, note=note, summary=summary)
         return case
 
@@ -151,7 +154,8 @@ def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_
                                       delivery_address=delivery_address,
                                       idempotency_key=derived_key(idempotency_key, item.code))
             except ValidationFailed as exc:
-                raise ValidationFailed(f"“{item.name}”：{exc.message}", field=exc.field) from None
+                raise ValidationFailed(gettext("“{item}”：{problem}").format(item=item.name, problem=exc.message),
+                                       field=exc.field) from None
         audit_record(actor=actor, action="bundle.accept", target=bundle,
                      summary={"definition": definition.code, "cases": definition.items.count()})
         return bundle
@@ -174,7 +178,7 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     Idempotent as case_accept_at_window: a replay returns the first refused case.
     """
     if actor.role == "grid_worker":
-        raise PermissionDenied("网格员不出具不予受理决定：请把缺少的材料告诉申请人，或代收后由服务站决定。")
+        raise PermissionDenied(gettext("网格员不出具不予受理决定：请把缺少的材料告诉申请人，或代收后由服务站决定。"))
     item = _active_item(item_code)
     applicant = resident_get_for_user(actor, applicant_id)
     node = _window_node(actor)
@@ -182,7 +186,7 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     missing = [{"name": m.name, "form": m.form, "note": m.note} for m in item.materials.all() if m.id in wanted]
     reason = " ".join((reason or "").split())[:300]
     if not missing and len(reason) < 2:
-        raise ValidationFailed("请勾选缺少的材料或填写不予受理的理由。", field="materials")
+        raise ValidationFailed(gettext("请勾选缺少的材料或填写不予受理的理由。"), field="materials")
     now = timezone.now()
 
     def create() -> Case:
@@ -190,7 +194,7 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
             number=case_next_number(district=node.code[:6], day=timezone.localdate(now)), item=item,
             applicant=applicant, applicant_path=applicant.path, channel=Channel.WINDOW, state=State.REFUSED,
             review_level=node.level, review_node=node, center=node.service_centers.first(), first_contact=actor,
-            decided_at=now, decision_reason=reason or "材料不齐", missing_materials=missing,
+            decided_at=now, decision_reason=reason or "材料不齐", missing_materials=missing,  # zh: stored record
         )
         _record(case, actor=actor, before=State.DRAFT, action=Action.REFUSE, note=reason,
                 summary={"missing": len(missing)})
@@ -206,7 +210,7 @@ def _postal_address(delivery: str, address: str) -> str:
     dropped otherwise. As case_choose_delivery asks for it."""
     address = " ".join(str(address or "").split())[:200]
     if delivery == Delivery.POST and len(address) < 5:
-        raise ValidationFailed("邮寄请填写完整的收件地址。", field="address")
+        raise ValidationFailed(gettext("邮寄请填写完整的收件地址。"), field="address")
     return address if delivery == Delivery.POST else ""
 
 
@@ -228,10 +232,10 @@ def case_apply_online(*, actor, item_code: str, consent: bool = False, files: di
     open application for the item (OPEN_APPLICATION_STATES), whatever the key.
     """
     if actor.role != "resident" or not actor.resident_id:
-        raise PermissionDenied("网上申请须以居民本人身份登录。")
+        raise PermissionDenied(gettext("网上申请须以居民本人身份登录。"))
     item = _active_item(item_code)
     if not item.online_allowed:
-        raise ValidationFailed("该事项暂不支持网上申请，请到家门口的服务站办理。", field="item")
+        raise ValidationFailed(gettext("该事项暂不支持网上申请，请到家门口的服务站办理。"), field="item")
     return _submit_with_photos(actor=actor, applicant=actor.resident, item=item, channel=Channel.ONLINE,
                                consent=consent, files=files, delivery=delivery, delivery_address=delivery_address,
                                idempotency_key=idempotency_key,
@@ -250,7 +254,7 @@ def case_collect(*, actor, item_code: str, applicant_id, consent: bool = False, 
     station with the worker as first contact (首问负责). Audit: case.submit. Side effects as case_apply_online.
     Idempotent as case_apply_online; Conflict when the person already has an open case for the item."""
     if actor.role != "grid_worker":
-        raise PermissionDenied("只有网格员可以代收申请。")
+        raise PermissionDenied(gettext("只有网格员可以代收申请。"))
     item = _active_item(item_code)
     applicant = resident_get_for_user(actor, applicant_id)
     return _submit_with_photos(actor=actor, applicant=applicant, item=item, channel=Channel.GRID, consent=consent,
@@ -274,22 +278,24 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
     from doorstep.org.models import OrgNode
 
     if delivery not in Delivery.values:
-        raise ValidationFailed("送达方式无效。", field="delivery")
+        raise ValidationFailed(gettext("送达方式无效。"), field="delivery")
     address = _postal_address(delivery, delivery_address)
     files = files or {}
     if len(files) > settings.DOORSTEP_UPLOAD_MAX_FILES:
-        raise ValidationFailed("上传的文件太多。", field="files")
+        raise ValidationFailed(gettext("上传的文件太多。"), field="files")
     papers = [m for m in item.materials.all() if not m.shared_data]
     accepted_files = []
     for m in papers:
         upload = files.get(m.id)
         if upload is None:
-            raise ValidationFailed(f"请上传“{m.name}”的照片或扫描件。", field=f"material_{m.id}")
+            raise ValidationFailed(gettext("请上传“{material}”的照片或扫描件。").format(material=m.name),
+                                   field=f"material_{m.id}")
         head = upload.read(16)
         upload.seek(0)
         verdict = check_upload(head, upload.size, max_bytes=settings.DOORSTEP_UPLOAD_MAX_BYTES, name=upload.name)
         if not verdict.ok:
-            raise ValidationFailed(f"{m.name}：{verdict.message}", field=f"material_{m.id}")
+            raise ValidationFailed(gettext("{material}：{problem}").format(material=m.name, problem=verdict.message),
+                                   field=f"material_{m.id}")
         data = upload.read()
         accepted_files.append((m, upload.name, verdict, data))
     today = timezone.localdate()
@@ -304,9 +310,13 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
         type(applicant).objects.select_for_update().filter(pk=applicant.pk).first()  # serialise the same person
         open_one = Case.objects.filter(applicant=applicant, item=item, state__in=OPEN_APPLICATION_STATES).first()
         if open_one is not None:
-            whose = "您" if audience == "resident" else "申请人"
-            raise Conflict(f"{whose}已有一件“{item.name}”的申请正在办理（办件编号 {open_one.number}），请勿重复申请；"
-                           f"可在“{'我的办件' if audience == 'resident' else '办件台账'}”中查看进度。")
+            if audience == "resident":
+                message = gettext("您已有一件“{item}”的申请正在办理（办件编号 {number}），请勿重复申请；"
+                                  "可在“我的办件”中查看进度。")
+            else:
+                message = gettext("申请人已有一件“{item}”的申请正在办理（办件编号 {number}），请勿重复申请；"
+                                  "可在“办件台账”中查看进度。")
+            raise Conflict(message.format(item=item.name, number=open_one.number))
         case = Case.objects.create(
             number=case_next_number(district=community.code[:6], day=today), item=item, applicant=applicant,
             applicant_path=applicant.path, channel=channel, state=State.SUBMITTED, first_contact=first_contact,
@@ -322,8 +332,8 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
             record.save()
         _record(case, actor=actor, before=State.DRAFT, action=Action.SUBMIT,
                 summary={"uploads": len(accepted_files), "shared_checks": len(checks), "channel": channel})
-        source = "网格员代收" if channel == Channel.GRID else "网上申请"
-        notify(acting_post_holders(community), kind="case.online", title=f"新的{source}：{item.name}",
+        source = "网格员代收" if channel == Channel.GRID else "网上申请"  # zh: stored record (notification title)
+        notify(acting_post_holders(community), kind="case.online", title=f"新的{source}：{item.name}",  # zh: stored record
                body=f"办件编号 {case.number}，请审核材料后受理或不予受理。", link=f"/cases/{case.pk}/")
         return case
 

@@ -5,7 +5,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.models import (
@@ -50,8 +50,8 @@ def supervision_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
             for node in OrgNode.objects.filter(pk__in=by_node):
                 ids = by_node[node.pk]
                 holders = acting_post_holders(node, role="") or acting_post_holders(node, role="approver")
-                word = "已超期" if mark == "red" else "即将到期"
-                notify(holders, kind=f"supervision.{mark}", title=f"电子监察：{len(ids)}件办件{word}",
+                word = "已超期" if mark == "red" else "即将到期"  # zh: stored record (notification text)
+                notify(holders, kind=f"supervision.{mark}", title=f"电子监察：{len(ids)}件办件{word}",  # zh: stored record
                        body=f"{node.name}有{len(ids)}件办件{word}，请尽快办理。", link=f"/cases/supervision/?mark={mark}")
                 counts["notified"] += len(holders)
                 Case.objects.filter(pk__in=ids).update(sla_mark=mark)
@@ -110,10 +110,10 @@ def eligibility_recheck(*, today: datetime.date | None = None) -> dict[str, int]
         communities[path[:12]] = communities.get(path[:12], 0) + 1
     with transaction.atomic():
         EligibilityReview.objects.bulk_create(flagged, batch_size=1000)
-        audit_record(actor=None, actor_label="资格复核任务", action="eligibility.recheck",
+        audit_record(actor=None, actor_label="资格复核任务", action="eligibility.recheck",  # zh: stored audit record
                      summary={"checked": len(latest), "flagged": len(flagged)})
         for node in OrgNode.objects.filter(code__in=communities):
-            notify(acting_post_holders(node, role=""), kind="eligibility.flag",
+            notify(acting_post_holders(node, role=""), kind="eligibility.flag",  # zh: stored record
                    title=f"资格复核：{communities[node.code]}名享受对象可能已不符合条件",
                    body="系统按最新数据复核发现，请入户核实后作出决定；系统不会自动停发。", link="/cases/reviews/")
     return {"checked": len(latest), "flagged": len(flagged)}
@@ -130,22 +130,22 @@ def eligibility_review_resolve(*, actor, review_id, decision: str, note: str):
     from doorstep.cases.selectors import eligibility_reviews_in_scope
 
     if decision not in REVIEW_DECISIONS:
-        raise ValidationFailed("请选择复核结论：继续享受或报请停发。", field="decision")
+        raise ValidationFailed(gettext("请选择复核结论：继续享受或报请停发。"), field="decision")
     note = (note or "").strip()
     if not note:
-        raise ValidationFailed("请填写复核意见（入户核实的情况）。", field="note")
+        raise ValidationFailed(gettext("请填写复核意见（入户核实的情况）。"), field="note")
     try:
         pk = int(review_id)
     except (TypeError, ValueError):
         raise NotFound() from None
     if actor.role not in REVIEW_DECIDERS:
-        raise PermissionDenied("只有窗口、审批或管理人员可以作出复核结论。")
+        raise PermissionDenied(gettext("只有窗口、审批或管理人员可以作出复核结论。"))
     with transaction.atomic():
         review = eligibility_reviews_in_scope(actor).select_for_update().filter(pk=pk).first()
         if review is None:
             raise NotFound()
         if review.status != EligibilityReview.Status.OPEN:
-            raise Conflict("该复核已有结论，不能重复处理。")
+            raise Conflict(gettext("该复核已有结论，不能重复处理。"))
         review.status = decision
         review.resolved_by = actor
         review.resolved_at = timezone.now()

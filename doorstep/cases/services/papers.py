@@ -12,7 +12,7 @@ from doorstep.cases.printing import PaperUnavailable
 from doorstep.core.crypto import decrypt
 from doorstep.registry.models import Relation, Resident
 
-PRINT_REASON = "打印证照"
+PRINT_REASON = "打印证照"  # zh: stored audit record (the reveal's reason)
 
 
 def _spouse(holder: Resident) -> Resident | None:
@@ -56,7 +56,8 @@ def certificate_print(*, actor, case_id) -> dict:
         raise PaperUnavailable(gettext("该办件没有签发证照。"))
     holder = Resident.objects.select_related("household__building").get(pk=case.applicant_id)
     materials = list(case.item.materials.all())
-    couple = any(m.shared_data == "marriage" or "夫妻" in m.name or "结婚证" in m.name for m in materials)
+    couple = any(m.shared_data == "marriage" or "夫妻" in m.name or "结婚证" in m.name  # zh: matched with material names
+                 for m in materials)
     whole = may_print_whole_id(actor, case)
     spouse = _spouse(holder) if couple else None
     reason = f"{PRINT_REASON} {cert.number}"
@@ -73,7 +74,7 @@ def certificate_print(*, actor, case_id) -> dict:
     building = holder.household.building
     return {
         "case": case, "cert": cert, "whole": whole,
-        "photo": any("照片" in m.name for m in materials),
+        "photo": any("照片" in m.name for m in materials),  # zh: matched with the catalog's material names
         "holder": {"name": holder.name, "gender": holder.get_gender_display(), "birth_date": holder.birth_date,
                    "id_number": numbers[holder.pk], "address": f"{building.address}{holder.household.room}"},
         "spouse": {"name": spouse.name, "id_number": numbers[spouse.pk]} if spouse else None,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
@@ -25,9 +26,12 @@ from doorstep.cases.services.common import (
     REASON_REQUIRED,
     _record,
     case_authorize,
+    reason_text,
 )
 from doorstep.cases.workflow import (
+    ACTION_CONTEXT,
     ACTION_LABELS,
+    STATE_CONTEXT,
     STATE_LABELS,
     Action,
     State,
@@ -77,12 +81,12 @@ def _checked_proof(proof: DeliveryProofIn | None) -> tuple[str, str, tuple | Non
     from doorstep.cases.uploads import check_upload
 
     if proof is None:
-        raise ValidationFailed("送达须记录签收人，并拍一张送达照片或请签收人签名。", field="recipient_name")
+        raise ValidationFailed(gettext("送达须记录签收人，并拍一张送达照片或请签收人签名。"), field="recipient_name")
     name = " ".join(str(proof.recipient_name or "").split())
     if not 1 <= len(name) <= 50:
-        raise ValidationFailed("请填写签收人姓名（50字以内）。", field="recipient_name")
+        raise ValidationFailed(gettext("请填写签收人姓名（50字以内）。"), field="recipient_name")
     if proof.relation not in DeliveryProof.Relation.values:
-        raise ValidationFailed("请选择签收人与申请人的关系。", field="relation")
+        raise ValidationFailed(gettext("请选择签收人与申请人的关系。"), field="relation")
     photo = None
     if proof.photo is not None:
         head = proof.photo.read(16)
@@ -90,13 +94,13 @@ def _checked_proof(proof: DeliveryProofIn | None) -> tuple[str, str, tuple | Non
         verdict = check_upload(head, proof.photo.size, max_bytes=settings.DOORSTEP_UPLOAD_MAX_BYTES,
                                name=getattr(proof.photo, "name", ""))
         if not verdict.ok or not verdict.content_type.startswith("image/"):
-            raise ValidationFailed(verdict.message or "送达照片须是图片（JPG、PNG）。", field="photo")
+            raise ValidationFailed(verdict.message or gettext("送达照片须是图片（JPG、PNG）。"), field="photo")
         photo = (verdict, proof.photo.read())
     signature = bytes(proof.signature_png or b"")
     if signature and (not signature.startswith(PNG_MAGIC) or len(signature) > SIGNATURE_MAX_BYTES):
-        raise ValidationFailed("签名无法识别，请重新签名。", field="signature")
+        raise ValidationFailed(gettext("签名无法识别，请重新签名。"), field="signature")
     if photo is None and not signature:
-        raise ValidationFailed("请拍一张送达照片，或请签收人签名。", field="photo")
+        raise ValidationFailed(gettext("请拍一张送达照片，或请签收人签名。"), field="photo")
     return name, proof.relation, photo, signature
 
 
@@ -115,10 +119,12 @@ def _record_delivery(case: Case, *, actor, checked, now) -> dict:
     photo_row = signature_row = None
     if photo is not None:
         verdict, data = photo
-        photo_row = _store_upload(case, purpose=CaseUpload.Purpose.DELIVERY_PHOTO, name=f"送达照片{verdict.extension}",
+        photo_row = _store_upload(case, purpose=CaseUpload.Purpose.DELIVERY_PHOTO,  # zh: stored file name
+                                  name=f"送达照片{verdict.extension}",
                                   content_type=verdict.content_type, extension=verdict.extension, data=data)
     if signature:
-        signature_row = _store_upload(case, purpose=CaseUpload.Purpose.DELIVERY_SIGNATURE, name="签收签名.png",
+        signature_row = _store_upload(case, purpose=CaseUpload.Purpose.DELIVERY_SIGNATURE,  # zh: stored file name
+                                      name="签收签名.png",
                                       content_type="image/png", extension=".png", data=signature)
     DeliveryProof.objects.create(case=case, recipient_name=name, relation=relation, photo=photo_row,
                                  signature=signature_row, recorded_by=actor, recorded_at=now)
@@ -158,12 +164,13 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
     try:
         act = Action(action)
     except ValueError:
-        raise ValidationFailed("不支持的操作。", field="action") from None
+        raise ValidationFailed(gettext("不支持的操作。"), field="action") from None
     note = " ".join((note or "").split())[:300]
     if act in REASON_REQUIRED and len(note) < 2:
-        raise ValidationFailed("请填写理由。", field="note")
+        raise ValidationFailed(gettext("请填写理由。"), field="note")
     if act in REASON_REQUIRED_FOR_STAFF and actor.role != "resident" and len(note) < 2:
-        raise ValidationFailed(f"代申请人{ACTION_LABELS[act]}须填写理由，申请人会收到通知。", field="note")
+        raise ValidationFailed(gettext("代申请人{action}须填写理由，申请人会收到通知。").format(
+            action=pgettext(ACTION_CONTEXT, ACTION_LABELS[act])), field="note")
     with transaction.atomic():
         case = case_get_for_user(actor, case_id, for_update=True)
         before = case.state
@@ -171,14 +178,14 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
         try:
             facts = advance(case_facts(case), act, actor.role)
         except TransitionNotAllowed as exc:
-            raise Conflict(exc.message) from None
+            raise Conflict(reason_text(exc.reason)) from None
         # the proof is asked for only of whom the tables let deliver now (others hear why not, as for any action)
         checked_proof = _checked_proof(proof) if act == Action.DELIVER else None
         summary: dict = {}
         if act in UNRECEIVED_ASKS and unreceived_handovers(case):
             if not confirm_unreceived:
-                raise ValidationFailed("上报的纸质材料尚未签收：请先签收材料再办理；如已核对电子材料，勾选"
-                                       "“材料尚未签收，已核对电子材料”后再办理。", field="confirm_unreceived")
+                raise ValidationFailed(gettext("上报的纸质材料尚未签收：请先签收材料再办理；如已核对电子材料，勾选"
+                                               "“材料尚未签收，已核对电子材料”后再办理。"), field="confirm_unreceived")
             summary["unreceived_confirmed"] = True
         now = timezone.now()
         today = timezone.localdate(now)
@@ -193,7 +200,7 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
             MaterialHandover.objects.create(case=case, from_node=from_node, to_node=to_node, handed_by=actor,
                                             materials=handed)
             summary["handover"] = {"from": from_node.code, "to": to_node.code, "materials": len(handed)}
-            notify(acting_post_holders(to_node, role="approver"), kind="case.queue",
+            notify(acting_post_holders(to_node, role="approver"), kind="case.queue",  # zh: stored record
                    title=f"新的代办件待审核：{case.item.name}", body=f"办件编号 {case.number}，由{from_node.name}上报。",
                    link=f"/cases/{case.pk}/")
         elif act == Action.REQUEST_SUPPLEMENT:
@@ -226,8 +233,9 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
                 _issue_certificate(case, actor=actor, now=now)
                 summary["certificate"] = case.item.certificate
             if case.delivery == Delivery.HOME:
-                notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
-                       body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
+                notify(grid_governors(case.applicant_path), kind="case.delivery",  # zh: stored record
+                       title=f"待送达：{case.item.name}", body=f"办件编号 {case.number}，请送达申请人家中。",
+                       link=f"/cases/{case.pk}/")
         if act == Action.DELIVER:
             case.delivered_at, case.delivered_by = now, actor
             fields += ["delivered_at", "delivered_by"]
@@ -241,21 +249,23 @@ def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") ->
     """The applicant (or a clerk for them) chooses how the result reaches them: pickup, home delivery by the grid
     worker (网格员送达), or post. Allowed until the result is delivered. Audit: case.delivery."""
     if delivery not in Delivery.values:
-        raise ValidationFailed("送达方式无效。", field="delivery")
+        raise ValidationFailed(gettext("送达方式无效。"), field="delivery")
     address = " ".join((address or "").split())[:200]
     if delivery == Delivery.POST and len(address) < 5:
-        raise ValidationFailed("邮寄请填写完整的收件地址。", field="address")
+        raise ValidationFailed(gettext("邮寄请填写完整的收件地址。"), field="address")
     with transaction.atomic():
         case = case_get_for_user(actor, case_id, for_update=True)
         case_authorize(actor, case, Extra.CHOOSE_DELIVERY)
         if case.state in (State.DELIVERED, State.RATED, State.REFUSED, State.REJECTED, State.WITHDRAWN):
-            raise Conflict(f"办件当前为“{STATE_LABELS[State(case.state)]}”，不能再更改送达方式。")
+            raise Conflict(gettext("办件当前为“{state}”，不能再更改送达方式。").format(
+                state=pgettext(STATE_CONTEXT, STATE_LABELS[State(case.state)])))
         case.delivery, case.delivery_address = delivery, address if delivery == Delivery.POST else ""
         case.save(update_fields=["delivery", "delivery_address"])
         audit_record(actor=actor, action="case.delivery", target=case, summary={"delivery": delivery})
         if delivery == Delivery.HOME and case.state == State.CONCLUDED:
-            notify(grid_governors(case.applicant_path), kind="case.delivery", title=f"待送达：{case.item.name}",
-                   body=f"办件编号 {case.number}，请送达申请人家中。", link=f"/cases/{case.pk}/")
+            notify(grid_governors(case.applicant_path), kind="case.delivery",  # zh: stored record
+                   title=f"待送达：{case.item.name}", body=f"办件编号 {case.number}，请送达申请人家中。",
+                   link=f"/cases/{case.pk}/")
     return case
 
 
@@ -290,9 +300,9 @@ def handover_receive(*, actor, handover_id) -> MaterialHandover:
             raise NotFound()
         case_get_for_user(actor, handover.case_id)  # scope: same 404 for others
         if actor.org_node_id != handover.to_node_id:
-            raise PermissionDenied(f"只有{handover.to_node.name}的工作人员可以签收这批材料。")
+            raise PermissionDenied(gettext("只有{node}的工作人员可以签收这批材料。").format(node=handover.to_node.name))
         if handover.received_at:
-            raise Conflict("这批材料已经签收。")
+            raise Conflict(gettext("这批材料已经签收。"))
         handover.received_by, handover.received_at = actor, timezone.now()
         handover.save(update_fields=["received_by", "received_at"])
         audit_record(actor=actor, action="case.handover_received", target_type="cases.case",

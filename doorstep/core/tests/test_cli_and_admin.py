@@ -1,10 +1,12 @@
-"""Bad input on the command line gets a Chinese message and changes nothing; admin changes are audited."""
+"""Bad input on the command line gets a Chinese message and changes nothing; admin changes are audited; the command
+line speaks English when DOORSTEP_LANGUAGE=en asks for it."""
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from doorstep.audit.models import AuditEvent
+from doorstep.core.tests.test_transport import production_env, run_cli
 from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.org.models import OrgNode, ServiceCenter
 
@@ -26,6 +28,18 @@ def test_demo_command_refuses_bad_input_without_changes(args, message):
 def test_audit_verify_command_reports_an_intact_chain(capsys):
     call_command("audit", "verify")
     assert "审计链完整" in capsys.readouterr().out
+
+
+def test_command_line_speaks_english_only_when_doorstep_language_asks(tmp_path):
+    # check --deploy with a public address that is plain HTTP and not among the allowed hosts: W103 and W104
+    env = production_env(tmp_path, DOORSTEP_PUBLIC_BASE_URL="http://10.0.0.5:8000")
+    chinese = run_cli(env, "check", "--deploy")
+    assert "不是 https 地址" in chinese.stderr and "is not an https address" not in chinese.stderr
+    english = run_cli({**env, "DOORSTEP_LANGUAGE": "en"}, "check", "--deploy")
+    assert "is not an https address" in english.stderr and "不是 https 地址" not in english.stderr
+    assert "The host 10.0.0.5 of DOORSTEP_PUBLIC_BASE_URL" in english.stderr
+    unknown = run_cli({**env, "DOORSTEP_LANGUAGE": "klingon"}, "check", "--deploy")
+    assert unknown.returncode != 0 and "DOORSTEP_LANGUAGE=klingon" in unknown.stderr
 
 
 def test_admin_change_of_a_service_center_is_audited():

@@ -3,7 +3,8 @@ found, and the list shows only the person's own jobs (the ledger's export itself
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from doorstep.conftest import user
 from doorstep.core.errors import NotFound
@@ -35,6 +36,38 @@ class Broken:
     @staticmethod
     def write(owner, params, out, *, total, progress=None):
         raise RuntimeError("disk full")
+
+
+class Speaking:
+    """Writes the language it runs in and one translated word (the ledger's own English: cases/tests)."""
+
+    @staticmethod
+    def params_from(filters):
+        return {}
+
+    @staticmethod
+    def describe(params):
+        return "语言测试"
+
+    @staticmethod
+    def count(owner, params):
+        return 1
+
+    @staticmethod
+    def write(owner, params, out, *, total, progress=None):
+        out.write(f"{translation.get_language()}|{gettext('排队中')}".encode())
+        return 1
+
+
+@pytest.mark.parametrize(("language", "written"), [("en", "en|Queued"), ("zh-hans", "zh-hans|排队中")])
+def test_a_job_is_written_in_the_language_it_was_asked_in(settings, language, written):
+    settings.DOORSTEP_EXPORTERS = {**settings.DOORSTEP_EXPORTERS, "speaking": f"{__name__}.Speaking"}
+    with translation.override(language):
+        job = export_request(actor=user("leader"), kind="speaking", filters={}, idempotency_key=new_key())
+    assert job.language == language
+    with translation.override("zh-hans" if language == "en" else "en"):  # the worker's own language does not count
+        job = export_run(job.pk)
+    assert job.state == "done" and (export_folder() / job.file_name).read_text(encoding="utf-8") == written
 
 
 def test_a_failing_export_is_marked_failed_with_a_message_and_leaves_no_file(settings):

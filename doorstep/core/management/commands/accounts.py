@@ -1,6 +1,7 @@
 """`doorstep accounts --print`: the demo accounts to try, one per role."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from doorstep.accounts.models import User
 from doorstep.accounts.roles import ROLE_LABELS, Role
@@ -11,7 +12,9 @@ EXAMPLES = ["admin", "leader", "dispatcher", "approver", "dept_cg", "clerk_s01a"
 
 
 class Command(BaseCommand):
-    help = "列出演示账号。"
+    @property
+    def help(self) -> str:  # worded when the parser is made, in the language then active (argparse needs a str)
+        return gettext("列出演示账号。")
 
     def add_arguments(self, parser):
         parser.add_argument("--print", action="store_true")
@@ -19,9 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = {u.username: u for u in User.objects.filter(username__in=EXAMPLES).select_related("org_node")}
         if not users:
-            self.stdout.write("没有演示账号：先运行 doorstep demo。")
+            self.stdout.write(gettext("没有演示账号：先运行 doorstep demo。"))
             return
-        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        self.stdout.write(gettext("演示账号（密码均为 {password}）：").format(password=DEMO_PASSWORD))
         for name in EXAMPLES:
             u = users.get(name)
             if u:
