@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from doorstep.accounts.pages import workspace_page
 from doorstep.calendar.models import CalendarDay, CalendarYear
@@ -36,7 +37,9 @@ def calendar_index(request):
             year, days = calendar_import_notice(actor=request.user, text=text)
         except ValidationFailed as exc:
             return render(request, "calendar/index.html", _context(today, text=text, error=exc.message), status=400)
-        messages.success(request, _("已导入%(year)s年放假安排：%(days)s天（放假日与调休上班日）。") % {"year": year, "days": days})
+        messages.success(request, ngettext("已导入%(year)s年放假安排：%(days)s天（放假日与调休上班日）。",
+                                           "已导入%(year)s年放假安排：%(days)s天（放假日与调休上班日）。", days)
+                         % {"year": year, "days": days})
         return redirect("calendar:index")
     return render(request, "calendar/index.html", _context(today, text=text))
 

@@ -17,6 +17,7 @@ import zipfile
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -190,7 +191,7 @@ def _choice(table: dict, value: str, where: str, header: str, field: str, *, all
     for data_value, spellings in table.items():
         if wanted == str(data_value).lower() or wanted in (s.lower() for s in spellings):
             return str(data_value)
-    shown = "”“".join(spellings[0] for spellings in table.values())
+    shown = pgettext("quoted list separator", "”“").join(spellings[0] for spellings in table.values())
     raise ValidationFailed(_("{where} 字段 {column}：只能填“{allowed}”，收到“{value}”。").format(
         where=where, column=header, allowed=shown, value=value[:20]), field=field)
 

@@ -20,6 +20,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.locale_middleware import chosen_language
+
 MESSAGE = _("请求中含有不允许的字符（如 NUL 等控制字符），或不是有效的 UTF-8 编码。请检查输入后重试。")
 DEPTH_MESSAGE = _("请求的 JSON 嵌套层数过多。")
 
@@ -157,16 +159,10 @@ class EdgeMiddleware:
         return self.get_response(request)
 
 
-def _chosen_language(request) -> str:
-    # The edge runs before the language middleware: read the reader's choice here (a refused cookie counts as none).
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "") if "HTTP_COOKIE" in request.META else ""
-    return chosen if chosen in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
-
-
 def refused_response(request, message: str):
     try:
-        language = _chosen_language(request)
-    except Exception:  # noqa: BLE001 — a cookie header the edge just refused may not even parse
+        language = chosen_language(request)  # the edge runs before the language middleware
+    except Exception:  # noqa: BLE001 — a cookie or header the edge just refused may not even parse
         language = settings.LANGUAGE_CODE
     with translation.override(language):
         if request.META.get("PATH_INFO", "").startswith("/api/"):

@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 API_PREFIX = "/api/"
 
@@ -66,7 +67,7 @@ def method_not_allowed(request, allowed: list[str]):
     page's button; an API client is told the methods the address takes."""
     method = request.META.get("REQUEST_METHOD", request.method)
     if is_api(request):
-        message = API_METHOD_REFUSED % {"method": method, "allowed": "、".join(sorted(allowed))}
+        message = API_METHOD_REFUSED % {"method": method, "allowed": pgettext("list separator", "、").join(sorted(allowed))}
     else:
         message = SUBMIT_ONLY if allowed == ["POST"] else METHOD_REFUSED
     response = error_response(request, 405, message, heading=NOT_ALLOWED_HEADING)
