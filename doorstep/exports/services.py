@@ -82,6 +82,7 @@ def export_run(job_id: int) -> ExportJob | None:
 def _export_write(job: ExportJob) -> ExportJob:
     """export_run's work once the job is marked running; called in the job's language."""
     from doorstep.notifications.services import notify
+    from doorstep.notifications.words import said
 
     exporter = exporter_for(job.kind)
     path = export_folder() / f"{job.token}.xlsx"
@@ -105,8 +106,9 @@ def _export_write(job: ExportJob) -> ExportJob:
                                                total=written, size=path.stat().st_size,
                                                file_name=f"{job.token}.xlsx")
     job.refresh_from_db()
-    notify([job.owner], kind="export.done", title=f"导出已完成：{job.description[:60]}",  # zh: stored (notification)
-           body=f"共 {written:,} 行，可在 {settings.DOORSTEP_EXPORT_KEEP_HOURS} 小时内下载。",
+    notify([job.owner], kind="export.done", title=said(gettext_noop("导出已完成：{what}"), what=job.description[:60]),
+           body=said(gettext_noop("共 {rows} 行，可在 {hours} 小时内下载。"), rows=f"{written:,}",
+                     hours=settings.DOORSTEP_EXPORT_KEEP_HOURS),
            link=f"/exports/{job.token}/")
     return job
 

@@ -14,6 +14,8 @@ class Notification(models.Model):
     link = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # the msgids and values of title and body (notifications.words), so the inbox says them in the reader's language
+    words = models.JSONField(_("措辞"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("站内消息")
@@ -23,3 +25,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        from doorstep.notifications.words import words_text
+
+        return words_text(self.words.get("title"), self.title)
+
+    @property
+    def shown_body(self) -> str:
+        from doorstep.notifications.words import words_text
+
+        return words_text(self.words.get("body"), self.body)

@@ -11,20 +11,25 @@ from django.utils import timezone
 from doorstep.core.errors import NotFound
 from doorstep.core.links import public_url
 from doorstep.notifications.models import Notification
+from doorstep.notifications.words import Said, stored_text
 
 
-def notify(users: Iterable, *, kind: str, title: str, body: str = "", link: str = "") -> None:
+def notify(users: Iterable, *, kind: str, title: str | Said, body: str | Said = "", link: str = "") -> None:
     """Queue one inbox message per distinct user (None entries are skipped), written after the current transaction
-    commits (at once outside one). With DOORSTEP_NOTIFY_EMAIL on, users with an e-mail address get a copy through
+    commits (at once outside one). `title` and `body` given as `said(...)` are stored in the records' language with
+    their words, and the inbox shows them in the reader's (notifications.words). With DOORSTEP_NOTIFY_EMAIL on, users with an e-mail address get a copy through
     the configured EMAIL_BACKEND, the link made absolute under DOORSTEP_PUBLIC_BASE_URL. No audit event: a
     notification changes no state."""
     recipients = {u.pk: u for u in users if u is not None}
     if not recipients:
         return
+    title, title_words = stored_text(title)
+    body, body_words = stored_text(body)
+    words = {part: spec for part, spec in (("title", title_words), ("body", body_words)) if spec}
 
     def write() -> None:
         Notification.objects.bulk_create([
-            Notification(user_id=pk, kind=kind, title=title[:120], body=body[:500], link=link[:200])
+            Notification(user_id=pk, kind=kind, title=title[:120], body=body[:500], link=link[:200], words=words)
             for pk in recipients
         ])
         if getattr(settings, "DOORSTEP_NOTIFY_EMAIL", False):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
@@ -20,6 +20,7 @@ from doorstep.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from doorstep.core.idempotency import clean_key, idempotent_create
 from doorstep.core.links import public_url
 from doorstep.notifications.services import notify
+from doorstep.notifications.words import day, label, said
 from doorstep.ratings.authority import RatingAction, refusal
 from doorstep.ratings.models import BAD_LEVELS, DIMENSIONS, Appeal, FollowUp, Level, Rating, Source
 from doorstep.ratings.selectors import (
@@ -96,9 +97,11 @@ def _rate(case, *, source: str, levels: dict, comment: str, rated_by, staff_id, 
     if rating.is_bad:
         due = work_calendar().add_working_days(timezone.localdate(), settings.DOORSTEP_FOLLOWUP_WORKING_DAYS)
         follow_up = FollowUp.objects.create(rating=rating, org_node=node, due_date=due)
-        notify(_answerers(node, besides=staff_id), kind="rating.bad",  # zh: stored record (notification)
-               title=f"差评待整改：{case.item.name}（{_stored(Level(rating.overall).label)}）",
-               body=f"办件编号 {case.number}。居民意见：{comment}。请在{due:%Y年%m月%d日}前答复。",
+        notify(_answerers(node, besides=staff_id), kind="rating.bad",
+               title=said(gettext_noop("差评待整改：{item}（{level}）"), item=case.item.name,
+                          level=label(_stored(Level(rating.overall).label))),
+               body=said(gettext_noop("办件编号 {number}。居民意见：{comment}。请在{due}前答复。"), number=case.number,
+                         comment=comment, due=day(due)),
                link=f"/ratings/follow-ups/?open={follow_up.pk}")
     return rating
 
@@ -265,8 +268,9 @@ def follow_up_answer(*, actor, follow_up_id, answer: str, idempotency_key: str) 
         case = follow_up.rating.case
         from doorstep.accounts.models import User
 
-        notify(User.objects.filter(resident_id=case.applicant_id), kind="rating.answered",  # zh: stored notification
-               title=f"您对“{case.item.name}”的评价已有答复", body=answer[:200], link=f"/cases/{case.pk}/")
+        notify(User.objects.filter(resident_id=case.applicant_id), kind="rating.answered",
+               title=said(gettext_noop("您对“{item}”的评价已有答复"), item=case.item.name), body=answer[:200],
+               link=f"/cases/{case.pk}/")
         return follow_up
 
     follow_up, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="rating.follow_up_answer",
@@ -321,9 +325,9 @@ def appeal_file(*, actor, rating_id, reason: str, idempotency_key: str) -> Appea
         audit_record(actor=actor, action="rating.appeal", target=appeal,
                      summary={"rating": rating.pk, "case": rating.case.number})
         leaders = User.objects.filter(org_node=district, role="leader", is_active=True)
-        notify(leaders, kind="rating.appeal",  # zh: stored record (notification)
-               title=f"差评申诉待复核：{rating.case.item.name}",
-               body=f"办件编号 {rating.case.number}。请在{due:%Y年%m月%d日}前复核。",
+        notify(leaders, kind="rating.appeal",
+               title=said(gettext_noop("差评申诉待复核：{item}"), item=rating.case.item.name),
+               body=said(gettext_noop("办件编号 {number}。请在{due}前复核。"), number=rating.case.number, due=day(due)),
                link="/ratings/follow-ups/?status=appeals")
         return appeal
 
@@ -373,9 +377,12 @@ def appeal_decide(*, actor, appeal_id, outcome: str, reason: str) -> Appeal:
         audit_record(actor=actor, action="rating.appeal_decide", target=appeal, reason=reason,
                      summary={"outcome": outcome, "rating": rating.pk, "excluded": rating.excluded,
                               "late": timezone.localdate(now) > appeal.due_date})
-        notify([appeal.appellant], kind="rating.appeal_decided",  # zh: stored record (notification)
-               title=f"差评申诉复核结果：{_stored(Appeal.Outcome(appeal.outcome).label)}",
-               body=f"办件编号 {rating.case.number}。复核理由：{reason[:150]}", link="/ratings/follow-ups/?status=appeals")
+        notify([appeal.appellant], kind="rating.appeal_decided",
+               title=said(gettext_noop("差评申诉复核结果：{outcome}"),
+                          outcome=label(_stored(Appeal.Outcome(appeal.outcome).label))),
+               body=said(gettext_noop("办件编号 {number}。复核理由：{reason}"), number=rating.case.number,
+                         reason=reason[:150]),
+               link="/ratings/follow-ups/?status=appeals")
     return appeal
 
 
@@ -404,11 +411,12 @@ def rating_invitations(*, now: datetime.datetime | None = None) -> int:
             for u in User.objects.filter(resident_id__in={c.applicant_id for c in chunk}, is_active=True):
                 users.setdefault(u.resident_id, []).append(u)
             for case in chunk:
-                done = "已办结" if case.state in ("concluded", "delivered") else "已有办理结果"  # zh: stored (notification)
-                notify(users.get(case.applicant_id, []), kind="rating.invite",  # zh: stored record (notification)
-                       title=f"请为“{case.item.name}”评价",
-                       body=f"办件编号 {case.number} {done}，您的评价帮助我们改进服务。也可打开 {rating_link(case)} 评价。",
-                       link=f"/cases/{case.pk}/")
+                body = (gettext_noop("办件编号 {number} 已办结，您的评价帮助我们改进服务。也可打开 {link} 评价。")
+                        if case.state in ("concluded", "delivered") else
+                        gettext_noop("办件编号 {number} 已有办理结果，您的评价帮助我们改进服务。也可打开 {link} 评价。"))
+                notify(users.get(case.applicant_id, []), kind="rating.invite",
+                       title=said(gettext_noop("请为“{item}”评价"), item=case.item.name),
+                       body=said(body, number=case.number, link=rating_link(case)), link=f"/cases/{case.pk}/")
             sent += len(chunk)
             Case.objects.filter(pk__in=[c.pk for c in chunk]).update(rating_invited_at=now)
     return sent

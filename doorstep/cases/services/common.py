@@ -4,7 +4,7 @@ item and material lookups, and the intake check the window and online applicatio
 import datetime
 
 from django.utils import translation
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.authority import refusal
@@ -16,6 +16,7 @@ from doorstep.cases.models import (
 from doorstep.cases.selectors import case_relations
 from doorstep.cases.workflow import (
     LEVELS,
+    STATE_CONTEXT,
     STATE_LABELS,
     Action,
     Reason,
@@ -25,15 +26,18 @@ from doorstep.catalog.eligibility import evaluate, outcomes_data
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
+from doorstep.notifications.words import label, said
 from doorstep.registry.selectors import resident_facts
 from doorstep.registry.shared_data import shared_data_read
 
 REASON_REQUIRED = {Action.REFUSE, Action.REJECT, Action.REQUEST_SUPPLEMENT}
 # What the applicant is told, and when: notification titles, stored in Chinese as every record.
-APPLICANT_NEWS = {  # zh: stored record (notification titles)
-    Action.ACCEPT: "您的申请已受理", Action.REFUSE: "您的申请不予受理", Action.REQUEST_SUPPLEMENT: "请补正材料",
-    Action.APPROVE: "您的申请已批准", Action.REJECT: "您的申请不予批准", Action.CONCLUDE: "您的办件已办结",
-    Action.DELIVER: "您的办理结果已送达", Action.WITHDRAW: "您的申请已撤回",
+# The applicant's inbox title per action (notifications.words: stored in Chinese, shown in the reader's language).
+APPLICANT_NEWS = {
+    Action.ACCEPT: gettext_noop("您的申请已受理：{item}"), Action.REFUSE: gettext_noop("您的申请不予受理：{item}"),
+    Action.REQUEST_SUPPLEMENT: gettext_noop("请补正材料：{item}"), Action.APPROVE: gettext_noop("您的申请已批准：{item}"),
+    Action.REJECT: gettext_noop("您的申请不予批准：{item}"), Action.CONCLUDE: gettext_noop("您的办件已办结：{item}"),
+    Action.DELIVER: gettext_noop("您的办理结果已送达：{item}"), Action.WITHDRAW: gettext_noop("您的申请已撤回：{item}"),
 }
 
 
@@ -77,9 +81,12 @@ def _record(case: Case, *, actor, before: str, action: Action, note: str = "", s
     audit_record(actor=actor, action=f"case.{action}", target=case, reason=note,
                  summary={"from": before, "to": case.state, "level": case.review_level, **(summary or {})})
     if action in APPLICANT_NEWS:  # the notification is a record: written in Chinese, as every record is
-        body = f"办件编号 {case.number}，当前状态：{STATE_LABELS[State(case.state)]}。{note}"  # zh: stored record
-        notify(_applicant_users(case), kind=f"case.{action}", title=f"{APPLICANT_NEWS[action]}：{case.item.name}",
-               body=body.strip(), link=f"/cases/{case.pk}/")
+        state = label(STATE_LABELS[State(case.state)], STATE_CONTEXT)
+        body = (said(gettext_noop("办件编号 {number}，当前状态：{state}。{note}"), number=case.number, state=state,
+                     note=note) if note else
+                said(gettext_noop("办件编号 {number}，当前状态：{state}。"), number=case.number, state=state))
+        notify(_applicant_users(case), kind=f"case.{action}", title=said(APPLICANT_NEWS[action], item=case.item.name),
+               body=body, link=f"/cases/{case.pk}/")
 
 
 def _window_node(actor):

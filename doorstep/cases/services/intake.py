@@ -1,7 +1,7 @@
 """Taking cases in: at the window (one item, a bundle), refusal with the one-time notice, online applications."""
 
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
@@ -29,6 +29,7 @@ from doorstep.cases.workflow import (
 from doorstep.core.errors import Conflict, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import derived_key, idempotent_create
 from doorstep.notifications.services import notify
+from doorstep.notifications.words import said
 from doorstep.org.selectors import acting_post_holders
 from doorstep.registry.selectors import resident_get_for_user
 
@@ -332,9 +333,10 @@ def _submit_with_photos(*, actor, applicant, item, channel: str, consent: bool, 
             record.save()
         _record(case, actor=actor, before=State.DRAFT, action=Action.SUBMIT,
                 summary={"uploads": len(accepted_files), "shared_checks": len(checks), "channel": channel})
-        source = "网格员代收" if channel == Channel.GRID else "网上申请"  # zh: stored record (notification title)
-        notify(acting_post_holders(community), kind="case.online", title=f"新的{source}：{item.name}",  # zh: stored record
-               body=f"办件编号 {case.number}，请审核材料后受理或不予受理。", link=f"/cases/{case.pk}/")
+        title = gettext_noop("新的网格员代收：{item}") if channel == Channel.GRID else gettext_noop("新的网上申请：{item}")
+        notify(acting_post_holders(community), kind="case.online", title=said(title, item=item.name),
+               body=said(gettext_noop("办件编号 {number}，请审核材料后受理或不予受理。"), number=case.number),
+               link=f"/cases/{case.pk}/")
         return case
 
     inputs = {"item": item.code, "consent": bool(consent), "delivery": delivery, "applicant": applicant.pk,

@@ -5,7 +5,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from doorstep.audit.services import audit_record
 from doorstep.cases.models import (
@@ -18,6 +18,7 @@ from doorstep.catalog.eligibility import evaluate, outcomes_data
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
+from doorstep.notifications.words import said
 from doorstep.org.selectors import acting_post_holders
 
 
@@ -50,9 +51,14 @@ def supervision_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
             for node in OrgNode.objects.filter(pk__in=by_node):
                 ids = by_node[node.pk]
                 holders = acting_post_holders(node, role="") or acting_post_holders(node, role="approver")
-                word = "已超期" if mark == "red" else "即将到期"  # zh: stored record (notification text)
-                notify(holders, kind=f"supervision.{mark}", title=f"电子监察：{len(ids)}件办件{word}",  # zh: stored record
-                       body=f"{node.name}有{len(ids)}件办件{word}，请尽快办理。", link=f"/cases/supervision/?mark={mark}")
+                if mark == "red":
+                    title, body = gettext_noop("电子监察：{count}件办件已超期"), gettext_noop(
+                        "{node}有{count}件办件已超期，请尽快办理。")
+                else:
+                    title, body = gettext_noop("电子监察：{count}件办件即将到期"), gettext_noop(
+                        "{node}有{count}件办件即将到期，请尽快办理。")
+                notify(holders, kind=f"supervision.{mark}", title=said(title, count=len(ids)),
+                       body=said(body, node=node.name, count=len(ids)), link=f"/cases/supervision/?mark={mark}")
                 counts["notified"] += len(holders)
                 Case.objects.filter(pk__in=ids).update(sla_mark=mark)
                 counts[mark] += len(ids)
@@ -113,9 +119,10 @@ def eligibility_recheck(*, today: datetime.date | None = None) -> dict[str, int]
         audit_record(actor=None, actor_label="资格复核任务", action="eligibility.recheck",  # zh: stored audit record
                      summary={"checked": len(latest), "flagged": len(flagged)})
         for node in OrgNode.objects.filter(code__in=communities):
-            notify(acting_post_holders(node, role=""), kind="eligibility.flag",  # zh: stored record
-                   title=f"资格复核：{communities[node.code]}名享受对象可能已不符合条件",
-                   body="系统按最新数据复核发现，请入户核实后作出决定；系统不会自动停发。", link="/cases/reviews/")
+            notify(acting_post_holders(node, role=""), kind="eligibility.flag",
+                   title=said(gettext_noop("资格复核：{count}名享受对象可能已不符合条件"), count=communities[node.code]),
+                   body=said(gettext_noop("系统按最新数据复核发现，请入户核实后作出决定；系统不会自动停发。")),
+                   link="/cases/reviews/")
     return {"checked": len(latest), "flagged": len(flagged)}
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from doorstep.audit.services import audit_record
 from doorstep.calendar.selectors import work_calendar
@@ -40,6 +40,7 @@ from doorstep.cases.workflow import (
 )
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
+from doorstep.notifications.words import said
 from doorstep.org.hours import next_open_time
 from doorstep.org.selectors import acting_post_holders, grid_governors
 
@@ -200,8 +201,9 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
             MaterialHandover.objects.create(case=case, from_node=from_node, to_node=to_node, handed_by=actor,
                                             materials=handed)
             summary["handover"] = {"from": from_node.code, "to": to_node.code, "materials": len(handed)}
-            notify(acting_post_holders(to_node, role="approver"), kind="case.queue",  # zh: stored record
-                   title=f"新的代办件待审核：{case.item.name}", body=f"办件编号 {case.number}，由{from_node.name}上报。",
+            notify(acting_post_holders(to_node, role="approver"), kind="case.queue",
+                   title=said(gettext_noop("新的代办件待审核：{item}"), item=case.item.name),
+                   body=said(gettext_noop("办件编号 {number}，由{node}上报。"), number=case.number, node=from_node.name),
                    link=f"/cases/{case.pk}/")
         elif act == Action.REQUEST_SUPPLEMENT:
             case.paused_on = today
@@ -233,9 +235,7 @@ def case_transition(*, actor, case_id, action: str, note: str = "", materials: l
                 _issue_certificate(case, actor=actor, now=now)
                 summary["certificate"] = case.item.certificate
             if case.delivery == Delivery.HOME:
-                notify(grid_governors(case.applicant_path), kind="case.delivery",  # zh: stored record
-                       title=f"待送达：{case.item.name}", body=f"办件编号 {case.number}，请送达申请人家中。",
-                       link=f"/cases/{case.pk}/")
+                _delivery_due(case)
         if act == Action.DELIVER:
             case.delivered_at, case.delivered_by = now, actor
             fields += ["delivered_at", "delivered_by"]
@@ -263,10 +263,15 @@ def case_choose_delivery(*, actor, case_id, delivery: str, address: str = "") ->
         case.save(update_fields=["delivery", "delivery_address"])
         audit_record(actor=actor, action="case.delivery", target=case, summary={"delivery": delivery})
         if delivery == Delivery.HOME and case.state == State.CONCLUDED:
-            notify(grid_governors(case.applicant_path), kind="case.delivery",  # zh: stored record
-                   title=f"待送达：{case.item.name}", body=f"办件编号 {case.number}，请送达申请人家中。",
-                   link=f"/cases/{case.pk}/")
+            _delivery_due(case)
     return case
+
+
+def _delivery_due(case: Case) -> None:
+    """Tell the applicant's grid governor a result waits to be taken home."""
+    notify(grid_governors(case.applicant_path), kind="case.delivery",
+           title=said(gettext_noop("待送达：{item}"), item=case.item.name),
+           body=said(gettext_noop("办件编号 {number}，请送达申请人家中。"), number=case.number), link=f"/cases/{case.pk}/")
 
 
 def case_search_record(*, actor, query: str, cases) -> None:
