@@ -61,3 +61,14 @@ def test_a_material_without_a_stated_form_prints_no_empty_brackets():
     case = Case.objects.filter(applicant=jiang, state="refused").latest("id")
     body = client.get(f"/cases/{case.pk}/notice/").content.decode()
     assert paper.name in body and "（）" not in body
+
+
+def test_the_calendar_names_its_days_in_english():
+    client = Client()
+    client.force_login(user("admin"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    notice = "year: 2027\nholidays:\n  元旦: [2027-01-01, 2027-01-03]\nworkdays: [2027-01-04]\n"
+    client.post("/calendar/", {"text": notice})
+    page = client.get("/calendar/").content.decode()
+    assert "New Year&#x27;s Day" in page or "New Year's Day" in page
+    assert "Adjusted working day" in page and "调休上班" not in page
