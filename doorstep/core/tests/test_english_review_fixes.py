@@ -11,6 +11,7 @@ from doorstep.cases.models import Case
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.conftest import user
 from doorstep.core.idempotency import new_key
+from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.registry.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,13 @@ def test_the_calendar_names_its_days_in_english():
     page = client.get("/calendar/").content.decode()
     assert "New Year&#x27;s Day" in page or "New Year's Day" in page
     assert "Adjusted working day" in page and "调休上班" not in page
+
+
+def test_the_audit_log_names_roles_not_codes():
+    client = Client()
+    assert client.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD}).status_code == 302
+    chinese = client.get("/audit/").content.decode()
+    assert "<td>管理员</td>" in chinese and "<td>admin</td>" not in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/audit/").content.decode()
+    assert "<td>admin</td>" not in english
