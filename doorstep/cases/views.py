@@ -277,6 +277,8 @@ def case_act(request, case_id: int):
         messages.success(request, _("已{action}：办件编号 {number}，现由{node}办理。").format(
             action=action_label(action), number=case.number, node=case.review_node.name))
         return redirect("cases:queue" if may_open(request.user, "cases:queue") else "home")
+    messages.success(request, _("已办理“{action}”：办件编号 {number}，当前状态“{state}”。").format(
+        action=action_label(action), number=case.number, state=state_label(case.state)))
     return redirect(f"/cases/{case_id}/")
 
 

@@ -310,3 +310,14 @@ def test_a_refused_case_reads_refused_and_its_button_reads_refuse():
     public.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     track = public.get(f"/t/{case.public_code}/").content.decode()
     assert "Refused" in track and "Refuse<" not in track
+
+
+def test_an_action_done_on_the_case_page_says_so():
+    case = online_case()
+    english = page_client("clerk_c001001", "en").post(f"/cases/{case.pk}/act/",
+                                                       {"action": "refuse", "note": "材料不全"}, follow=True)
+    assert_english(alerts(english), f"Done: “Refuse” on case {case.number}, now “Refused”.")
+    second = online_case()
+    chinese = page_client("clerk_c001001").post(f"/cases/{second.pk}/act/", {"action": "refuse", "note": "材料不全"},
+                                                follow=True)
+    assert f"已办理“不予受理”：办件编号 {second.number}，当前状态“不予受理”。" in alerts(chinese)
