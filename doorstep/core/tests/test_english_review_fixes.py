@@ -83,3 +83,11 @@ def test_the_audit_log_names_roles_not_codes():
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get("/audit/").content.decode()
     assert "<td>admin</td>" not in english
+
+
+def test_an_error_page_offers_a_visitor_the_service_guide_not_a_workspace():
+    visitor = Client().get("/t/0000/nothing/").content.decode()
+    assert "返回工作台" not in visitor and 'href="/services/"' in visitor
+    staff = Client()
+    staff.force_login(user("clerk_c001001"))
+    assert "返回工作台" in staff.get("/cases/999999999/").content.decode()

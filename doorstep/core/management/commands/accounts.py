@@ -8,7 +8,8 @@ from doorstep.accounts.roles import ROLE_LABELS, Role
 from doorstep.demo.build import DEMO_PASSWORD
 
 EXAMPLES = ["admin", "leader", "dispatcher", "approver", "dept_cg", "clerk_s01a", "approver_s01", "leader_s01", "admin_s01",
-            "clerk_c001001", "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001"]
+            "clerk_c001001", "clerk_c001002", "supervisor_c001001", "gw_001001003", "volunteer1", "13800000001",
+            "13800000002"]  # clerk_c001002: 谢小波's own station (README); 13800000002: 姜建国
 
 
 class Command(BaseCommand):
