@@ -165,6 +165,8 @@ DOORSTEP_EXPORTERS = {"cases.ledger": "doorstep.cases.export.LedgerExport"}
 DOORSTEP_EXPORT_CONCURRENCY = int(os.environ.get("DOORSTEP_EXPORT_CONCURRENCY", "1"))
 # 全区通办 clerks open a resident or case outside their own place only after a search of theirs showed it, for this long.
 DOORSTEP_SEARCH_GRANT_HOURS = 12
+# The district's telephone area code: a landline typed without one (7 or 8 digits) is read as local (core/phones.py).
+DOORSTEP_PHONE_AREA_CODE = os.environ.get("DOORSTEP_PHONE_AREA_CODE", "0731")
 # Audit chain: an event dated more than this before the sealed tip is sealed with the `late` mark.
 DOORSTEP_AUDIT_SEAL_GRACE_SECONDS = 300
 DOORSTEP_AUDIT_SEAL_BATCH = 5000
@@ -199,6 +201,16 @@ DOORSTEP_XLSX_MAX_PARTS = 200
 DOORSTEP_XLSX_MAX_ROWS = 5_000
 DOORSTEP_XLSX_MAX_COLUMNS = 50
 DOORSTEP_XLSX_MAX_CELL_CHARS = 20_000
+# Population ledger imports (registry/ledger, docs/registry-import.md): a district's whole ledger in one file. A
+# workbook of 300,000 residents is about 30 MB and unpacks to about 250 MB; the rest bounds memory (calamine holds a
+# sheet while it is read). Uploads and error workbooks are kept, encrypted, for DOORSTEP_LEDGER_KEEP_HOURS.
+DOORSTEP_LEDGER_UPLOAD_MAX_BYTES = int(os.environ.get("DOORSTEP_LEDGER_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024)))
+DOORSTEP_LEDGER_MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+DOORSTEP_LEDGER_MAX_PARTS = 200
+DOORSTEP_LEDGER_MAX_ROWS = 1_000_000  # per sheet
+DOORSTEP_LEDGER_MAX_COLUMNS = 60
+DOORSTEP_LEDGER_MAX_PROBLEMS = 100_000  # listed in the error workbook (all are counted)
+DOORSTEP_LEDGER_KEEP_HOURS = 24
 DOORSTEP_CATALOG_RECHECK_SECONDS = 10  # how stale another process's view of the catalog may be when taking in
 DOORSTEP_CALENDAR_RECHECK_SECONDS = 10  # how stale another process's view of the holiday table may be
 DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS", "1"))

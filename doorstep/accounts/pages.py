@@ -18,10 +18,20 @@ PAGE_REQUIRES = {
     "catalog-admin": lambda u: u.role == "admin",  # every administrator downloads; importing is the district's
     "partition:list": is_district_admin,
     "calendar:index": is_district_admin,
+    "registry:import": lambda u: _ledger_permitted(u),  # registry.ledger.authority: the district's administrator
     "org:centers": lambda u: u.role == "admin",  # each administrator keeps the centers of their subtree (org/authority)
     "org:root": lambda u: u.can(Capability.BROWSE_ORG),
     "registry:search": lambda u: u.can(Capability.SEARCH_RESIDENTS) or u.resident_scope == Scope.OWN_HOUSEHOLD,
+    # registry.changes: the grid's reports and the community's review (registry/changes/authority.py)
+    "registry:changes": lambda u: u.org_node_id is not None and (
+        (u.role == "grid_worker" and u.org_node.level == "grid") or (u.role == "clerk" and u.org_node.level == "community")),
 }
+
+
+def _ledger_permitted(user) -> bool:
+    from doorstep.registry.ledger.authority import Action, permitted  # the registry sits above accounts
+
+    return permitted(user, Action.UPLOAD)
 
 
 def workspace_for(user) -> list[tuple[str, str | None]]:

@@ -56,6 +56,7 @@ class Capability(StrEnum):
     MANAGE_MASTER_DATA = "manage_master_data"  # Django admin: org tree, centers, posts (district admins only)
     UNLOCK_LOGINS = "unlock_logins"  # lift a resident's login limit at the station, after checking their ID
     BROWSE_ORG = "browse_org"
+    IMPORT_REGISTRY = "import_registry"  # load the district's population ledger (registry.ledger.authority: district only)
 
 
 RESIDENT_SCOPE = {
@@ -85,7 +86,7 @@ CAPABILITIES: dict[Role, set[Capability]] = {
     Role.LEADER: _STAFF_BASE | {Capability.SEARCH_RESIDENTS},
     Role.ADMIN: _STAFF_BASE
     | {Capability.SEARCH_RESIDENTS, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_MASTER_DATA,
-       Capability.UNLOCK_LOGINS},
+       Capability.UNLOCK_LOGINS, Capability.IMPORT_REGISTRY},
 }
 
 STAFF_ROLES = {r for r in Role if r not in (Role.RESIDENT, Role.VOLUNTEER)}
@@ -96,11 +97,13 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                     (_("我的消息"), "notifications:inbox"), (_("我的诉求"), None), (_("微心愿"), None)],
     Role.CLERK: [(_("居民查询"), "registry:search"), (_("综合受理"), "window"), (_("办件台账"), "cases:list"),
                  (_("审批队列"), "cases:queue"), (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"),
-                 (_("资格复核"), "cases:reviews"), (_("评价器"), "ratings:pad-pair"), (_("预约与叫号"), None)],
+                 (_("资格复核"), "cases:reviews"), (_("评价器"), "ratings:pad-pair"), (_("人口变更审核"), "registry:changes"),
+                 (_("预约与叫号"), None)],
     Role.APPROVER: [(_("居民查询"), "registry:search"), (_("待审批"), "cases:queue"), (_("审批记录"), "cases:list"),
                     (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews")],
     Role.GRID_WORKER: [(_("我的网格居民"), "registry:search"), (_("待送达"), "cases:deliveries"), (_("代收申请"), "window"),
-                       (_("网格内办件"), "cases:list"), (_("事件上报"), None), (_("走访记录"), None)],
+                       (_("网格内办件"), "cases:list"), (_("人口变更上报"), "registry:changes"), (_("事件上报"), None),
+                       (_("走访记录"), None)],
     Role.DISPATCHER: [(_("居民查询"), "registry:search"), (_("事件登记"), None), (_("派遣"), None), (_("督办"), None)],
     Role.DEPARTMENT: [(_("我的派单"), None), (_("处置反馈"), None)],
     Role.SUPERVISOR: [(_("居民查询"), "registry:search"), (_("办件台账"), "cases:list"), (_("电子监察"), "cases:supervision"),
@@ -112,7 +115,7 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                   (_("数据看板"), None)],
     Role.ADMIN: [(_("居民查询"), "registry:search"), (_("组织架构"), "org:root"), (_("审计日志"), "audit:list"),
                  (_("主数据管理"), "admin:index"), (_("事项清单"), "catalog-admin"), (_("网格划分"), "partition:list"),
-                 (_("工作日历"), "calendar:index"),
+                 (_("工作日历"), "calendar:index"), (_("人口台账导入"), "registry:import"),
                  (_("服务中心"), "org:centers"),
                  (_("办件台账"), "cases:list"),
                  (_("电子监察"), "cases:supervision"), (_("资格复核"), "cases:reviews")],

@@ -23,8 +23,9 @@ from doorstep.accounts.selectors import account_key, login_unlock_allowed, login
 from doorstep.audit.models import AuditEvent
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import AccountLocked, DomainError, NotFound, PermissionDenied, ValidationFailed
-from doorstep.core.idnumbers import looks_like_phone, mask_phone, validate_phone
+from doorstep.core.names import normalize_name
 from doorstep.core.paths import in_subtree
+from doorstep.core.phones import is_mobile, looks_like_phone, mask_phone, parse_phone, validate_phone
 
 BAD_CREDENTIALS = gettext_lazy("用户名或密码错误。")
 WRONG_CURRENT_PASSWORD = gettext_lazy("当前密码不正确。")
@@ -181,6 +182,7 @@ def login_attempt(*, username: str, password: str, request=None, address: str = 
     username = (username or "").strip()
     if not username or not password:
         raise ValidationFailed(_("请输入用户名和密码。"))
+    username = parse_phone(username) or username  # a resident's phone as typed: +86 138 0000 0001, full-width …
     with transaction.atomic():
         now = timezone.now()
         user = User.objects.filter(username=username).first()
@@ -247,6 +249,7 @@ def user_create_staff(
         raise ValidationFailed(_("工作人员账号必须归属一个组织节点。"), field="org_node")
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(_("该用户名已被使用。"), field="username")
+    full_name = normalize_name(full_name, field="full_name") if (full_name or "").strip() else ""
     user = User(username=username, role=role, org_node=org_node, full_name=full_name, department=department,
                 is_auditor=is_auditor, is_staff=(role == Role.ADMIN), must_change_password=True)
     _check_password(password, user)
@@ -262,6 +265,8 @@ def user_create_resident(*, actor, resident, phone: str, password: str) -> User:
     """A resident's account: the phone number is the login name; the password given at the station must be changed
     at first login (must_change_password). Audit: accounts.resident_account_create."""
     phone = validate_phone(phone)
+    if not is_mobile(phone):
+        raise ValidationFailed(_("登录账号请用手机号（固定电话不能收短信）。"), field="phone")
     if User.objects.filter(username=phone).exists():
         raise ValidationFailed(_("该手机号已注册。"), field="phone")
     user = User(username=phone, role=Role.RESIDENT, resident=resident, full_name=resident.name,

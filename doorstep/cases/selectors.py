@@ -197,7 +197,7 @@ def case_search_exact_for_user(user, query: str) -> QuerySet[Case] | None:
     sequential, so a number by itself would open the district one guess at a time. None when the query is none of
     these (the caller browses its own scope instead)."""
     from doorstep.core.crypto import blind_index
-    from doorstep.core.idnumbers import looks_like_id_number, normalize_id_number
+    from doorstep.core.idnumbers import document_index_values
 
     if not user.is_authenticated or user.role not in CASE_EXACT_SEARCH or not user.org_node_id:
         return None
@@ -208,10 +208,22 @@ def case_search_exact_for_user(user, query: str) -> QuerySet[Case] | None:
         return Case.objects.filter(district, number=parts[0], public_code=parts[1])
     if len(query) == CASE_NUMBER_LENGTH and query.isdigit():
         return cases_browsable(user).filter(number=query)
-    if looks_like_id_number(query):
-        digest = blind_index("id", normalize_id_number(query))
-        return Case.objects.filter(district, applicant__id_number_index=digest)
+    if _is_document_query(query):
+        digests = [blind_index("id", v) for v in document_index_values(query)]
+        return Case.objects.filter(district, applicant__id_number_index__in=digests) if digests else None
     return None
+
+
+def _is_document_query(query: str) -> bool:
+    """A ledger query that names an applicant's document rather than a case number (prefix): letters and digits
+    (passports, permits), or digits of a length only documents have (8 or 10: 台胞证; 15 or 18: ID numbers —
+    a 15-digit ID number is recognised only if it is a valid one: a case number prefix of 15 digits is not)."""
+    from doorstep.core.idnumbers import clean_document_text, looks_like_document
+
+    q = clean_document_text(query)
+    if not looks_like_document(q):
+        return False
+    return not q.isdigit() or len(q) in (8, 10, 15, 18)
 
 
 CASE_NUMBER_LENGTH = 19  # district (6) + date (8) + daily sequence (5)
@@ -306,15 +318,15 @@ def approver_queue_for_user(user, *, page: int = 1, cursor: str = "", q: str = "
     code; `area` the code of a street or community under the node, for the applicants living there; `due` one of
     QUEUE_DUE; `sort` a ledger sort (LEDGER_SORTS). Unknown values are ignored."""
     from doorstep.core.crypto import blind_index
-    from doorstep.core.idnumbers import looks_like_id_number, normalize_id_number
+    from doorstep.core.idnumbers import document_index_values
     from doorstep.core.paging import paginate
 
     qs = approver_queue_waiting(user).select_related("item", "applicant", "review_node", "first_contact")
     q = (q or "").strip()[:40]
-    if q.isdigit() and len(q) <= CASE_NUMBER_LENGTH and not looks_like_id_number(q):
-        qs = qs.filter(subtree_q("number", q))
-    elif looks_like_id_number(q):
-        qs = qs.filter(applicant__id_number_index=blind_index("id", normalize_id_number(q)))
+    if q.isdigit() and len(q) <= CASE_NUMBER_LENGTH and not (len(q) in (15, 18) and document_index_values(q)):
+        qs = qs.filter(subtree_q("number", q))  # a case number (prefix); a valid 15- or 18-digit ID number is not
+    elif _is_document_query(q):
+        qs = qs.filter(applicant__id_number_index__in=[blind_index("id", v) for v in document_index_values(q)])
     elif q:
         qs = qs.filter(applicant__name__startswith=q)
     if item:

@@ -1,5 +1,6 @@
-"""Masking personal numbers found in free text: ID numbers and mobile numbers shaped as the pages show them
-(4303**********003X, 138****5678). Used where text leaves the records it belongs to — log lines (core/logs.py,
+"""Masking personal numbers found in free text: ID numbers (18 characters, and the legacy 15 digits), mobile
+numbers, landlines written with their area code, and the numbers of passports and travel permits (a letter and
+eight digits), shaped as the pages show them (4303**********003X, 138****5678, 0731-****8888, E1*****78). Used where text leaves the records it belongs to — log lines (core/logs.py,
 core/accesslog.py) and audit events (summaries, labels, reasons) — so a number typed into a search box or a login
 name is never kept whole (issue #10, item 9)."""
 
@@ -9,6 +10,11 @@ import re
 _ID_NUMBER = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[0-9Xx])(?!\d)")
 # A mobile number as people write it: with +86 / 86 in front, with spaces or dashes between 3-4-4 (138-0000-0001).
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
+_LEGACY_ID_NUMBER = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{3})(?!\d)")
+# A landline as people write it: area code (010, 02x, 0xxx) and a dash or space, or the whole run of digits.
+_LANDLINE = re.compile(r"(?<![\d-])(0(?:10|2\d|[3-9]\d\d))[- ]?\d{3,4}[- ]?(\d{4})(?![\d-])")
+# Passports (E12345678, EA1234567), 港澳 permits (H/M + 8 or 10 digits): a letter, then digits.
+_TRAVEL_DOCUMENT = re.compile(r"(?<![A-Za-z0-9])([EGDSPHMegdsphm][A-Za-z0-9])\d{5,6}(\d{2})(?:\d{2})?(?!\d)")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
@@ -19,7 +25,11 @@ def mask_personal_numbers(text: str) -> str:
         return text
     if any("０" <= c <= "９" for c in text):
         text = text.translate(_FULL_WIDTH_DIGITS)
-    return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1**********\2", text))
+    text = _ID_NUMBER.sub(r"\1**********\2", text)
+    text = _LEGACY_ID_NUMBER.sub(r"\1********\2", text)
+    text = _PHONE.sub(r"\1****\2", text)
+    text = _LANDLINE.sub(r"\1-****\2", text)
+    return _TRAVEL_DOCUMENT.sub(r"\1*****\2", text)
 
 
 def mask_in(value):

@@ -22,8 +22,8 @@ from doorstep.accounts.models import User
 from doorstep.accounts.roles import Role
 from doorstep.audit.services import audit_record
 from doorstep.core.crypto import blind_index, encrypt
-from doorstep.core.idnumbers import mask_id_number, mask_phone
-from doorstep.core.names import name_pinyin
+from doorstep.core.names import name_pinyin, plain_name_keys
+from doorstep.core.phones import mask_phone
 from doorstep.demo.layout import (
     DISTRICT_BOUNDS,
     DISTRICT_CODE,
@@ -42,7 +42,7 @@ from doorstep.demo.people import (
     story_household_number,
 )
 from doorstep.org.models import Department, GridTeamMember, OpeningHours, OrgNode, Post, ServiceCenter, Window
-from doorstep.registry.models import Building, Household, IncomeRecord, Resident
+from doorstep.registry.models import Building, Household, IncomeRecord, Resident, ResidentNameKey
 
 DEMO_PASSWORD = "Doorstep@2026"
 DEPARTMENTS = [("cg", "城市管理局"), ("ga", "公安分局"), ("sj", "市场监督管理局"), ("mz", "民政局"),
@@ -340,11 +340,12 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
                                      "household_count"])
     h_writer = BulkWriter(Household, ["id", "building_id", "path", "number", "room", "kind"])
     r_writer = BulkWriter(Resident, [
-        "id", "household_id", "path", "name", "name_pinyin", "name_initials", "gender", "birth_date",
+        "id", "household_id", "path", "name", "name_pinyin", "name_initials", "gender", "birth_date", "document_type",
         "id_number_enc", "id_number_index", "id_number_masked", "phone_enc", "phone_index", "phone_masked",
         "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
-        "is_veteran", "employer"])
+        "is_veteran", "employer", "status", "moved_to"])
     i_writer = BulkWriter(IncomeRecord, ["id", "household_id", "resident_id", "year", "kind", "amount", "source"])
+    k_writer = BulkWriter(ResidentNameKey, ["id", "resident_id", "key"])
     income_year = today.year - 1
     task = progress.add_task("居民与住户", total=sum(gp.households for gp, _ in grid_plans)) if progress else None
     street_of = {}
@@ -352,9 +353,9 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
         street_of.setdefault(street_code, []).append(gp)
     building_seq = 0
     estate_seq: dict[str, int] = {}
-    with deferred_indexes(Building, Household, Resident, IncomeRecord):
+    with deferred_indexes(Building, Household, Resident, IncomeRecord, ResidentNameKey):
         for grids in street_of.values():
-            buildings, households, residents, incomes = [], [], [], []
+            buildings, households, residents, incomes, keys = [], [], [], [], []
             with transaction.atomic():
                 for gp in grids:
                     grid = by_code[gp.code]
@@ -381,6 +382,8 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
                             for person in members:
                                 rid = r_writer.take_id()
                                 residents.append(_resident_row(rid, hid, gp.code, person))
+                                keys.extend((k_writer.take_id(), rid, key)
+                                            for key in plain_name_keys(person.name).keys)
                                 if person.income:
                                     incomes.append((i_writer.take_id(), hid, rid, income_year, person.income[0],
                                                     person.income[1], "申报"))
@@ -390,10 +393,11 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
                 h_writer.write(households)
                 r_writer.write(residents)
                 i_writer.write(incomes)
+                k_writer.write(keys)
             stats.buildings += len(buildings)
             stats.households += len(households)
             stats.residents += len(residents)
-    _reset_sequences([Building, Household, Resident, IncomeRecord])
+    _reset_sequences([Building, Household, Resident, IncomeRecord, ResidentNameKey])
     # Fresh statistics, so the planner knows a district-wide path range is not selective.
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -403,11 +407,11 @@ def _resident_row(rid: int, hid: int, path: str, p: Person) -> tuple:
     full, initials = name_pinyin(p.name)
     phone = p.phone
     f = p.flags
-    return (rid, hid, path, p.name, full, initials, p.gender, p.birth_date,
-            encrypt(p.id_number), blind_index("id", p.id_number), mask_id_number(p.id_number),
+    return (rid, hid, path, p.name, full, initials, p.gender, p.birth_date, p.document.type,
+            encrypt(p.document.number), blind_index("id", p.document.index_value), p.document.masked,
             encrypt(phone) if phone else None, blind_index("phone", phone) if phone else "",
             mask_phone(phone) if phone else "", p.relation, f["is_elderly_alone"], f["is_disabled"],
-            f["is_low_income"], f["is_migrant"], f["is_party_member"], f["is_veteran"], p.employer)
+            f["is_low_income"], f["is_migrant"], f["is_party_member"], f["is_veteran"], p.employer, "active", "")
 
 
 def _reset_sequences(models) -> None:

@@ -1,6 +1,12 @@
 """Synthetic people for the demo district: households of 1-6 with realistic ages and relations, Chinese names from
 Faker's zh_CN lists, ID numbers with valid check digits that agree with birth date and gender, unique phones,
-and flags (elderly living alone, disabled, low-income, migrant, party member, veteran). Pure Python, seeded."""
+and flags (elderly living alone, disabled, low-income, migrant, party member, veteran). Pure Python, seeded.
+
+Locals of every age carry the district's own code (430302), which dates from 1984: the code is where the number was
+issued, so everyone born before 1984 holds a code younger than they are, as in life. The real input the registry
+must take is represented too, from an RNG of its own (so the rest of the district stays as it was): migrants with
+dotted names (买买提·艾力), a few with 港澳台居民居住证 or 外国人永久居留身份证 numbers, and elderly residents whose
+only phone is a landline with its area code."""
 
 import datetime
 import random
@@ -9,11 +15,23 @@ from dataclasses import dataclass, field
 from faker.providers.person.zh_CN import Provider as ZhNames
 from stdnum import numdb
 
-from doorstep.core.idnumbers import complete_id_number
+from doorstep.core.idnumbers import Document, complete_id_number, parse_document
 from doorstep.demo.layout import DISTRICT_CODE
 
 HOUSEHOLD_SIZE_WEIGHTS = [0.22, 0.31, 0.23, 0.13, 0.08, 0.03]  # sizes 1..6, mean ≈ 2.6
-LOCAL_CODE_OLD = "430321"  # 湘潭县: valid for every birth year (the district code exists only since 1984)
+# Mobile prefixes (号段) in service, every number under them valid in libphonenumber's metadata (core.phones):
+# a number drawn under an unassigned prefix (194…, 179…) is no phone, and a search by it finds nobody.
+MOBILE_PREFIXES = [f"13{d}" for d in range(10)] + ["145", "147", "150", "151", "152", "153", "155", "156", "157",
+                   "158", "159", "166", "173", "175", "176", "177", "178"] + [f"18{d}" for d in range(10)] + [
+                   "191", "193", "195", "196", "197", "198", "199"]
+AREA_CODE = "0731"  # 湘潭's telephone area code: the demo's landlines
+# Names written with the middle dot (Uyghur and transliterated names), given to some migrant residents.
+DOTTED_NAMES = {"M": ["买买提·艾力", "艾合买提·吐尔逊", "阿卜杜拉·肉孜", "库尔班·依明", "约翰·史密斯"],
+                "F": ["阿依古丽·买买提", "古丽米拉·艾则孜", "热依拉·吐尔洪", "帕提古丽·阿不都", "玛丽亚·冈萨雷斯"]}
+HMT_SHARE = 0.02  # of migrants: 港澳台居民居住证 holders
+FOREIGN_SHARE = 0.01  # of migrants: 外国人永久居留身份证 (2023) holders; nationality 840 (US), 392 (JP), 410 (KR)
+DOTTED_SHARE = 0.04
+LANDLINE_SHARE = 0.35  # of residents 75 and over: their only phone is the landline at home
 MIGRANT_CODES = ["430100", "110101", "420106", "360902", "330381", "360802", "330102", "440305", "510104",
                  "320102", "410102", "430381", "430382", "450102", "350102", "370102"]
 EMPLOYERS = ["湘潭钢铁集团", "雨湖区人民医院", "湘潭大学", "江麓机电", "步步高商业", "中国移动湘潭分公司",
@@ -36,7 +54,7 @@ def _valid_years(code: str) -> tuple[int, int]:
     return int(start or 0), int(end or 9999)
 
 
-_CODE_YEARS = {c: _valid_years(c) for c in [DISTRICT_CODE, LOCAL_CODE_OLD, *MIGRANT_CODES]}
+_CODE_YEARS = {c: _valid_years(c) for c in MIGRANT_CODES}
 
 
 @dataclass
@@ -44,7 +62,7 @@ class Person:
     name: str
     gender: str
     birth_date: datetime.date
-    id_number: str
+    document: Document
     phone: str
     relation: str
     flags: dict = field(default_factory=dict)
@@ -58,6 +76,7 @@ class PeopleFactory:
         self.today = today
         self.used_ids: set[str] = set()
         self.used_phones: set[str] = set()
+        self.variety = random.Random(20181)  # the real-input variety, apart from `rng`
 
     def given_name(self, gender: str) -> str:
         rng = self.rng
@@ -75,12 +94,16 @@ class PeopleFactory:
         return start + datetime.timedelta(days=self.rng.randrange(364))
 
     def id_number(self, birth: datetime.date, gender: str, migrant: bool) -> str:
+        """A 居民身份证 number: a migrant's from another county valid at birth, a local's from the district."""
         rng = self.rng
         if migrant:
             candidates = [c for c in MIGRANT_CODES if _CODE_YEARS[c][0] <= birth.year <= _CODE_YEARS[c][1]]
             region = rng.choice(candidates)
         else:
-            region = DISTRICT_CODE if birth.year >= _CODE_YEARS[DISTRICT_CODE][0] else LOCAL_CODE_OLD
+            region = DISTRICT_CODE
+        return self._unique(region, birth, gender, rng)
+
+    def _unique(self, region: str, birth: datetime.date, gender: str, rng: random.Random) -> str:
         while True:
             seq = rng.randrange(500) * 2 + (1 if gender == "M" else 0)
             first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
@@ -88,10 +111,27 @@ class PeopleFactory:
                 self.used_ids.add(first17)
                 return complete_id_number(first17)
 
+    def document(self, birth: datetime.date, gender: str, migrant: bool) -> Document:
+        number = self.id_number(birth, gender, migrant)
+        draw = self.variety.random() if migrant else 1.0
+        if draw < HMT_SHARE:
+            number = self._unique(self.variety.choice(["810000", "820000", "830000"]), birth, gender, self.variety)
+        elif draw < HMT_SHARE + FOREIGN_SHARE:
+            code = "9" + DISTRICT_CODE[:2] + self.variety.choice(["840", "392", "410"])
+            number = self._unique(code, birth, gender, self.variety)
+        return parse_document(number, today=self.today)
+
+    def landline(self) -> str:
+        while True:
+            phone = f"{AREA_CODE}5{self.variety.randrange(10**7):07d}"
+            if phone not in self.used_phones:
+                self.used_phones.add(phone)
+                return phone
+
     def phone(self) -> str:
         rng = self.rng
         while True:
-            phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+            phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
             if phone not in self.used_phones:
                 self.used_phones.add(phone)
                 return phone
@@ -99,9 +139,12 @@ class PeopleFactory:
     def person(self, *, surname: str, gender: str, age: int, relation: str, migrant: bool) -> Person:
         rng = self.rng
         birth = self.birth_date(age)
+        name = surname + self.given_name(gender)
+        if migrant and self.variety.random() < DOTTED_SHARE:
+            name = self.variety.choice(DOTTED_NAMES[gender])
         p = Person(
-            name=surname + self.given_name(gender), gender=gender, birth_date=birth,
-            id_number=self.id_number(birth, gender, migrant),
+            name=name, gender=gender, birth_date=birth,
+            document=self.document(birth, gender, migrant),
             phone=self.phone() if age >= 16 and rng.random() < 0.9 else "",
             relation=relation,
             flags={
@@ -113,6 +156,8 @@ class PeopleFactory:
                 "is_low_income": False,
             },
         )
+        if age >= 75 and self.variety.random() < LANDLINE_SHARE:
+            p.phone = self.landline()
         if 18 <= age < 60 and rng.random() < 0.75:
             p.employer = rng.choice(EMPLOYERS)
             p.income = ("wage", rng.randrange(24_000, 150_000, 100))

@@ -11,6 +11,7 @@ services are what the pages and any later API call.
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -25,7 +26,8 @@ from doorstep.org.authority import center_may_keep, node_within_reach
 from doorstep.org.models import OpeningHours, OrgNode, Post, ServiceCenter, Window
 from doorstep.org.selectors import WEEKDAY_LABELS
 
-PHONE = re.compile(r"[0-9０-９+\-－() （）转]{3,30}")  # zh: accepted characters of a phone number (转 = extension)
+# An extension after the number: 转 8001, ext 8001, #8001.
+EXTENSION = re.compile(r"^(?P<number>.+?)\s*(?:转|分机|ext\.?|x|#)\s*(?P<ext>\d{1,6})$", re.I)  # zh: typed forms
 TIME = re.compile(r"(\d{1,2})[:：](\d{2})")
 CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")  # a one-line field holds no tabs, newlines or NULs
 MAX_WINDOW_NUMBER = 999
@@ -45,10 +47,28 @@ def _text(value, *, field: str, label: str, max_length: int, required: bool = Fa
 
 
 def _phone(value) -> str:
-    phone = _text(value, field="phone", label=_("咨询电话"), max_length=30)
-    if phone and not PHONE.fullmatch(phone):
-        raise ValidationFailed(_("咨询电话只能包含数字、“-”、“+”、括号和“转”，如 0731-55581234。"), field="phone")
-    return phone
+    """A center's phone as people dial it: a landline with its area code (0731-55581234), a mobile, or a 12345-style
+    hotline of 5 digits, with an optional extension (转8001). Read by core.phones (libphonenumber); stored written
+    out the way the pages print it."""
+    from doorstep.core.phones import is_mobile, parse_phone
+
+    text = _text(value, field="phone", label=_("咨询电话"), max_length=30)
+    if not text:
+        return ""
+    parts = EXTENSION.match(unicodedata.normalize("NFKC", text))
+    number, ext = (parts["number"], parts["ext"]) if parts else (text, "")
+    plain = unicodedata.normalize("NFKC", number).strip()
+    if plain.isdigit() and len(plain) == 5 and plain.startswith("1"):  # 12345, 12315 …: service hotlines
+        canonical = plain
+    else:
+        canonical = parse_phone(number)
+        if canonical is None:
+            raise ValidationFailed(_("咨询电话应为带区号的固定电话（如 0731-55581234，可加“转”分机号）、手机号或12345等热线。"),
+                                   field="phone")
+        if not is_mobile(canonical):
+            area = 3 if canonical[1] in "12" else 4
+            canonical = canonical[:area] + "-" + canonical[area:]
+    return canonical + (f"转{ext}" if ext else "")  # zh: the extension as the pages print it
 
 
 def parse_time(value, *, field: str, label: str) -> datetime.time:

@@ -40,7 +40,9 @@ def scope_inputs(scope: OrgNode) -> tuple[list[BuildingIn], dict[str, dict]]:
                    .annotate(n=Count("id")))
     buildings = [
         BuildingIn(id=pk, community=path[:12], lon=lon, lat=lat, households=max(1, counted.get(pk, 0)), current=path)
-        for pk, path, lon, lat in Building.objects.filter(path__startswith=scope.code)
+        # a building not located yet (a ledger row without coordinates) stays in its grid until it is
+        for pk, path, lon, lat in Building.objects.filter(path__startswith=scope.code, latitude__isnull=False,
+                                                          longitude__isnull=False)
         .values_list("id", "path", "longitude", "latitude").order_by("id")
         if path[:12] in outlines
     ]

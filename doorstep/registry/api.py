@@ -18,6 +18,7 @@ class ResidentOut(Schema):
     name: str
     gender: str
     age: int
+    document_type: str = Field(..., description=_("证件类型：id_card 居民身份证、hmt_residence 港澳台居民居住证、foreign_permanent 外国人永久居留身份证、passport 护照、hk_macao_permit 港澳居民来往内地通行证、taiwan_permit 台湾居民来往大陆通行证"))
     id_number_masked: str
     phone_masked: str
     grid_code: str
@@ -33,11 +34,12 @@ class ResidentPage(Schema):
     pages: int | None = Field(None, description=_("总页数；总数封顶时为 null"))
     next_cursor: str | None = Field(None, description=_("下一页的翻页位置（作为 cursor 参数传回）；没有下一页时为 null"))
     understood_as: str
+    note: str = Field("", description=_("输入是如何理解的（如15位身份证号已转换为18位）；按原样理解时为空"))
     items: list[ResidentOut]
 
 
 class SearchParams(Schema):
-    q: str = Field("", max_length=60, description=_("身份证号、手机号、姓名、拼音或首字母、楼栋地址"))
+    q: str = Field("", max_length=60, description=_("证件号码（各类证件，15位身份证号自动转换）、电话（手机或带区号的固定电话，任意写法）、姓名、拼音或首字母、楼栋地址"))
     kind: Literal["auto", "id_number", "phone", "name", "pinyin", "address"] = "auto"
     sort: Literal["name", "-name", "birth_date", "-birth_date"] = "name"
     page: int = Field(1, ge=1, description=_("页码，最多到第 50 页；更后面请用 cursor"))
@@ -57,7 +59,8 @@ class RevealOut(Schema):
 def _out(r) -> dict:
     building = r.household.building
     return {"id": r.id, "name": r.name, "gender": r.gender, "age": resident_age(r),
-            "id_number_masked": r.id_number_masked, "phone_masked": r.phone_masked, "grid_code": r.path,
+            "document_type": r.document_type, "id_number_masked": r.id_number_masked, "phone_masked": r.phone_masked,
+            "grid_code": r.path,
             "address": f"{building.name}{r.household.room}", "relation": r.get_relation_display(),
             "openable": getattr(r, "openable", True)}
 
@@ -69,7 +72,7 @@ def residents_search(request, params: Query[SearchParams]):
                              page=params.page, channel="api", cursor=params.cursor)
     page = result.page
     return {"total": page.total, "total_capped": page.total_capped, "page": page.number, "pages": page.pages,
-            "next_cursor": page.next_cursor or None, "understood_as": result.kind,
+            "next_cursor": page.next_cursor or None, "understood_as": result.kind, "note": result.note,
             "items": [_out(r) for r in page.items]}
 
 

@@ -17,14 +17,11 @@ from django.utils.translation import gettext as _
 from doorstep.accounts.roles import Capability, Scope
 from doorstep.core.crypto import blind_index
 from doorstep.core.errors import NotFound, PermissionDenied, ValidationFailed
-from doorstep.core.idnumbers import (
-    looks_like_id_number,
-    looks_like_phone,
-    normalize_phone,
-    validate_id_number,
-)
+from doorstep.core.idnumbers import document_candidates, looks_like_document, looks_like_id_number
+from doorstep.core.names import name_for_search
 from doorstep.core.paging import Page, paginate
 from doorstep.core.paths import PATH_END, subtree_q
+from doorstep.core.phones import looks_like_phone, parse_phone
 from doorstep.registry.models import Building, Household, Resident
 
 SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"), "birth_date": ("birth_date", "id"),
@@ -34,9 +31,13 @@ SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"), "birth_date": ("birt
          "relevance": ("_exact", "_elsewhere", "name", "id")}
 SEARCH_KINDS = ("auto", "id_number", "phone", "name", "pinyin", "address")
 _PINYIN_RE = re.compile(r"^[a-z]+$")
+# The end of a prefix range: after every character (keys may hold characters past the BMP: 𠮷, 𰀀; "~" sorted
+# before them and lost 王𰀀). Both databases compare by code point (C.UTF-8 collation on PostgreSQL).
+KEY_END = "\U0010ffff"
 _MAX_ADDRESS_BUILDINGS = 200
 # The columns a result row shows (masked): loading only these keeps an exact lookup one small query.
-LIST_FIELDS = ("id", "household_id", "path", "name", "gender", "birth_date", "id_number_masked", "phone_masked",
+LIST_FIELDS = ("id", "household_id", "path", "name", "gender", "birth_date", "status", "document_type",
+               "id_number_masked", "phone_masked",
                "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
                "is_veteran", "household__id", "household__building_id", "household__room", "household__building__id",
                "household__building__name")
@@ -115,20 +116,58 @@ class SearchResult:
     page: Page
     kind: str  # how the query was understood
     query: str
+    note: str = ""  # how the input was read, when it was not read as typed (a 15-digit number converted)
+
+
+def _exact_targets(query: str, kind: str, *, auto: bool) -> tuple[list, list[str]]:
+    """The documents and phones an exact lookup looks for, or ValidationFailed saying why the query is neither. An
+    "auto" query looks for both (eight digits are a 台胞证 or a local landline)."""
+    from doorstep.core.idnumbers import parse_document
+
+    phone = parse_phone(query)
+    if kind == "phone":
+        if phone is None:
+            raise ValidationFailed(_("请填写11位手机号，或带区号的固定电话（如 0731-58888888）。"), field="q")
+        return document_candidates(query) if auto else [], [phone]
+    documents = document_candidates(query)
+    if not documents:
+        parse_document(query, "auto", field="q")  # raises the reason an ID-card-shaped number is wrong
+        raise ValidationFailed(_("证件号码格式不对，请核对。"), field="q")
+    return documents, [phone] if phone else []
 
 
 def _prefix(field: str, value: str) -> Q:
-    return Q(**{f"{field}__gte": value, f"{field}__lt": value + PATH_END if value.isascii() else value + "\U0010ffff"})
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + KEY_END})
 
 
 def _classify(query: str) -> str:
+    """How an "auto" query is read: a document number (any type; 15 digits included), a phone (mobile or landline,
+    any form), pinyin (letters only), else a name. A query that could be both a document and a phone (eight digits:
+    a 台胞证 or a local landline) is looked up as both."""
     if looks_like_id_number(query):
         return "id_number"
     if looks_like_phone(query):
         return "phone"
     if _PINYIN_RE.match(query.lower()):
         return "pinyin"
+    if looks_like_document(query):
+        return "id_number"
     return "name"
+
+
+def _name_key_q(key: str) -> Q:
+    """Residents with a name key beginning with `key` (a semi-join: each resident once, however many of their
+    readings match), so the query pages and sorts like any other resident query."""
+    from doorstep.registry.models import ResidentNameKey
+
+    keys = ResidentNameKey.objects.filter(key__gte=key, key__lt=key + KEY_END).values("resident_id")
+    return Q(pk__in=keys)
+
+
+def _name_key_exact_q(key: str) -> Q:
+    from doorstep.registry.models import ResidentNameKey
+
+    return Q(pk__in=ResidentNameKey.objects.filter(key=key).values("resident_id"))
 
 
 def resident_search_for_user(
@@ -159,34 +198,21 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
     else:
         resolved = _classify(query) if kind == "auto" else kind
         _check_district_query(user, resolved, query)
-        if resolved == "id_number":
-            number = validate_id_number(query)
-            return SearchResult(_exact_lookup(user, "id_number_index", blind_index("id", number), page_size),
-                                resolved, query)
-        elif resolved == "phone":
-            if not looks_like_phone(query):
-                raise ValidationFailed(_("手机号应为以1开头的11位数字。"), field="q")
-            return SearchResult(
-                _exact_lookup(user, "phone_index", blind_index("phone", normalize_phone(query)), page_size),
-                resolved, query)
+        if resolved in EXACT_KINDS:
+            documents, phones = _exact_targets(query, resolved, auto=kind == "auto")
+            digests = [("id_number_index", blind_index("id", d.index_value)) for d in documents]
+            digests += [("phone_index", blind_index("phone", p)) for p in phones]
+            note = next((d.note() for d in documents if d.note()), "")
+            return SearchResult(_exact_lookup(user, digests, page_size), resolved, query, note)
         elif resolved == "pinyin":
             q = query.lower()
             if not _PINYIN_RE.match(q):
                 raise ValidationFailed(_("拼音查询只能包含字母。"), field="q")
             if len(q) < 2:
                 raise ValidationFailed(_("拼音查询请至少输入两个字母。"), field="q")
-            # A UNION of two index range scans, each already cut to the scope; an OR of the two ranges (or an
-            # IN over the union) makes both databases scan the whole scope. See decisions.md.
-            qs = residents_in_scope(user, use_path_index=False, listing=True)
+            qs = residents_in_scope(user, use_path_index=False, listing=True).filter(_name_key_q(q))
             if sort == "relevance":
-                qs = _ranked(user, qs, Q(name_initials=q) | Q(name_pinyin=q))
-                columns = ("_exact", "_elsewhere", "name", "id")
-            else:
-                columns = (SORTS[sort][0].lstrip("-"), "id")
-            by_initials = qs.filter(_prefix("name_initials", q)).values_list(*columns)
-            by_pinyin = qs.filter(_prefix("name_pinyin", q)).values_list(*columns)
-            keys = by_initials.union(by_pinyin).order_by(*SORTS[sort])
-            return SearchResult(_paginate_keys(keys, page=page, size=page_size), resolved, query)
+                qs = _ranked(user, qs, _name_key_exact_q(q))
         elif resolved == "address":
             buildings = Building.objects.filter(_prefix("name", query))
             if user.resident_scope == Scope.DISTRICT_SEARCH:  # the clerk's own area, as residents_in_scope(listing)
@@ -194,9 +220,12 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
             building_ids = list(buildings.values_list("id", flat=True)[:_MAX_ADDRESS_BUILDINGS])
             qs = residents_in_scope(user, listing=True).filter(household__building_id__in=building_ids)
         else:
-            qs = residents_in_scope(user, listing=True).filter(_prefix("name", query))
+            key = name_for_search(query)
+            if not key:
+                raise ValidationFailed(_("请输入姓名、拼音、证件号码或电话号码。"), field="q")
+            qs = residents_in_scope(user, use_path_index=False, listing=True).filter(_name_key_q(key))
             if sort == "relevance":
-                qs = _ranked(user, qs, Q(name=query))
+                qs = _ranked(user, qs, _name_key_exact_q(key))
     if sort == "relevance" and resolved in ("all", "address"):
         qs = _ranked(user, qs, Q(pk__in=[]))
     qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
@@ -232,13 +261,16 @@ def _mark_openable(user, result: SearchResult) -> SearchResult:
     return result
 
 
-_EXACT_COLUMNS = ("id", "household_id", "path", "name", "gender", "birth_date", "id_number_masked", "phone_masked",
+_EXACT_COLUMNS = ("id", "household_id", "path", "name", "gender", "birth_date", "status", "document_type",
+                  "id_number_masked", "phone_masked",
                   "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
                   "is_veteran")
 
 
-def _exact_lookup(user, index_column: str, digest: str, page_size: int | None) -> Page:
-    """An exact ID-number or phone lookup (the window's most frequent search) as one fixed, hand-written query.
+def _exact_lookup(user, digests: list[tuple[str, str]], page_size: int | None) -> Page:
+    """An exact document or phone lookup (the window's most frequent search) as one fixed, hand-written query.
+    `digests`: (column, blind index) pairs, any of which may match (a passport number that is also a permit's, an
+    eight-digit number that is a 台胞证 or a landline).
 
     Building the ORM query for a three-table join cost more than running it (bench/results/lookup-postgresql.md:
     the query runs in 0.2 ms), so this path keeps its SQL as text; the scope condition comes from _scope_filter,
@@ -246,15 +278,16 @@ def _exact_lookup(user, index_column: str, digest: str, page_size: int | None) -
     """
     size = page_size or settings.DOORSTEP_PAGE_SIZE  # one ID number is one person; a phone, a household or so
     scope = _scope_filter(user)
-    if scope is None:
+    if scope is None or not digests:
         return Page([], 0, 1, size)
     kind, args = scope
     where = "r.path >= %s AND r.path < %s" if kind == "path" else "r.household_id = %s"
     columns = ", ".join(f"r.{c}" for c in _EXACT_COLUMNS)
+    match = " OR ".join(f"r.{column} = %s" for column, _digest in digests)
     sql = (f"SELECT {columns}, h.room, h.building_id, b.name FROM registry_resident r "
            "JOIN registry_household h ON h.id = r.household_id JOIN registry_building b ON b.id = h.building_id "
-           f"WHERE r.{index_column} = %s AND {where} ORDER BY r.id LIMIT {int(size)}")
-    rows = _fetch_prepared(sql, [digest, *args])
+           f"WHERE ({match}) AND {where} ORDER BY r.id LIMIT {int(size)}")
+    rows = _fetch_prepared(sql, [digest for _column, digest in digests] + list(args))
     n = len(_EXACT_COLUMNS)
     items = []
     for row in rows:
@@ -300,15 +333,6 @@ def _ranked(user, qs, exact: Q):
                        _elsewhere=elsewhere)
 
 
-def _paginate_keys(keys, *, page: int, size: int | None) -> Page:
-    """Page over a UNION of (sort keys…, id) rows, then load that page's residents in one query."""
-    key_page = paginate(keys, page=page, size=size)
-    ids = [row[-1] for row in key_page.items]
-    rows = Resident.objects.select_related("household__building").only(*LIST_FIELDS).in_bulk(ids)
-    key_page.items = [rows[i] for i in ids if i in rows]
-    return key_page
-
-
 def resident_rows_described(residents: list[Resident]) -> list[Resident]:
     """Search rows with what tells namesakes apart, set on each: `age` (years) and `community` (the name of the
     community they live in). One query for the page's communities."""
@@ -330,43 +354,25 @@ def resident_age(resident: Resident, today: datetime.date | None = None) -> int:
 
 
 def resident_facts(resident: Resident, *, year: int, today: datetime.date | None = None) -> dict[str, float | None]:
-    """Facts the catalog's eligibility rules read, computed from the registry (shared data 数据共享)."""
-    from django.db.models import Count, Sum
-
-    from doorstep.registry.models import IncomeRecord
-
-    members = Resident.objects.filter(household_id=resident.household_id).aggregate(n=Count("id"))["n"] or 1
-    total = IncomeRecord.objects.filter(household_id=resident.household_id, year=year).aggregate(s=Sum("amount"))["s"]
-    return {
-        "age": resident_age(resident, today),
-        "household_income_per_head_year": None if total is None else float(total) / members,
-    }
+    """Facts the catalog's eligibility rules read, computed from the registry (shared data 数据共享) as the record
+    was on `today` (registry.history: the members the household had that day, alive and in the district): `age`
+    (years) and `household_income_per_head_year` (yuan, None when the year's income is not registered)."""
+    return residents_facts([resident.pk], year=year, today=today or timezone.localdate()).get(
+        resident.pk, {"age": resident_age(resident, today), "household_income_per_head_year": None})
 
 
 def residents_facts(resident_ids, *, year: int, today: datetime.date) -> dict[int, dict[str, float | None]]:
-    """resident_facts for many residents at once: three grouped queries per 500 residents, not two per resident
-    (the nightly eligibility re-check reads tens of thousands)."""
-    from django.db.models import Count, Sum
+    """resident_facts for many residents at once (the nightly eligibility re-check reads tens of thousands): grouped
+    queries per 500 residents, not some per resident. A resident the registry did not hold on `today` is left out."""
+    from doorstep.registry.history import residents_facts_as_of
 
-    from doorstep.registry.models import IncomeRecord
-
-    ids = list(dict.fromkeys(resident_ids))
-    result: dict[int, dict[str, float | None]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(Resident.objects.filter(id__in=ids[start:start + 500]).only("id", "birth_date", "household_id"))
-        households = {r.household_id for r in chunk}
-        sizes = dict(Resident.objects.filter(household_id__in=households).values_list("household_id")
-                     .annotate(n=Count("id")))
-        totals = dict(IncomeRecord.objects.filter(household_id__in=households, year=year).values_list("household_id")
-                      .annotate(s=Sum("amount")))
-        for r in chunk:
-            total = totals.get(r.household_id)
-            result[r.pk] = {"age": resident_age(r, today),
-                            "household_income_per_head_year": None if total is None
-                            else float(total) / (sizes.get(r.household_id) or 1)}
-    return result
+    return residents_facts_as_of(resident_ids, year=year, day=today)
 
 
 def household_members_for_user(user, resident: Resident) -> list[Resident]:
-    return list(residents_in_scope(user).filter(household_id=resident.household_id).order_by("id"))
+    """The household's members today (deceased and moved-out residents keep their household as history)."""
+    from doorstep.registry.models import ResidentStatus
+
+    return list(residents_in_scope(user).filter(household_id=resident.household_id, status=ResidentStatus.ACTIVE)
+                .order_by("id"))
 

@@ -10,15 +10,11 @@ from doorstep.accounts.roles import Capability
 from doorstep.audit.services import audit_record
 from doorstep.core.crypto import blind_index, decrypt, encrypt
 from doorstep.core.errors import PermissionDenied, ValidationFailed
-from doorstep.core.idnumbers import (
-    check_id_matches_person,
-    mask_id_number,
-    mask_phone,
-    validate_id_number,
-    validate_phone,
-)
-from doorstep.core.names import name_pinyin
+from doorstep.core.idnumbers import CHECKED_TYPES, Document, check_id_matches_person, parse_document
+from doorstep.core.names import normalize_name
+from doorstep.core.phones import mask_phone, validate_phone
 from doorstep.registry.models import Gender, Household, Relation, Resident
+from doorstep.registry.namekeys import residents_rekey
 from doorstep.registry.selectors import resident_get_for_user
 
 # in a sentence ("the whole phone number"), so their own context: the bare labels are column headings elsewhere
@@ -26,12 +22,14 @@ REVEALABLE = {"id_number": pgettext_lazy("in a sentence", "身份证号"), "phon
 MIN_REASON_LENGTH = 4
 
 
-def personal_fields(*, id_number: str, phone: str = "") -> dict:
-    """The stored columns for an ID number and a phone: ciphertext, blind index, masked form."""
+def personal_fields(*, document: Document, phone: str = "") -> dict:
+    """The stored columns for a document number and a phone (canonical forms): type, ciphertext, blind index,
+    masked form."""
     fields = {
-        "id_number_enc": encrypt(id_number),
-        "id_number_index": blind_index("id", id_number),
-        "id_number_masked": mask_id_number(id_number),
+        "document_type": document.type,
+        "id_number_enc": encrypt(document.number),
+        "id_number_index": blind_index("id", document.index_value),
+        "id_number_masked": document.masked,
         "phone_enc": None,
         "phone_index": "",
         "phone_masked": "",
@@ -43,35 +41,35 @@ def personal_fields(*, id_number: str, phone: str = "") -> dict:
 
 def resident_register(
     *, actor, household: Household, name: str, gender: str, birth_date: datetime.date, id_number: str,
-    relation: str = Relation.HEAD, phone: str = "", **flags: bool,
+    document_type: str = "auto", relation: str = Relation.HEAD, phone: str = "", **flags: bool,
 ) -> Resident:
     """Register a resident in a household.
 
-    Preconditions: the ID number passes stdnum.cn.ric and agrees with birth date and gender; it is not registered
-    yet. Result: the Resident, with ID number and phone encrypted. Audit: registry.resident_register (no personal
-    data in the summary).
+    `id_number` is read by core.idnumbers.parse_document as `document_type` ("auto" for 居民身份证-shaped numbers);
+    for the 18-character types it must agree with `birth_date` and `gender`. `name` is normalised
+    (core.names.normalize_name), `phone` too (core.phones). Errors: ValidationFailed on the field at fault, also when
+    the document is registered already. Result: the Resident, with its number and phone encrypted and its name keys
+    written. Audit: registry.resident_register (no personal data in the summary).
     """
-    name = (name or "").strip()
-    if not name or len(name) > 50:
-        raise ValidationFailed(_("请填写姓名（不超过50字）。"), field="name")
+    name = normalize_name(name)
     if gender not in Gender.values:
         raise ValidationFailed(_("性别只能是男或女。"), field="gender")
     if relation not in Relation.values:
         raise ValidationFailed(_("与户主关系无效。"), field="relation")
-    number = validate_id_number(id_number)
-    check_id_matches_person(number, birth_date=birth_date, gender=gender)
+    document = parse_document(id_number, document_type)
+    if document.type in CHECKED_TYPES:
+        check_id_matches_person(document.number, birth_date=birth_date, gender=gender)
     phone = validate_phone(phone) if phone else ""
-    if Resident.objects.filter(id_number_index=blind_index("id", number)).exists():
-        raise ValidationFailed(_("该身份证号已登记。"), field="id_number")
-    full, initials = name_pinyin(name)
+    if Resident.objects.filter(id_number_index=blind_index("id", document.index_value)).exists():
+        raise ValidationFailed(_("该证件号码已登记。"), field="id_number")
     with transaction.atomic():
         resident = Resident.objects.create(
-            household=household, path=household.path, name=name, name_pinyin=full, name_initials=initials,
-            gender=gender, birth_date=birth_date, relation=relation, **personal_fields(id_number=number, phone=phone),
-            **flags,
+            household=household, path=household.path, name=name, gender=gender, birth_date=birth_date,
+            relation=relation, **personal_fields(document=document, phone=phone), **flags,
         )
+        residents_rekey([resident])
         audit_record(actor=actor, action="registry.resident_register", target=resident,
-                     summary={"household": household.number})
+                     summary={"household": household.number, "document_type": document.type})
     return resident
 
 
@@ -122,19 +120,19 @@ def search_grants_record(*, actor, kind: str, object_ids) -> None:
 def masked_query(query: str) -> str:
     """A search query as the audit trail keeps it: ID numbers and phone numbers masked, anything else as typed."""
     from doorstep.core.idnumbers import (
-        looks_like_id_number,
-        looks_like_phone,
-        mask_id_number,
-        mask_phone,
+        clean_document_text,
+        looks_like_document,
+        mask_document,
         normalize_id_number,
-        normalize_phone,
     )
+    from doorstep.core.phones import looks_like_phone, normalize_phone
 
     query = (query or "").strip()[:60]
-    if looks_like_id_number(query):
-        return mask_id_number(normalize_id_number(query))
     if looks_like_phone(query):
         return mask_phone(normalize_phone(query))
+    if looks_like_document(query):
+        return mask_document(normalize_id_number(query) if len(clean_document_text(query)) == 15
+                             else clean_document_text(query))
     return query
 
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext, ngettext
 
 from doorstep.core.crypto import decrypt
 from doorstep.core.errors import DomainError
-from doorstep.core.idnumbers import check_id_matches_person, validate_id_number
-from doorstep.registry.models import IncomeRecord, Relation, Resident
+from doorstep.core.idnumbers import CHECKED_TYPES, check_id_matches_person, parse_document
+from doorstep.registry.models import IncomeRecord, Relation, Resident, ResidentStatus
 from doorstep.registry.selectors import resident_age
 
 CHECK_LABELS = {  # zh: stored on the case with each check (case.shared_checks, in the site's language)
@@ -31,9 +31,12 @@ Reading = Callable[[], str]
 
 
 def _identity_problem(resident: Resident) -> str | None:
+    if not resident.id_number_enc:  # a newborn reported before the 户口 registration gives the number
+        return gettext("未登记证件号码（待落户）")
     try:
-        number = validate_id_number(decrypt(resident.id_number_enc))
-        check_id_matches_person(number, birth_date=resident.birth_date, gender=resident.gender)
+        document = parse_document(decrypt(resident.id_number_enc), resident.document_type)
+        if document.type in CHECKED_TYPES:
+            check_id_matches_person(document.number, birth_date=resident.birth_date, gender=resident.gender)
     except DomainError as exc:
         return exc.message
     return None
@@ -42,10 +45,12 @@ def _identity_problem(resident: Resident) -> str | None:
 def _identity(resident: Resident, members: list[Resident], today: datetime.date) -> tuple[Reading, bool]:
     if _identity_problem(resident) is not None:
         # The problem is worded by validation, in the active language: worded again for each rendering.
-        return (lambda: gettext("身份证号 {id_number}：{problem}").format(
-            id_number=resident.id_number_masked, problem=_identity_problem(resident))), False
-    return (lambda: gettext("{name}，身份证号 {id_number}，与户籍登记一致").format(
-        name=resident.name, id_number=resident.id_number_masked)), True
+        return (lambda: gettext("{document} {id_number}：{problem}").format(
+            document=resident.get_document_type_display(), id_number=resident.id_number_masked,
+            problem=_identity_problem(resident))), False
+    return (lambda: gettext("{name}，{document} {id_number}，与户籍登记一致").format(
+        name=resident.name, document=resident.get_document_type_display(),
+        id_number=resident.id_number_masked)), True
 
 
 def _household(resident: Resident, members: list[Resident], today: datetime.date) -> tuple[Reading, bool]:
@@ -104,7 +109,8 @@ def shared_data_read(resident: Resident, materials, *, today: datetime.date) -> 
     shared = [m for m in materials if m.shared_data]
     if not shared:
         return []
-    members = list(Resident.objects.filter(household_id=resident.household_id).order_by("id"))
+    members = list(Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.ACTIVE)
+                   .order_by("id"))  # today's members: the deceased and moved-out keep their household as history
     results = []
     for m in shared:
         reading, ok = _CHECKS[m.shared_data](resident, members, today)

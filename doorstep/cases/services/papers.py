@@ -66,7 +66,8 @@ def certificate_print(*, actor, case_id) -> dict:
         numbers = {}
         for person in people:
             if whole:
-                numbers[person.pk] = decrypt(person.id_number_enc)
+                # a newborn may have no number yet (registry.changes: birth before the 户口 registration)
+                numbers[person.pk] = decrypt(person.id_number_enc) if person.id_number_enc else ""
                 audit_record(actor=actor, action="registry.reveal", target=person, reason=reason,
                              summary={"field": "id_number", "paper": "certificate", "case": case.number})
             else:

@@ -83,9 +83,11 @@ def _checked_proof(proof: DeliveryProofIn | None) -> tuple[str, str, tuple | Non
 
     if proof is None:
         raise ValidationFailed(gettext("送达须记录签收人，并拍一张送达照片或请签收人签名。"), field="recipient_name")
-    name = " ".join(str(proof.recipient_name or "").split())
-    if not 1 <= len(name) <= 50:
+    from doorstep.core.names import normalize_name
+
+    if not " ".join(str(proof.recipient_name or "").split()):
         raise ValidationFailed(gettext("请填写签收人姓名（50字以内）。"), field="recipient_name")
+    name = normalize_name(str(proof.recipient_name), field="recipient_name")  # the registry's rules for a name
     if proof.relation not in DeliveryProof.Relation.values:
         raise ValidationFailed(gettext("请选择签收人与申请人的关系。"), field="relation")
     photo = None

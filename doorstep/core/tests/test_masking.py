@@ -70,3 +70,13 @@ def test_bidirectional_controls_are_escaped_in_the_access_log():
     from doorstep.core.accesslog import escape_controls
 
     assert escape_controls("/t/a\u202eb\u2066c") == "/t/a\\u202eb\\u2066c"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("查 430302500601002", "查 4303********002"),  # a legacy 15-digit number
+    ("电话 0731-58888888", "电话 0731-****8888"), ("073158888888", "0731-****8888"), ("010 1234 5678", "010-****5678"),
+    ("护照 E12345678", "护照 E1*****78"), ("EA1234567", "EA*****67"), ("回乡证 H1234567801", "回乡证 H1*****78"),
+    ("办件 2026043000001", "办件 2026043000001"), ("第 20261201 号", "第 20261201 号"),
+])
+def test_every_kind_of_personal_number_in_free_text_is_masked(text, masked):
+    assert mask_personal_numbers(text) == masked

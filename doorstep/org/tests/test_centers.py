@@ -75,7 +75,10 @@ def test_center_create_under_a_node_by_code_is_audited_and_a_replay_returns_the_
 
 @pytest.mark.parametrize("fields, field, message", [
     ({"name": ""}, "name", "请填写名称"),
-    ({"phone": "call me"}, "phone", "咨询电话只能包含数字"),
+    ({"phone": "call me"}, "phone", "咨询电话应为带区号的固定电话"),
+    ({"phone": "123"}, "phone", "咨询电话应为带区号的固定电话"),
+    ({"phone": "1" * 25}, "phone", "咨询电话应为带区号的固定电话"),
+    ({"phone": "0731-555"}, "phone", "咨询电话应为带区号的固定电话"),
     ({"node_code": ""}, "node", "请选择所属组织"),
     ({"node_code": "430304001"}, "node", "不在您的管辖范围内"),  # another district
     ({"name": "x" * 101}, "name", "不超过100个字"),
@@ -86,6 +89,18 @@ def test_center_create_refuses_bad_input_in_chinese_and_changes_nothing(street_a
     with pytest.raises(ValidationFailed, match=message) as info:
         center_create(actor=street_admin, idempotency_key=key(), **values)
     assert info.value.field == field and ServiceCenter.objects.count() == before
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("0731-55581234", "0731-55581234"), ("０７３１ ５５５８ １２３４", "0731-55581234"), ("(0731)55581234", "0731-55581234"),
+    ("55581234", "0731-55581234"), ("0731-55581234转8001", "0731-55581234转8001"),
+    ("0731-55581234 ext. 12", "0731-55581234转12"), ("+86 138 0000 0001", "13800000001"), ("12345", "12345"),
+    ("010-12345678", "010-12345678"),
+])
+def test_a_center_phone_is_read_as_people_write_it_and_stored_as_the_pages_print_it(street_admin, typed, stored):
+    center = center_create(actor=street_admin, idempotency_key=key(), node_code=street_admin.org_node.code,
+                           name="新中心", address="", phone=typed)
+    assert center.phone == stored
 
 
 def test_a_street_administrator_keeps_only_the_centers_of_their_street(street_admin, street_center,
@@ -110,10 +125,10 @@ def test_other_roles_keep_no_center(username, street_center):
 
 def test_center_update_changes_fields_and_audits_only_real_changes(admin, street_center):
     events = audited("org.center_update")
-    center_update(street_center, actor=admin, name=street_center.name, address="新地址88号", phone="0731-1234567")
+    center_update(street_center, actor=admin, name=street_center.name, address="新地址88号", phone="0731-52345678")
     street_center.refresh_from_db()
     assert street_center.address == "新地址88号" and audited("org.center_update") == events + 1
-    center_update(street_center, actor=admin, name=street_center.name, address="新地址88号", phone="0731-1234567")
+    center_update(street_center, actor=admin, name=street_center.name, address="新地址88号", phone="0731-52345678")
     assert audited("org.center_update") == events + 1
 
 
@@ -285,12 +300,12 @@ def test_new_center_form_chooses_the_node_by_name_and_keeps_what_was_typed_on_er
     response = client.post("/org/centers/new/", {"node": node.code, "name": "城正街夜间服务点", "address": "解放路9号",
                                                  "phone": "电话坏了", "idempotency_key": key()})
     page = response.content.decode()
-    assert response.status_code == 400 and "咨询电话只能包含数字" in page
+    assert response.status_code == 400 and "咨询电话应为带区号的固定电话" in page
     assert 'value="城正街夜间服务点"' in page and 'value="解放路9号"' in page and 'value="电话坏了"' in page
     assert f'value="{node.code}" selected' in page
     assert not ServiceCenter.objects.filter(name="城正街夜间服务点").exists()
     response = client.post("/org/centers/new/", {"node": node.code, "name": "城正街夜间服务点", "address": "解放路9号",
-                                                 "phone": "0731-5558", "idempotency_key": key()})
+                                                 "phone": "0731-55581234", "idempotency_key": key()})
     center = ServiceCenter.objects.get(name="城正街夜间服务点")
     assert response.status_code == 303 and response["Location"] == f"/org/centers/{center.pk}/"
 

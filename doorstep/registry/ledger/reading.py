@@ -1,0 +1,315 @@
+"""Opening a ledger file and reading its sheets as rows: an Excel workbook (.xlsx, or .xls from older offices) read
+with python-calamine, a .zip of CSV files named like the sheets (组织机构.csv …), or one .csv file (the 居民 sheet,
+unless its name says another sheet).
+
+The format is told by the content, not the name. CSV text is decoded as UTF-8 (with or without the BOM Excel
+writes) when its first 64 KB are UTF-8, else as GB18030 (the superset of GBK and GB2312 that Chinese Excel saves
+"CSV" in). Names inside a zip made on Chinese Windows are GBK without the UTF-8 flag: they are decoded so.
+
+Before calamine opens a workbook, the sizes its archive declares are checked (a zip bomb or one huge cell is refused
+unread). Every refusal of the whole file is a ValidationFailed on "file" saying what is wrong; problems of single
+rows are the checker's (checking.py).
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from doorstep.core.errors import ValidationFailed
+from doorstep.registry.ledger.columns import (
+    KINDS,
+    RESIDENTS,
+    SHEETS,
+    Sheet,
+    fold,
+    header_keys,
+    sheet_for_name,
+)
+
+HEADER_SCAN_ROWS = 10  # a title row or two above the header is common in offices' ledgers
+_SNIFF_BYTES = 64 * 1024
+
+
+def refuse(message: str) -> None:
+    raise ValidationFailed(message, field="file")
+
+
+@dataclass
+class SheetReader:
+    """One sheet of the file: where its header is, which column holds what, and its data rows."""
+
+    sheet: Sheet
+    shown_name: str  # as the file names it (the sheet's tab, or the CSV file's name)
+    header_row: int = 0  # the header's row number as Excel shows it (1-based); 0 when none was found
+    columns: dict[int, str] = field(default_factory=dict)  # position → column key
+    headers: dict[str, str] = field(default_factory=dict)  # column key → header as the file spells it
+    ignored: list[str] = field(default_factory=list)  # headers nobody reads
+    missing: list[str] = field(default_factory=list)  # required headers not found
+    estimate: int = 0  # data rows, or an estimate for CSV (newlines)
+    _rows: object = None  # a callable giving the rows after the header: iterator of (row number, list of cells)
+
+    def rows(self) -> Iterator[tuple[int, dict]]:
+        """(row number as Excel shows it, {column key: raw cell}) of every non-empty row after the header."""
+        if self._rows is None:
+            return
+        positions = sorted(self.columns.items())
+        for number, cells in self._rows():
+            if not any(c not in ("", None) for c in cells):
+                continue
+            yield number, {key: cells[i] if i < len(cells) else "" for i, key in positions}
+
+
+@dataclass
+class Ledger:
+    """The sheets found (by kind), the file's format, and the names of sheets or files nobody reads."""
+
+    format: str  # "xlsx", "xls", "zip", "csv"
+    sheets: dict[str, SheetReader]
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def estimate(self) -> int:
+        return sum(r.estimate for r in self.sheets.values())
+
+
+def _locate_header(reader: SheetReader, rows: list[list]) -> int:
+    """Find the header among the first rows and map its columns; return its index in `rows` (-1 if none)."""
+    known = header_keys(reader.sheet)
+    required = {c.key for c in reader.sheet.columns if c.required}
+    best, best_index = -1, -1
+    for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = {known[fold(str(c))] for c in cells if isinstance(c, str) and fold(c) in known}
+        score = len(found & required) * 100 + len(found)
+        if found and score > best:
+            best, best_index = score, index
+    if best_index < 0:
+        reader.missing = [c.header for c in reader.sheet.columns if c.required]
+        return -1
+    for position, cell in enumerate(rows[best_index]):
+        text = str(cell).strip() if cell not in (None, "") else ""
+        key = known.get(fold(text)) if text else None
+        if key and key not in reader.headers:
+            reader.columns[position] = key
+            reader.headers[key] = text
+        elif text:
+            reader.ignored.append(text)
+    reader.missing = [c.header for c in reader.sheet.columns if c.required and c.key not in reader.headers]
+    return best_index
+
+
+def _check_width(cells: list, name: str) -> None:
+    if len(cells) > settings.DOORSTEP_LEDGER_MAX_COLUMNS:
+        refuse(_("工作表“{sheet}”的列数超过{count}列，不像人口台账。").format(
+            sheet=name, count=settings.DOORSTEP_LEDGER_MAX_COLUMNS))
+
+
+# --- Excel ---------------------------------------------------------------------------------------------------------
+
+def _check_archive(content: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        refuse(_("文件已损坏，或不是 Excel 工作簿、CSV 文件或 CSV 压缩包。"))
+    if len(parts) > settings.DOORSTEP_LEDGER_MAX_PARTS:
+        refuse(_("压缩包内文件过多（超过{count}个）。").format(count=settings.DOORSTEP_LEDGER_MAX_PARTS))
+    limit = settings.DOORSTEP_LEDGER_MAX_UNCOMPRESSED_BYTES
+    if sum(p.file_size for p in parts) > limit:
+        refuse(_("文件解压后超过 {size} MB，请拆分后分批导入。").format(size=limit // (1024 * 1024)))
+
+
+def _open_workbook(content: bytes, kind: str) -> Ledger:
+    from python_calamine import CalamineWorkbook
+
+    if kind == "xlsx":
+        _check_archive(content)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        names = list(book.sheet_names)
+    except Exception:  # calamine raises its own errors (and panics as exceptions) for any malformed workbook
+        refuse(_("Excel 工作簿无法读取：文件可能已损坏或加密。"))
+    ledger = Ledger(format=kind, sheets={})
+    unmatched = []
+    for name in names:
+        sheet = sheet_for_name(name)
+        if sheet is None or sheet.kind in ledger.sheets:
+            unmatched.append(name)
+            continue
+        ledger.sheets[sheet.kind] = _workbook_sheet(book, name, sheet)
+    if not ledger.sheets:  # a workbook of one unnamed sheet (Sheet1): the residents, if its header says so
+        for name in unmatched[:3]:
+            reader = _workbook_sheet(book, name, SHEETS[RESIDENTS])
+            if not reader.missing:
+                ledger.sheets[RESIDENTS] = reader
+                unmatched.remove(name)
+                break
+    ledger.unknown = unmatched
+    return ledger
+
+
+def _workbook_sheet(book, name: str, sheet: Sheet) -> SheetReader:
+    reader = SheetReader(sheet=sheet, shown_name=name)
+    try:
+        data = book.get_sheet_by_name(name)
+        height = data.height
+        rows = data.iter_rows()
+        head = [next(rows, []) for _ in range(HEADER_SCAN_ROWS)]
+    except Exception:
+        refuse(_("工作表“{sheet}”无法读取：文件可能已损坏。").format(sheet=name))
+    if height > settings.DOORSTEP_LEDGER_MAX_ROWS:
+        refuse(_("工作表“{sheet}”超过{count}行，请拆分后分批导入。").format(
+            sheet=name, count=f"{settings.DOORSTEP_LEDGER_MAX_ROWS:,}"))
+    for cells in head:
+        _check_width(cells, name)
+    index = _locate_header(reader, head)
+    if index < 0:
+        return reader
+    reader.header_row = index + 1  # calamine's rows start at the sheet's first row (A1), used or not
+    reader.estimate = max(0, height - reader.header_row)
+    rest = head[index + 1:]
+    start = index + 2
+
+    def produce():
+        number = start
+        for cells in rest:
+            yield number, cells
+            number += 1
+        for cells in rows:
+            yield number, cells
+            number += 1
+
+    reader._rows = produce
+    return reader
+
+
+# --- CSV -----------------------------------------------------------------------------------------------------------
+
+def _encoding(content: bytes) -> str:
+    head = content[:_SNIFF_BYTES]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut in two at the end of the sample
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_sheet(content: bytes, name: str, sheet: Sheet) -> SheetReader:
+    if b"\x00" in content[:_SNIFF_BYTES]:
+        refuse(_("“{file}”不是文本文件（CSV），无法读取。").format(file=name))
+    encoding = _encoding(content)
+    reader = SheetReader(sheet=sheet, shown_name=name)
+
+    def records():
+        text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+        first = text.readline()
+        text.seek(0)
+        delimiter = "\t" if "\t" in first and "," not in first else ","
+        try:
+            yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
+        except UnicodeDecodeError:
+            refuse(_("“{file}”的文字编码无法识别：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。").format(file=name))
+        except csv.Error:
+            refuse(_("“{file}”不是有效的 CSV 文件。").format(file=name))
+
+    head = []
+    stream = records()
+    for _number, cells in stream:
+        _check_width(cells, name)
+        head.append(cells)
+        if len(head) == HEADER_SCAN_ROWS:
+            break
+    index = _locate_header(reader, head)
+    if index < 0:
+        return reader
+    reader.header_row = index + 1
+    reader.estimate = max(0, content.count(b"\n") - reader.header_row)
+    if reader.estimate > settings.DOORSTEP_LEDGER_MAX_ROWS:
+        refuse(_("工作表“{sheet}”超过{count}行，请拆分后分批导入。").format(
+            sheet=name, count=f"{settings.DOORSTEP_LEDGER_MAX_ROWS:,}"))
+
+    def produce():
+        yield from enumerate(head[index + 1:], start=index + 2)
+        yield from records_after(len(head))
+
+    def records_after(skip: int):
+        for number, cells in records():
+            if number > skip:
+                yield number, cells
+
+    reader._rows = produce
+    return reader
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as its maker meant it: zip tools on Chinese Windows write GBK names without the UTF-8
+    flag, which zipfile reads as cp437."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            raw = name.encode("cp437")
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                name = raw.decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _open_zip(content: bytes) -> Ledger:
+    _check_archive(content)
+    ledger = Ledger(format="zip", sheets={})
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            name = _member_name(info)
+            sheet = sheet_for_name(name) if name.lower().endswith(".csv") else None
+            if sheet is None or sheet.kind in ledger.sheets:
+                if not name.startswith(("__MACOSX", "._", ".")):
+                    ledger.unknown.append(name)
+                continue
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+                refuse(_("压缩包中的“{file}”无法解压。").format(file=name))
+            ledger.sheets[sheet.kind] = _csv_sheet(data, name, sheet)
+    return ledger
+
+
+def open_ledger(content: bytes, file_name: str = "") -> Ledger:
+    """The ledger in `content`, or ValidationFailed (field "file") saying why the file cannot be read at all:
+    empty, too large, not a workbook, CSV or zip of CSV files, damaged, or with none of the four sheets."""
+    if not content:
+        refuse(_("文件是空的。"))
+    if len(content) > settings.DOORSTEP_LEDGER_UPLOAD_MAX_BYTES:
+        refuse(_("文件超过 {size} MB，请拆分后分批导入。").format(
+            size=settings.DOORSTEP_LEDGER_UPLOAD_MAX_BYTES // (1024 * 1024)))
+    if content[:4] == b"PK\x03\x04":
+        with_names = _zip_names(content)
+        ledger = _open_workbook(content, "xlsx") if "[Content_Types].xml" in with_names else _open_zip(content)
+    elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: an Excel 97-2003 .xls
+        ledger = _open_workbook(content, "xls")
+    else:
+        stem = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+        sheet = sheet_for_name(stem) if stem.lower().endswith(".csv") else None
+        sheet = sheet or SHEETS[RESIDENTS]
+        ledger = Ledger(format="csv", sheets={sheet.kind: _csv_sheet(content, stem or sheet.name + ".csv", sheet)})
+    if not ledger.sheets:
+        refuse(_("文件里没有可导入的工作表：应有“组织机构”“楼栋”“户”“居民”中的至少一个（CSV 压缩包中为同名的 .csv 文件）。"))
+    ledger.sheets = {kind: ledger.sheets[kind] for kind in KINDS if kind in ledger.sheets}
+    return ledger
+
+
+def _zip_names(content: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        refuse(_("文件已损坏，或不是 Excel 工作簿、CSV 文件或 CSV 压缩包。"))

@@ -1,0 +1,89 @@
+"""Writing the search keys of residents' names (ResidentNameKey) and the readings staff enter for characters
+pypinyin does not know (CharacterReading). Every write of a resident's name goes through residents_rekey."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from doorstep.audit.services import audit_record
+from doorstep.core.errors import PermissionDenied, ValidationFailed
+from doorstep.core.names import NameKeys, name_keys
+from doorstep.registry.models import CharacterReading, Resident, ResidentNameKey
+
+_READING_MAX = 6  # letters in the longest syllable (zhuang)
+
+
+def staff_readings(names: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """The readings staff entered for the characters that occur in `names` (every one entered when None). At most
+    one query, none when no name has a character pypinyin lacks."""
+    from doorstep.core.names import _char_readings
+
+    qs = CharacterReading.objects.all()
+    if names is not None:
+        wanted = {c for n in names for c in n if ord(c) > 0x2E80 and not _char_readings(c)}
+        if not wanted:
+            return {}
+        qs = qs.filter(character__in=wanted)
+    return {row.character: tuple(row.readings.split()) for row in qs}
+
+
+def name_key_rows(resident_id: int, keys: NameKeys) -> list[ResidentNameKey]:
+    return [ResidentNameKey(resident_id=resident_id, key=k) for k in keys.keys]
+
+
+def residents_rekey(residents: Iterable[Resident], *, extra: dict[str, tuple[str, ...]] | None = None) -> int:
+    """Replace the name keys (and the first reading on the resident row) of these residents after their names (or a
+    character's reading) changed. Returns how many key rows were written. Call inside the writing transaction."""
+    residents = list(residents)
+    if extra is None:
+        extra = staff_readings(r.name for r in residents)
+    ResidentNameKey.objects.filter(resident_id__in=[r.pk for r in residents]).delete()
+    rows: list[ResidentNameKey] = []
+    changed = []
+    for r in residents:
+        keys = name_keys(r.name, extra)
+        if (r.name_pinyin, r.name_initials) != (keys.pinyin, keys.initials):
+            r.name_pinyin, r.name_initials = keys.pinyin, keys.initials
+            changed.append(r)
+        rows.extend(name_key_rows(r.pk, keys))
+    if changed:
+        Resident.objects.bulk_update(changed, ["name_pinyin", "name_initials"], batch_size=500)
+    ResidentNameKey.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def character_reading_set(*, actor, character: str, readings: str) -> CharacterReading:
+    """Enter (or correct) the pinyin of one character pypinyin does not know, and re-key every resident whose name
+    has it. `readings`: toneless pinyin, several separated by spaces ("ji" for 𠮷).
+
+    Errors: PermissionDenied unless the actor may keep the registry; ValidationFailed for more than one character,
+    a character pypinyin already reads, or readings that are not pinyin syllables. Audit: registry.character_reading.
+    """
+    from doorstep.accounts.roles import Capability
+    from doorstep.core.names import _char_readings
+
+    if not actor.can(Capability.SEARCH_RESIDENTS):
+        raise PermissionDenied(_("您的角色不能维护人口信息。"))
+    character = (character or "").strip()
+    code = ord(character[0]) if len(character) == 1 else 0
+    if not (0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or code >= 0x20000):  # CJK ideographs
+        raise ValidationFailed(_("请只填一个汉字。"), field="character")
+    if _char_readings(character):
+        raise ValidationFailed(_("“{char}”已有拼音（{readings}），无需录入。").format(
+            char=character, readings=" ".join(_char_readings(character))), field="character")
+    words = tuple(dict.fromkeys((readings or "").lower().split()))
+    if not words or len(words) > 5 or any(not (w.isascii() and w.isalpha() and len(w) <= _READING_MAX)
+                                          for w in words):
+        raise ValidationFailed(_("拼音只能是字母（不带声调），多个读音用空格分隔，如 ji。"), field="readings")
+    with transaction.atomic():
+        row, _created = CharacterReading.objects.update_or_create(
+            character=character, defaults={"readings": " ".join(words), "entered_by": actor,
+                                           "entered_at": timezone.now()})
+        affected = list(Resident.objects.filter(name__contains=character).only("id", "name", "name_pinyin",
+                                                                               "name_initials"))
+        residents_rekey(affected, extra=staff_readings(r.name for r in affected))
+        audit_record(actor=actor, action="registry.character_reading", target=row,
+                     summary={"character": character, "readings": row.readings, "residents": len(affected)})
+    return row

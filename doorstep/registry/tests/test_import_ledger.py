@@ -1,0 +1,234 @@
+"""Loading a district's own ledger (issue #12 item 4): the 300-row ledger of awkward but valid rows imports whole and
+every resident is then found by name, pinyin, document and phone; the shipped example imports cleanly; all or
+nothing; an unchanged file changes nothing; a changed phone updates one resident; CSV zips (GBK names too), GB18030
+CSV, and files that cannot be read are refused with a clear message and nothing written."""
+
+import copy
+import io
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from doorstep.audit.models import AuditEvent
+from doorstep.conftest import user
+from doorstep.core.crypto import blind_index, decrypt
+from doorstep.core.errors import ValidationFailed
+from doorstep.core.idnumbers import parse_document
+from doorstep.org.models import OrgNode
+from doorstep.registry.ledger.columns import BUILDINGS, HOUSEHOLDS, ORG, RESIDENTS
+from doorstep.registry.ledger.services import ledger_run
+from doorstep.registry.ledger.workbook import EXAMPLE, example_csv_texts, example_csv_zip, template_xlsx
+from doorstep.registry.models import Building, Household, Resident, ResidentNameKey
+from doorstep.registry.selectors import resident_search_for_user
+from doorstep.registry.tests.ledger_fixtures import (
+    GRIDS,
+    LONG_NAME,
+    STREET,
+    as_csv_zip,
+    as_xlsx,
+    awkward_ledger,
+    csv_text,
+)
+
+pytestmark = pytest.mark.django_db
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "examples"
+
+
+def district():
+    return OrgNode.objects.get(code="430302")
+
+
+def run(content: bytes, *, commit: bool = False, name: str = "ledger.xlsx"):
+    return ledger_run(actor=None, content=content, file_name=name, district=district(), commit=commit)
+
+
+def registry_rows() -> tuple[int, ...]:
+    return (OrgNode.objects.count(), Building.objects.count(), Household.objects.count(), Resident.objects.count(),
+            ResidentNameKey.objects.count())
+
+
+def found(query: str, kind: str = "auto") -> list[str]:
+    result = resident_search_for_user(user("admin"), query=query, kind=kind, page_size=200)
+    return [r.name for r in result.page.items]
+
+
+def test_awkward_300_row_ledger_imports_whole_and_every_resident_is_found_by_name_pinyin_document_and_phone():
+    ledger = awkward_ledger(300)
+    content = as_xlsx(ledger)
+    check = run(content)
+    assert check.ok, check.problems[:5]
+    assert (check.counts[RESIDENTS].new, check.counts[HOUSEHOLDS].new, check.counts[BUILDINGS].new) == (300, 100, 5)
+    assert Resident.objects.filter(path__startswith=STREET).count() == 0  # a check writes nothing
+    report = run(content, commit=True)
+    assert report.committed and report.counts[RESIDENTS].new == 300
+    imported = Resident.objects.filter(path__startswith=STREET)
+    assert imported.count() == 300 and set(imported.values_list("path", flat=True)) == set(GRIDS)
+    # every look-alike dot is one stored name; found with any dot, without it, by pinyin and initials
+    assert set(imported.filter(name__startswith="买买提").values_list("name", flat=True)) == {"买买提·艾力", "买买提·艾力江"}
+    for query in ("买买提·艾力", "买买提•艾力", "买买提.艾力", "买买提艾力", "maimaiti", "mmtal"):
+        assert "买买提·艾力" in found(query), query
+    for query in ("王𰀀", "王𠮷", "𠮷野家"):  # outside the BMP: stored, shown, found
+        assert query in found(query)
+    assert LONG_NAME in found(LONG_NAME[:10])
+    # the documents, as a window types them, in their canonical form
+    rows = ledger[RESIDENTS]
+    for i in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 18, 23):
+        row = rows[i]
+        document = parse_document(row["证件号码"], {"护照": "passport", "港澳居民来往内地通行证": "hk_macao_permit",
+                                                  "台湾居民来往大陆通行证": "taiwan_permit", "台胞证": "taiwan_permit"}.get(
+            row.get("证件类型", ""), "auto"))
+        resident = Resident.objects.get(id_number_index=blind_index("id", document.index_value))
+        assert decrypt(resident.id_number_enc) == document.number and resident.id_number_masked == document.masked
+        assert resident.name in found(row["证件号码"] if i != 4 else document.number), (i, row["证件号码"])
+    assert Resident.objects.filter(id_number_masked__startswith="8100").exists()  # 港澳台居民居住证
+    assert imported.filter(document_type="foreign_permanent").count() == 25
+    # phones in every form, stored canonical, found by any form
+    assert "王伟芳" not in found("+86 137 0731 9999")
+    first = Resident.objects.get(id_number_index=blind_index("id", parse_document(rows[0]["证件号码"]).index_value))
+    assert decrypt(first.phone_enc) == "13707310000" and first.phone_masked == "137****0000"
+    assert first.name in found("137 0731 0000") and first.name in found("+8613707310000")
+    landline = Resident.objects.get(phone_index=blind_index("phone", "073158880004"))
+    assert landline.phone_masked == "0731-****0004" and landline.name in found("0731-5888 0004")
+    # 430302 numbers of people born before the code existed (1984)
+    old = [r for r in imported if r.id_number_masked.startswith("4303") and r.birth_date.year < 1984]
+    assert old and all(r.document_type == "id_card" for r in old)
+    # two buildings await coordinates
+    assert Building.objects.filter(code__startswith="T91-", latitude__isnull=True).count() == 2
+    assert list(Building.objects.filter(code="T91-01").values_list("household_count", flat=True)) == [20]
+
+
+def test_example_ledger_in_docs_is_the_shipped_example_and_imports_cleanly_into_the_demo_district():
+    texts = example_csv_texts(EXAMPLE)
+    names = {ORG: "组织机构.csv", BUILDINGS: "楼栋.csv", HOUSEHOLDS: "户.csv", RESIDENTS: "居民.csv"}
+    for kind, text in texts.items():
+        assert (DOCS / names[kind]).read_text(encoding="utf-8") == text, names[kind]
+    for content in (template_xlsx(example=EXAMPLE), example_csv_zip(EXAMPLE)):
+        report = run(content)
+        assert report.ok and report.counts[RESIDENTS].new == 8, report.problems
+        assert [p.level for p in report.problems] == ["warning"]  # the 15-digit number was converted, and said so
+        assert "15位身份证号已按国家标准" in report.problems[0].message
+    assert run(template_xlsx(example=EXAMPLE), commit=True).committed
+    assert "买买提·艾力" in found("maimaiti") and Resident.objects.filter(household__number="900090002").get().name == "买买提·艾力"
+
+
+def test_an_error_in_row_299_writes_nothing_of_rows_1_to_298():
+    ledger = awkward_ledger(300)
+    ledger[RESIDENTS][297].update({"证件类型": "", "证件号码": "430321199001010010"})  # Excel row 299: bad check
+    before = registry_rows()
+    audits = AuditEvent.objects.count()
+    report = run(as_xlsx(ledger), commit=True)
+    assert not report.committed and report.error_count == 1
+    (problem,) = [p for p in report.problems if p.level == "error"]
+    assert (problem.sheet, problem.row, problem.column) == ("居民", 299, "证件号码*")
+    assert problem.value == "4303**********0010" and "校验位" in problem.message
+    assert registry_rows() == before
+    assert AuditEvent.objects.count() == audits + 1  # the refused run's own record
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "registry.import" and event.result == "failed" and event.summary["problems"] == 1
+
+
+def test_reimporting_an_unchanged_file_writes_nothing_but_its_own_audit_event():
+    content = as_xlsx(awkward_ledger(60))
+    assert run(content, commit=True).committed
+    before = registry_rows()
+    audits = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        report = run(content, commit=True)
+    assert report.committed and report.counts[RESIDENTS].unchanged == 60 and report.counts[RESIDENTS].new == 0
+    assert all(c.new == c.updated == 0 for c in report.counts.values())
+    writes = [q["sql"] for q in queries.captured_queries
+              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert len(writes) == 1 and "audit_auditevent" in writes[0]
+    assert registry_rows() == before and AuditEvent.objects.count() == audits + 1
+    assert AuditEvent.objects.latest("id").summary["counts"]["residents"] == {
+        "new": 0, "updated": 0, "unchanged": 60, "errors": 0}
+
+
+def test_a_changed_phone_updates_one_resident_and_the_audit_event_says_so():
+    ledger = awkward_ledger(30)
+    assert run(as_xlsx(ledger), commit=True).committed
+    changed = copy.deepcopy(ledger)
+    changed[RESIDENTS][0]["联系电话"] = "139 0731 8888"
+    report = run(as_xlsx(changed), commit=True)
+    assert report.committed and report.counts[RESIDENTS].updated == 1 and report.counts[RESIDENTS].unchanged == 29
+    assert report.changed_fields == {"phone": 1}
+    resident = Resident.objects.get(id_number_index=blind_index(
+        "id", parse_document(ledger[RESIDENTS][0]["证件号码"]).index_value))
+    assert decrypt(resident.phone_enc) == "13907318888" and resident.phone_masked == "139****8888"
+    assert resident.name in found("13907318888")
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "registry.import" and event.summary["changed_fields"] == {"phone": 1}
+    assert "13907318888" not in str(event.summary) and report.sha256 == event.summary["sha256"]
+
+
+def test_a_renamed_resident_is_found_by_the_new_name_only():
+    ledger = awkward_ledger(9)
+    assert run(as_xlsx(ledger), commit=True).committed
+    renamed = copy.deepcopy(ledger)
+    renamed[RESIDENTS][0]["姓名"] = "阚杰"
+    report = run(as_xlsx(renamed), commit=True)
+    assert report.changed_fields == {"name": 1}
+    assert "阚杰" in found("kanjie") and "阚杰" in found("hanjie")
+    assert ledger[RESIDENTS][0]["姓名"] not in found(ledger[RESIDENTS][0]["姓名"])
+
+
+def test_csv_zip_with_gbk_member_names_and_gb18030_text_imports_like_the_workbook():
+    ledger = awkward_ledger(30)
+    for encoding in ("utf-8-sig", "gb18030"):
+        report = run(as_csv_zip(ledger, encoding=encoding, gbk_names=True), name="台账.zip")
+        assert report.ok and report.counts[RESIDENTS].new == 30, (encoding, report.problems[:3])
+        assert report.sheets[RESIDENTS] == "居民.csv"
+    assert run(as_csv_zip(ledger), commit=True, name="台账.zip").committed
+    assert Resident.objects.filter(path__startswith=STREET).count() == 30
+
+
+def test_a_single_gb18030_csv_is_the_residents_sheet_of_households_that_exist():
+    ledger = awkward_ledger(30)
+    assert run(as_csv_zip({k: v for k, v in ledger.items() if k != RESIDENTS}), commit=True).committed
+    content = csv_text(ledger, RESIDENTS).encode("gb18030")
+    report = run(content, name="居民名单.csv", commit=True)
+    assert report.committed and report.format == "csv" and report.counts[RESIDENTS].new == 30
+    assert "王𠮷" in found("王𠮷")  # GB18030 holds characters outside the BMP too
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "空的"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "不是文本文件"),
+    (b"PK\x03\x04garbage-that-is-no-zip" * 10, "已损坏"),
+    ("编号,名称\n1,甲\n".encode("gb18030"), "缺少必填列"),
+])
+def test_files_that_cannot_be_read_are_refused_with_a_clear_message_and_nothing_written(content, words):
+    before = registry_rows()
+    try:
+        report = run(content, commit=True, name="x.csv")
+    except ValidationFailed as exc:
+        assert words in exc.message
+    else:
+        assert not report.committed and any(words in p.message for p in report.problems), report.problems
+    assert registry_rows() == before
+
+
+def test_a_workbook_without_any_ledger_sheet_is_refused():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "工资表"
+    book.active.append(["月份", "金额"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ValidationFailed, match="没有可导入的工作表"):
+        run(out.getvalue())
+
+
+def test_a_zip_that_would_unpack_past_the_limit_is_refused_unread(settings):
+    settings.DOORSTEP_LEDGER_MAX_UNCOMPRESSED_BYTES = 10_000
+    with pytest.raises(ValidationFailed, match="解压后超过"):
+        run(as_csv_zip({RESIDENTS: [{"姓名": "甲" * 40}] * 400}))
+
+
+def test_a_file_past_the_upload_limit_is_refused(settings):
+    settings.DOORSTEP_LEDGER_UPLOAD_MAX_BYTES = 1000
+    with pytest.raises(ValidationFailed, match="文件超过"):
+        run(as_xlsx(awkward_ledger(30)))

@@ -1,0 +1,207 @@
+"""The district administrator's import page over HTTP (issue #12 item 6): only the district's administrator opens
+it (every other role is refused as the workspace table says, 403); upload → background check → report → confirm →
+import → done; a file with errors is rejected with its masked error workbook and cannot be confirmed; a job is its
+uploader's alone (404 for anyone else, the same as none); bad files are refused at once and make no job; a double
+submission makes one job. The authority table and the job state machine are walked directly."""
+
+import io
+
+import pytest
+from django.test import Client
+from huey.contrib.djhuey import HUEY
+from openpyxl import load_workbook
+
+from doorstep.accounts.models import User
+from doorstep.accounts.roles import Role
+from doorstep.audit.models import AuditEvent
+from doorstep.conftest import user
+from doorstep.core.idempotency import FIELD, new_key
+from doorstep.core.tests.test_role_crawl import ROLES
+from doorstep.org.models import OrgNode
+from doorstep.registry.ledger import workflow
+from doorstep.registry.ledger.authority import LEDGER_AUTHORITY, Action, permitted
+from doorstep.registry.ledger.columns import RESIDENTS
+from doorstep.registry.models import LedgerImport, Resident
+from doorstep.registry.tests.ledger_fixtures import STREET, as_xlsx, awkward_ledger
+
+pytestmark = pytest.mark.django_db
+PAGE = "/residents/import/"
+
+
+@pytest.fixture(autouse=True)
+def _worker_here(settings, tmp_path):
+    """The huey worker's own code, run in this process as soon as the request's transaction commits."""
+    settings.VAR_DIR = tmp_path
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
+def client(username: str) -> Client:
+    c = Client()
+    c.force_login(user(username))
+    return c
+
+
+def upload(c: Client, content: bytes, *, name: str = "台账.xlsx", key: str | None = None, capture=None):
+    data = {"file": _file(content, name), FIELD: key or new_key()}
+    with capture(execute=True):
+        return c.post(PAGE, data)
+
+
+def _file(content: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_only_the_district_administrator_opens_the_import_page(username):
+    response = client(username).get(PAGE)
+    assert response.status_code == (200 if username == "admin" else 403)
+    home = client(username).get("/").content.decode()
+    assert (PAGE in home) == (username == "admin")  # the navigation offers it where it may be used
+
+
+def test_anonymous_visitors_are_sent_to_log_in():
+    response = Client().get(PAGE)
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_upload_check_confirm_import_done_over_http(django_capture_on_commit_callbacks):
+    admin = client("admin")
+    response = upload(admin, as_xlsx(awkward_ledger(30)), capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    job = LedgerImport.objects.get()
+    assert job.state == "checked" and job.report["counts"][RESIDENTS]["new"] == 30
+    assert Resident.objects.filter(path__startswith=STREET).count() == 0  # the check wrote nothing
+    page = admin.get(response["Location"]).content.decode()
+    assert 'data-testid="import-checked"' in page and 'data-testid="import-confirm"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        done = admin.post(f"{PAGE}{job.token}/confirm/")
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.state == "done" and job.report["committed"] and job.finished_at
+    assert Resident.objects.filter(path__startswith=STREET).count() == 30
+    page = admin.get(f"{PAGE}{job.token}/").content.decode()
+    assert 'data-testid="import-done"' in page and 'data-testid="import-confirm"' not in page
+    # a second confirm imports nothing twice
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"{PAGE}{job.token}/confirm/")
+    assert Resident.objects.filter(path__startswith=STREET).count() == 30
+    actions = list(AuditEvent.objects.filter(target_id=job.district.code, action__startswith="registry.import")
+                   .values_list("action", flat=True).order_by("id"))
+    assert actions == ["registry.import_check", "registry.import"]
+    from doorstep.notifications.models import Notification
+
+    assert Notification.objects.filter(user=user("admin"), kind="registry.import").count() == 2
+
+
+def test_a_ledger_with_errors_is_rejected_with_a_masked_error_workbook_and_cannot_be_confirmed(
+        django_capture_on_commit_callbacks):
+    ledger = awkward_ledger(12)
+    ledger[RESIDENTS][3].update({"证件类型": "", "证件号码": "430321195501010012", "联系电话": "12345678901"})
+    admin = client("admin")
+    upload(admin, as_xlsx(ledger), capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.state == "rejected" and job.report["error_count"] == 2
+    page = admin.get(f"{PAGE}{job.token}/").content.decode()
+    assert 'data-testid="import-rejected"' in page and 'data-testid="import-confirm"' not in page
+    assert "430321195501010012" not in page and "4303**********0012" in page
+    workbook = admin.get(f"{PAGE}{job.token}/problems.xlsx")
+    rows = list(load_workbook(io.BytesIO(workbook.content), read_only=True)["问题清单"].iter_rows(values_only=True))
+    assert rows[0] == ("工作表", "行号", "列", "填写的值", "问题", "类别")
+    assert ("居民", 5, "证件号码*", "4303**********0012") in [r[:4] for r in rows]
+    assert ("居民", 5, "联系电话", "123****8901") in [r[:4] for r in rows]
+    assert b"430321195501010012" not in workbook.content and b"12345678901" not in workbook.content
+    assert admin.post(f"{PAGE}{job.token}/confirm/").status_code == 409
+    assert Resident.objects.filter(path__startswith=STREET).count() == 0
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "文件是空的"),
+    (b"\x00\x01\x02binary" * 100, "不是 Excel 工作簿"),
+    (b"PK\x03\x04not-a-zip" * 10, "已损坏"),
+])
+def test_files_that_are_no_ledger_are_refused_at_once_and_make_no_job(content, words,
+                                                                      django_capture_on_commit_callbacks):
+    response = upload(client("admin"), content, capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 400 and words in response.content.decode()
+    assert not LedgerImport.objects.exists()
+
+
+def test_a_file_with_the_wrong_sheets_or_encoding_says_so_on_its_job(django_capture_on_commit_callbacks):
+    admin = client("admin")
+    upload(admin, "月份,金额\n1,2\n".encode("gb18030"), name="工资.csv", capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.state == "rejected"
+    assert "缺少必填列" in admin.get(f"{PAGE}{job.token}/").content.decode()
+
+
+def test_a_double_submission_makes_one_job(django_capture_on_commit_callbacks):
+    admin = client("admin")
+    key = new_key()
+    content = as_xlsx(awkward_ledger(3))
+    first = upload(admin, content, key=key, capture=django_capture_on_commit_callbacks)
+    again = upload(admin, content, key=key, capture=django_capture_on_commit_callbacks)
+    assert first["Location"] == again["Location"] and LedgerImport.objects.count() == 1
+
+
+def test_a_job_is_its_uploaders_alone(django_capture_on_commit_callbacks):
+    upload(client("admin"), as_xlsx(awkward_ledger(3)), capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    other = User.objects.create(username="admin_two", full_name="另一位管理员", role=Role.ADMIN,
+                                org_node=OrgNode.objects.get(code="430302"))
+    c = Client()
+    c.force_login(other)
+    assert c.get(PAGE).status_code == 200
+    for path in (f"{PAGE}{job.token}/", f"{PAGE}{job.token}/problems.xlsx", f"{PAGE}nosuchjob/"):
+        assert c.get(path).status_code == 404
+    assert c.post(f"{PAGE}{job.token}/confirm/").status_code == 404
+    job.refresh_from_db()
+    assert job.state == "checked"
+
+
+def test_the_job_page_reads_a_constant_number_of_queries(django_assert_max_num_queries,
+                                                        django_capture_on_commit_callbacks):
+    admin = client("admin")
+    upload(admin, as_xlsx(awkward_ledger(30)), capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    with django_assert_max_num_queries(12):
+        assert admin.get(f"{PAGE}{job.token}/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert admin.get(PAGE).status_code == 200
+
+
+def test_the_template_downloads_with_its_instructions():
+    response = client("admin").get(f"{PAGE}template.xlsx")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["说明", "组织机构", "楼栋", "户", "居民"]
+    assert next(book["居民"].iter_rows(values_only=True))[:5] == ("姓名*", "性别", "出生日期", "证件类型", "证件号码*")
+    assert client("admin_s01").get(f"{PAGE}template.xlsx").status_code == 403
+
+
+def test_authority_table_every_role_and_action():
+    district = OrgNode.objects.get(code="430302")
+    job = LedgerImport(owner=user("admin"), district=district)
+    for username in ROLES:
+        u = user(username)
+        for action in Action:
+            expected = username == "admin" and (action == Action.UPLOAD or job.owner_id == u.pk)
+            assert permitted(u, action, job if action != Action.UPLOAD else None) == expected, (username, action)
+    assert set(LEDGER_AUTHORITY) == {("admin", a) for a in Action}
+    assert not permitted(user("admin_s01"), Action.UPLOAD)  # a street administrator has the role, not the place
+
+
+def test_job_state_machine_every_legal_and_illegal_step():
+    legal = workflow.TRANSITIONS
+    for state in workflow.State:
+        for step in workflow.Step:
+            if (state, step) in legal:
+                assert workflow.advance(state, step) == legal[(state, step)]
+            else:
+                with pytest.raises(workflow.IllegalStep):
+                    workflow.advance(state, step)
+    assert workflow.advance("checked", "confirm") == "importing"
+    assert not workflow.allowed("rejected", "confirm") and not workflow.allowed("done", "confirm")
+    assert {s.value for s in workflow.State} == set(LedgerImport.State.values)
