@@ -80,6 +80,38 @@ def history_record(resident: Resident, *, before: dict | None, effective: dateti
     ResidentVersion.objects.bulk_create(rows)
 
 
+def history_record_many(befores: dict[int, dict], *, effective: datetime.date) -> int:
+    """history_record for many residents changed by one bulk write (the ledger import's updates), with no change
+    request behind them: `befores` maps each resident id to version_snapshot() taken before the write; call after
+    it, in the same transaction. Three statements per 500 residents. Returns the versions written."""
+    now = timezone.now()
+    ids = list(befores)
+    written = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        open_versions = {v.resident_id: v for v in ResidentVersion.objects.filter(resident_id__in=chunk,
+                                                                                  valid_to=None)}
+        rows, closing = [], []
+        for resident in Resident.objects.filter(pk__in=chunk).only("id", *VERSIONED_FIELDS):
+            before = befores[resident.pk]
+            current = open_versions.get(resident.pk)
+            if current is None:
+                rows.append(ResidentVersion(resident_id=resident.pk, valid_from=before["birth_date"],
+                                            valid_to=effective, recorded_at=now, **before))
+            else:
+                for name, value in before.items():
+                    setattr(current, name, value)
+                current.valid_to = effective
+                closing.append(current)
+            rows.append(ResidentVersion(resident_id=resident.pk, valid_from=effective, recorded_at=now,
+                                        **version_snapshot(resident)))
+        if closing:
+            ResidentVersion.objects.bulk_update(closing, [*VERSIONED_FIELDS, "valid_to"])
+        ResidentVersion.objects.bulk_create(rows)
+        written += len(rows)
+    return written
+
+
 def resident_as_of(resident_id: int, day: datetime.date):
     """The resident's record as it was on `day`: a ResidentVersion (a past stretch) or the live Resident (the open
     version, or a resident without history since birth) — both carry the versioned fields under the same names —

@@ -137,7 +137,8 @@ class ResidentNameKey(models.Model):
     class Meta:
         verbose_name = _("姓名检索键")
         verbose_name_plural = _("姓名检索键")
-        indexes = [models.Index(fields=["key"], name="namekey_key")]
+        # (key, resident): a search reads the resident ids from the index alone, never the table
+        indexes = [models.Index(fields=["key", "resident"], name="namekey_key")]
         constraints = [models.UniqueConstraint(fields=["resident", "key"], name="namekey_once")]
 
     def __str__(self) -> str:

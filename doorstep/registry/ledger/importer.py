@@ -32,6 +32,7 @@ from doorstep.core.errors import ValidationFailed
 from doorstep.core.idnumbers import clean_document_text, mask_document
 from doorstep.core.names import name_keys, plain_name_keys
 from doorstep.org.models import Level, OrgNode
+from doorstep.registry.history import VERSIONED_FIELDS, history_record_many, version_snapshot
 from doorstep.registry.ledger import bulk
 from doorstep.registry.ledger.checking import (
     FLAG_KEYS,
@@ -597,7 +598,13 @@ class LedgerRun:
             if renamed:
                 rekey.append(pk)
                 key_rows.extend((pk, k) for k in keys.keys)
+        befores = {}  # the history (registry.history): the record before the update, kept as a version
+        for chunk in _chunks([pk for pk, *_rest in changed]):
+            befores.update({r.pk: version_snapshot(r)
+                            for r in Resident.objects.filter(pk__in=chunk).only("id", *VERSIONED_FIELDS)})
         bulk.update_rows(Resident, UPDATE_FIELDS, updates)
+        if befores:
+            history_record_many(befores, effective=timezone.localdate())
         for chunk in _chunks(rekey):
             ResidentNameKey.objects.filter(resident_id__in=chunk).delete()
         if key_rows:

@@ -123,7 +123,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='residentnamekey',
-            index=models.Index(fields=['key'], name='namekey_key'),
+            index=models.Index(fields=['key', 'resident'], name='namekey_key'),
         ),
         migrations.AddConstraint(
             model_name='residentnamekey',

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -161,6 +162,12 @@ def test_a_changed_phone_updates_one_resident_and_the_audit_event_says_so():
     event = AuditEvent.objects.latest("id")
     assert event.action == "registry.import" and event.summary["changed_fields"] == {"phone": 1}
     assert "13907318888" not in str(event.summary) and report.sha256 == event.summary["sha256"]
+    # the history keeps the record as it was: the old phone until today, the new one from today
+    from doorstep.registry.models import ResidentVersion
+
+    versions = list(ResidentVersion.objects.filter(resident=resident).order_by("valid_from", "id"))
+    assert [v.valid_to for v in versions] == [timezone.localdate(), None]
+    assert versions[0].phone_masked != "139****8888" and versions[1].phone_masked == "139****8888"
 
 
 def test_a_renamed_resident_is_found_by_the_new_name_only():
