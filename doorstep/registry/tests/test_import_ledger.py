@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from doorstep.audit.models import AuditEvent
 from doorstep.conftest import user
