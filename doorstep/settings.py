@@ -165,6 +165,8 @@ DOORSTEP_EXPORTERS = {"cases.ledger": "doorstep.cases.export.LedgerExport"}
 DOORSTEP_EXPORT_CONCURRENCY = int(os.environ.get("DOORSTEP_EXPORT_CONCURRENCY", "1"))
 # 全区通办 clerks open a resident or case outside their own place only after a search of theirs showed it, for this long.
 DOORSTEP_SEARCH_GRANT_HOURS = 12
+# A birth report (出生登记) is of a child: older people join a household by 区外迁入 (registry/changes/kinds.py).
+DOORSTEP_BIRTH_REPORT_MAX_YEARS = 18
 # The district's telephone area code: a landline typed without one (7 or 8 digits) is read as local (core/phones.py).
 DOORSTEP_PHONE_AREA_CODE = os.environ.get("DOORSTEP_PHONE_AREA_CODE", "0731")
 # Audit chain: an event dated more than this before the sealed tip is sealed with the `late` mark.

@@ -95,6 +95,7 @@ def _window_context(request, params, kept: dict | None = None) -> dict:
         result = resident_lookup(actor=request.user, query=ctx["q"], channel="window", sort="relevance",
                                  page=parse_page_number(params.get("page")))
         ctx["page"] = result.page
+        ctx["search_note"] = result.note  # how the query was read (a 15-digit ID number converted)
         ctx["found"] = resident_rows_described(result.page.items)
     if params.get("resident"):
         ctx["resident"] = resident_get_for_user(request.user, params["resident"])

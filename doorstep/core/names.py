@@ -70,7 +70,8 @@ def normalize_name(value: str, *, field: str = "name") -> str:
     text = unicodedata.normalize("NFC", value or "").translate(_DOTS)
     text = " ".join(text.split())
     text = re.sub(r"(?<=[^\x00-\x7f])\.|\.(?=[^\x00-\x7f])", NAME_DOT, text)  # "." beside Chinese is a dot
-    text = re.sub(r"\s*" + NAME_DOT + r"\s*", NAME_DOT, text)
+    text = re.sub(r"\s*" + NAME_DOT + r"[\s" + NAME_DOT + r"]*", NAME_DOT, text)  # one dot, however many typed
+    text = re.sub(r"(?<=[^\x00-\u024f]) (?=[^\x00-\u024f])", "", text)  # 王 小 雨: no spaces inside a Chinese name
     if not text:
         raise ValidationFailed(gettext("请填写姓名。"), field=field)
     if len(text) > NAME_MAX_LENGTH:

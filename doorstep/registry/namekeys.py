@@ -2,6 +2,7 @@
 pypinyin does not know (CharacterReading). Every write of a resident's name goes through residents_rekey."""
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,8 +12,6 @@ from doorstep.audit.services import audit_record
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.core.names import NameKeys, name_keys
 from doorstep.registry.models import CharacterReading, Resident, ResidentNameKey
-
-_READING_MAX = 6  # letters in the longest syllable (zhuang)
 
 
 def staff_readings(names: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
@@ -54,6 +53,16 @@ def residents_rekey(residents: Iterable[Resident], *, extra: dict[str, tuple[str
     return len(rows)
 
 
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless syllable pypinyin's dictionary uses (about 420; ü written v: lv, nv): a staff-entered reading
+    must be one of them."""
+    from pypinyin.constants import PINYIN_DICT
+    from pypinyin.contrib.tone_convert import to_normal
+
+    return frozenset(to_normal(r) for value in PINYIN_DICT.values() for r in value.split(","))
+
+
 def character_reading_set(*, actor, character: str, readings: str) -> CharacterReading:
     """Enter (or correct) the pinyin of one character pypinyin does not know, and re-key every resident whose name
     has it. `readings`: toneless pinyin, several separated by spaces ("ji" for 𠮷).
@@ -73,10 +82,9 @@ def character_reading_set(*, actor, character: str, readings: str) -> CharacterR
     if _char_readings(character):
         raise ValidationFailed(_("“{char}”已有拼音（{readings}），无需录入。").format(
             char=character, readings=" ".join(_char_readings(character))), field="character")
-    words = tuple(dict.fromkeys((readings or "").lower().split()))
-    if not words or len(words) > 5 or any(not (w.isascii() and w.isalpha() and len(w) <= _READING_MAX)
-                                          for w in words):
-        raise ValidationFailed(_("拼音只能是字母（不带声调），多个读音用空格分隔，如 ji。"), field="readings")
+    words = tuple(dict.fromkeys((readings or "").lower().replace("ü", "v").split()))
+    if not words or len(words) > 5 or any(w not in pinyin_syllables() for w in words):
+        raise ValidationFailed(_("拼音须是汉语拼音音节（不带声调，ü 写作 v），多个读音用空格分隔，如 ji。"), field="readings")
     with transaction.atomic():
         row, _created = CharacterReading.objects.update_or_create(
             character=character, defaults={"readings": " ".join(words), "entered_by": actor,

@@ -145,10 +145,10 @@ def _classify(query: str) -> str:
     """How an "auto" query is read: a document number (any type; 15 digits included), a phone (mobile or landline,
     any form), pinyin (letters only), else a name. A query that could be both a document and a phone (eight digits:
     a 台胞证 or a local landline) is looked up as both."""
+    if looks_like_phone(query):  # first: "0086 139…" has 15 digits, as many as an old ID number
+        return "phone"
     if looks_like_id_number(query):
         return "id_number"
-    if looks_like_phone(query):
-        return "phone"
     if _PINYIN_RE.match(query.lower()):
         return "pinyin"
     if looks_like_document(query):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.pages import workspace_page
-from doorstep.core.errors import DomainError, PermissionDenied
+from doorstep.core.errors import DomainError, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import FIELD
 from doorstep.core.paging import page_args
 from doorstep.core.ratelimit import LIST, rate_limited
@@ -243,13 +243,16 @@ def character_reading_view(request, resident_id: int):
     from doorstep.registry.namekeys import character_reading_set
 
     resident = resident_get_for_user(request.user, resident_id)
+    character = request.POST.get("character", "").strip()
     try:
-        row = character_reading_set(actor=request.user, character=request.POST.get("character", ""),
+        if character not in resident.name:  # the form is for this resident's own name, nothing else
+            raise ValidationFailed(_("只能为该居民姓名里的字录入读音。"), field="character")
+        row = character_reading_set(actor=request.user, character=character,
                                     readings=request.POST.get("readings", ""))
         messages.success(request, _("已录入“{char}”的读音：{readings}。").format(char=row.character,
                                                                           readings=row.readings))
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
         messages.error(request, exc.message)
     return redirect("registry:detail", resident_id=resident.pk)

@@ -162,7 +162,7 @@ def data_segments() -> set[str]:
             for value in values.iterator(chunk_size=5000):
                 for text in _strings(value):
                     if CJK.search(text):
-                        segments.update(s for s in SEPARATORS.split(text) if len(s) >= 2 and CJK.search(s))
+                        segments.update(s for s in SEPARATORS.split(text) if CJK.search(s))
     return segments
 
 

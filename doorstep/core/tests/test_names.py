@@ -41,7 +41,7 @@ def test_the_surname_reading_comes_first(name, first):
 
 
 @pytest.mark.parametrize("typed", ["买买提·艾力", "买买提•艾力", "买买提・艾力", "买买提．艾力", "买买提.艾力", "买买提‧艾力",
-                                   " 买买提 · 艾力 ", "买买提∙艾力"])
+                                   " 买买提 · 艾力 ", "买买提∙艾力", "买买提••艾力", "买买提·.艾力", "买买提 ·· 艾力"])
 def test_every_look_alike_dot_is_stored_as_one_middle_dot(typed):
     assert normalize_name(typed) == "买买提" + NAME_DOT + "艾力"
 
@@ -104,3 +104,8 @@ def test_any_text_is_a_name_or_a_clear_refusal_and_keys_fit_their_column(text):
     keys = name_keys(name)
     assert keys.keys and all(0 < len(k) <= PINYIN_KEY_MAX_LENGTH for k in keys.keys)
     assert len(keys.initials) <= NAME_MAX_LENGTH
+
+
+def test_spaces_inside_a_chinese_name_are_dropped_and_kept_between_latin_words():
+    assert normalize_name("王 小 雨") == "王小雨"
+    assert normalize_name("John  Smith") == "John Smith"

@@ -316,10 +316,35 @@ def _clean_birth(data, *, resident, household, note) -> Proposal:
         if household is None:
             raise ValidationFailed(_("请选择所在户。"), field="household")
     name, gender, birth, document = _person(data, document_required=False)
+    _check_birth_age(birth)
     relation = _choice(data, "relation", Relation.values, default=Relation.CHILD, required=True)
     payload, secret = _person_payload(name, gender, birth, document)
     payload.update(relation=relation, household_number=household.number)
     return Proposal("birth", household.path, None, household, payload, secret, birth, note)
+
+
+def _check_birth_age(birth: datetime.date) -> None:
+    """A birth report is of a child, born within DOORSTEP_BIRTH_REPORT_MAX_YEARS: an adult joins a household by
+    区外迁入, a wrong record is put right by 更正."""
+    from django.conf import settings
+
+    years = settings.DOORSTEP_BIRTH_REPORT_MAX_YEARS
+    today = timezone.localdate()
+    if birth < today.replace(year=today.year - years, day=min(today.day, 28)):
+        raise ValidationFailed(_("出生登记只报{years}岁以下的孩子；成年人入户请报“区外迁入”，登记有误请报“信息更正”。").format(
+            years=years), field="birth_date")
+
+
+def check_new_birth(household, *, name: str, birth: datetime.date) -> None:
+    """A child not yet a member nor reported and pending under the same name and birth date (the birth form opened
+    twice and sent twice). Checked when a report is created (a replay of the same submission returns the first)."""
+    from doorstep.registry.models import ChangeRequest, ChangeState, Resident
+
+    if Resident.objects.filter(household=household, name=name, birth_date=birth, status="active").exists():
+        raise ValidationFailed(_("该户已登记同名同出生日期的成员，不能重复报出生。"), field="name")
+    if ChangeRequest.objects.filter(household=household, kind="birth", state=ChangeState.PROPOSED,
+                                    payload__name=name, payload__birth_date=birth.isoformat()).exists():
+        raise ValidationFailed(_("这个孩子的出生登记已经报过，正在等待社区审核。"), field="name")
 
 
 def _clean_move_in(data, *, resident, household, note) -> Proposal:

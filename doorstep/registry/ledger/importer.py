@@ -109,6 +109,11 @@ class Report:
         return data
 
 
+# Sheets a ledger may carry besides the four it imports: the template's own notes page.
+UNREAD_SHEETS = {"说明", "填写说明", "Instructions"}  # zh: sheet names compared with the file's
+UNREAD_SUFFIXES = (".txt", ".md", ".pdf")
+
+
 class _Rollback(Exception):
     pass
 
@@ -129,8 +134,9 @@ class LedgerRun:
 
     def __init__(self, ledger: Ledger, *, district: OrgNode | None, commit: bool, actor=None,
                  progress: Callable[[str, int, int], None] | None = None, today: datetime.date | None = None,
-                 sha256: str = "", file_name: str = ""):
+                 sha256: str = "", file_name: str = "", expected: dict | None = None):
         self.ledger = ledger
+        self.expected = expected  # the counts the confirmed check reported: an import that would differ is refused
         self.district = district
         self.commit = commit
         self.actor = actor
@@ -204,6 +210,7 @@ class LedgerRun:
             if self.commit:
                 with transaction.atomic():
                     self._sheets()
+                    self._check_expected()
                     if not self.report.ok:
                         raise _Rollback
                     self.report.committed = True
@@ -217,8 +224,25 @@ class LedgerRun:
             self._audit()
         return self.report
 
+    def _check_expected(self) -> None:
+        """Refuse an import whose outcome is not what the confirmed check reported (the registry changed since:
+        another import, a change request): the person confirmed the report, not whatever the file now does."""
+        if self.expected is None or not self.ledger.sheets:
+            return
+        now = {kind: asdict(c) for kind, c in self.report.counts.items()}
+        if now != self.expected:
+            first = next(iter(self.ledger.sheets.values()))
+            self.problem(first, first.header_row or 1, "", "", _("自检查以来系统中的人口数据已有变化，导入结果会与检查报告不同："
+                                                              "请重新上传台账检查后再确认。"), column_name="-")
+
     def _sheets(self) -> None:
         self._resolve_district()
+        if self.ledger.format != "csv":
+            for name in self.ledger.unknown:
+                if name.strip() not in UNREAD_SHEETS and not name.lower().endswith(tuple(UNREAD_SUFFIXES)):
+                    first = next(iter(self.ledger.sheets.values()))
+                    self.problem(first, 1, "", name, _("无法识别工作表“{name}”：工作表名应为 组织机构、楼栋、户、居民（说明页可保留）。"
+                                                       "未导入任何数据。").format(name=name[:40]), column_name="-")
         for reader in self.ledger.sheets.values():
             for header in reader.missing:
                 self.problem(reader, reader.header_row or 1, "", "", _("缺少必填列“{column}”。").format(column=header),
@@ -553,6 +577,10 @@ class LedgerRun:
                 problems.append(("document", _("该证件号码已在本区以外登记，不能导入。")))
             elif old is not None and old[2] != ResidentStatus.ACTIVE:
                 problems.append(("document", _("该居民已注销或迁出，台账导入不能恢复：请通过人口变更办理。")))
+            elif old is not None and old[8] != record.name and (old[9], old[10]) != (record.gender, record.birth_date):
+                # the same number for a person of another name, birth date or gender is another person, not an update
+                problems.append(("document", _("该证件号码已登记给另一人（姓名、出生日期或性别都不同），台账不能把一个人改成"
+                                               "另一个人：请核对证件号码；确需更正请走人口变更。")))
             if self._row_problems(reader, number, cells, problems):
                 continue
             values = (household[0], household[1], record.name, record.gender, record.birth_date, record.relation,
@@ -687,11 +715,12 @@ def _chunks(items, size: int = CHUNK):
 
 
 def run_ledger(ledger: Ledger, *, district: OrgNode | None, commit: bool, actor=None, progress=None,
-               sha256: str = "", file_name: str = "") -> Report:
-    """Check (commit=False) or import (commit=True) a ledger opened by reading.open_ledger. See the module."""
+               sha256: str = "", file_name: str = "", expected: dict | None = None) -> Report:
+    """Check (commit=False) or import (commit=True) a ledger opened by reading.open_ledger. See the module.
+    `expected`: the per-sheet counts a confirmed check reported; an import that would count otherwise is refused."""
     if not ledger.sheets:
         raise ValidationFailed(_("文件里没有可导入的工作表。"), field="file")
     return LedgerRun(ledger, district=district, commit=commit, actor=actor, progress=progress, sha256=sha256,
-                     file_name=file_name).execute()
+                     file_name=file_name, expected=expected).execute()
 
 

@@ -180,8 +180,10 @@ def _run(job: LedgerImport, *, commit: bool) -> LedgerImport:
                 ledger = open_ledger(content, job.file_name)
             except ValidationFailed as exc:
                 return _finish(job, State.REJECTED if not commit else State.FAILED, report={"refused": exc.message})
+            expected = (job.report or {}).get("counts") if commit else None
             report = run_ledger(ledger, district=job.district, commit=commit, actor=job.owner,
-                                progress=_progress(job.pk), sha256=job.file_sha256, file_name=job.file_name)
+                                progress=_progress(job.pk), sha256=job.file_sha256, file_name=job.file_name,
+                                expected=expected)
         except ValidationFailed as exc:  # the file broke off while being read (a damaged part, a bad byte)
             return _finish(job, State.REJECTED, report={"refused": exc.message})
         except Exception:  # a job must end, and say so on its page, whatever went wrong

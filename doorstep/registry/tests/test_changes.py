@@ -313,3 +313,24 @@ def test_a_resident_asks_for_a_correction_of_their_own_household_only(django_cap
     with django_capture_on_commit_callbacks(execute=True):
         change_reject(actor=community_clerk(me.path), change_id=change.pk, reason="请带户口本到社区核对")
     assert Notification.objects.filter(user=account, body__contains="请带户口本").exists()
+
+
+def test_a_birth_reported_twice_or_of_an_adult_is_refused_but_a_replay_returns_the_first():
+    """Review findings: the same birth opened and sent five times made five requests and, approved, two identical
+    babies; a birth in 1890 was approved as a 136-year-old."""
+    from doorstep.core.idempotency import new_key
+    from doorstep.registry.changes.services import change_propose
+
+    gw = worker()
+    household = resident_of(gw, relation="head").household
+    data = {"name": "曾小宇", "gender": "M", "birth_date": str(TODAY - 10 * DAY)}
+    key = new_key()
+    first = change_propose(actor=gw, kind="birth", data=data, idempotency_key=key, household_id=household.pk)
+    assert change_propose(actor=gw, kind="birth", data=data, idempotency_key=key, household_id=household.pk) == first
+    with pytest.raises(ValidationFailed, match="已经报过"):
+        propose(gw, "birth", data, household_id=household.pk)
+    change_approve(actor=community_clerk(first.path), change_id=first.pk)
+    with pytest.raises(ValidationFailed, match="同名同出生日期"):
+        propose(gw, "birth", data, household_id=household.pk)
+    with pytest.raises(ValidationFailed, match="区外迁入"):
+        propose(gw, "birth", {**data, "name": "曾老", "birth_date": "1890-01-01"}, household_id=household.pk)

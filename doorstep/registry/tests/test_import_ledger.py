@@ -239,3 +239,45 @@ def test_a_file_past_the_upload_limit_is_refused(settings):
     settings.DOORSTEP_LEDGER_UPLOAD_MAX_BYTES = 1000
     with pytest.raises(ValidationFailed, match="文件超过"):
         run(as_xlsx(awkward_ledger(30)))
+
+
+def test_a_document_held_by_another_person_is_refused_not_rewritten_into_them():
+    """Review finding: a passport number a ledger gave to someone of another name and birth date turned the person
+    holding it into that someone. Another name, birth date and gender is another person: an error, nothing written."""
+    ledger = awkward_ledger(30)
+    assert run(as_xlsx(ledger), commit=True).committed
+    other = copy.deepcopy(ledger)
+    row = next(r for r in other[RESIDENTS] if r.get("证件类型") == "护照")
+    row.update({"姓名": "全新的人", "出生日期": "1950/01/01", "性别": "女" if row["性别"] == "男" else "男"})
+    before = registry_rows()
+    report = run(as_xlsx(other), commit=True)
+    assert not report.committed and any("另一人" in p["message"] for p in report.as_json()["problems"])
+    assert registry_rows() == before and "全新的人" not in found("全新的人")
+
+
+def test_an_import_whose_outcome_differs_from_the_confirmed_check_is_refused():
+    from doorstep.registry.ledger.importer import run_ledger
+    from doorstep.registry.ledger.reading import open_ledger
+
+    ledger = awkward_ledger(12)
+    content = as_xlsx(ledger)
+    checked = run(content)
+    assert checked.ok
+    expected = checked.as_json()["counts"]
+    assert run(content, commit=True).committed  # meanwhile, another import of the same people
+    before = registry_rows()
+    report = run_ledger(open_ledger(content, "ledger.xlsx"), district=district(), commit=True, expected=expected)
+    assert not report.committed and any("重新上传" in p["message"] for p in report.as_json()["problems"])
+    assert registry_rows() == before
+
+
+def test_a_sheet_with_a_name_no_ledger_uses_is_an_error_not_silently_skipped():
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(as_xlsx(awkward_ledger(6))))
+    book["户"].title = "households"
+    out = io.BytesIO()
+    book.save(out)
+    report = run(out.getvalue())
+    assert not report.ok and any("households" in p["message"] for p in report.as_json()["problems"])
+    assert run(as_xlsx(awkward_ledger(6))).ok  # the template's own 说明 sheet is no problem

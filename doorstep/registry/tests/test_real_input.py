@@ -129,8 +129,8 @@ def test_staff_enter_the_reading_of_a_character_nobody_knows_and_the_name_is_fou
 
 
 @pytest.mark.parametrize(("character", "readings", "message"), [
-    ("王", "wang", "已有拼音"), ("𠮷𠮷", "ji", "一个汉字"), ("a", "ji", "一个汉字"), ("𠮷", "jí", "字母"),
-    ("𠮷", "", "字母"), ("𠮷", "zhuangzhuang", "字母"),
+    ("王", "wang", "已有拼音"), ("𠮷𠮷", "ji", "一个汉字"), ("a", "ji", "一个汉字"), ("𠮷", "jí", "音节"),
+    ("𠮷", "", "音节"), ("𠮷", "zhuangzhuang", "音节"),
 ])
 def test_a_reading_that_is_no_pinyin_or_for_a_known_character_is_refused(character, readings, message):
     with pytest.raises(ValidationFailed, match=message):
@@ -198,6 +198,7 @@ def test_the_window_and_the_api_find_a_local_born_before_1984_by_every_form_of_t
     for typed in ("430302195006010026", "430302500601002", "４３０３０２１９５００６０１００２６"):
         page = clerk.get("/window/", {"q": typed}).content.decode()
         assert "周桂英" in page and "4303**********0026" in page, typed
+        assert ('data-testid="search-note"' in page) == (len(typed) == 15), typed
     page = clerk.get("/residents/", {"q": "430302500601002"}).content.decode()
     assert 'data-testid="search-note"' in page and "15位" in page
     token = api_token_create(actor=user("clerk_s01a"), user=user("clerk_s01a"), name="test")
@@ -230,3 +231,9 @@ def test_the_deceased_no_longer_count_in_todays_facts_but_did_before_and_are_mar
     assert parent.pk not in {m.pk for m in household_members_for_user(gw, head)}
     rows = resident_search_for_user(gw, query=parent.name).page.items
     assert next(r for r in rows if r.pk == parent.pk).get_status_display() == "已死亡"
+
+
+def test_a_phone_with_the_international_prefix_is_a_phone_search_not_an_old_id_number(household):
+    register(household, "陈晓东", phone="13900000077")
+    names, result = found_names("0086 139 0000 0077")
+    assert names == ["陈晓东"] and result.kind == "phone"

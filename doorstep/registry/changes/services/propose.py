@@ -1,5 +1,7 @@
 """Proposing a change (a grid worker's report, a resident's correction) and withdrawing it before review."""
 
+import datetime
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,7 @@ from doorstep.core.idempotency import idempotent_create
 from doorstep.notifications.services import notify
 from doorstep.notifications.words import label, said
 from doorstep.registry.changes.authority import PROPOSABLE_KINDS, SubjectRef
-from doorstep.registry.changes.kinds import RESIDENT_KINDS, clean
+from doorstep.registry.changes.kinds import RESIDENT_KINDS, check_new_birth, clean
 from doorstep.registry.changes.selectors import change_get_for_user
 from doorstep.registry.changes.services.common import KIND_LABELS, authorize
 from doorstep.registry.changes.workflow import Action, TransitionNotAllowed, advance
@@ -54,6 +56,9 @@ def change_propose(*, actor, kind: str, data, idempotency_key: str, resident_id=
             raise ValidationFailed(_("只能迁入本区的户；迁往区外请提交“迁出本区”。"), field="target_number")
 
     def create() -> ChangeRequest:
+        if kind == "birth":
+            check_new_birth(proposal.household, name=proposal.payload["name"],
+                            birth=datetime.date.fromisoformat(proposal.payload["birth_date"]))
         if resident is not None and ChangeRequest.objects.filter(resident_id=resident.pk, kind=kind,
                                                                  state=ChangeState.PROPOSED).exists():
             raise Conflict(_("该居民已有一份待审核的“{kind}”申请，请等社区审核后再提交。").format(
