@@ -6,7 +6,6 @@ that the district scale fits in about a minute and well under 2 GiB. Determinist
 differ run to run because their nonces are random; everything a person reads is the same).
 """
 
-import contextlib
 import datetime
 import random
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ from django.utils import timezone
 from doorstep.accounts.models import User
 from doorstep.accounts.roles import Role
 from doorstep.audit.services import audit_record
+from doorstep.core.bulk import deferred_indexes
 from doorstep.core.crypto import blind_index, encrypt
 from doorstep.core.names import name_pinyin, plain_name_keys
 from doorstep.core.phones import mask_phone
@@ -91,41 +91,6 @@ class BulkWriter:
                         copy.write_row(row)
             else:
                 cur.executemany(self.sql, rows)
-
-
-@contextlib.contextmanager
-def deferred_indexes(*models):
-    """Drop the tables' secondary (non-unique) indexes for a bulk load and build them again at the end.
-
-    Building an index once over sorted rows is much cheaper than keeping it up to date row by row (the case ledger's
-    eight indexes over 670,000 cases in random path, item and state order). Unique indexes stay: they check the
-    load and answer its own lookups. The indexes are rebuilt from their stored definitions even when the load fails
-    (in a transaction, the rollback restores them anyway: both databases roll back DDL)."""
-    with connection.cursor() as cur:
-        saved = []
-        for model in models:
-            table = model._meta.db_table
-            if connection.vendor == "sqlite":
-                cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
-            else:
-                cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                            "AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'", [table])
-            saved += cur.fetchall()
-        for name, _ in saved:
-            cur.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql" and connection.in_atomic_block:
-                # PostgreSQL cannot build an index while the table has deferred foreign-key checks pending in this
-                # transaction (Django's are DEFERRABLE INITIALLY DEFERRED): run them now, then defer again
-                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for _, definition in saved:
-                cur.execute(definition)
-            if connection.vendor == "postgresql" and connection.in_atomic_block:
-                cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def demo_exists() -> bool:

@@ -43,7 +43,8 @@ from doorstep.cases.supervision import sla_mark
 from doorstep.cases.workflow import LEVELS
 from doorstep.catalog.eligibility import OPS
 from doorstep.catalog.models import ServiceItem
-from doorstep.demo.build import BulkWriter, _reset_sequences, deferred_indexes
+from doorstep.core.bulk import deferred_indexes
+from doorstep.demo.build import BulkWriter, _reset_sequences
 from doorstep.demo.people import STORY_HOUSEHOLD_PREFIX
 from doorstep.org.hours import hours_on
 from doorstep.org.models import OpeningHours, OrgNode, ServiceCenter

@@ -6,6 +6,7 @@ Out of scope and missing look the same (NotFound), so nothing leaks by the diffe
 import datetime
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -195,7 +196,9 @@ def resident_search_for_user(
 def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int | None, cursor: str) -> SearchResult:
     if not user.can(Capability.SEARCH_RESIDENTS) and user.resident_scope != Scope.OWN_HOUSEHOLD:
         raise PermissionDenied(_("您的角色不能查询居民信息。"))
-    query = (query or "").strip()[:60]
+    # invisible format characters (U+202E and other direction overrides, zero-width spaces) are never part of a
+    # name or a number: dropped before anything reads the query, so a pasted one neither hides nor breaks a match
+    query = "".join(c for c in (query or "") if unicodedata.category(c) != "Cf").strip()[:60]
     if kind not in SEARCH_KINDS:
         raise ValidationFailed(_("不支持的查询方式。"), field="kind")
     if sort not in SORTS:

@@ -40,7 +40,7 @@ def test_validation_errors_are_readable(api):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "page" and response.json()["errors"][0]["message"]
     response = client.get("/api/v1/residents/", {"q": "430302199001010012"})
-    assert response.status_code == 400 and "身份证号" in response.json()["detail"]
+    assert response.status_code == 400 and "证件号码" in response.json()["detail"]
 
 
 def test_reveal_over_api(api):

@@ -1,11 +1,10 @@
 """Bulk writes for the ledger import: rows with ids chosen in advance (so residents' name keys can be written with
 them), through executemany on SQLite and COPY on PostgreSQL, and secondary indexes dropped for a first load and
-built once at its end. The same technique as the demo builder (demo/build.py BulkWriter, deferred_indexes), with
+built once at its end (core.bulk.deferred_indexes, shared with the demo builder). Like the demo BulkWriter, with
 two differences an import needs: ids are reserved from PostgreSQL's sequence (other writers keep inserting while a
 district is imported), and every column of the model is written, defaults included, so a column another part of
 the registry adds later is filled without this module knowing it."""
 
-import contextlib
 from collections.abc import Sequence
 
 from django.db import connection
@@ -63,40 +62,5 @@ def update_rows(model, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", list(rows))
 
 
-@contextlib.contextmanager
-def deferred_indexes(*models):
-    """Drop the tables' secondary (non-unique) indexes and build them again at the end (also when the body fails;
-    inside a transaction a rollback restores them anyway: both databases roll back DDL). Unique indexes stay: they
-    check the load and answer its own lookups."""
-    saved = []
-    with connection.cursor() as cur:
-        for model in models:
-            table = model._meta.db_table
-            if connection.vendor == "sqlite":
-                cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
-            else:
-                cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                            "AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'", [table])
-            saved += cur.fetchall()
-        for name, _definition in saved:
-            cur.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    try:
-        yield
-    except BaseException:
-        if not connection.in_atomic_block:  # inside one, the rollback brings the indexes back
-            _rebuild(saved)
-        raise
-    _rebuild(saved)
-
-
-def _rebuild(saved) -> None:
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            # an index cannot be built while the table has deferred foreign-key checks pending in this transaction
-            # (Django's are DEFERRABLE INITIALLY DEFERRED): run them now, then defer again
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for _name, definition in saved:
-            cur.execute(definition)
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             cur.execute("SET CONSTRAINTS ALL DEFERRED")

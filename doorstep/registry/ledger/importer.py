@@ -27,6 +27,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.core.bulk import deferred_indexes
 from doorstep.core.crypto import blind_index
 from doorstep.core.errors import ValidationFailed
 from doorstep.core.idnumbers import clean_document_text, mask_document
@@ -517,7 +518,7 @@ class LedgerRun:
         inserter = bulk.Inserter(Resident)
         keys_sql = _insert_sql(ResidentNameKey, ["resident_id", "key"])  # the database numbers the keys
         batch = []
-        with bulk.deferred_indexes(Resident, ResidentNameKey) if defer else _nothing():
+        with deferred_indexes(Resident, ResidentNameKey) if defer else _nothing():
             for number, cells in reader.rows():
                 batch.append((number, cells))
                 if len(batch) == BATCH:

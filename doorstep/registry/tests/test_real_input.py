@@ -237,3 +237,8 @@ def test_a_phone_with_the_international_prefix_is_a_phone_search_not_an_old_id_n
     register(household, "陈晓东", phone="13900000077")
     names, result = found_names("0086 139 0000 0077")
     assert names == ["陈晓东"] and result.kind == "phone"
+
+
+def test_invisible_format_characters_in_a_query_are_dropped(household):
+    register(household, "阚杰")
+    assert "阚杰" in found_names("阚\u202e杰")[0] and "阚杰" in found_names("kan\u200bjie")[0]
