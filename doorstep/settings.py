@@ -213,6 +213,9 @@ DOORSTEP_LEDGER_MAX_ROWS = 1_000_000  # per sheet
 DOORSTEP_LEDGER_MAX_COLUMNS = 60
 DOORSTEP_LEDGER_MAX_PROBLEMS = 100_000  # listed in the error workbook (all are counted)
 DOORSTEP_LEDGER_KEEP_HOURS = 24
+# a job queued (or confirmed) this long without the background worker taking it up: its page says the worker
+# (huey's consumer) seems not to be running, and how to start it
+DOORSTEP_LEDGER_STALL_SECONDS = 30
 DOORSTEP_CATALOG_RECHECK_SECONDS = 10  # how stale another process's view of the catalog may be when taking in
 DOORSTEP_CALENDAR_RECHECK_SECONDS = 10  # how stale another process's view of the holiday table may be
 DOORSTEP_YELLOW_WORKING_DAYS = int(os.environ.get("DOORSTEP_YELLOW_WORKING_DAYS", "1"))

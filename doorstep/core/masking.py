@@ -16,6 +16,9 @@ _LANDLINE = re.compile(r"(?<![\d-])(0(?:10|2\d|[3-9]\d\d))[- ]?\d{3,4}[- ]?(\d{4
 # Passports (E12345678, EA1234567), 港澳 permits (H/M + 8 or 10 digits): a letter, then digits.
 _TRAVEL_DOCUMENT = re.compile(r"(?<![A-Za-z0-9])([EGDSPHMegdsphm][A-Za-z0-9])\d{5,6}(\d{2})(?:\d{2})?(?!\d)")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+# A digest written in hex (a file's SHA-256 in an audit summary) holds digit runs shaped like numbers by chance
+# ("…f005821040282906e…" read as a 15-digit ID): it is kept whole, never a person's number.
+_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])")
 
 
 def mask_personal_numbers(text: str) -> str:
@@ -25,6 +28,17 @@ def mask_personal_numbers(text: str) -> str:
         return text
     if any("０" <= c <= "９" for c in text):
         text = text.translate(_FULL_WIDTH_DIGITS)
+    digests = list(_HEX_DIGEST.finditer(text))
+    if digests:
+        parts, end = [], 0
+        for digest in digests:
+            parts += [_mask(text[end:digest.start()]), digest.group()]
+            end = digest.end()
+        return "".join([*parts, _mask(text[end:])])
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
     text = _ID_NUMBER.sub(r"\1**********\2", text)
     text = _LEGACY_ID_NUMBER.sub(r"\1********\2", text)
     text = _PHONE.sub(r"\1****\2", text)

@@ -549,12 +549,15 @@ def capped_count(queryset, limit: int | None = None) -> tuple[int, bool]:
     limit = limit or count_limit()
     if queryset.query.combinator:
         n = queryset[: limit + 1].count()
+    elif queryset._fields:  # rows written as values (distinct ids from a covering table): counted as they are
+        n = queryset.order_by()[: limit + 1].count()
     else:
         n = queryset.order_by().values("pk")[: limit + 1].count()
     return (limit, True) if n > limit else (n, False)
 
 
-def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = None, count_queryset=None) -> Page:
+def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = None, count_queryset=None,
+             ids_queryset=None, rows_queryset=None) -> Page:
     """A page of `queryset` by page number (1 … DOORSTEP_PAGE_MAX_PAGES) or by a cursor of an earlier page.
 
     Every page with a next one carries next_cursor (when the queryset can be paged by keyset); a page number past
@@ -565,6 +568,11 @@ def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = No
     segments, or a large result on SQLite).
     `count_queryset`: the same rows written for counting (a filter the planner should not read by index), counted
     instead of `queryset`.
+    `ids_queryset` (with `rows_queryset`): the primary keys of the same rows in the same order, as a flat values
+    list read from a narrower table whose index covers the filter and the sort (a name search's keys,
+    registry.ResidentNameKey). A numbered page then takes its keys from it and loads those rows from
+    `rows_queryset` (the queryset's model with its joins, without the filter the keys already applied); cursor pages
+    still read `queryset`.
     """
     size = size or settings.DOORSTEP_PAGE_SIZE
     counted = count_queryset if count_queryset is not None else queryset
@@ -588,7 +596,11 @@ def paginate(queryset, *, page: int = 1, cursor: str = "", size: int | None = No
     start = (number - 1) * size
     # a sort walked by segments (state, item) only for a large result: a small one (under the count limit) the
     # database sorts at once, where walking 50 items one by one cost seconds (a street's 6 red cases by item)
-    if ordering is not None and ((by_segments and capped) or _steer(queryset, capped)):
+    if ids_queryset is not None:
+        ids = list(ids_queryset[start: start + size])
+        rows = (rows_queryset if rows_queryset is not None else queryset).in_bulk(ids)
+        items = [rows[i] for i in ids if i in rows]
+    elif ordering is not None and ((by_segments and capped) or _steer(queryset, capped)):
         items = _fetch(queryset, ordering, keys, None, size, cache, skip=start, steer=_steer(queryset, capped))
     elif ordering is not None and _small(queryset, capped):
         ids = list(_sorted_in_memory(queryset, ordering.keys, cache).values_list("pk", flat=True)[start: start + size])

@@ -310,7 +310,7 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
         "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
         "is_veteran", "employer", "status", "moved_to"])
     i_writer = BulkWriter(IncomeRecord, ["id", "household_id", "resident_id", "year", "kind", "amount", "source"])
-    k_writer = BulkWriter(ResidentNameKey, ["id", "resident_id", "key"])
+    k_writer = BulkWriter(ResidentNameKey, ["id", "resident_id", "key", "path", "name"])
     income_year = today.year - 1
     task = progress.add_task("居民与住户", total=sum(gp.households for gp, _ in grid_plans)) if progress else None
     street_of = {}
@@ -347,7 +347,7 @@ def _build_population(grid_plans, by_code, rng, today, stats: DemoStats, progres
                             for person in members:
                                 rid = r_writer.take_id()
                                 residents.append(_resident_row(rid, hid, gp.code, person))
-                                keys.extend((k_writer.take_id(), rid, key)
+                                keys.extend((k_writer.take_id(), rid, key, gp.code, person.name)
                                             for key in plain_name_keys(person.name).keys)
                                 if person.income:
                                     incomes.append((i_writer.take_id(), hid, rid, income_year, person.income[0],

@@ -48,3 +48,28 @@ def test_grid_worker_taps_to_call_a_resident_of_the_grid(world, phone_page):
     link = page.wait_for_selector("[data-testid=tel-link]")
     assert re.fullmatch(r"tel:(1\d{10}|0\d{9,11})", link.get_attribute("href"))  # a mobile, or a landline with its area code
     assert AuditEvent.objects.filter(action="registry.reveal").count() == before + 1
+
+
+def test_a_fifty_character_name_wraps_on_a_phone_instead_of_widening_the_page(world, phone_page):
+    import datetime
+
+    from doorstep.core.idnumbers import complete_id_number
+    from doorstep.registry.services import resident_register
+
+    worker = user("gw_001001003")
+    household = Resident.objects.filter(path=worker.org_node.code).first().household
+    latin = "Wolfeschlegelsteinhausenbergerdorffvoralternwaren"  # no space to break at
+    assert len(latin + "g") == 50
+    long_one = resident_register(actor=None, household=household, name=latin + "g", gender="M",
+                                 birth_date=datetime.date(1990, 3, 7), id_number=complete_id_number("43030219900307091"),
+                                 relation="other")
+    resident_register(actor=None, household=household, name="阿" * 50, gender="F",
+                      birth_date=datetime.date(1991, 3, 7), id_number=complete_id_number("43030219910307092"),
+                      relation="other")
+    page = phone_page
+    login(page, "gw_001001003")
+    width = "document.scrollingElement.scrollWidth"
+    for url in (f"/residents/{long_one.pk}/", "/residents/?q=wolfeschlegel", f"/residents/?q={'阿' * 10}"):
+        page.goto(url)
+        page.wait_for_selector("[data-testid=resident-name], [data-testid=resident-card]")
+        assert page.evaluate(width) <= 375, (url, page.evaluate(width))

@@ -23,7 +23,7 @@ from doorstep.org.models import GridTeamMember, OrgNode
 from doorstep.partition.models import GridMove, GridProposal
 from doorstep.partition.partitioner import Settings
 from doorstep.partition.plan import BuildingIn, draw
-from doorstep.registry.models import Building, Household, Resident
+from doorstep.registry.models import Building, Household, Resident, ResidentNameKey
 
 
 def _district_admin(actor) -> None:
@@ -124,6 +124,7 @@ def _move_buildings(building_ids: list[int], node: OrgNode) -> None:
     Household.objects.filter(building_id__in=building_ids).update(path=node.code)
     Resident.objects.filter(household__building_id__in=building_ids).update(path=node.code)
     applicants = Resident.objects.filter(household__building_id__in=building_ids).values("id")
+    ResidentNameKey.objects.filter(resident_id__in=applicants).update(path=node.code)  # keys carry the path
     Case.objects.filter(applicant_id__in=applicants).update(applicant_path=node.code)
     EligibilityReview.objects.filter(case__applicant_id__in=applicants).update(applicant_path=node.code)
 

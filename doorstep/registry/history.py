@@ -80,10 +80,11 @@ def history_record(resident: Resident, *, before: dict | None, effective: dateti
     ResidentVersion.objects.bulk_create(rows)
 
 
-def history_record_many(befores: dict[int, dict], *, effective: datetime.date) -> int:
+def history_record_many(befores: dict[int, dict], *, effective: datetime.date, ledger_import=None) -> int:
     """history_record for many residents changed by one bulk write (the ledger import's updates), with no change
     request behind them: `befores` maps each resident id to version_snapshot() taken before the write; call after
-    it, in the same transaction. Three statements per 500 residents. Returns the versions written."""
+    it, in the same transaction. `ledger_import`: the LedgerImport job that wrote them (None from the command
+    line), which the resident page names. Three statements per 500 residents. Returns the versions written."""
     now = timezone.now()
     ids = list(befores)
     written = 0
@@ -104,7 +105,7 @@ def history_record_many(befores: dict[int, dict], *, effective: datetime.date) -
                 current.valid_to = effective
                 closing.append(current)
             rows.append(ResidentVersion(resident_id=resident.pk, valid_from=effective, recorded_at=now,
-                                        **version_snapshot(resident)))
+                                        ledger_import=ledger_import, **version_snapshot(resident)))
         if closing:
             ResidentVersion.objects.bulk_update(closing, [*VERSIONED_FIELDS, "valid_to"])
         ResidentVersion.objects.bulk_create(rows)
@@ -212,18 +213,23 @@ def residents_facts_as_of(resident_ids, *, year: int, day: datetime.date) -> dic
 @dataclass
 class HistoryEntry:
     """One step of a resident's history as the detail page shows it: the version, the change that made it (None for
-    the record as first held), and what it changed: (field label, before, after), masked."""
+    the record as first held and for an import), what wrote it (`source`: "change" a change request, "import" a
+    ledger import — `ledger_import` its job when a page's import, None from the command line — or "original" the
+    record as the registry first held it), and what it changed: (field label, before, after), masked."""
 
     version: object
     change: object | None
     changes: list[tuple[str, str, str]]
+    source: str = "original"
+    ledger_import: object | None = None
 
 
 def _shown(resident_or_version, field: str, households: dict) -> str:
     value = getattr(resident_or_version, field)
     if field == "household_id":
         h = households.get(value)
-        return f"{h.building.name}{h.room}（{h.number}）" if h else str(value)
+        return _("{building}{room}（{number}）").format(building=h.building.name, room=h.room,
+                                                     number=h.number) if h else str(value)
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, datetime.date):
@@ -244,7 +250,7 @@ def resident_history(resident: Resident) -> list[HistoryEntry]:
     from doorstep.registry.models import Household
 
     versions = list(ResidentVersion.objects.filter(resident_id=resident.pk).order_by("valid_from", "id")
-                    .select_related("change__proposer", "change__reviewer"))
+                    .select_related("change__proposer", "change__reviewer", "ledger_import__owner"))
     if not versions:
         return []
     households = {h.pk: h for h in Household.objects.filter(
@@ -261,6 +267,11 @@ def resident_history(resident: Resident) -> list[HistoryEntry]:
                 before, after = _shown(previous, f, households), _shown(shown, f, households)
                 if before != after:
                     diff.append((labels[f], before, after))
-        entries.append(HistoryEntry(version=v, change=v.change, changes=diff))
+        # a version with neither a change nor an import's job is the original record — unless an earlier version
+        # exists, when only a command-line import (which has no job) can have written it
+        source = ("change" if v.change_id else "import" if v.ledger_import_id or previous is not None
+                  else "original")
+        entries.append(HistoryEntry(version=v, change=v.change, changes=diff, source=source,
+                                    ledger_import=v.ledger_import))
         previous = shown
     return entries[::-1]

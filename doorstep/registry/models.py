@@ -129,16 +129,23 @@ class Resident(models.Model):
 
 class ResidentNameKey(models.Model):
     """One key a resident's name is found by (core.names.name_keys): the name without dots, each pinyin reading,
-    each string of initials. A name search is a range scan of `key`, joined to the resident."""
+    each string of initials. A name search is a range scan of `key`.
+
+    `path` and `name` copy the resident's (registry.namekeys keeps them current: every write of a resident's path
+    or name calls namekeys_follow or rekeys) so that a search counts, scopes and sorts its matches from this index
+    alone and reads only the page's residents: on PostgreSQL reading each match's row cost 60–70 ms for the
+    5,000–8,000 people two initials find (bench/README.md, issue #12)."""
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="name_keys", db_index=False)
     key = models.CharField(max_length=PINYIN_KEY_MAX_LENGTH)
+    path = models.CharField(max_length=15, default="")
+    name = models.CharField(max_length=NAME_MAX_LENGTH, default="")
 
     class Meta:
         verbose_name = _("姓名检索键")
         verbose_name_plural = _("姓名检索键")
-        # (key, resident): a search reads the resident ids from the index alone, never the table
-        indexes = [models.Index(fields=["key", "resident"], name="namekey_key")]
+        # (key, path, name, resident): a search's range, scope, sort and ids all from the index, never the table
+        indexes = [models.Index(fields=["key", "path", "name", "resident"], name="namekey_search")]
         constraints = [models.UniqueConstraint(fields=["resident", "key"], name="namekey_once")]
 
     def __str__(self) -> str:
@@ -305,6 +312,10 @@ class ResidentVersion(models.Model):
     is_party_member = models.BooleanField(_("党员"), default=False)
     is_veteran = models.BooleanField(_("退役军人"), default=False)
     change = models.ForeignKey(ChangeRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # the ledger import that wrote this version (registry.ledger), when a page's import did; a version with neither
+    # a change nor an import is the record as the registry first held it (or a command-line import's)
+    ledger_import = models.ForeignKey("registry.LedgerImport", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", db_index=False)
     recorded_at = models.DateTimeField(_("记录时间"))
 
     class Meta:
@@ -350,6 +361,7 @@ class LedgerImport(models.Model):
     language = models.CharField(_("语言"), max_length=16, blank=True, default="")
     created_at = models.DateTimeField(_("上传时间"))
     checked_at = models.DateTimeField(_("检查完成时间"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认导入时间"), null=True, blank=True)  # by its owner (authority.py)
     started_at = models.DateTimeField(_("导入开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("导入完成时间"), null=True, blank=True)
 

@@ -1,10 +1,12 @@
 """Writing the search keys of residents' names (ResidentNameKey) and the readings staff enter for characters
-pypinyin does not know (CharacterReading). Every write of a resident's name goes through residents_rekey."""
+pypinyin does not know (CharacterReading). Every write of a resident's name goes through residents_rekey; every
+move of a resident (a new path) is followed by namekeys_follow, since the keys carry path and name for searching."""
 
 from collections.abc import Iterable
 from functools import lru_cache
 
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +30,23 @@ def staff_readings(names: Iterable[str] | None = None) -> dict[str, tuple[str, .
     return {row.character: tuple(row.readings.split()) for row in qs}
 
 
-def name_key_rows(resident_id: int, keys: NameKeys) -> list[ResidentNameKey]:
-    return [ResidentNameKey(resident_id=resident_id, key=k) for k in keys.keys]
+def name_key_rows(resident: Resident, keys: NameKeys) -> list[ResidentNameKey]:
+    return [ResidentNameKey(resident_id=resident.pk, key=k, path=resident.path, name=resident.name)
+            for k in keys.keys]
+
+
+def namekeys_follow(residents) -> int:
+    """Copy the current path and name of these residents (a queryset of residents, or their ids) onto their name
+    keys, which a search scopes and sorts by (ResidentNameKey). Call in the same transaction after any write that
+    moves a resident (a change of household, a grid redrawn, an import) without re-keying them. Returns the key rows
+    updated."""
+    if not isinstance(residents, QuerySet):
+        residents = list(residents)
+        if not residents:
+            return 0
+    own = Resident.objects.filter(pk=OuterRef("resident_id"))
+    return (ResidentNameKey.objects.filter(resident_id__in=residents)
+            .update(path=Subquery(own.values("path")[:1]), name=Subquery(own.values("name")[:1])))
 
 
 def residents_rekey(residents: Iterable[Resident], *, extra: dict[str, tuple[str, ...]] | None = None) -> int:
@@ -46,7 +63,7 @@ def residents_rekey(residents: Iterable[Resident], *, extra: dict[str, tuple[str
         if (r.name_pinyin, r.name_initials) != (keys.pinyin, keys.initials):
             r.name_pinyin, r.name_initials = keys.pinyin, keys.initials
             changed.append(r)
-        rows.extend(name_key_rows(r.pk, keys))
+        rows.extend(name_key_rows(r, keys))
     if changed:
         Resident.objects.bulk_update(changed, ["name_pinyin", "name_initials"], batch_size=500)
     ResidentNameKey.objects.bulk_create(rows, batch_size=2000)

@@ -224,9 +224,7 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
                 raise ValidationFailed(_("拼音查询只能包含字母。"), field="q")
             if len(q) < 2:
                 raise ValidationFailed(_("拼音查询请至少输入两个字母。"), field="q")
-            qs = residents_in_scope(user, use_path_index=False, listing=True).filter(_name_key_q(q))
-            if sort == "relevance":
-                qs = _ranked(user, qs, _name_key_exact_q(q))
+            key = q
         elif resolved == "address":
             buildings = Building.objects.filter(_prefix("name", query))
             if user.resident_scope == Scope.DISTRICT_SEARCH:  # the clerk's own area, as residents_in_scope(listing)
@@ -237,13 +235,48 @@ def _search(user, *, query: str, kind: str, page: int, sort: str, page_size: int
             key = name_for_search(query)
             if not key:
                 raise ValidationFailed(_("请输入姓名、拼音、证件号码或电话号码。"), field="q")
+        if resolved in ("pinyin", "name"):
             qs = residents_in_scope(user, use_path_index=False, listing=True).filter(_name_key_q(key))
             if sort == "relevance":
                 qs = _ranked(user, qs, _name_key_exact_q(key))
+            qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
+            return SearchResult(_keyed_page(user, qs, key, sort=sort, page=page, size=page_size, cursor=cursor),
+                                resolved, query)
     if sort == "relevance" and resolved in ("all", "address"):
         qs = _ranked(user, qs, Q(pk__in=[]))
     qs = qs.select_related("household__building").only(*LIST_FIELDS).order_by(*SORTS[sort])
     return SearchResult(paginate(qs, page=page, size=page_size, cursor=cursor), resolved, query)
+
+
+def _keyed_page(user, qs, key: str, *, sort: str, page: int, size: int | None, cursor: str) -> Page:
+    """A page of a name or pinyin search (`qs`: the residents it finds, in `sort`'s order). A numbered page sorted
+    by name or relevance is counted, scoped, sorted and cut from the name keys' index alone (ResidentNameKey
+    carries each resident's path and name), and only its rows are read from the registry; a cursor page or a sort
+    by birth date reads `qs`. One query for the count, one for the page's ids, one for its rows."""
+    from django.db.models import Case, IntegerField, Min, Value, When
+
+    from doorstep.registry.models import ResidentNameKey
+
+    scope = _scope_filter(user)
+    if cursor or sort not in ("name", "-name", "relevance") or scope is None or scope[0] != "path":
+        return paginate(qs, page=page, size=size, cursor=cursor)
+    # the same area as residents_in_scope(listing=True): a window clerk lists names of their own area only
+    area = user.org_node.code if user.resident_scope == Scope.DISTRICT_SEARCH else scope[1][0]
+    keyed = ResidentNameKey.objects.filter(key__gte=key, key__lt=key + KEY_END, path__startswith=area)
+    if sort == "relevance":
+        own = user.org_node.code if user.org_node_id else ""
+        ids = (keyed.values("resident_id", "name", "path")
+               .annotate(_exact=Min(Case(When(key=key, then=Value(0)), default=Value(1),
+                                         output_field=IntegerField())),
+                         _elsewhere=Case(When(path__startswith=own, then=Value(0)), default=Value(1),
+                                         output_field=IntegerField()))
+               .order_by("_exact", "_elsewhere", "name", "resident_id"))
+    else:
+        desc = "-" if sort == "-name" else ""
+        ids = keyed.values("resident_id", "name").distinct().order_by(f"{desc}name", f"{desc}resident_id")
+    rows = Resident.objects.select_related("household__building").only(*LIST_FIELDS)
+    return paginate(qs, page=page, size=size, count_queryset=keyed.values("resident_id").distinct(),
+                    ids_queryset=ids.values_list("resident_id", flat=True), rows_queryset=rows)
 
 
 EXACT_KINDS = ("id_number", "phone")

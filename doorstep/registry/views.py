@@ -1,5 +1,7 @@
 """Staff resident search (masked), resident detail, and reveal-with-reason; a resident's own household."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +43,30 @@ def resident_search(request):
     context.update(result=result, rows=[(r, resident_age(r)) for r in result.page.items],
                    kind_label=KIND_LABELS.get(result.kind, ""),
                    can_call=request.user.can(Capability.REVEAL_PERSONAL_DATA))
+    if result.kind != "empty" and result.page.total == 0:
+        context["scope_note"] = search_scope_note(request.user, result.kind)
     template = "registry/_results.html" if request.headers.get("HX-Request") else "registry/search.html"
     return render(request, template, context)
+
+
+def search_scope_note(user, kind: str) -> str:
+    """What a search that found nobody looked through, named for the user's scope: the same words whoever was
+    sought, so an empty result never tells whether the person is registered elsewhere."""
+    from doorstep.org.models import OrgNode
+
+    node = user.org_node
+    if node is None:
+        return ""
+    scope = user.resident_scope
+    if scope == Scope.SUBTREE:
+        return _("查询只在您的辖区（{area}）内进行。").format(area=node.name)
+    if scope != Scope.DISTRICT_SEARCH:
+        return ""
+    if kind in ("id_number", "phone"):
+        district = OrgNode.objects.filter(code=node.code[:6]).values_list("name", flat=True).first() or node.name
+        return _("按证件号码或电话查询覆盖全区（{area}）。").format(area=district)
+    return _("按姓名、拼音或楼栋查询只在您所在的{area}范围内进行；其他辖区的居民请用证件号码或手机号查询。").format(
+        area=node.name)
 
 
 def my_household(request):
@@ -67,16 +91,23 @@ def my_household(request):
 
 
 def _as_of_date(raw: str):
-    """The history's date picker (?as_of=YYYY-MM-DD): a date not after today, or None (bad input shows nothing)."""
+    """The history's date picker (?as_of=YYYY-MM-DD): (the date, "") for a real date from 1880 to today; (None, the
+    message) for input that is no such date (garbage, 2026-02-30), and the page shows the current record with it;
+    (None, "") for no input, or a date out of range (the page words that itself). Never an error page."""
     import datetime
 
     from django.utils import timezone
 
+    text = str(raw or "").strip()
+    if not text:
+        return None, ""
     try:
-        day = datetime.date.fromisoformat(str(raw or "")[:10])
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # fromisoformat also takes 20240301 and 2024-W09-5
+            raise ValueError(text)
+        day = datetime.date.fromisoformat(text)  # 2026-02-30 is refused here, as is any other impossible date
     except ValueError:
-        return None
-    return day if datetime.date(1880, 1, 1) <= day <= timezone.localdate() else None
+        return None, _("日期格式应为 YYYY-MM-DD（如 2024-03-01），且须是真实存在的日期。")
+    return (day, "") if datetime.date(1880, 1, 1) <= day <= timezone.localdate() else (None, "")
 
 
 @login_required
@@ -92,7 +123,7 @@ def resident_detail(request, resident_id: int):
 
     resident = resident_get_for_user(request.user, resident_id)
     audit_record(actor=request.user, action="registry.view", target=resident)
-    as_of = _as_of_date(request.GET.get("as_of"))
+    as_of, as_of_error = _as_of_date(request.GET.get("as_of"))
     snapshot = members_then = None
     if as_of is not None:
         snapshot = resident_as_of(resident.pk, as_of)
@@ -107,6 +138,7 @@ def resident_detail(request, resident_id: int):
         # a window clerk opens only whom a search of theirs showed: members are named, not linked
         "member_links": request.user.resident_scope != Scope.DISTRICT_SEARCH,
         "history": resident_history(resident), "as_of": as_of, "as_of_raw": request.GET.get("as_of", "")[:10],
+        "as_of_error": as_of_error,
         "snapshot": snapshot, "members_then": members_then,
         "kinds": kinds_for(request.user, resident), "pending": changes_about_resident(request.user, resident),
         "unread": unread,

@@ -15,7 +15,11 @@ from doorstep.core.idempotency import FIELD
 from doorstep.registry.ledger import files
 from doorstep.registry.ledger.authority import Action, permitted
 from doorstep.registry.ledger.columns import KINDS, SHEETS
-from doorstep.registry.ledger.selectors import ledger_job_for_user, ledger_jobs_for_user
+from doorstep.registry.ledger.selectors import (
+    ledger_job_for_user,
+    ledger_job_waiting_since,
+    ledger_jobs_for_user,
+)
 from doorstep.registry.ledger.services import ledger_confirm, ledger_errors_download_record, ledger_upload
 from doorstep.registry.ledger.workbook import EXAMPLE, template_xlsx
 from doorstep.registry.ledger.workflow import RUNNING
@@ -51,7 +55,7 @@ def import_job(request, token: str):
     report = job.report or {}
     counts = report.get("counts", {})
     context = {
-        "job": job, "running": job.state in RUNNING, "report": report,
+        "job": job, "running": job.state in RUNNING, "report": report, "waiting_since": ledger_job_waiting_since(job),
         "rows": [(report.get("sheets", {}).get(k, SHEETS[k].name), counts[k]) for k in KINDS
                  if k in report.get("sheets", {}) and k in counts],
         "can_confirm": job.state == "checked" and permitted(request.user, Action.CONFIRM, job),

@@ -80,3 +80,9 @@ def test_bidirectional_controls_are_escaped_in_the_access_log():
 ])
 def test_every_kind_of_personal_number_in_free_text_is_masked(text, masked):
     assert mask_personal_numbers(text) == masked
+
+
+def test_a_hex_digest_is_kept_whole_though_it_holds_a_number_shaped_run():
+    digest = "af1607814ec08b6f7a59f30243c005821040282906e8625b0749d71b1193ecad"  # "005821040282906": 15 digits
+    assert mask_personal_numbers(f"sha256 {digest}") == f"sha256 {digest}"
+    assert mask_personal_numbers(f"{digest} 查 430302500601002") == f"{digest} 查 4303********002"

@@ -15,7 +15,7 @@ from doorstep.core.idempotency import new_key
 from doorstep.org.models import GridTeamMember, OrgNode
 from doorstep.partition.models import GridMove, GridProposal
 from doorstep.partition.services import grids_apply, grids_discard, grids_propose, grids_undo
-from doorstep.registry.models import Building, Household, Resident
+from doorstep.registry.models import Building, Household, Resident, ResidentNameKey
 
 pytestmark = pytest.mark.django_db
 STREET = "430302001"
@@ -70,6 +70,9 @@ def test_apply_moves_everything_consistently_and_undo_puts_it_back():
     assert not buildings.exclude(path=F("grid__code")).exists()
     assert not Household.objects.filter(path__startswith=STREET).exclude(path=F("building__path")).exists()
     assert not Resident.objects.filter(path__startswith=STREET).exclude(path=F("household__path")).exists()
+    # the name keys a search scopes by carry the resident's path
+    assert not ResidentNameKey.objects.filter(resident__path__startswith=STREET).exclude(
+        path=F("resident__path")).exists()
     assert not Case.objects.filter(applicant__path__startswith=STREET).exclude(
         applicant_path=F("applicant__path")).exists()
     assigned = {b: g["key"] for g in proposal.grids for b in g["building_ids"]}
@@ -91,6 +94,7 @@ def test_apply_moves_everything_consistently_and_undo_puts_it_back():
         grids_apply(actor=user("admin"), proposal_id=proposal.pk)
     grids_undo(actor=user("admin"), proposal_id=proposal.pk)
     assert state() == before
+    assert not ResidentNameKey.objects.exclude(path=F("resident__path")).exists()
     assert AuditEvent.objects.filter(action="grids.undo", target_id=str(proposal.pk)).exists()
 
 

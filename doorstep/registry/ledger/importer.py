@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from doorstep.core.bulk import deferred_indexes
 from doorstep.core.crypto import blind_index
@@ -45,9 +46,9 @@ from doorstep.registry.ledger.checking import (
     text,
 )
 from doorstep.registry.ledger.columns import BUILDINGS, HOUSEHOLDS, KINDS, ORG, RESIDENTS
-from doorstep.registry.ledger.reading import Ledger, SheetReader
+from doorstep.registry.ledger.reading import Formula, Ledger, SheetReader
 from doorstep.registry.models import Building, Household, Resident, ResidentNameKey, ResidentStatus
-from doorstep.registry.namekeys import staff_readings
+from doorstep.registry.namekeys import namekeys_follow, staff_readings
 from doorstep.registry.services import personal_fields
 
 BATCH = 5000  # rows checked, looked up and written together
@@ -90,7 +91,8 @@ class Report:
     committed: bool = False
     counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
     sheets: dict[str, str] = field(default_factory=dict)  # kind → the sheet's name in the file
-    problems: list[Problem] = field(default_factory=list)  # the first DOORSTEP_LEDGER_MAX_PROBLEMS
+    # the first DOORSTEP_LEDGER_MAX_PROBLEMS found, sorted by sheet (the template's order), row and column
+    problems: list[Problem] = field(default_factory=list)
     error_count: int = 0
     warning_count: int = 0
     absent: int = 0  # residents of the district the file does not list (left alone)
@@ -135,8 +137,9 @@ class LedgerRun:
 
     def __init__(self, ledger: Ledger, *, district: OrgNode | None, commit: bool, actor=None,
                  progress: Callable[[str, int, int], None] | None = None, today: datetime.date | None = None,
-                 sha256: str = "", file_name: str = "", expected: dict | None = None):
+                 sha256: str = "", file_name: str = "", expected: dict | None = None, job=None):
         self.ledger = ledger
+        self.job = job  # the page's LedgerImport, which the history of updated residents names
         self.expected = expected  # the counts the confirmed check reported: an import that would differ is refused
         self.district = district
         self.commit = commit
@@ -161,6 +164,8 @@ class LedgerRun:
         # keys of rows in error (a grid code, building code, 户号): rows that refer to them are not blamed again
         self.broken: dict[str, set[str]] = {ORG: set(), BUILDINGS: set(), HOUSEHOLDS: set()}
         self.writing = commit
+        self.problem_order: list[tuple[int, int, int]] = []  # (sheet, row, column) of each listed problem
+        self.column_positions: dict[str, dict[str, int]] = {}  # sheet kind → column key → position in the file
 
     # --- problems ----------------------------------------------------------------------------------------------
 
@@ -174,16 +179,41 @@ class LedgerRun:
         if len(self.report.problems) >= self.max_problems:
             return
         column = next((c for c in reader.sheet.columns if c.key == key), None)
-        shown = text(value)[:100]
+        shown = ("=" + value.formula if isinstance(value, Formula) else text(value))[:100]
         if column is not None and column.personal and shown:
             shown = mask_value(column.personal, shown)
         self.report.problems.append(Problem(
             sheet=reader.shown_name, row=row,
             column=column_name or reader.headers.get(key) or (column.header if column else key),
             value=shown, message=message, level=level))
+        self.problem_order.append((KINDS.index(reader.sheet.kind), row, self._column_order(reader, key)))
+
+    def _column_order(self, reader: SheetReader, key: str) -> int:
+        """Where a problem's column stands in the sheet: the file's position of the column; a missing column after
+        those (in the template's order); a problem of the whole sheet or file ("-") first."""
+        positions = self.column_positions.get(reader.sheet.kind)
+        if positions is None:
+            positions = self.column_positions[reader.sheet.kind] = {k: p for p, k in reader.columns.items()}
+        if key in positions:
+            return positions[key]
+        keys = [c.key for c in reader.sheet.columns]
+        return 10_000 + keys.index(key) if key in keys else -1
+
+    def _sort_problems(self) -> None:
+        """The listed problems in the order a person corrects the file: sheet by sheet as the template orders them,
+        row by row, column by column (they are found sheet by sheet, but a batch's rows twice over and the org tree
+        by level). The order of problems of one cell is kept."""
+        ordered = sorted(zip(self.problem_order, range(len(self.problem_order)), self.report.problems, strict=True),
+                         key=lambda item: item[:2])
+        self.report.problems = [problem for _order, _index, problem in ordered]
 
     def _row_problems(self, reader: SheetReader, row: int, cells: dict, problems) -> bool:
-        """Report a row's problems; True when it has any (the row then counts as in error)."""
+        """Report a row's problems; True when it has any (the row then counts as in error). A formula without a
+        saved value (reading.Formula) is the problem of its cell, not the blank it reads as."""
+        formulas = [key for key, value in cells.items() if isinstance(value, Formula)]
+        if formulas:
+            problems = [(key, _("单元格是公式，请粘贴为数值（复制后“选择性粘贴 → 数值”）。")) for key in formulas] + [
+                (key, message) for key, message in problems if key not in formulas]
         for key, message in problems:
             self.problem(reader, row, key, cells.get(key), message)
         if problems:
@@ -221,6 +251,7 @@ class LedgerRun:
         except _Rollback:
             self.report.committed = False
         self.report.seconds = round(time.perf_counter() - started, 2)
+        self._sort_problems()
         if not self.report.committed:
             self._audit()
         return self.report
@@ -256,6 +287,7 @@ class LedgerRun:
         for kind, reader in self.ledger.sheets.items():
             if not reader.missing:
                 steps[kind](reader)
+        self._refuse_empty()
         if self.writing:
             self._finish()
         if self.district is not None or self.report.district:
@@ -263,6 +295,20 @@ class LedgerRun:
             in_district = Resident.objects.filter(path__gte=code, path__lt=code + "~",
                                                   status=ResidentStatus.ACTIVE).count() if code else 0
             self.report.absent = max(0, in_district - self.matched_residents)
+
+    def _refuse_empty(self) -> None:
+        """A file whose sheets have their headers and not one row below them would import nothing: an error, not a
+        check that passes and offers to import 0 rows. (A sheet left empty beside others with rows is fine: the
+        template has all four.)"""
+        readers = list(self.ledger.sheets.values())
+        if any(r.missing for r in readers) or any(self.report.counts[k].rows for k in self.ledger.sheets):
+            return
+        names = pgettext("list separator", "、").join(f"“{r.shown_name}”" for r in readers)
+        first = readers[0]
+        self.problem(first, first.header_row or 1, "", "", ngettext(
+            "文件中没有数据行：工作表{sheets}只有列名，下面没有要导入的行。",
+            "文件中没有数据行：工作表{sheets}都只有列名，下面没有要导入的行。", len(readers)).format(sheets=names),
+            column_name="-")
 
     def _resolve_district(self) -> None:
         """The district the file is for: the actor's (the page), the one given (the command line), or else the
@@ -516,7 +562,7 @@ class LedgerRun:
         if self.writing and reader.estimate >= DEFER_INDEXES_FROM:
             defer = Resident.objects.count() < reader.estimate
         inserter = bulk.Inserter(Resident)
-        keys_sql = _insert_sql(ResidentNameKey, ["resident_id", "key"])  # the database numbers the keys
+        keys_sql = _insert_sql(ResidentNameKey, ["resident_id", "key", "path", "name"])  # the database numbers the keys
         batch = []
         with deferred_indexes(Resident, ResidentNameKey) if defer else _nothing():
             for number, cells in reader.rows():
@@ -617,27 +663,32 @@ class LedgerRun:
             row.update(id=pk, name_pinyin=keys.pinyin, name_initials=keys.initials,
                        **personal_fields(document=record.document, phone=record.phone))
             rows.append(row)
-            key_rows.extend((pk, k) for k in keys.keys)
+            key_rows.extend((pk, k, row["path"], row["name"]) for k in keys.keys)
         inserter.write(rows)
-        updates, rekey = [], []
+        updates, rekey, moved = [], [], []
         for pk, record, values, renamed in changed:
             keys = _keys(record.name, extra)
             personal = personal_fields(document=record.document, phone=record.phone)
             updates.append((*values, keys.pinyin, keys.initials, *(personal[k] for k in UPDATE_FIELDS[-6:]), pk))
+            row = dict(zip(RESIDENT_FIELDS, values, strict=True))
             if renamed:
                 rekey.append(pk)
-                key_rows.extend((pk, k) for k in keys.keys)
+                key_rows.extend((pk, k, row["path"], row["name"]) for k in keys.keys)
+            else:
+                moved.append(pk)
         befores = {}  # the history (registry.history): the record before the update, kept as a version
         for chunk in _chunks([pk for pk, *_rest in changed]):
             befores.update({r.pk: version_snapshot(r)
                             for r in Resident.objects.filter(pk__in=chunk).only("id", *VERSIONED_FIELDS)})
         bulk.update_rows(Resident, UPDATE_FIELDS, updates)
         if befores:
-            history_record_many(befores, effective=timezone.localdate())
+            history_record_many(befores, effective=timezone.localdate(), ledger_import=self.job)
         for chunk in _chunks(rekey):
             ResidentNameKey.objects.filter(resident_id__in=chunk).delete()
         if key_rows:
             _write_keys(keys_sql, key_rows)
+        for chunk in _chunks(moved):  # the keys carry path and name: a resident may have moved household
+            namekeys_follow(chunk)
 
     # --- the end -----------------------------------------------------------------------------------------------
 
@@ -647,6 +698,8 @@ class LedgerRun:
         for building_id, grid_code in self.moved_buildings.items():
             Household.objects.filter(building_id=building_id).exclude(path=grid_code).update(path=grid_code)
             Resident.objects.filter(household__building_id=building_id).exclude(path=grid_code).update(path=grid_code)
+            ResidentNameKey.objects.filter(resident__household__building_id=building_id).exclude(
+                path=grid_code).update(path=grid_code)
         touched = sorted(self.touched_buildings | {pk for pk, _g in self.buildings.values() if pk})
         for chunk in _chunks(touched):
             counted = dict(Household.objects.filter(building_id__in=chunk).values_list("building_id")
@@ -716,12 +769,13 @@ def _chunks(items, size: int = CHUNK):
 
 
 def run_ledger(ledger: Ledger, *, district: OrgNode | None, commit: bool, actor=None, progress=None,
-               sha256: str = "", file_name: str = "", expected: dict | None = None) -> Report:
+               sha256: str = "", file_name: str = "", expected: dict | None = None, job=None) -> Report:
     """Check (commit=False) or import (commit=True) a ledger opened by reading.open_ledger. See the module.
-    `expected`: the per-sheet counts a confirmed check reported; an import that would count otherwise is refused."""
+    `expected`: the per-sheet counts a confirmed check reported; an import that would count otherwise is refused.
+    `job`: the LedgerImport being imported (the page's), recorded on the residents' history."""
     if not ledger.sheets:
         raise ValidationFailed(_("文件里没有可导入的工作表。"), field="file")
     return LedgerRun(ledger, district=district, commit=commit, actor=actor, progress=progress, sha256=sha256,
-                     file_name=file_name, expected=expected).execute()
+                     file_name=file_name, expected=expected, job=job).execute()
 
 

@@ -6,6 +6,14 @@ The format is told by the content, not the name. CSV text is decoded as UTF-8 (w
 writes) when its first 64 KB are UTF-8, else as GB18030 (the superset of GBK and GB2312 that Chinese Excel saves
 "CSV" in). Names inside a zip made on Chinese Windows are GBK without the UTF-8 flag: they are decoded so.
 
+The name may only rule out: a file named .xlsx whose content is neither a workbook nor an .xls (a text file renamed)
+is refused, never read as CSV. (A text file named .xls is still read as text: Chinese government systems export
+tab-separated text under that name.)
+
+A formula cell Excel saved without its value (a file written by a program, not by Excel) reads as an empty cell in
+calamine, which gives no formulas: such cells are found in the sheet's XML (parsed only when it holds one) and
+handed on as Formula, which the import reports as a problem instead of a blank. Cached values are read as values.
+
 Before calamine opens a workbook, the sizes its archive declares are checked (a zip bomb or one huge cell is refused
 unread). Every refusal of the whole file is a ValidationFailed on "file" saying what is wrong; problems of single
 rows are the checker's (checking.py).
@@ -13,9 +21,11 @@ rows are the checker's (checking.py).
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -31,12 +41,34 @@ from doorstep.registry.ledger.columns import (
     sheet_for_name,
 )
 
+EXCEL_ONLY_SUFFIXES = (".xlsx", ".xlsm")  # names no text file has a reason to carry (see the module)
 HEADER_SCAN_ROWS = 10  # a title row or two above the header is common in offices' ledgers
 _SNIFF_BYTES = 64 * 1024
 
 
 def refuse(message: str) -> None:
     raise ValidationFailed(message, field="file")
+
+
+class Formula(str):
+    """A cell that holds a formula with no value saved: empty as text (so the row's readers see a blank), the
+    formula kept in `formula` for the problem report."""
+
+    formula: str
+
+    def __new__(cls, formula: str):
+        cell = super().__new__(cls, "")
+        cell.formula = formula
+        return cell
+
+
+def _with_formulas(cells: list, formulas: dict[int, str]) -> list:
+    cells = list(cells)
+    for position, formula in formulas.items():
+        if position >= len(cells):
+            cells.extend([""] * (position + 1 - len(cells)))
+        cells[position] = Formula(formula)
+    return cells
 
 
 @dataclass
@@ -52,16 +84,29 @@ class SheetReader:
     missing: list[str] = field(default_factory=list)  # required headers not found
     estimate: int = 0  # data rows, or an estimate for CSV (newlines)
     _rows: object = None  # a callable giving the rows after the header: iterator of (row number, list of cells)
+    # formulas without a saved value (xlsx): row number → {position in the row: formula}
+    formulas: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def rows(self) -> Iterator[tuple[int, dict]]:
-        """(row number as Excel shows it, {column key: raw cell}) of every non-empty row after the header."""
+        """(row number as Excel shows it, {column key: raw cell}) of every non-empty row after the header; a formula
+        cell without a saved value is a Formula."""
         if self._rows is None:
             return
         positions = sorted(self.columns.items())
+        formulas = self.formulas
+        last = self.header_row
         for number, cells in self._rows():
-            if not any(c not in ("", None) for c in cells):
+            last = number
+            if formulas and number in formulas:
+                cells = _with_formulas(cells, formulas[number])
+            if not any(c not in ("", None) or isinstance(c, Formula) for c in cells):
                 continue
             yield number, {key: cells[i] if i < len(cells) else "" for i, key in positions}
+        # calamine ends a sheet at its last cell with a value: rows below it holding only such formulas
+        for number in sorted(n for n in formulas if n > last):
+            cells = _with_formulas([], formulas[number])
+            if any(i in self.columns for i in formulas[number]):
+                yield number, {key: cells[i] if i < len(cells) else "" for i, key in positions}
 
 
 @dataclass
@@ -123,6 +168,104 @@ def _check_archive(content: bytes) -> None:
         refuse(_("文件解压后超过 {size} MB，请拆分后分批导入。").format(size=limit // (1024 * 1024)))
 
 
+_PREFIX = r"(?:[A-Za-z_][\w.-]*:)?"  # a namespace prefix some writers give every element (x:c, x:f)
+# a formula (<f>…</f>, or a shared one's <f …/>) followed by no saved value: the cell ends, or its <v> is empty
+_UNSAVED_FORMULA = re.compile((r"(?:</" + _PREFIX + r"f>|<" + _PREFIX + r"f(?:\s[^>]*)?/>)\s*(?:</" + _PREFIX
+                               + r"c>|<" + _PREFIX + r"v\s*/>|<" + _PREFIX + r"v>\s*</)").encode())
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The archive member holding the worksheet `sheet_name` (xl/workbook.xml and its relationships)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    rid = None
+    for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+        if _local(element.tag) == "sheet" and element.get("name") == sheet_name:
+            rid = element.get(_RELATIONSHIP)
+            break
+    if rid is None:
+        return None
+    for element in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter():
+        if _local(element.tag) == "Relationship" and element.get("Id") == rid:
+            target = element.get("Target") or ""
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            return part if part in names else None
+    return None
+
+
+def _holds_unsaved_formula(stream) -> bool:
+    """Whether the sheet's XML has a formula without a saved value anywhere: one pass of a regular expression (under
+    a second for a 300,000-row sheet), so that only such sheets are parsed cell by cell, not every workbook whose
+    columns Excel computes."""
+    tail = b""
+    while chunk := stream.read(1 << 20):
+        if _UNSAVED_FORMULA.search(tail + chunk):
+            return True
+        tail = chunk[-1024:]
+    return False
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _unsaved_formulas(stream) -> dict[int, dict[int, str]]:
+    """{row number: {column index from A (0): formula}} of the cells with a formula and no saved value. The XML
+    is read as a stream (expat refuses entity-expansion bombs; ElementTree resolves no external entities)."""
+    found: dict[int, dict[int, str]] = {}
+    row, column = 0, -1
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        name = _local(element.tag)
+        if event == "start":
+            if name == "row":
+                row = int(element.get("r") or row + 1)
+                column = -1
+            continue
+        if name == "c":
+            match = _CELL_REF.match(element.get("r") or "")
+            column = _column_index(match.group(1)) if match else column + 1
+            formula = value = None
+            for child in element:
+                if _local(child.tag) == "f":
+                    formula = child
+                elif _local(child.tag) == "v":
+                    value = child
+            if formula is not None and (value is None or not (value.text or "")):
+                found.setdefault(row, {})[column] = (formula.text or "")[:200]
+            element.clear()
+        elif name == "row":
+            element.clear()
+    return found
+
+
+def _formula_cells(content: bytes, sheet_name: str) -> dict[int, dict[int, str]]:
+    """The formulas of an xlsx sheet that Excel saved no value for (see the module); {} when there are none or
+    the parts cannot be found (calamine read the sheet: nothing more to say of it)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            part = _sheet_part(archive, sheet_name)
+            if part is None:
+                return {}
+            with archive.open(part) as stream:
+                if not _holds_unsaved_formula(stream):
+                    return {}
+            with archive.open(part) as stream:
+                return _unsaved_formulas(stream)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError,
+            NotImplementedError, RuntimeError):
+        return {}
+
+
 def _open_workbook(content: bytes, kind: str) -> Ledger:
     from python_calamine import CalamineWorkbook
 
@@ -140,10 +283,10 @@ def _open_workbook(content: bytes, kind: str) -> Ledger:
         if sheet is None or sheet.kind in ledger.sheets:
             unmatched.append(name)
             continue
-        ledger.sheets[sheet.kind] = _workbook_sheet(book, name, sheet)
+        ledger.sheets[sheet.kind] = _workbook_sheet(book, name, sheet, content if kind == "xlsx" else None)
     if not ledger.sheets:  # a workbook of one unnamed sheet (Sheet1): the residents, if its header says so
         for name in unmatched[:3]:
-            reader = _workbook_sheet(book, name, SHEETS[RESIDENTS])
+            reader = _workbook_sheet(book, name, SHEETS[RESIDENTS], content if kind == "xlsx" else None)
             if not reader.missing:
                 ledger.sheets[RESIDENTS] = reader
                 unmatched.remove(name)
@@ -152,11 +295,12 @@ def _open_workbook(content: bytes, kind: str) -> Ledger:
     return ledger
 
 
-def _workbook_sheet(book, name: str, sheet: Sheet) -> SheetReader:
+def _workbook_sheet(book, name: str, sheet: Sheet, content: bytes | None = None) -> SheetReader:
     reader = SheetReader(sheet=sheet, shown_name=name)
     try:
         data = book.get_sheet_by_name(name)
         height = data.height
+        first_column = data.start[1] if data.start else 0  # calamine's rows start at row 1, columns at the data's
         rows = data.iter_rows()
         head = [next(rows, []) for _ in range(HEADER_SCAN_ROWS)]
     except Exception:
@@ -171,6 +315,11 @@ def _workbook_sheet(book, name: str, sheet: Sheet) -> SheetReader:
         return reader
     reader.header_row = index + 1  # calamine's rows start at the sheet's first row (A1), used or not
     reader.estimate = max(0, height - reader.header_row)
+    if content is not None:
+        for number, cells in _formula_cells(content, name).items():
+            shifted = {column - first_column: f for column, f in cells.items() if column >= first_column}
+            if number > reader.header_row and shifted:
+                reader.formulas[number] = shifted
     rest = head[index + 1:]
     start = index + 2
 
@@ -283,6 +432,15 @@ def _open_zip(content: bytes) -> Ledger:
     return ledger
 
 
+def refuse_renamed_text(content: bytes, file_name: str) -> None:
+    """ValidationFailed when the name says Excel workbook (.xlsx) and the content is neither a zip (xlsx) nor an
+    OLE2 file (xls): a text file renamed, never to be read as CSV."""
+    if (file_name or "").lower().endswith(EXCEL_ONLY_SUFFIXES) and content[:4] != b"PK\x03\x04" \
+            and content[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        refuse(_("文件不是有效的 Excel 工作簿：文件名是 .xlsx，内容却不是（可能是改了扩展名的文本文件）。"
+                 "请在 Excel 中打开后另存为工作簿，或另存为 CSV 文件后上传。"))
+
+
 def open_ledger(content: bytes, file_name: str = "") -> Ledger:
     """The ledger in `content`, or ValidationFailed (field "file") saying why the file cannot be read at all:
     empty, too large, not a workbook, CSV or zip of CSV files, damaged, or with none of the four sheets."""
@@ -297,6 +455,7 @@ def open_ledger(content: bytes, file_name: str = "") -> Ledger:
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: an Excel 97-2003 .xls
         ledger = _open_workbook(content, "xls")
     else:
+        refuse_renamed_text(content, file_name)
         stem = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
         sheet = sheet_for_name(stem) if stem.lower().endswith(".csv") else None
         sheet = sheet or SHEETS[RESIDENTS]

@@ -24,7 +24,7 @@ from doorstep.org.models import OrgNode
 from doorstep.registry.ledger import files
 from doorstep.registry.ledger.authority import Action, permitted
 from doorstep.registry.ledger.importer import Report, run_ledger
-from doorstep.registry.ledger.reading import open_ledger, refuse
+from doorstep.registry.ledger.reading import open_ledger, refuse, refuse_renamed_text
 from doorstep.registry.ledger.workbook import errors_xlsx
 from doorstep.registry.ledger.workflow import State, Step, advance
 from doorstep.registry.models import LedgerImport
@@ -56,9 +56,10 @@ def ledger_run(*, actor, content: bytes, file_name: str = "", district: OrgNode 
                       sha256=file_digest(content), file_name=file_name)
 
 
-def _sniff(content: bytes) -> None:
+def _sniff(content: bytes, file_name: str) -> None:
     """What the upload form can refuse at once, before a job is made: empty, too large, a damaged archive, binary
-    data that is neither a workbook nor text. Sheets and columns are the background check's."""
+    data that is neither a workbook nor text, text named as a workbook. Sheets and columns are the background
+    check's."""
     if not content:
         refuse(_("文件是空的。"))
     if len(content) > settings.DOORSTEP_LEDGER_UPLOAD_MAX_BYTES:
@@ -70,6 +71,7 @@ def _sniff(content: bytes) -> None:
         _check_archive(content)
     elif content[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and b"\x00" in content[:65536]:
         refuse(_("文件不是 Excel 工作簿、CSV 文件或 CSV 压缩包。"))
+    refuse_renamed_text(content, file_name)
 
 
 def ledger_upload(*, actor, content: bytes, file_name: str, idempotency_key: str) -> LedgerImport:
@@ -81,7 +83,7 @@ def ledger_upload(*, actor, content: bytes, file_name: str, idempotency_key: str
     key returns the first job (a double click queues one check)."""
     if not permitted(actor, Action.UPLOAD):
         raise PermissionDenied(_("只有区级管理员可以导入人口台账。"))
-    _sniff(content)
+    _sniff(content, file_name or "")
     file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "ledger"
     digest = file_digest(content)
 
@@ -120,8 +122,8 @@ def ledger_confirm(*, actor, token: str) -> LedgerImport:
         if job.state != State.CHECKED or not files.upload_path(job.token).is_file():
             raise Conflict(_("只有检查通过（没有错误）的台账才能导入；请改正后重新上传。"))
         job.state = advance(job.state, Step.CONFIRM)
-        job.done, job.stage = 0, ""
-        job.save(update_fields=["state", "done", "stage"])
+        job.done, job.stage, job.confirmed_at = 0, "", timezone.now()
+        job.save(update_fields=["state", "done", "stage", "confirmed_at"])
         audit_record(actor=actor, action="registry.import_confirm", target=job,
                      summary={"sha256": job.file_sha256})
         from doorstep.registry.tasks import ledger_import
@@ -183,7 +185,7 @@ def _run(job: LedgerImport, *, commit: bool) -> LedgerImport:
             expected = (job.report or {}).get("counts") if commit else None
             report = run_ledger(ledger, district=job.district, commit=commit, actor=job.owner,
                                 progress=_progress(job.pk), sha256=job.file_sha256, file_name=job.file_name,
-                                expected=expected)
+                                expected=expected, job=job if commit else None)
         except ValidationFailed as exc:  # the file broke off while being read (a damaged part, a bad byte)
             return _finish(job, State.REJECTED, report={"refused": exc.message})
         except Exception:  # a job must end, and say so on its page, whatever went wrong

@@ -11,6 +11,7 @@ import io
 import zipfile
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -116,8 +117,33 @@ def example_csv_texts(example: dict) -> dict[str, str]:
     return texts
 
 
+def _errors_about(book, report) -> None:
+    """The error workbook's 说明 sheet: what the file is, what each column of 问题清单 says, and what to do with it
+    (correct the original ledger and upload it again: this list is not imported)."""
+    about = book.create_sheet(pgettext("workbook sheet", "说明"))
+    about.column_dimensions["A"].width = 16
+    about.column_dimensions["B"].width = 90
+    about.append(safe_row(about, [_("人口台账检查发现的问题：{file}").format(file=report.file_name or "—")]))
+    about.append(safe_row(about, [_("请在原台账文件中逐条改正下列问题，保存后重新上传检查；本清单只是问题列表，不能导入，"
+                                    "在这里修改不会改正台账。")]))
+    about.append(safe_row(about, [_("问题按工作表（组织机构、楼栋、户、居民的顺序）、行号、列排序。有错误的台账一行也不会导入；"
+                                    "改正全部错误后，检查通过才能确认导入。")]))
+    about.append(safe_row(about, [_("本清单含居民姓名（证件号码和电话已隐去中间位），请妥善保管，用完删除。")]))
+    about.append([])
+    _styled_header(about, [_("列"), pgettext("workbook column", "说明")])
+    for column, meaning in (
+            (_("工作表"), _("问题所在的工作表（CSV 压缩包中为 CSV 文件名）。")),
+            (_("行号"), _("Excel 左侧显示的行号；缺少某列或整表的问题标在列名所在的行。")),
+            (_("列"), _("问题所在的列，按原文件的列名；“-”表示整个工作表或整个文件的问题。")),
+            (_("填写的值"), _("原文件中该单元格的内容；证件号码和电话只显示首尾几位。")),
+            (_("问题"), _("错在哪里、应当怎样填写。")),
+            (_("类别"), _("“错误”必须改正后才能导入；“提示”不妨碍导入，请核对。"))):
+        about.append(safe_row(about, [column, meaning]))
+
+
 def errors_xlsx(report) -> bytes:
-    """The error workbook of a run: 问题清单 (sheet, row, column, value, problem, kind) and 汇总 (counts)."""
+    """The error workbook of a run: 问题清单 (sheet, row, column, value, problem, kind, in the report's order: sheet,
+    row, column), 汇总 (counts) and 说明 (what the columns say and what to do)."""
     book = Workbook(write_only=True)
     problems = book.create_sheet(_("问题清单"))
     problems.column_dimensions["E"].width = 60
@@ -135,6 +161,7 @@ def errors_xlsx(report) -> bytes:
         if kind in report.sheets:
             summary.append(safe_row(summary, [report.sheets[kind], counts.rows, counts.new, counts.updated,
                                               counts.unchanged, counts.errors]))
+    _errors_about(book, report)
     return _save(book)
 
 

@@ -198,3 +198,69 @@ def test_a_resident_asks_for_a_correction_from_my_household_and_sees_the_outcome
     stranger = Resident.objects.exclude(household_id=me.household_id).first()
     assert c.get(reverse("registry:change-new", args=["correction"]) + f"?resident={stranger.pk}").status_code == 404
     assert c.get(reverse("registry:change-new", args=["death"]) + f"?resident={me.pk}").status_code == 403
+
+
+def _english(account) -> Client:
+    from django.conf import settings
+
+    c = _client(account)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return c
+
+
+def _resident_with_history():
+    gw = worker()
+    r = resident_of(gw, birth_date__year__lt=2000)
+    target = Household.objects.filter(path=r.path).exclude(pk=r.household_id).first()
+    propose_and_approve(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number,
+                                            "effective_date": str(TODAY - datetime.timedelta(days=30))},
+                        resident_id=r.pk)
+    propose_and_approve(gw, "phone", {"phone": "0731-5888 1234"}, resident_id=r.pk)
+    return r
+
+
+def test_history_lines_in_english_have_english_punctuation():
+    r = _resident_with_history()
+    page = _english(community_clerk(r.path)).get(reverse("registry:detail", args=[r.pk])).content.decode()
+    history = re.search(r'data-testid="history">(.*?)</ol>', page, re.S).group(1)
+    text = re.sub(r"<[^>]+>", " ", history)
+    assert "submitted by" in text and "approved by" in text and "Phone: " in text
+    for mark in "，：（）、":
+        assert mark not in text, mark
+    as_of = _english(community_clerk(r.path)).get(
+        reverse("registry:detail", args=[r.pk]) + f"?as_of={TODAY - datetime.timedelta(days=31)}").content.decode()
+    record = re.search(r'data-testid="as-of-record"(.*?)</div></div>', as_of, re.S).group(1)
+    assert "Household members that day: " in record and not re.search("[，：（）、]", re.sub(r"<[^>]+>", "", record))
+
+
+def test_the_resident_pages_labels_stay_distinct_in_english():
+    r = _resident_with_history()
+    clerk = community_clerk(r.path)
+
+    def labels(client) -> list[str]:
+        page = client.get(reverse("registry:detail", args=[r.pk])).content.decode()
+        found = re.findall(r"<dt[^>]*>([^<]+)</dt>", page)
+        history = re.search(r'data-testid="history">(.*?)</ol>', page, re.S).group(1)
+        found += [re.split("[:：]", line, maxsplit=1)[0].strip()
+                  for line in re.findall(r"<div>([^<]*→[^<]*)</div>", history)]
+        return found
+
+    chinese, english = labels(_client(clerk)), labels(_english(clerk))
+    assert len(chinese) == len(english) and chinese.count("联系电话") == 2  # the record's and the history's
+    pairs = set(zip(chinese, english, strict=True))
+    assert len({zh for zh, _en in pairs}) == len({en for _zh, en in pairs}), sorted(pairs)
+
+
+@pytest.mark.parametrize("bad", ["garbage", "2026-02-30", "20260101", "2024-13-01", "2024-03-01x"])
+def test_a_malformed_or_impossible_as_of_date_says_the_format_and_shows_the_current_record(bad):
+    gw = worker()
+    r = resident_of(gw)
+    response = _client(community_clerk(r.path)).get(reverse("registry:detail", args=[r.pk]) + f"?as_of={bad}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(r'data-testid="as-of-error">日期格式应为 YYYY-MM-DD', page)
+    assert f'data-testid="resident-name">{r.name}' in page and r.household.room in page
+    assert "请选择今天或以前的日期" not in page
+    future = _client(community_clerk(r.path)).get(reverse("registry:detail", args=[r.pk]) + "?as_of=2999-01-01")
+    assert "请选择今天或以前的日期" in future.content.decode() and 'data-testid="as-of-error"' not in \
+        future.content.decode()

@@ -100,6 +100,7 @@ def test_move_within_changes_household_and_path_and_the_name_keys_still_find_the
     r.refresh_from_db()
     assert r.household_id == target.pk and r.path == target.path
     assert set(ResidentNameKey.objects.filter(resident=r).values_list("key", flat=True)) == keys_before
+    assert set(ResidentNameKey.objects.filter(resident=r).values_list("path", "name")) == {(r.path, r.name)}
     other_gw = user(f"gw_{target.path[-9:]}")
     assert r.pk in _found(other_gw, name_keys(r.name).pinyin) and r.pk not in _found(gw, name_keys(r.name).pinyin)
 
@@ -157,6 +158,7 @@ def test_flags_change_and_correction_of_a_name_rekeys_it():
     propose_and_approve(gw, "correction", {"name": "卜柳", "note": "户口本上的姓名为卜柳"}, resident_id=r.pk)
     r.refresh_from_db()
     assert r.name == "卜柳" and r.pk in _found(gw, "buliu") and r.pk in _found(gw, "boliu")
+    assert set(ResidentNameKey.objects.filter(resident=r).values_list("path", "name")) == {(r.path, "卜柳")}
 
 
 def test_move_in_from_outside_sets_up_a_new_household_with_its_head():

@@ -181,6 +181,27 @@ def test_a_renamed_resident_is_found_by_the_new_name_only():
     assert ledger[RESIDENTS][0]["姓名"] not in found(ledger[RESIDENTS][0]["姓名"])
 
 
+def test_a_resident_or_building_moved_by_reimport_takes_its_name_keys_along():
+    """The name keys carry each resident's path (a search scopes by it): a resident moved to a household of the
+    other grid, and a building moved to the other grid, move their keys too."""
+    from django.db.models import F
+
+    ledger = awkward_ledger(9)
+    assert run(as_xlsx(ledger), commit=True).committed
+    moved = copy.deepcopy(ledger)
+    child = moved[RESIDENTS][2]
+    assert child["户号"] == "T91000001" and child["与户主关系"] == "子女"
+    child["户号"] = "T91000002"  # building T91-02, the second grid
+    moved[BUILDINGS][2]["网格编码"] = GRIDS[1]  # T91-03 (household T91000003) to the second grid
+    report = run(as_xlsx(moved), commit=True)
+    assert report.committed and report.counts[RESIDENTS].updated >= 1
+    assert set(Resident.objects.filter(path__startswith=STREET).values_list("path", flat=True)) == {GRIDS[0], GRIDS[1]}
+    assert Resident.objects.filter(household__number="T91000003", path=GRIDS[1]).count() == 3
+    stale = ResidentNameKey.objects.exclude(path=F("resident__path")) | ResidentNameKey.objects.exclude(
+        name=F("resident__name"))
+    assert not stale.exists()
+
+
 def test_csv_zip_with_gbk_member_names_and_gb18030_text_imports_like_the_workbook():
     ledger = awkward_ledger(30)
     for encoding in ("utf-8-sig", "gb18030"):

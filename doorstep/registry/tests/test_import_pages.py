@@ -5,6 +5,7 @@ uploader's alone (404 for anyone else, the same as none); bad files are refused 
 submission makes one job. The authority table and the job state machine are walked directly."""
 
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from doorstep.accounts.models import User
 from doorstep.accounts.roles import Role
 from doorstep.audit.models import AuditEvent
 from doorstep.conftest import user
+from doorstep.core.errors import ValidationFailed
 from doorstep.core.idempotency import FIELD, new_key
 from doorstep.core.tests.test_role_crawl import ROLES
 from doorstep.org.models import OrgNode
@@ -205,3 +207,115 @@ def test_job_state_machine_every_legal_and_illegal_step():
     assert workflow.advance("checked", "confirm") == "importing"
     assert not workflow.allowed("rejected", "confirm") and not workflow.allowed("done", "confirm")
     assert {s.value for s in workflow.State} == set(LedgerImport.State.values)
+
+
+def _upload_and_confirm(admin: Client, ledger: dict, name: str, capture) -> LedgerImport:
+    upload(admin, as_xlsx(ledger), name=name, capture=capture)
+    job = LedgerImport.objects.filter(file_name=name).get()
+    assert job.state == "checked", job.report.get("problems")
+    with capture(execute=True):
+        admin.post(f"{PAGE}{job.token}/confirm/")
+    job.refresh_from_db()
+    assert job.state == "done" and job.confirmed_at is not None
+    return job
+
+
+def test_a_residents_history_names_the_import_that_changed_them_not_the_original_record(
+        django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from doorstep.core.idnumbers import parse_document
+    from doorstep.registry.models import ResidentVersion
+
+    admin = client("admin")
+    ledger = awkward_ledger(3)
+    _upload_and_confirm(admin, ledger, "第一次台账.xlsx", django_capture_on_commit_callbacks)
+    ledger[RESIDENTS][0]["联系电话"] = "13907319999"
+    second = _upload_and_confirm(admin, ledger, "第二次台账.xlsx", django_capture_on_commit_callbacks)
+    from doorstep.core.crypto import blind_index
+
+    index = blind_index("id", parse_document(ledger[RESIDENTS][0]["证件号码"]).index_value)
+    resident = Resident.objects.get(id_number_index=index)
+    assert ResidentVersion.objects.filter(resident=resident, ledger_import=second).count() == 1
+    page = admin.get(f"/residents/{resident.pk}/").content.decode()
+    sources = re.findall(r'data-testid="history-source">(.*?)</span>', page)
+    assert sources == ["台账导入 · 第二次台账.xlsx", "原登记信息"]  # newest first; the original only once
+    owner = user("admin")
+    confirmed = re.search(r'data-testid="history-import">([^<]*)</div>', page).group(1)
+    assert confirmed == f"{owner.full_name or owner.username} 于 {timezone.localtime(second.confirmed_at):%Y-%m-%d %H:%M} 确认导入"
+    assert "联系电话：" in page
+
+
+def test_a_job_waiting_for_a_worker_that_is_not_running_says_so_and_how_to_start_it():
+    from django.utils import timezone
+
+    from doorstep.exports.models import new_token
+
+    admin = user("admin")
+    now = timezone.now()
+
+    def job(**fields) -> LedgerImport:
+        return LedgerImport.objects.create(token=new_token(), owner=admin, district=admin.org_node,
+                                           file_name="台账.xlsx", file_sha256="0" * 64, **fields)
+
+    waiting = job(created_at=now - timezone.timedelta(seconds=45))
+    fresh = job(created_at=now - timezone.timedelta(seconds=5))
+    confirmed = job(created_at=now - timezone.timedelta(hours=1), state="importing",
+                    confirmed_at=now - timezone.timedelta(minutes=2))
+    running = job(created_at=now - timezone.timedelta(hours=1), state="importing",
+                  confirmed_at=now - timezone.timedelta(minutes=2), started_at=now - timezone.timedelta(minutes=1))
+    c = client("admin")
+    for stalled in (waiting, confirmed):
+        fragment = c.get(f"{PAGE}{stalled.token}/", headers={"HX-Request": "true"}).content.decode()
+        note = re.search(r'data-testid="import-stalled">(.*?)</div>', fragment, re.S).group(1)
+        assert "后台进程（huey）似乎没有运行" in note and "scripts/serve.sh" in note
+        assert ".venv/bin/python -m doorstep.cli run_huey" in note
+    for moving in (fresh, running):
+        assert 'data-testid="import-stalled"' not in c.get(f"{PAGE}{moving.token}/").content.decode()
+
+
+def test_a_header_only_csv_is_an_error_naming_the_sheet_and_offers_no_import(django_capture_on_commit_callbacks):
+    from doorstep.registry.tests.ledger_fixtures import csv_text
+
+    admin = client("admin")
+    upload(admin, csv_text({}, RESIDENTS).encode("utf-8-sig"), name="居民.csv",
+           capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.state == "rejected" and job.report["error_count"] == 1
+    page = admin.get(f"{PAGE}{job.token}/").content.decode()
+    assert "文件中没有数据行：工作表“居民.csv”只有列名" in page
+    assert 'data-testid="import-confirm"' not in page and 'data-testid="import-checked"' not in page
+    assert admin.post(f"{PAGE}{job.token}/confirm/").status_code == 409
+
+
+def test_a_text_file_named_xlsx_is_refused_as_no_workbook_and_never_read_as_csv(django_capture_on_commit_callbacks):
+    from doorstep.registry.tests.ledger_fixtures import csv_text
+
+    text = csv_text(awkward_ledger(3), RESIDENTS).encode("utf-8")
+    response = upload(client("admin"), text, name="居民.xlsx", capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 400 and "文件不是有效的 Excel 工作簿" in response.content.decode()
+    assert not LedgerImport.objects.exists()
+    from doorstep.registry.ledger.reading import open_ledger
+
+    with pytest.raises(ValidationFailed, match="文件不是有效的 Excel 工作簿"):
+        open_ledger(text, "居民.xlsx")
+    assert open_ledger(text, "居民.csv").format == "csv"  # the same text under its own name is read
+    assert open_ledger(as_xlsx(awkward_ledger(3)), "居民.csv").format == "xlsx"  # content decides, not the name
+
+
+def test_the_import_progress_in_english_says_1_row_and_3_rows():
+    from django.conf import settings
+    from django.utils import timezone
+
+    from doorstep.exports.models import new_token
+
+    admin = user("admin")
+    job = LedgerImport.objects.create(token=new_token(), owner=admin, district=admin.org_node, file_name="a.csv",
+                                      file_sha256="0" * 64, created_at=timezone.now(), state="checking",
+                                      stage="居民", done=0, total=1)
+    c = client("admin")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    progress = c.get(f"{PAGE}{job.token}/").content.decode()
+    assert "0 / 1 row." in progress and "1 rows" not in progress
+    LedgerImport.objects.filter(pk=job.pk).update(total=3)
+    assert "0 / 3 rows." in c.get(f"{PAGE}{job.token}/").content.decode()

@@ -168,3 +168,136 @@ def test_a_title_row_above_the_header_and_unknown_columns_are_taken_in_stride():
                         district=OrgNode.objects.get(code="430302"))
     assert report.ok and report.counts[RESIDENTS].new == 12, report.problems[:3]
     assert report.ignored_columns == {"居民": ["序号"]}
+
+
+def _reordered_zip(ledger, kind, headers_first_to_last):
+    """The ledger as a CSV zip whose `kind` sheet has its columns in another order than the template's."""
+    import csv
+    import io
+    import zipfile
+
+    from doorstep.registry.ledger.columns import SHEETS
+    from doorstep.registry.tests.ledger_fixtures import csv_text
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for k in (ORG, BUILDINGS, HOUSEHOLDS, RESIDENTS):
+            if k == kind:
+                text = io.StringIO()
+                writer = csv.writer(text, lineterminator="\r\n")
+                writer.writerow(headers_first_to_last)
+                for row in ledger[k]:
+                    writer.writerow([row.get(h, "") for h in headers_first_to_last])
+                archive.writestr(SHEETS[k].name + ".csv", text.getvalue())
+            else:
+                archive.writestr(SHEETS[k].name + ".csv", csv_text(ledger, k))
+    return out.getvalue()
+
+
+def test_problems_are_sorted_by_sheet_then_row_then_column_in_the_report_and_the_error_workbook():
+    import io
+
+    from openpyxl import load_workbook
+
+    from doorstep.registry.ledger.columns import SHEETS
+    from doorstep.registry.ledger.workbook import errors_xlsx
+
+    ledger = awkward_ledger(12)
+    ledger[RESIDENTS][10]["联系电话"] = "999"  # row 12: found while reading the batch
+    ledger[RESIDENTS][6].update({k: ledger[RESIDENTS][0].get(k, "") for k in ("证件号码", "证件类型")})  # row 8:
+    # a duplicate, found after the whole batch was read
+    ledger[RESIDENTS][2].update({"联系电话": "12", "党员": "也许", "姓名": "张3"})  # row 4: three columns
+    ledger[HOUSEHOLDS][1]["户别"] = "集体"
+    ledger[ORG][3]["名称"] = ""  # row 5: its grid's buildings, households and residents are not blamed again
+    headers = [c.header for c in SHEETS[RESIDENTS].columns][::-1]  # the file's own column order: 工作单位 … 姓名
+    report = ledger_run(actor=None, content=_reordered_zip(ledger, RESIDENTS, headers), file_name="bad.zip",
+                        district=OrgNode.objects.get(code="430302"))
+    listed = [(p.sheet, p.row, p.column) for p in report.problems if p.level == "error"]  # warnings between them
+    assert listed == [("组织机构.csv", 5, "名称"), ("户.csv", 3, "户别"),
+                      ("居民.csv", 4, "党员"), ("居民.csv", 4, "联系电话"), ("居民.csv", 4, "姓名"),
+                      ("居民.csv", 8, "证件号码"), ("居民.csv", 12, "联系电话")]
+    book = load_workbook(io.BytesIO(errors_xlsx(report)), read_only=True)
+    rows = list(book["问题清单"].iter_rows(values_only=True))[1:]
+    assert [r[:3] for r in rows if r[5] == "错误"] == listed
+    assert [r[:3] for r in rows] == [(p.sheet, p.row, p.column) for p in report.problems]
+
+
+def test_the_error_workbook_explains_its_columns_and_says_to_correct_the_original_and_upload_it_again():
+    import io
+
+    from openpyxl import load_workbook
+
+    from doorstep.registry.ledger.workbook import errors_xlsx
+
+    ledger = awkward_ledger(12)
+    ledger[RESIDENTS][1]["联系电话"] = "999"
+    report = ledger_run(actor=None, content=as_xlsx(ledger), file_name="测试台账.xlsx",
+                        district=OrgNode.objects.get(code="430302"))
+    book = load_workbook(io.BytesIO(errors_xlsx(report)), read_only=True)
+    assert book.sheetnames == ["问题清单", "汇总", "说明"]
+    about = [r for r in book["说明"].iter_rows(values_only=True) if any(r)]
+    text = "\n".join(str(c) for r in about for c in r if c)
+    assert "测试台账.xlsx" in text and "请在原台账文件中逐条改正" in text and "重新上传" in text
+    explained = {r[0] for r in about if len(r) > 1 and r[1]}
+    assert {"工作表", "行号", "列", "填写的值", "问题", "类别"} <= explained
+    with translation.override("en"):
+        english = load_workbook(io.BytesIO(errors_xlsx(report)), read_only=True)
+    assert english.sheetnames[-1] == "Instructions"
+
+
+def _with_formulas(content: bytes, cells: dict[str, str], *, cached: dict[str, str] | None = None) -> bytes:
+    """The workbook with formulas put in the 居民 sheet's cells (as a program writes them: no saved value), and
+    `cached` cells given a saved value as Excel would."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    for ref, formula in cells.items():
+        book["居民"][ref] = formula
+    out = io.BytesIO()
+    book.save(out)
+    if not cached:
+        return out.getvalue()
+    source, result = zipfile.ZipFile(io.BytesIO(out.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(result, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                for ref, value in cached.items():
+                    data = re.sub(rb'<c r="' + ref.encode() + rb'"([^>]*)><f>(.*?)</f><v\s*/>',
+                                  lambda m, ref=ref, value=value: b'<c r="' + ref.encode() + b'" t="str"><f>'
+                                  + m.group(2) + b"</f><v>" + value.encode() + b"</v>", data)
+            target.writestr(info, data)
+    return result.getvalue()
+
+
+def test_a_formula_cell_without_a_saved_value_is_reported_as_a_formula_not_as_a_blank():
+    ledger = awkward_ledger(12)
+    content = _with_formulas(as_xlsx(ledger), {
+        "E4": '="4303"&"21"',  # 证件号码 of row 4
+        "O5": '=A1&"x"',  # 工作单位 (optional) of row 5
+        "O40": "=O5",  # a row below the data holding only a formula
+        "O6": '=A1&"y"',  # Excel saved its value: read as that value
+    }, cached={"O6": "湘潭大学"})
+    report = ledger_run(actor=None, content=content, file_name="formulas.xlsx",
+                        district=OrgNode.objects.get(code="430302"))
+    formulas = {(p.sheet, p.row, p.column): p for p in report.problems if "单元格是公式，请粘贴为数值" in p.message}
+    assert set(formulas) == {("居民", 4, "证件号码*"), ("居民", 5, "工作单位"), ("居民", 40, "工作单位")}
+    assert formulas[("居民", 5, "工作单位")].value == '=A1&"x"'
+    # the formula is the cell's problem, not a blank: rows 4 and 5 have no other; row 40 lacks the rest of a person
+    assert [(p.row, p.column) for p in report.problems if p.row in (4, 5, 6) and p.level == "error"] == [
+        (4, "证件号码*"), (5, "工作单位")]
+    assert report.counts[RESIDENTS].errors == 3
+
+
+def test_a_ledger_of_headers_only_is_an_error_naming_its_sheets_not_an_import_of_nothing():
+    from doorstep.registry.ledger.workbook import template_xlsx
+
+    report = ledger_run(actor=None, content=template_xlsx(), file_name="empty.xlsx",
+                        district=OrgNode.objects.get(code="430302"))
+    assert not report.ok
+    (problem,) = report.problems
+    assert problem.message.startswith("文件中没有数据行：工作表“组织机构”、“楼栋”、“户”、“居民”都只有列名")

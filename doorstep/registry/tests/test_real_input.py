@@ -2,6 +2,7 @@
 of writing a phone is registered, stored once, and found — by the same search the pages and the API run."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -242,3 +243,39 @@ def test_a_phone_with_the_international_prefix_is_a_phone_search_not_an_old_id_n
 def test_invisible_format_characters_in_a_query_are_dropped(household):
     register(household, "阚杰")
     assert "阚杰" in found_names("阚\u202e杰")[0] and "阚杰" in found_names("kan\u200bjie")[0]
+
+
+def _empty_search(account, query: str) -> str:
+    c = Client()
+    c.force_login(account)
+    page = c.get("/residents/", {"q": query}).content.decode()
+    assert 'data-testid="search-empty"' in page, query
+    return re.search(r'data-testid="search-scope">([^<]*)<', page).group(1)
+
+
+def test_a_search_that_finds_nobody_says_the_area_it_covered_without_telling_whether_the_person_is_elsewhere():
+    clerk = user("clerk_c001001")  # a community's window clerk: names are searched in the community only
+    community = clerk.org_node
+    inside = set(Resident.objects.filter(path__startswith=community.code).values_list("name", flat=True))
+    elsewhere = (Resident.objects.filter(path__startswith="430302").exclude(path__startswith=community.code)
+                 .exclude(name__in=inside).values_list("name", flat=True).first())
+    assert elsewhere and found_names(elsewhere, who="admin")[0]
+    said = _empty_search(clerk, elsewhere)
+    assert community.name in said and "证件号码或手机号" in said
+    assert _empty_search(clerk, "查无此人名字") == said  # the same words for a name registered nowhere
+    gw = user("gw_001001003")  # a grid worker sees the grid
+    assert gw.org_node.name in _empty_search(gw, elsewhere)
+    assert "全区" in _empty_search(clerk, complete_id_number("43030219900101009"))  # numbers cover the district
+
+
+def test_the_search_count_says_person_for_one_and_people_for_more_in_english(household):
+    from django.conf import settings
+
+    register(household, "独一无二")
+    c = Client()
+    c.force_login(user("admin"))
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    count = re.search(r'data-testid="search-count">([^<]*)<', c.get("/residents/", {"q": "独一无二"}).content.decode())
+    assert count.group(1).startswith("1 person")
+    many = re.search(r'data-testid="search-count">([^<]*)<', c.get("/residents/", {"q": "王"}).content.decode())
+    assert re.match(r"[\d,]+\+? people", many.group(1))

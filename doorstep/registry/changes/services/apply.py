@@ -22,7 +22,7 @@ from doorstep.registry.models import (
     Resident,
     ResidentStatus,
 )
-from doorstep.registry.namekeys import residents_rekey
+from doorstep.registry.namekeys import namekeys_follow, residents_rekey
 
 
 def apply_change(change: ChangeRequest, *, actor) -> int:
@@ -56,6 +56,8 @@ def _change(resident: Resident, change: ChangeRequest, effective: datetime.date,
     for name, value in fields.items():
         setattr(resident, name, value)
     resident.save(update_fields=list(fields))
+    if "path" in fields:  # the search keys carry the path (a move to another grid)
+        namekeys_follow([resident.pk])
     history_record(resident, before=before, effective=effective, change=change)
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from doorstep.core.errors import DomainError
 from doorstep.org.models import OrgNode
@@ -85,7 +85,9 @@ class Command(BaseCommand):
             if kind not in report.sheets:
                 continue
             c = report.counts[kind]
-            write(gettext("{sheet}：{rows} 行，新增 {new}，更新 {updated}，不变 {unchanged}，有错误 {errors}").format(
+            write(ngettext("{sheet}：{rows} 行，新增 {new}，更新 {updated}，不变 {unchanged}，有错误 {errors}",
+                           "{sheet}：{rows} 行，新增 {new}，更新 {updated}，不变 {unchanged}，有错误 {errors}",
+                           c.rows).format(
                 sheet=SHEETS[kind].name, rows=c.rows, new=c.new, updated=c.updated, unchanged=c.unchanged,
                 errors=c.errors))
         for problem in report.problems[:SHOWN_PROBLEMS]:
@@ -95,7 +97,9 @@ class Command(BaseCommand):
             write(gettext("……共 {count} 个问题（用 --errors 导出全部）。").format(
                 count=report.error_count + report.warning_count))
         if report.absent:
-            write(gettext("系统中另有 {count} 名本区居民不在此台账中，未作改动。").format(count=report.absent))
+            write(ngettext("系统中另有 {count} 名本区居民不在此台账中，未作改动。",
+                           "系统中另有 {count} 名本区居民不在此台账中，未作改动。", report.absent).format(
+                count=report.absent))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if report.committed:
             write(gettext("已导入。用时{seconds}秒，内存峰值{memory} MiB。").format(
