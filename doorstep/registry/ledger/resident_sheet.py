@@ -1,0 +1,188 @@
+"""The ledger import's 居民 sheet: residents matched by the blind index of their document, checked and written in
+batches with their name keys and history (a step of importer.LedgerRun)."""
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from doorstep.core.bulk import deferred_indexes
+from doorstep.core.crypto import blind_index
+from doorstep.core.names import name_keys, plain_name_keys
+from doorstep.registry.history import VERSIONED_FIELDS, history_record_many, version_snapshot
+from doorstep.registry.ledger import bulk
+from doorstep.registry.ledger.batches import BATCH, chunks, nothing
+from doorstep.registry.ledger.checking import FLAG_KEYS, read_resident
+from doorstep.registry.ledger.columns import HOUSEHOLDS, RESIDENTS
+from doorstep.registry.ledger.reading import SheetReader
+from doorstep.registry.ledger.report import WARNING
+from doorstep.registry.models import Household, Resident, ResidentNameKey, ResidentStatus
+from doorstep.registry.namekeys import namekeys_follow, staff_readings
+from doorstep.registry.services import personal_fields
+
+DEFER_INDEXES_FROM = 20_000  # residents to insert at least, and more than the table has, to rebuild indexes once
+# The fields a resident row compares and writes (besides the personal ones, which personal_fields gives).
+RESIDENT_FIELDS = ("household_id", "path", "name", "gender", "birth_date", "relation", *FLAG_KEYS, "employer")
+# What an update writes: those, the name's reading, and the personal columns.
+UPDATE_FIELDS = (*RESIDENT_FIELDS, "name_pinyin", "name_initials", "document_type", "id_number_enc",
+                 "id_number_masked", "phone_enc", "phone_index", "phone_masked")
+
+
+class ResidentSheet:
+    """LedgerRun's steps for the 居民 sheet."""
+
+    # --- 居民 --------------------------------------------------------------------------------------------------
+
+    def _residents(self, reader: SheetReader) -> None:
+        defer = False
+        if self.writing and reader.estimate >= DEFER_INDEXES_FROM:
+            defer = Resident.objects.count() < reader.estimate
+        inserter = bulk.Inserter(Resident)
+        keys_sql = _insert_sql(ResidentNameKey, ["resident_id", "key", "path", "name"])  # the database numbers the keys
+        batch = []
+        with deferred_indexes(Resident, ResidentNameKey) if defer else nothing():
+            for number, cells in reader.rows():
+                batch.append((number, cells))
+                if len(batch) == BATCH:
+                    self._resident_batch(reader, batch, inserter, keys_sql)
+                    batch = []
+            if batch:
+                self._resident_batch(reader, batch, inserter, keys_sql)
+
+    def _resident_batch(self, reader: SheetReader, batch, inserter, keys_sql) -> None:
+        counts = self.report.counts[RESIDENTS]
+        rows = []
+        for number, cells in batch:
+            counts.rows += 1
+            record, problems = read_resident(cells, today=self.today)
+            if not self._row_problems(reader, number, cells, problems):
+                record.index = blind_index("id", record.document.index_value)
+                rows.append((number, cells, record))
+                if record.document.converted_from:
+                    self.problem(reader, number, "document", cells.get("document"), record.document.note(), WARNING)
+        self._tick(reader, len(batch))
+        # households not in the file: from the database (in the district)
+        wanted = sorted({r.household_number for _n, _c, r in rows} - set(self.households))
+        for chunk in chunks(wanted):
+            for pk, number, path, building_id, building_code in Household.objects.filter(number__in=chunk).values_list(
+                    "pk", "number", "path", "building_id", "building__code"):
+                if self._in_district(path):
+                    moved = self.buildings.get(building_code)
+                    self.households[number] = (pk, moved[1] if moved else path, building_id)
+        existing = {}
+        for row in Resident.objects.filter(id_number_index__in=[r.index for _n, _c, r in rows]).values_list(
+                "id_number_index", "pk", "status", "document_type", "id_number_masked", "phone_index",
+                *RESIDENT_FIELDS):
+            existing[row[0]] = row
+        new, changed = [], []
+        for number, cells, record in rows:
+            problems = []
+            first = self.seen_documents.get(record.index)
+            if first is not None:
+                problems.append(("document", _("证件号码与第{row}行重复（同一人只能登记一次）。").format(row=first)))
+            else:
+                self.seen_documents[record.index] = number
+            household = self.households.get(record.household_number)
+            if household is None and record.household_number in self.broken[HOUSEHOLDS]:
+                counts.errors += 1  # its household's row is in error already: nothing more to say of this one
+                continue
+            if household is None:
+                problems.append(("household", _("户号{number}不在本文件的户表中，系统中也没有（须是本区的户）。").format(
+                    number=record.household_number)))
+            if record.relation == "head":
+                head = self.heads.get(record.household_number)
+                if head is not None:
+                    problems.append(("relation", _("该户已有户主（第{row}行），每户只能有一个户主。").format(row=head)))
+                else:
+                    self.heads[record.household_number] = number
+            old = existing.get(record.index)
+            if old is not None and not self._in_district(old[7]):  # its path
+                problems.append(("document", _("该证件号码已在本区以外登记，不能导入。")))
+            elif old is not None and old[2] != ResidentStatus.ACTIVE:
+                problems.append(("document", _("该居民已注销或迁出，台账导入不能恢复：请通过人口变更办理。")))
+            elif old is not None and old[8] != record.name and (old[9], old[10]) != (record.gender, record.birth_date):
+                # the same number for a person of another name, birth date or gender is another person, not an update
+                problems.append(("document", _("该证件号码已登记给另一人（姓名、出生日期或性别都不同），台账不能把一个人改成"
+                                               "另一个人：请核对证件号码；确需更正请走人口变更。")))
+            if self._row_problems(reader, number, cells, problems):
+                continue
+            values = (household[0], household[1], record.name, record.gender, record.birth_date, record.relation,
+                      *(record.flags[k] for k in FLAG_KEYS), record.employer)
+            if old is None:
+                counts.new += 1
+                new.append((record, values))
+                continue
+            self.matched_residents += 1
+            phone_index = blind_index("phone", record.phone) if record.phone else ""
+            before = (old[3], old[4], old[5], *old[6:])
+            after = (record.document.type, record.document.masked, phone_index, *values)
+            if household[0] is not None and before == after:
+                counts.unchanged += 1
+                continue
+            counts.updated += 1
+            names = ("document_type", "id_number_masked", "phone", *RESIDENT_FIELDS)
+            for name, a, b in zip(names, before, after, strict=True):
+                if a != b:
+                    self.report.changed_fields[name] = self.report.changed_fields.get(name, 0) + 1
+            changed.append((old[1], record, values, old[8] != record.name))
+        if self.writing:
+            self._write_residents(new, changed, inserter, keys_sql)
+
+    def _write_residents(self, new, changed, inserter, keys_sql) -> None:
+        extra = staff_readings(r.name for r, _v in new) if new else {}
+        extra.update(staff_readings(r.name for _pk, r, _v, renamed in changed if renamed) if changed else {})
+        ids = bulk.reserve_ids(Resident, len(new))
+        rows, key_rows = [], []
+        for pk, (record, values) in zip(ids, new, strict=True):
+            keys = _keys(record.name, extra)
+            row = dict(zip(RESIDENT_FIELDS, values, strict=True))
+            row.update(id=pk, name_pinyin=keys.pinyin, name_initials=keys.initials,
+                       **personal_fields(document=record.document, phone=record.phone))
+            rows.append(row)
+            key_rows.extend((pk, k, row["path"], row["name"]) for k in keys.keys)
+        inserter.write(rows)
+        updates, rekey, moved = [], [], []
+        for pk, record, values, renamed in changed:
+            keys = _keys(record.name, extra)
+            personal = personal_fields(document=record.document, phone=record.phone)
+            updates.append((*values, keys.pinyin, keys.initials, *(personal[k] for k in UPDATE_FIELDS[-6:]), pk))
+            row = dict(zip(RESIDENT_FIELDS, values, strict=True))
+            if renamed:
+                rekey.append(pk)
+                key_rows.extend((pk, k, row["path"], row["name"]) for k in keys.keys)
+            else:
+                moved.append(pk)
+        befores = {}  # the history (registry.history): the record before the update, kept as a version
+        for chunk in chunks([pk for pk, *_rest in changed]):
+            befores.update({r.pk: version_snapshot(r)
+                            for r in Resident.objects.filter(pk__in=chunk).only("id", *VERSIONED_FIELDS)})
+        bulk.update_rows(Resident, UPDATE_FIELDS, updates)
+        if befores:
+            history_record_many(befores, effective=timezone.localdate(), ledger_import=self.job)
+        for chunk in chunks(rekey):
+            ResidentNameKey.objects.filter(resident_id__in=chunk).delete()
+        if key_rows:
+            _write_keys(keys_sql, key_rows)
+        for chunk in chunks(moved):  # the keys carry path and name: a resident may have moved household
+            namekeys_follow(chunk)
+
+
+def _keys(name: str, extra):
+    return name_keys(name, extra) if extra and any(c in extra for c in name) else plain_name_keys(name)
+
+
+def _insert_sql(model, attnames):
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [connection.ops.quote_name(model._meta.get_field(a).column) for a in attnames]
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN")
+
+
+def _write_keys(sql, rows) -> None:
+    insert, copy_sql = sql
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(insert, rows)
