@@ -246,6 +246,9 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     history = build_case_history(district_code=DISTRICT_CODE, per_street_month=SCALES[scale]["cases_per_street_month"],
                                  seed=seed, today=today, progress=progress)
     stats.cases = history.cases
+    from doorstep.demo.changes import build_change_requests
+
+    build_change_requests(today=today)
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
                  summary={"scale": scale, "seed": seed, "residents": stats.residents})
     return stats

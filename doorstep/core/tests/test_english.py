@@ -55,7 +55,8 @@ MASKED_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]\*+[\u3400-\u4dbf\u4e00-\
 # translated where they are shown; they are not here.)
 DATA_MODELS = [
     "org.OrgNode", "org.Department", "org.ServiceCenter", "org.Window", "org.Post",
-    "registry.Building", "registry.Household", "registry.Resident", "registry.IncomeRecord",
+    "registry.Building", "registry.Household", "registry.Resident", "registry.IncomeRecord", "registry.ChangeRequest",
+    "registry.ResidentVersion",
     "accounts.User", "accounts.ApiToken",
     "workcalendar.CalendarDay",
     "catalog.Category", "catalog.LifeEvent", "catalog.ServiceItem", "catalog.MaterialRequirement",
