@@ -56,6 +56,7 @@ from doorstep.cases.services import (
     handover_receive,
     unreceived_handovers,
 )
+from doorstep.cases.services.intake import applicant_for_intake
 from doorstep.cases.services.transitions import UNRECEIVED_ASKS
 from doorstep.cases.staging import discard_staged, stage_uploads, staged_uploads
 from doorstep.cases.supervision import MARK_LABELS, sla_mark
@@ -69,7 +70,7 @@ from doorstep.core.links import public_url
 from doorstep.core.paging import capped_count, page_args, parse_page_number
 from doorstep.core.ratelimit import EXPORT, LIST, TRACK, TRACK_MISS, over_limit, rate_limited, shared_slot
 from doorstep.ratings.selectors import rating_may_rate
-from doorstep.registry.selectors import resident_age, resident_get_for_user, resident_rows_described
+from doorstep.registry.selectors import resident_age, resident_rows_described
 from doorstep.registry.services import resident_lookup
 
 # Said before the usual message when a doubled or resubmitted form returned the first result (core.idempotency).
@@ -98,7 +99,7 @@ def _window_context(request, params, kept: dict | None = None) -> dict:
         ctx["search_note"] = result.note  # how the query was read (a 15-digit ID number converted)
         ctx["found"] = resident_rows_described(result.page.items)
     if params.get("resident"):
-        ctx["resident"] = resident_get_for_user(request.user, params["resident"])
+        ctx["resident"] = applicant_for_intake(request.user, params["resident"])  # archived: refused, saying why
         ctx["age"] = resident_age(ctx["resident"])
         ctx["items"] = list(catalog_items(query=ctx["item_q"]))[:30] if ctx["item_q"] else []
         ctx["bundles"] = list(catalog_bundles(query=ctx["item_q"]))[:10] if ctx["item_q"] else []

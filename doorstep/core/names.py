@@ -139,15 +139,48 @@ def _syllables(name: str, extra: Mapping[str, tuple[str, ...]]) -> tuple[list[tu
     return out, unread
 
 
+def readings_in_order(options: list[tuple[str, ...]], limit: int) -> list[tuple[str, ...]]:
+    """At most `limit` ways to read a name, one reading per syllable from `options` (each syllable's readings, the
+    likeliest first), the most plausible first: the first readings; then each character read another way wherever
+    it occurs (卜 as bu in all three places of 阿卜杜热合曼·阿卜杜克力木·阿卜杜拉); then one syllable read another
+    way, then two, and so on. (Taking itertools.product in order and cutting at `limit` varied only the last
+    syllables of a long name, so 阿卜杜拉 was never keyed as abudula.)"""
+    if not options:
+        return []
+    base = tuple(o[0] for o in options)
+    out = {base: None}
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for position, choice in enumerate(options):
+        if len(choice) > 1:
+            groups.setdefault(choice, []).append(position)
+    for choice, positions in groups.items():  # the same readings at several places: most likely one character
+        for other in choice[1:]:
+            reading = list(base)
+            for position in positions:
+                reading[position] = other
+            out.setdefault(tuple(reading), None)
+            if len(out) >= limit:
+                return list(out)
+    ambiguous = [p for p, choice in enumerate(options) if len(choice) > 1]
+    for count in range(1, len(ambiguous) + 1):
+        for positions in itertools.combinations(ambiguous, count):
+            for others in itertools.product(*(options[p][1:] for p in positions)):
+                reading = list(base)
+                for position, other in zip(positions, others, strict=True):
+                    reading[position] = other
+                out.setdefault(tuple(reading), None)
+                if len(out) >= limit:
+                    return list(out)
+    return list(out)
+
+
 def name_keys(name: str, extra: Mapping[str, tuple[str, ...]] | None = None) -> NameKeys:
     """Every search key of a stored name (see the module's docstring). `extra` maps characters to readings staff
     entered (CharacterReading). Pure; at most MAX_READINGS full readings and as many initials strings."""
     syllables, unread = _syllables(name, extra or {})
-    fulls = ["".join(p)[:PINYIN_KEY_MAX_LENGTH] for p in itertools.islice(itertools.product(*syllables),
-                                                                          MAX_READINGS)] if syllables else []
+    fulls = ["".join(p)[:PINYIN_KEY_MAX_LENGTH] for p in readings_in_order(syllables, MAX_READINGS)]
     first_letters = [tuple(dict.fromkeys(r[0] for r in s)) for s in syllables]
-    initials = ["".join(p)[:NAME_MAX_LENGTH] for p in itertools.islice(itertools.product(*first_letters),
-                                                                       MAX_READINGS)] if syllables else []
+    initials = ["".join(p)[:NAME_MAX_LENGTH] for p in readings_in_order(first_letters, MAX_READINGS)]
     plain = name_for_search(name)
     keys = tuple(dict.fromkeys([plain, *fulls, *initials]))
     return NameKeys(pinyin=fulls[0] if fulls else "", initials=initials[0] if initials else "", keys=keys,

@@ -24,6 +24,7 @@ class ResidentOut(Schema):
     grid_code: str
     address: str
     relation: str
+    status: str = Field("active", description=_("登记状态：active 在册、deceased 已死亡、moved_out 已迁出本区（后两者已归档，不能作为申请人）"))
     openable: bool = Field(True, description=_("能否凭这次查询打开该居民（窗口人员按姓名查到的其他辖区居民为 false，需凭身份证号或手机号查询）"))
 
 
@@ -62,7 +63,7 @@ def _out(r) -> dict:
             "document_type": r.document_type, "id_number_masked": r.id_number_masked, "phone_masked": r.phone_masked,
             "grid_code": r.path,
             "address": f"{building.name}{r.household.room}", "relation": r.get_relation_display(),
-            "openable": getattr(r, "openable", True)}
+            "status": r.status, "openable": getattr(r, "openable", True)}
 
 
 @router.get("/", response=ResidentPage, summary=_("查询居民（脱敏，分页）"))

@@ -92,8 +92,9 @@ def my_household(request):
 
 def _as_of_date(raw: str):
     """The history's date picker (?as_of=YYYY-MM-DD): (the date, "") for a real date from 1880 to today; (None, the
-    message) for input that is no such date (garbage, 2026-02-30), and the page shows the current record with it;
-    (None, "") for no input, or a date out of range (the page words that itself). Never an error page."""
+    message) for input that is no such date (garbage, 2026-02-30) or a date before 1880, and the page shows the
+    current record with it; (None, "") for no input, or a future date (the page words that itself). Never an error
+    page."""
     import datetime
 
     from django.utils import timezone
@@ -107,7 +108,9 @@ def _as_of_date(raw: str):
         day = datetime.date.fromisoformat(text)  # 2026-02-30 is refused here, as is any other impossible date
     except ValueError:
         return None, _("日期格式应为 YYYY-MM-DD（如 2024-03-01），且须是真实存在的日期。")
-    return (day, "") if datetime.date(1880, 1, 1) <= day <= timezone.localdate() else (None, "")
+    if day < datetime.date(1880, 1, 1):  # before anyone on the register was born: not "choose an earlier date"
+        return None, _("请选择 1880-01-01 以后的日期。")
+    return (day, "") if day <= timezone.localdate() else (None, "")
 
 
 @login_required

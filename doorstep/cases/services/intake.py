@@ -34,6 +34,20 @@ from doorstep.org.selectors import acting_post_holders
 from doorstep.registry.selectors import resident_get_for_user
 
 
+def applicant_for_intake(actor, applicant_id):
+    """The resident a case may be taken in for: one the actor may open (resident_get_for_user: NotFound otherwise)
+    and still on the register. A resident who died or moved out of the district is archived (registry.changes): they
+    stay readable, but nothing is applied for in their name — ValidationFailed (400) saying why; a relative applies
+    in their own name."""
+    from doorstep.registry.models import ResidentStatus
+
+    applicant = resident_get_for_user(actor, applicant_id)
+    if applicant.status != ResidentStatus.ACTIVE:
+        raise ValidationFailed(gettext("{name}{status}，不能作为申请人；如需办理相关事项，请由家属以本人名义申请。").format(
+            name=applicant.name, status=applicant.get_status_display()), field="applicant")
+    return applicant
+
+
 def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str = Channel.WINDOW,
                           materials_present=(), consent: bool = False, delivery: str = Delivery.PICKUP,
                           bundle=None, ineligible_acknowledged: bool = False, missing_material_ids=(),
@@ -62,7 +76,7 @@ def case_accept_at_window(*, actor, item_code: str, applicant_id, channel: str =
     if delivery not in Delivery.values:
         raise ValidationFailed(gettext("送达方式无效。"), field="delivery")
     address = _postal_address(delivery, delivery_address)
-    applicant = resident_get_for_user(actor, applicant_id)
+    applicant = applicant_for_intake(actor, applicant_id)
     node = _window_node(actor)
     try:
         facts = advance(CaseFacts(instant=item.kind == "instant", approval_level=item.approval_level,
@@ -140,7 +154,7 @@ def bundle_accept_at_window(*, actor, bundle_code: str, applicant_id, materials_
 
     definition = bundle_get(bundle_code)
     names = {str(n)[:100] for n in materials_present_names or []}
-    applicant = resident_get_for_user(actor, applicant_id)
+    applicant = applicant_for_intake(actor, applicant_id)
     node = _window_node(actor)
     today = timezone.localdate()
     def create():
@@ -181,7 +195,7 @@ def case_refuse_at_window(*, actor, item_code: str, applicant_id, missing_materi
     if actor.role == "grid_worker":
         raise PermissionDenied(gettext("网格员不出具不予受理决定：请把缺少的材料告诉申请人，或代收后由服务站决定。"))
     item = _active_item(item_code)
-    applicant = resident_get_for_user(actor, applicant_id)
+    applicant = applicant_for_intake(actor, applicant_id)
     node = _window_node(actor)
     wanted = _material_ids(missing_material_ids)
     missing = [{"name": m.name, "form": m.form, "note": m.note} for m in item.materials.all() if m.id in wanted]
@@ -257,7 +271,7 @@ def case_collect(*, actor, item_code: str, applicant_id, consent: bool = False, 
     if actor.role != "grid_worker":
         raise PermissionDenied(gettext("只有网格员可以代收申请。"))
     item = _active_item(item_code)
-    applicant = resident_get_for_user(actor, applicant_id)
+    applicant = applicant_for_intake(actor, applicant_id)
     return _submit_with_photos(actor=actor, applicant=applicant, item=item, channel=Channel.GRID, consent=consent,
                                files=files, delivery=delivery, delivery_address=delivery_address,
                                idempotency_key=idempotency_key, kind="case.collect",

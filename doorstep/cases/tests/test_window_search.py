@@ -45,7 +45,7 @@ def test_a_long_result_says_how_many_and_pages():
     shown = first.count('data-testid="window-found"')
     assert shown == 20
     second = window("clerk_s01a", q=prefix, page=2)
-    names_1 = set(re.findall(r'window-pick-resident" class="fw-semibold">(.*?)<', first))
+    names_1 = set(re.findall(r'window-pick-resident" class="fw-semibold ds-name">(.*?)<', first))
     ids_1 = set(re.findall(r'\?resident=(\d+)"', first))
     ids_2 = set(re.findall(r'\?resident=(\d+)"', second))
     assert ids_2 and not ids_1 & ids_2 and names_1
@@ -73,3 +73,31 @@ def test_a_query_too_short_says_so_once():
     response = client.get("/window/", {"q": "谢"})
     body = response.content.decode()
     assert response.status_code == 400 and "请至少输入姓名的两个字" in body and "没有找到符合" not in body
+
+
+def test_an_archived_resident_is_listed_with_their_status_but_cannot_be_an_applicant():
+    """A resident who died or moved out stays findable (history, certificates) but nothing is applied for in their
+    name: the list marks them and offers no pick, picking by URL says why, the service refuses, the API says so."""
+    from doorstep.accounts.services import api_token_create
+    from doorstep.cases.services import case_accept_at_window
+    from doorstep.core.crypto import decrypt
+    from doorstep.core.errors import ValidationFailed
+    from doorstep.core.idempotency import new_key
+
+    clerk = user("clerk_s01a")
+    gone = (Resident.objects.filter(path__startswith=clerk.org_node.code, status="active")
+            .exclude(id_number_enc=None).order_by("-id").first())
+    Resident.objects.filter(pk=gone.pk).update(status="deceased")
+    number = decrypt(gone.id_number_enc)
+    body = window("clerk_s01a", q=number)
+    row = re.findall(r'data-testid="window-found">(.*?)</li>', body, re.S)[0]
+    assert "已死亡" in row and f"?resident={gone.pk}" not in row
+    client = Client()
+    client.force_login(clerk)
+    picked = client.get("/window/", {"resident": gone.pk})
+    assert picked.status_code == 400 and "已死亡，不能作为申请人" in picked.content.decode()
+    with pytest.raises(ValidationFailed, match="不能作为申请人"):
+        case_accept_at_window(actor=clerk, item_code="ZM-C01", applicant_id=gone.pk, idempotency_key=new_key())
+    token = api_token_create(actor=None, user=clerk, name="测试")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/residents/", {"q": number}).json()
+    assert [r["status"] for r in api["items"]] == ["deceased"]

@@ -109,3 +109,15 @@ def test_any_text_is_a_name_or_a_clear_refusal_and_keys_fit_their_column(text):
 def test_spaces_inside_a_chinese_name_are_dropped_and_kept_between_latin_words():
     assert normalize_name("王 小 雨") == "王小雨"
     assert normalize_name("John  Smith") == "John Smith"
+
+
+def test_a_long_name_is_keyed_by_the_other_reading_of_its_first_characters_too():
+    """The 64-reading cap once varied only a long name's last syllables: 阿卜杜拉 was never `abudula` (卜 reads bo
+    first). Readings now come most plausible first: a character read another way everywhere, then one place."""
+    for name, prefix in (("阿卜杜热合曼·阿卜杜克力木·买买提明·艾合买提江·阿不都热西提·阿卜杜拉", "abudureheman"),
+                         ("阿卜杜拉·阿卜杜热西提", "abudula"), ("努尔阿卜杜拉·阿卜杜拉·卜", "nuerabudula")):
+        keys = name_keys(name).keys
+        assert any(k.startswith(prefix) for k in keys), (name, prefix)
+        assert name_keys(name).pinyin.startswith("abo") or name_keys(name).pinyin.startswith("nuerabo")
+    assert {"kanjie", "hanjie", "kj", "hj"} <= set(name_keys("阚杰").keys)
+    assert {"bochaoliang", "baochaoliang", "buliu"} <= set(name_keys("薄超亮").keys) | set(name_keys("卜柳").keys)

@@ -279,3 +279,13 @@ def test_the_search_count_says_person_for_one_and_people_for_more_in_english(hou
     assert count.group(1).startswith("1 person")
     many = re.search(r'data-testid="search-count">([^<]*)<', c.get("/residents/", {"q": "王"}).content.decode())
     assert re.match(r"[\d,]+\+? people", many.group(1))
+
+
+@pytest.mark.parametrize("early", ["1800-01-01", "0001-01-01"])
+def test_a_date_before_1880_asks_for_a_later_date_not_an_earlier_one(early):
+    admin = user("admin")
+    r = Resident.objects.filter(status="active").order_by("id").first()
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/residents/{r.pk}/", {"as_of": early}).content.decode()
+    assert "请选择 1880-01-01 以后的日期" in page and "请选择今天或以前的日期" not in page
