@@ -46,6 +46,7 @@ def build_change_requests(*, today: datetime.date) -> int:
                 household_id=heads[0].household_id),
         propose("phone", {"phone": "+86 139 0731 0520", "note": "本人换了新手机号"}, resident_id=with_phone.pk),
         propose("move_within", {"members": [str(child.pk)], "target_number": target.number,
+                                f"relation_{child.pk}": "grandchild",  # joining a household: its own relation there
                                 "effective_date": str(today - datetime.timedelta(days=2)),
                                 "note": "随祖父母居住，已在新住址核实"}, resident_id=child.pk),
     ]
@@ -55,7 +56,10 @@ def build_change_requests(*, today: datetime.date) -> int:
     # decided already: a phone approved (its history shows on the resident's page), a death report rejected
     approved = propose("phone", {"phone": "0731-5822 6688", "note": "家中座机，便于联系"}, resident_id=heads[1].pk)
     change_approve(actor=clerk, change_id=approved.pk)
-    wrong = propose("death", {"effective_date": str(today - datetime.timedelta(days=1)), "note": "邻居反映"},
-                    resident_id=heads[2].pk)
+    # a head's death names who heads the household after them (registry.changes.households)
+    successor = (Resident.objects.filter(household_id=heads[2].household_id, status="active")
+                 .exclude(pk=heads[2].pk).order_by("id").first())
+    wrong = propose("death", {"effective_date": str(today - datetime.timedelta(days=1)), "note": "邻居反映",
+                              "new_head": str(successor.pk) if successor else ""}, resident_id=heads[2].pk)
     change_reject(actor=clerk, change_id=wrong.pk, reason="经电话核实本人健在，系误报，请核实后再报")
     return len(made) + 2

@@ -12,8 +12,13 @@ read is one indexed lookup (resident, valid_from ≤ D, newest first), not a rep
   current row from its birth date on: no migration writes rows for them. The first change applied to such a
   resident first writes that baseline (valid from the birth date) and closes it on the change's date.
 - Valid time is the date the change took effect in the world (the birth, the death, the move); phone, flag and
-  correction changes take effect on the day they are approved (the record said otherwise until then). A change
-  dated before the resident's latest version is refused: history is appended, never rewritten.
+  correction changes take effect on the day they are approved (the record said otherwise until then).
+- A change reported late (dated before the resident's latest version: a move of 11-30 approved after a phone change
+  that took effect 12-01) is written where it belongs: the version covering its date is split there, a version
+  with the change's fields starts on its date, and every later version — and the live row — takes the fields it
+  sets, as those later changes did not touch them. When a later version did change one of those fields (or the
+  change archives the resident and a later one moved them), the change is refused naming that later change and its
+  date (history_check_effective): which of the two is right is the reviewer's call, not the code's.
 """
 
 import datetime
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from doorstep.core.errors import ValidationFailed
 from doorstep.registry.models import (
@@ -41,32 +47,82 @@ def version_snapshot(resident: Resident) -> dict:
     return {f: getattr(resident, f) for f in VERSIONED_FIELDS}
 
 
-def history_earliest_effective(resident: Resident) -> datetime.date:
-    """The earliest date a new change to this resident may take effect: the start of its latest version (its
-    birth date when it has none)."""
-    latest = (ResidentVersion.objects.filter(resident_id=resident.pk).order_by("-valid_from", "-id")
-              .values_list("valid_from", flat=True).first())
-    return latest or resident.birth_date
+# A change that archives a resident (a death, a move out of the district) cannot be slipped in before a later change
+# of where they live or of their status: the one archived on that date could not have moved or married after it.
+ARCHIVING_CONFLICTS = ("household_id", "path", "relation", "status", "status_date")
 
 
-def history_check_effective(resident: Resident, effective: datetime.date) -> None:
-    """ValidationFailed unless `effective` lies between the resident's latest version and today."""
-    earliest = history_earliest_effective(resident)
-    if effective < earliest:
-        raise ValidationFailed(_("生效日期不能早于该居民最近一次变更的生效日期（{date}）。").format(
-            date=earliest.isoformat()), field="effective_date")
+def _versions(resident_id: int) -> list[ResidentVersion]:
+    return list(ResidentVersion.objects.filter(resident_id=resident_id).order_by("valid_from", "id")
+                .select_related("change"))
+
+
+def _changed(version: ResidentVersion, previous: ResidentVersion) -> set[str]:
+    return {f for f in VERSIONED_FIELDS if getattr(version, f) != getattr(previous, f)}
+
+
+def _field_labels(fields) -> str:
+    labels = []
+    for f in VERSIONED_FIELDS:  # in the table's order, the household once for its two columns
+        if f not in fields or (f == "path" and "household_id" in fields):
+            continue
+        label = _("住址（户）") if f in ("household_id", "path") else str(
+            ResidentVersion._meta.get_field(f).verbose_name)
+        if label not in labels:
+            labels.append(label)
+    return pgettext("list separator", "、").join(labels)
+
+
+def _version_source(version: ResidentVersion) -> str:
+    if version.change_id:
+        return str(version.change.get_kind_display())
+    return _("台账导入")
+
+
+def history_check_effective(resident: Resident, effective: datetime.date, *, fields=VERSIONED_FIELDS,
+                            versions: list | None = None) -> None:
+    """ValidationFailed unless a change setting `fields` (versioned field names) may take effect on `effective`:
+    not after today, not before the registry first held the resident, and — when it is dated before later versions
+    — none of those later versions changed a field it sets (ARCHIVING_CONFLICTS too, for a change of status). The
+    refusal names the later change and its date. One query (none when `versions` are given)."""
     if effective > timezone.localdate():
         raise ValidationFailed(_("生效日期不能晚于今天。"), field="effective_date")
+    versions = _versions(resident.pk) if versions is None else versions
+    if not versions:
+        return  # held since birth: the kinds check a date against the birth date
+    if effective < versions[0].valid_from:
+        raise ValidationFailed(_("生效日期不能早于该居民在本区登记的日期（{date}）。").format(
+            date=versions[0].valid_from.isoformat()), field="effective_date")
+    wanted = set(fields) & set(VERSIONED_FIELDS)
+    if "status" in wanted:
+        wanted |= set(ARCHIVING_CONFLICTS)
+    for previous, version in zip(versions, versions[1:], strict=False):
+        if version.valid_from <= effective:
+            continue
+        clash = _changed(version, previous) & wanted
+        if clash:
+            raise ValidationFailed(_("该居民{date}已有一项“{change}”改过{fields}，这项变更的生效日期不能早于{date}。").format(
+                date=version.valid_from.isoformat(), change=_version_source(version), fields=_field_labels(clash)),
+                field="effective_date")
 
 
-def history_record(resident: Resident, *, before: dict | None, effective: datetime.date, change=None) -> None:
+def history_record(resident: Resident, *, before: dict | None, effective: datetime.date, change=None,
+                   fields=None) -> None:
     """Append the version a change made. Call after saving the changed resident, inside the writing transaction,
-    with the resident row locked. `before`: version_snapshot(resident) taken before the change (None for a resident
-    the change created)."""
+    with the resident row locked and history_check_effective passed. `before`: version_snapshot(resident) taken
+    before the change (None for a resident the change created). `fields`: the versioned fields the change sets
+    (default: those that differ from `before`); a change dated before later versions gives them these fields."""
     now = timezone.now()
-    rows = []
-    if before is not None:
-        open_version = ResidentVersion.objects.filter(resident_id=resident.pk, valid_to=None).first()
+    after = version_snapshot(resident)
+    if before is None:
+        ResidentVersion.objects.create(resident_id=resident.pk, valid_from=effective, recorded_at=now, change=change,
+                                       **after)
+        return
+    versions = _versions(resident.pk)
+    later = [v for v in versions if v.valid_from > effective]
+    if not later:
+        rows = []
+        open_version = versions[-1] if versions and versions[-1].valid_to is None else None
         if open_version is None:  # the first change of a resident the registry held without history
             rows.append(ResidentVersion(resident_id=resident.pk, valid_from=before["birth_date"], valid_to=effective,
                                         recorded_at=now, **before))
@@ -75,9 +131,22 @@ def history_record(resident: Resident, *, before: dict | None, effective: dateti
                 setattr(open_version, field, value)
             open_version.valid_to = effective
             open_version.save(update_fields=[*VERSIONED_FIELDS, "valid_to"])
-    rows.append(ResidentVersion(resident_id=resident.pk, valid_from=effective, recorded_at=now, change=change,
-                                **version_snapshot(resident)))
-    ResidentVersion.objects.bulk_create(rows)
+        rows.append(ResidentVersion(resident_id=resident.pk, valid_from=effective, recorded_at=now, change=change,
+                                    **after))
+        ResidentVersion.objects.bulk_create(rows)
+        return
+    # reported late: split the version covering `effective` there, and carry the change into every later version
+    setting = [f for f in VERSIONED_FIELDS if (before[f] != after[f] if fields is None else f in fields)]
+    covering = [v for v in versions if v.valid_from <= effective][-1]
+    inserted = ResidentVersion(resident_id=resident.pk, valid_from=effective, valid_to=covering.valid_to,
+                               recorded_at=now, change=change,
+                               **{f: after[f] if f in setting else getattr(covering, f) for f in VERSIONED_FIELDS})
+    covering.valid_to = effective
+    for v in later:
+        for f in setting:
+            setattr(v, f, after[f])
+    ResidentVersion.objects.bulk_update([covering, *later], [*VERSIONED_FIELDS, "valid_to"])
+    inserted.save()
 
 
 def history_record_many(befores: dict[int, dict], *, effective: datetime.date, ledger_import=None) -> int:

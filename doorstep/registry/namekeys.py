@@ -80,18 +80,36 @@ def pinyin_syllables() -> frozenset[str]:
     return frozenset(to_normal(r) for value in PINYIN_DICT.values() for r in value.split(","))
 
 
+# at most this many readings of one character: a rare character of a name has one or two; more only widen what a
+# pinyin search matches
+READINGS_MAX = 3
+
+
+def character_reading_refusal(actor, action) -> str:
+    """Why the actor may not take this reading action ("" when they may): the authority table
+    (registry.changes.authority.READING_AUTHORITY), which the page asks too."""
+    from doorstep.registry.changes.authority import reading_refusal
+
+    node = actor.org_node if getattr(actor, "org_node_id", None) else None
+    reason = reading_refusal(getattr(actor, "role", ""), action, node.level if node else "")
+    return "" if reason is None else reason.text(_)
+
+
 def character_reading_set(*, actor, character: str, readings: str) -> CharacterReading:
     """Enter (or correct) the pinyin of one character pypinyin does not know, and re-key every resident whose name
-    has it. `readings`: toneless pinyin, several separated by spaces ("ji" for 𠮷).
+    has it. `readings`: toneless pinyin, at most READINGS_MAX, separated by spaces ("ji" for 𠮷).
 
-    Errors: PermissionDenied unless the actor may keep the registry; ValidationFailed for more than one character,
-    a character pypinyin already reads, or readings that are not pinyin syllables. Audit: registry.character_reading.
+    Errors: PermissionDenied unless the authority table lets the actor enter a reading (the community clerk and
+    above), or overwrite one already entered (a district administrator); ValidationFailed for more than one
+    character, a character pypinyin already reads, or readings that are not pinyin syllables or too many.
+    Audit: registry.character_reading (with the readings replaced, when overwritten).
     """
-    from doorstep.accounts.roles import Capability
     from doorstep.core.names import _char_readings
+    from doorstep.registry.changes.authority import ReadingAction
 
-    if not actor.can(Capability.SEARCH_RESIDENTS):
-        raise PermissionDenied(_("您的角色不能维护人口信息。"))
+    refused = character_reading_refusal(actor, ReadingAction.ENTER)
+    if refused:
+        raise PermissionDenied(refused)
     character = (character or "").strip()
     code = ord(character[0]) if len(character) == 1 else 0
     if not (0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or code >= 0x20000):  # CJK ideographs
@@ -100,15 +118,26 @@ def character_reading_set(*, actor, character: str, readings: str) -> CharacterR
         raise ValidationFailed(_("“{char}”已有拼音（{readings}），无需录入。").format(
             char=character, readings=" ".join(_char_readings(character))), field="character")
     words = tuple(dict.fromkeys((readings or "").lower().replace("ü", "v").split()))
-    if not words or len(words) > 5 or any(w not in pinyin_syllables() for w in words):
+    if not words or any(w not in pinyin_syllables() for w in words):
         raise ValidationFailed(_("拼音须是汉语拼音音节（不带声调，ü 写作 v），多个读音用空格分隔，如 ji。"), field="readings")
+    if len(words) > READINGS_MAX:
+        raise ValidationFailed(_("一个字最多录入{count}个读音。").format(count=READINGS_MAX), field="readings")
     with transaction.atomic():
+        existing = CharacterReading.objects.select_for_update().filter(character=character).first()
+        if existing is not None:
+            refused = character_reading_refusal(actor, ReadingAction.OVERWRITE)
+            if refused:
+                raise PermissionDenied(_("“{char}”的读音已录入（{readings}）。{reason}").format(
+                    char=character, readings=existing.readings, reason=refused))
+        replaced = existing.readings if existing is not None else ""
         row, _created = CharacterReading.objects.update_or_create(
             character=character, defaults={"readings": " ".join(words), "entered_by": actor,
                                            "entered_at": timezone.now()})
         affected = list(Resident.objects.filter(name__contains=character).only("id", "name", "name_pinyin",
                                                                                "name_initials"))
         residents_rekey(affected, extra=staff_readings(r.name for r in affected))
-        audit_record(actor=actor, action="registry.character_reading", target=row,
-                     summary={"character": character, "readings": row.readings, "residents": len(affected)})
+        summary = {"character": character, "readings": row.readings, "residents": len(affected)}
+        if replaced:
+            summary["replaced"] = replaced
+        audit_record(actor=actor, action="registry.character_reading", target=row, summary=summary)
     return row

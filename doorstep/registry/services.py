@@ -20,6 +20,8 @@ from doorstep.registry.selectors import resident_get_for_user
 # in a sentence ("the whole phone number"), so their own context: the bare labels are column headings elsewhere
 REVEALABLE = {"id_number": pgettext_lazy("in a sentence", "身份证号"), "phone": pgettext_lazy("in a sentence", "手机号")}
 MIN_REASON_LENGTH = 4
+# the reveal form's maxlength, the API's schema and the audit row's column: a longer reason is refused, never cut
+REASON_MAX_LENGTH = 300
 
 
 def personal_fields(*, document: Document, phone: str = "") -> dict:
@@ -77,7 +79,7 @@ def resident_reveal(*, actor, resident_id, field: str, reason: str) -> str:
     """Show one personal field whole.
 
     Preconditions: the resident is in the actor's scope (else NotFound, same as missing), the actor's role may
-    reveal personal data, and a reason of at least MIN_REASON_LENGTH characters is given.
+    reveal personal data, and a reason of MIN_REASON_LENGTH to REASON_MAX_LENGTH characters is given.
     Result: the plain value. Audit: registry.reveal with the field and the reason, also when refused.
     """
     if field not in REVEALABLE:
@@ -92,6 +94,11 @@ def resident_reveal(*, actor, resident_id, field: str, reason: str) -> str:
         audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason,
                      summary={"field": field, "refused": "reason_too_short"}, result="denied")
         raise ValidationFailed(_("请填写查看事由（至少%(count)s个字）。") % {"count": MIN_REASON_LENGTH}, field="reason")
+    if len(reason) > REASON_MAX_LENGTH:
+        audit_record(actor=actor, action="registry.reveal", target=resident, reason=reason[:REASON_MAX_LENGTH],
+                     summary={"field": field, "refused": "reason_too_long"}, result="denied")
+        raise ValidationFailed(_("查看事由不能超过%(count)s个字，请简要填写。") % {"count": REASON_MAX_LENGTH},
+                               field="reason")
     blob = resident.id_number_enc if field == "id_number" else resident.phone_enc
     if not blob:
         raise ValidationFailed(_("该居民未登记%(what)s。") % {"what": REVEALABLE[field]}, field="field")

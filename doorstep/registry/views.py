@@ -119,9 +119,10 @@ def resident_detail(request, resident_id: int):
     when, on whose review) and — with ?as_of= — the record and household as they were on a date; the changes the
     user may propose about them; a reading form for characters of the name nobody has a reading for."""
     from doorstep.core.names import name_keys
+    from doorstep.registry.changes.authority import ReadingAction
     from doorstep.registry.changes.selectors import changes_about_resident
     from doorstep.registry.history import household_members_as_of, resident_as_of, resident_history
-    from doorstep.registry.namekeys import staff_readings
+    from doorstep.registry.namekeys import character_reading_refusal, staff_readings
     from doorstep.registry.views_changes import kinds_for
 
     resident = resident_get_for_user(request.user, resident_id)
@@ -134,6 +135,8 @@ def resident_detail(request, resident_id: int):
             members_then = household_members_as_of(snapshot.household_id, as_of)
     staff = request.user.can(Capability.SEARCH_RESIDENTS)
     unread = name_keys(resident.name, staff_readings([resident.name])).unread if staff else ()
+    # the reading form only for those the authority table lets enter one (the service asks the same table)
+    can_enter_reading = bool(unread) and not character_reading_refusal(request.user, ReadingAction.ENTER)
     return render(request, "registry/detail.html", {
         "resident": resident, "age": resident_age(resident),
         "members": household_members_for_user(request.user, resident),
@@ -144,7 +147,7 @@ def resident_detail(request, resident_id: int):
         "as_of_error": as_of_error,
         "snapshot": snapshot, "members_then": members_then,
         "kinds": kinds_for(request.user, resident), "pending": changes_about_resident(request.user, resident),
-        "unread": unread,
+        "unread": unread, "can_enter_reading": can_enter_reading,
     })
 
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.pages import workspace_page
@@ -16,7 +17,8 @@ from doorstep.core.idempotency import FIELD
 from doorstep.core.paging import page_args
 from doorstep.core.ratelimit import LIST, rate_limited
 from doorstep.registry.changes.authority import PROPOSABLE_KINDS, SubjectRef, permitted, relations
-from doorstep.registry.changes.kinds import FIELDS, FLAG_LABELS, RESIDENT_KINDS
+from doorstep.registry.changes.households import relation_field
+from doorstep.registry.changes.kinds import FIELDS, FLAG_LABELS, RESIDENT_KINDS, document_note
 from doorstep.registry.changes.selectors import (
     actor_facts,
     change_get_for_user,
@@ -95,9 +97,17 @@ def _form_context(request, kind: str, resident, household, data, error=None) -> 
                                      .order_by("building__name", "room", "id")[:1000])
     if "building" in types and grid:
         context["buildings"] = list(Building.objects.filter(path=grid).order_by("name", "id")[:500])
-    if "members" in types and resident is not None:
+    if types & {"members", "member_relations", "new_head"} and resident is not None:
         context["members"] = list(Resident.objects.filter(household_id=resident.household_id,
                                                           status=ResidentStatus.ACTIVE).order_by("id"))
+        for m in context["members"]:
+            m.relation_field = relation_field(m.pk)
+        # the new head is asked for only where the head can leave with others remaining: a head's own death,
+        # marriage; any member kind (the head may be among those chosen)
+        others = [m for m in context["members"] if m.pk != resident.pk]
+        has_head = any(m.relation == Relation.HEAD for m in context["members"])
+        context["new_head_choices"] = others if others and has_head and (
+            "members" in types or resident.relation == Relation.HEAD) else []
     return context
 
 
@@ -154,13 +164,17 @@ def change_new(request, kind: str):
             return render(request, "registry/changes/propose.html",
                           _form_context(request, kind, resident, household, data, error=exc), status=exc.status)
         messages.success(request, _("已提交，等待社区审核。"))
+        note = document_note(change.payload)
+        if note:  # how the number was read, as search says it (a 15-digit number converted)
+            messages.info(request, note)
         return redirect("registry:change", change_id=change.pk)
     return render(request, "registry/changes/propose.html",
                   _form_context(request, kind, resident, household, _Data(_initial(kind, resident))))
 
 
 def change_rows(change) -> list[tuple[str, str]]:
-    """What a request asks for, as (label, value) rows: masked numbers, labels for codes."""
+    """What a request asks for, as (label, value) rows: masked numbers, labels for codes; a correction shows only
+    what differs from the record ("was → new"), a request with no phone says nothing of one."""
     p = change.payload
     rows = []
     relations_ = dict(Relation.choices)
@@ -168,14 +182,17 @@ def change_rows(change) -> list[tuple[str, str]]:
     from doorstep.core.idnumbers import DocumentType
 
     doc_types = dict(DocumentType.choices)
+    was = p.get("was", {})
     for key, label in (("names", _("涉及的人")), ("name", _("姓名")), ("gender", _("性别")), ("birth_date", _("出生日期")),
                        ("document_type", _("证件类型")), ("id_number_masked", _("证件号码")),
                        ("relation", _("与户主关系")), ("household_number", _("户号")), ("target_number", _("迁入户的户号")),
                        ("building_name", _("新户所在楼栋")), ("room", _("新户门牌")), ("origin", _("从何处迁来")),
-                       ("destination", _("迁往何处")), ("phone_masked", _("手机号"))):
+                       ("destination", _("迁往何处")), ("phone_masked", _("联系电话"))):
         if key not in p:
             continue
         value = p[key]
+        if key in was and was[key] == value and key != "id_number_masked":
+            continue  # unchanged: a correction shows only what differs
         if key == "names":
             value = "、".join(value)  # zh: the Chinese list separator between names (data)
         elif key == "relation":
@@ -185,14 +202,32 @@ def change_rows(change) -> list[tuple[str, str]]:
         elif key == "document_type":
             value = doc_types.get(value, value)
         elif key == "phone_masked" and not value:
+            if change.kind != "phone":
+                continue  # a move-in without a phone: nothing to say
             value = _("（删除电话）")
         elif key == "id_number_masked" and not value:
             value = _("未登记（待落户）")
-        if key in p.get("was", {}):
-            was = p["was"][key]
-            was = relations_.get(was, genders.get(was, doc_types.get(was, was))) if key != "name" else was
-            value = f"{was or '—'} → {value}"
+        if key in was:
+            before = was[key]
+            if key == "id_number_masked" and before == p[key]:
+                value = _("{number}（号码已更正，与原号码只在遮盖的几位不同）").format(number=value)
+            else:
+                before = relations_.get(before, genders.get(before, doc_types.get(before, before))) \
+                    if key != "name" else before
+                value = f"{before or '—'} → {value}"
+        if key == "id_number_masked" and p.get("id_converted"):
+            value = f"{value} {document_note(p)}"
         rows.append((label, str(value)))
+    if p.get("relations"):
+        names = dict(zip(p.get("members", []), p.get("names", []), strict=False))
+        rows.append((_("在新户中的与户主关系"), pgettext("list separator", "、").join(
+            _("{name}（{relation}）").format(name=names.get(int(pk), pk), relation=relations_.get(r, r))
+            for pk, r in p["relations"].items())))
+    if p.get("new_head_name"):
+        rows.append((_("新户主"), p["new_head_name"]))
+        if p.get("regrouped"):
+            rows.append((_("其他留下的成员改为"), pgettext("list separator", "、").join(
+                _("{name}（{relation}）").format(name=name, relation=relations_.get(r, r)) for name, r in p["regrouped"])))
     if "flags" in p:
         on = [str(label) for f, label in FLAG_LABELS.items() if p["flags"].get(f)]
         rows.append((_("人群标签"), "、".join(on) or _("（无）")))  # zh: list separator
@@ -239,10 +274,15 @@ def change_act(request, change_id: int, action: str):
 @login_required
 @require_POST
 def character_reading_view(request, resident_id: int):
-    """Staff enter the pinyin of a character of this resident's name that nobody had a reading for."""
-    from doorstep.registry.namekeys import character_reading_set
+    """Staff enter the pinyin of a character of this resident's name that nobody had a reading for: the community
+    clerk and above (authority.READING_AUTHORITY; overwriting a reading, a district administrator only)."""
+    from doorstep.registry.changes.authority import ReadingAction
+    from doorstep.registry.namekeys import character_reading_refusal, character_reading_set
 
     resident = resident_get_for_user(request.user, resident_id)
+    refused = character_reading_refusal(request.user, ReadingAction.ENTER)  # the table the page and service ask
+    if refused:
+        raise PermissionDenied(refused)
     character = request.POST.get("character", "").strip()
     try:
         if character not in resident.name:  # the form is for this resident's own name, nothing else

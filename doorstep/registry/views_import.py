@@ -6,6 +6,7 @@ work; a job is its uploader's alone (others get the same 404 as for none)."""
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,9 +62,19 @@ def import_job(request, token: str):
         "can_confirm": job.state == "checked" and permitted(request.user, Action.CONFIRM, job),
         "more_problems": max(0, report.get("error_count", 0) + report.get("warning_count", 0)
                              - len(report.get("problems", []))),
+        "other_language": _checked_in_other_language(job, report),
     }
     template = "registry/import/_status.html" if request.headers.get("HX-Request") else "registry/import/job.html"
     return render(request, template, context)
+
+
+def _checked_in_other_language(job, report: dict) -> str:
+    """The name of the language a job's problems are worded in (its run's: the person's who uploaded or confirmed
+    it) when the reader's is another; "" otherwise."""
+    language = job.language or settings.LANGUAGE_CODE
+    if not (report.get("problems") or report.get("refused")) or language == translation.get_language():
+        return ""
+    return dict(settings.LANGUAGES).get(language, language)
 
 
 @workspace_page(PAGE)

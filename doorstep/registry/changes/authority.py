@@ -120,3 +120,37 @@ def refusal(role: str, action: Action, held: frozenset[Relation], *, kind: str =
 
 def sees(role: str, held: frozenset[Relation]) -> bool:
     return bool(CHANGE_SCOPE.get(role, frozenset()) & held)
+
+
+# Who may enter the reading of a rare character (registry.namekeys.character_reading_set). A reading applies to
+# every resident with that character, district-wide, and decides whom a pinyin search finds: the community's clerk
+# and those above (street and district clerks and approvers, administrators) enter one where there is none; only a
+# district administrator may overwrite one already entered. Grid workers, who propose records, do not: a reading is
+# not a change request and is not reviewed. Keyed by (role, action): the levels of org node the actor must sit at.
+class ReadingAction(StrEnum):
+    ENTER = "enter"  # the character has no reading yet
+    OVERWRITE = "overwrite"  # replace a reading entered before
+
+
+READING_ACTION_LABELS = {ReadingAction.ENTER: gettext_noop("录入生僻字读音"),
+                         ReadingAction.OVERWRITE: gettext_noop("修改已录入的生僻字读音")}
+READING_AUTHORITY: dict[tuple[str, ReadingAction], frozenset[str]] = {
+    ("clerk", ReadingAction.ENTER): frozenset({"community", "street", "district"}),
+    ("approver", ReadingAction.ENTER): frozenset({"street", "district"}),
+    ("admin", ReadingAction.ENTER): frozenset({"community", "street", "district"}),
+    ("admin", ReadingAction.OVERWRITE): frozenset({"district"}),
+}
+READING_WHO = {ReadingAction.ENTER: gettext_noop("社区窗口人员及以上"), ReadingAction.OVERWRITE: gettext_noop("区级管理员")}
+
+
+def reading_refusal(role: str, action: ReadingAction, node_level: str) -> Reason | None:
+    """None when the role at a node of this level may take the action, else why not (naming who may)."""
+    if node_level in READING_AUTHORITY.get((role, action), frozenset()):
+        return None
+    return Reason(gettext_noop("只有{who}可以{action}。"), (("who", READING_WHO[action]),
+                                                      ("action", READING_ACTION_LABELS[action])),
+                  frozenset({"who", "action"}))
+
+
+def reading_permitted(role: str, action: ReadingAction, node_level: str) -> bool:
+    return reading_refusal(role, action, node_level) is None

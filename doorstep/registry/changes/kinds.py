@@ -18,7 +18,14 @@ from doorstep.core.errors import ValidationFailed
 from doorstep.core.idnumbers import CHECKED_TYPES, DocumentType, check_id_matches_person, parse_document
 from doorstep.core.names import normalize_name
 from doorstep.core.phones import mask_phone, validate_phone
-from doorstep.registry.history import FLAG_FIELDS
+from doorstep.registry.changes.households import (
+    active_members,
+    as_regrouped,
+    check_joining,
+    new_head_plan,
+    relation_field,
+)
+from doorstep.registry.history import FLAG_FIELDS, history_check_effective
 from doorstep.registry.models import (
     Building,
     ChangeKind,
@@ -48,10 +55,13 @@ FLAG_LABELS = {"is_elderly_alone": gettext_lazy("独居老人"), "is_disabled": 
 class Field:
     name: str
     label: object
-    type: str = "text"  # text, date, gender, relation, document_type, household, members, building, flags, phone
+    # text, date, gender, relation, document_type, household, members, member_relations, new_head, building, flags,
+    # phone, checkbox
+    type: str = "text"
     required: bool = False
     help: object = ""
     maxlength: int = 0
+    relations: bool = False  # members: each chosen member's relation in the household they join (relation_<id>)
 
 
 _NAME = Field("name", gettext_lazy("姓名"), required=True, maxlength=50)
@@ -60,6 +70,10 @@ _BIRTH = Field("birth_date", gettext_lazy("出生日期"), "date", required=True
 _DOCTYPE = Field("document_type", gettext_lazy("证件类型"), "document_type")
 _NOTE = Field("note", gettext_lazy("说明"), maxlength=NOTE_MAX)
 _EFFECTIVE = Field("effective_date", gettext_lazy("发生日期"), "date", required=True)
+# households.py: the head leaving a household where others remain names the member who becomes head
+_NEW_HEAD = Field("new_head", gettext_lazy("新户主"), "new_head",
+                  help=gettext_lazy("户主离开本户、且还有人留在本户时必填：新户主的与户主关系改为“户主”；其他留下的人改为与新户主的"
+                                    "关系（配偶的子女仍为子女、子女的兄弟姐妹为兄弟姐妹等），说不清的记为“其他”，可再提交更正。"))
 _NEW_HOME = (Field("building", gettext_lazy("新户所在楼栋"), "building",
                    help=gettext_lazy("迁入已有的户请填户号；建立新户请选楼栋并填门牌")),
              Field("room", gettext_lazy("新户门牌"), maxlength=ROOM_MAX))
@@ -77,33 +91,34 @@ FIELDS: dict[str, tuple[Field, ...]] = {
                 Field("origin", gettext_lazy("从何处迁来"), maxlength=DESTINATION_MAX),
                 Field("is_migrant", gettext_lazy("流动人口"), "checkbox"),
                 Field("effective_date", gettext_lazy("迁入日期"), "date", required=True), _NOTE),
-    "death": (Field("effective_date", gettext_lazy("死亡日期"), "date", required=True), _NOTE),
+    "death": (Field("effective_date", gettext_lazy("死亡日期"), "date", required=True), _NEW_HEAD, _NOTE),
     "move_out": (Field("members", gettext_lazy("迁出的人"), "members", required=True),
                  Field("destination", gettext_lazy("迁往何处"), required=True, maxlength=DESTINATION_MAX),
-                 Field("effective_date", gettext_lazy("迁出日期"), "date", required=True), _NOTE),
-    "move_within": (Field("members", gettext_lazy("搬迁的人"), "members", required=True),
+                 Field("effective_date", gettext_lazy("迁出日期"), "date", required=True), _NEW_HEAD, _NOTE),
+    "move_within": (Field("members", gettext_lazy("搬迁的人"), "members", required=True, relations=True,
+                          help=gettext_lazy("迁入已有的户：请为每位搬迁的人选择在该户中的与户主关系（该户已有户主的必填，且不能再选户主）。"
+                                            "建立新户的可不选：随迁的原户主仍为户主，否则由第一位当户主，其他人改为与其的关系（说不清的记为“其他”）。")),
                     Field("target_number", gettext_lazy("迁入户的户号"), maxlength=24), *_NEW_HOME,
-                    Field("relation", gettext_lazy("户主在新户中的关系"), "relation",
-                          help=gettext_lazy("迁入已有户时，原户主在新户中的关系（其他人保留原关系）")),
-                    Field("effective_date", gettext_lazy("搬迁日期"), "date", required=True), _NOTE),
+                    Field("effective_date", gettext_lazy("搬迁日期"), "date", required=True), _NEW_HEAD, _NOTE),
     "marriage": (Field("relation", gettext_lazy("婚后与户主关系"), "relation", required=True),
                  Field("target_number", gettext_lazy("迁入配偶户的户号"), maxlength=24,
                        help=gettext_lazy("不迁户的可不填")),
-                 Field("effective_date", gettext_lazy("登记结婚日期"), "date", required=True), _NOTE),
+                 Field("effective_date", gettext_lazy("登记结婚日期"), "date", required=True), _NEW_HEAD, _NOTE),
     "split": (Field("members", gettext_lazy("分出的人"), "members", required=True),
               Field("room", gettext_lazy("新户门牌"), maxlength=ROOM_MAX, help=gettext_lazy("不填则与原户同一门牌")),
-              Field("effective_date", gettext_lazy("分户日期"), "date", required=True), _NOTE),
+              Field("effective_date", gettext_lazy("分户日期"), "date", required=True), _NEW_HEAD, _NOTE),
     "merge": (Field("target_number", gettext_lazy("并入户的户号"), required=True, maxlength=24),
-              Field("relation", gettext_lazy("原户主在新户中的关系"), "relation", required=True),
+              Field("relations", gettext_lazy("各成员在新户中的与户主关系"), "member_relations", required=True,
+                    help=gettext_lazy("本户在册的人都并入该户；该户已有户主的，每人都须选择，且不能再选户主。")),
               Field("effective_date", gettext_lazy("并户日期"), "date", required=True), _NOTE),
-    "phone": (Field("phone", gettext_lazy("新手机号"), "phone", maxlength=24,
+    "phone": (Field("phone", gettext_lazy("新联系电话"), "phone", maxlength=24,
                     help=gettext_lazy("可填带区号的固定电话；不填表示删除电话")), _NOTE),
     "flags": (Field("flags", gettext_lazy("人群标签"), "flags"), _NOTE),
     "correction": (Field("name", gettext_lazy("正确的姓名"), maxlength=50), Field("gender", gettext_lazy("正确的性别"),
                                                                              "gender"),
                    Field("birth_date", gettext_lazy("正确的出生日期"), "date"),
                    Field("relation", gettext_lazy("正确的与户主关系"), "relation"),
-                   _DOCTYPE, Field("id_number", gettext_lazy("正确的证件号码"), maxlength=24),
+                   _DOCTYPE, Field("id_number", gettext_lazy("正确的证件号码"), maxlength=24), _NEW_HEAD,
                    Field("note", gettext_lazy("更正理由"), required=True, maxlength=NOTE_MAX)),
 }
 
@@ -208,13 +223,50 @@ def document_taken_check(document, *, besides: int | None = None) -> None:
         raise ValidationFailed(_("该证件号码已登记。"), field="id_number")
 
 
-def _household_by_number(data, name: str, *, required: bool) -> Household | None:
+DOCUMENT_KINDS = ("birth", "move_in", "correction")  # the kinds whose secret may carry a document number
+
+
+def pending_document_check(index_value: str) -> None:
+    """No pending request carries the same document number (two births reported with one number: approving the
+    first would leave the second unapprovable). Pending requests are few and keep their numbers only encrypted,
+    so they are read and decrypted here (no new column: an index of secrets in requests would need a migration);
+    call it inside the proposing transaction. ValidationFailed naming the pending request."""
+    import json
+
+    from doorstep.core.crypto import decrypt
+    from doorstep.registry.models import ChangeRequest, ChangeState
+
+    pending = (ChangeRequest.objects.filter(state=ChangeState.PROPOSED, kind__in=DOCUMENT_KINDS,
+                                            secret_enc__isnull=False)
+               .only("id", "kind", "proposed_at", "secret_enc").order_by("id"))
+    for change in pending.iterator(chunk_size=200):
+        if json.loads(decrypt(change.secret_enc)).get("index_value") == index_value:
+            raise ValidationFailed(_("该证件号码已在待审核的“{kind}”申请（第{id}号，{day}提交）中，不能重复提交；"
+                                     "请等社区审核，或撤回那份申请后再提交。").format(
+                kind=change.get_kind_display(), id=change.pk,
+                day=timezone.localtime(change.proposed_at).date().isoformat()), field="id_number")
+
+
+def document_note(payload: dict) -> str:
+    """What the proposer is told about how a document number was read (core.idnumbers.Document.note: a 15-digit ID
+    number converted to 18 digits), from a request's payload; "" when it was read as typed."""
+    from django.utils.translation import gettext
+
+    if not payload.get("id_converted"):
+        return ""
+    return gettext("15位身份证号已按国家标准（GB 11643-1999）转换为18位：{number}。").format(
+        number=payload.get("id_number_masked", ""))
+
+
+def _household_by_number(data, name: str, *, required: bool, district: str = "") -> Household | None:
     number = _text(data, name, 24, required=required)
     if not number:
         return None
     household = Household.objects.filter(number=number).select_related("building").first()
     if household is None:
         raise ValidationFailed(_("没有户号为“{number}”的户，请核对。").format(number=number), field=name)
+    if district and not household.path.startswith(district):  # before anything is said about the household
+        raise ValidationFailed(_("只能迁入本区的户；迁往区外请提交“迁出本区”。"), field=name)
     return household
 
 
@@ -264,8 +316,8 @@ def _checkbox(data, name: str) -> bool:
 
 
 def _active(resident: Resident) -> None:
-    if resident.status != ResidentStatus.ACTIVE:
-        raise ValidationFailed(_("{name}已{status}，不能再提交变更。").format(
+    if resident.status != ResidentStatus.ACTIVE:  # the status says 已死亡 / 已迁出本区 itself
+        raise ValidationFailed(_("{name}{status}，不能再提交变更。").format(
             name=resident.name, status=resident.get_status_display()), field="resident")
 
 
@@ -305,6 +357,8 @@ def _person_payload(name, gender, birth, document) -> tuple[dict, dict]:
     payload = {"name": name, "gender": gender, "birth_date": birth.isoformat(),
                "document_type": document.type if document else DocumentType.ID_CARD,
                "id_number_masked": document.masked if document else ""}
+    if document is not None and document.converted_from:
+        payload["id_converted"] = True  # document_note tells the proposer and the reviewer
     secret = {"id_number": document.number, "index_value": document.index_value} if document else {}
     return payload, secret
 
@@ -318,6 +372,7 @@ def _clean_birth(data, *, resident, household, note) -> Proposal:
     name, gender, birth, document = _person(data, document_required=False)
     _check_birth_age(birth)
     relation = _choice(data, "relation", Relation.values, default=Relation.CHILD, required=True)
+    check_joining(household, {0: relation}, names={0: name}, field=lambda _pk: "relation")
     payload, secret = _person_payload(name, gender, birth, document)
     payload.update(relation=relation, household_number=household.number)
     return Proposal("birth", household.path, None, household, payload, secret, birth, note)
@@ -363,6 +418,8 @@ def _clean_move_in(data, *, resident, household, note) -> Proposal:
     relation = _choice(data, "relation", Relation.values, required=True)
     if household is None and relation != Relation.HEAD:
         raise ValidationFailed(_("新立的户，迁入的人应为户主。"), field="relation")
+    if household is not None:
+        check_joining(household, {0: relation}, names={0: name}, field=lambda _pk: "relation")
     effective = _effective(data, "effective_date", None)
     if effective < birth:
         raise ValidationFailed(_("日期不能早于出生日期。"), field="effective_date")
@@ -390,30 +447,79 @@ def _subject(kind, resident, payload, *, effective=None, note="", secret=None, h
                     effective, note)
 
 
+def _stated_relations(data, people: list[Resident]) -> dict[int, str]:
+    """The relation the form states for each of these people in the household they join ("" where none)."""
+    stated = {}
+    for m in people:
+        value = str(data.get(relation_field(m.pk)) or "").strip()
+        if value and value not in Relation.values:
+            raise ValidationFailed(_("请选择{name}在该户中的与户主关系。").format(name=m.name), field=relation_field(m.pk))
+        stated[m.pk] = value
+    return stated
+
+
+def _history_checked(people, effective: datetime.date, fields) -> None:
+    """The history check the approval makes (a change reported late, over later changes of the same fields),
+    made now so that the proposer hears it first."""
+    for person in people:
+        history_check_effective(person, effective, fields=fields)
+
+
+def _leaving(payload: dict, household_members: list[Resident], data, *, leaving: set[int],
+             head_steps_down: bool = False) -> dict[int, str]:
+    """The head leaving with others remaining needs a new head (households.new_head_plan); the plan goes into the
+    payload: the new head's id and name, and how the others will stand to them (shown to the reviewer; the approval
+    works it out again from the household as it is then). Returns the plan."""
+    plan = new_head_plan(0, leaving=leaving, new_head_id=_id(data, "new_head"), members=household_members,
+                         head_steps_down=head_steps_down)
+    if not plan:
+        return plan
+    names = {m.pk: m.name for m in household_members}
+    head = next(pk for pk, relation in plan.items() if relation == Relation.HEAD)
+    payload.update(new_head=head, new_head_name=names[head],
+                   regrouped=[[names[pk], relation] for pk, relation in plan.items() if pk != head])
+    return plan
+
+
+_HOME_FIELDS = ("household_id", "path")
+_MOVE_FIELDS = (*_HOME_FIELDS, "relation")
+_ARCHIVE_FIELDS = ("status", "status_date")
+
+
 def _clean_death(data, *, resident, household, note) -> Proposal:
-    return _subject("death", resident, {"name": resident.name},
-                    effective=_effective(data, "effective_date", resident), note=note)
+    effective = _effective(data, "effective_date", resident)
+    _history_checked([resident], effective, _ARCHIVE_FIELDS)
+    payload = {"name": resident.name}
+    _leaving(payload, active_members(resident.household_id), data, leaving={resident.pk})
+    return _subject("death", resident, payload, effective=effective, note=note)
 
 
 def _clean_move_out(data, *, resident, household, note) -> Proposal:
     members = _members(data, resident)
     destination = _text(data, "destination", DESTINATION_MAX, required=True)
     effective = _effective(data, "effective_date", resident)
-    return _subject("move_out", resident, {"members": [m.pk for m in members], "names": [m.name for m in members],
-                                           "destination": destination}, effective=effective, note=note)
+    _history_checked(members, effective, _ARCHIVE_FIELDS)
+    payload = {"members": [m.pk for m in members], "names": [m.name for m in members], "destination": destination}
+    _leaving(payload, active_members(resident.household_id), data, leaving={m.pk for m in members})
+    return _subject("move_out", resident, payload, effective=effective, note=note)
 
 
 def _clean_move_within(data, *, resident, household, note) -> Proposal:
     members = _members(data, resident)
-    target = _household_by_number(data, "target_number", required=False)
+    target = _household_by_number(data, "target_number", required=False, district=resident.path[:6])
     building, room = (None, "") if target is not None else _new_home(data, resident.path)
     if target is None and building is None:
         raise ValidationFailed(_("请填写迁入户的户号，或选择楼栋建立新户。"), field="target_number")
     if target is not None and target.pk == resident.household_id:
         raise ValidationFailed(_("迁入的户不能是原来的户。"), field="target_number")
-    relation = _choice(data, "relation", Relation.values, default=Relation.OTHER)
+    stated = _stated_relations(data, members)
+    check_joining(target, stated, names={m.pk: m.name for m in members}, staying=None if target else [])
     effective = _effective(data, "effective_date", resident)
-    payload = {"members": [m.pk for m in members], "names": [m.name for m in members], "relation": relation}
+    for m in members:  # the relation is set where stated (else kept, or made head by the approval)
+        _history_checked([m], effective, _MOVE_FIELDS if stated[m.pk] else _HOME_FIELDS)
+    payload = {"members": [m.pk for m in members], "names": [m.name for m in members],
+               "relations": {str(pk): relation for pk, relation in stated.items() if relation}}
+    _leaving(payload, active_members(resident.household_id), data, leaving={m.pk for m in members})
     if target is not None:
         payload.update(target=target.pk, target_number=target.number)
     else:
@@ -423,13 +529,19 @@ def _clean_move_within(data, *, resident, household, note) -> Proposal:
 
 def _clean_marriage(data, *, resident, household, note) -> Proposal:
     relation = _choice(data, "relation", Relation.values, required=True)
-    target = _household_by_number(data, "target_number", required=False)
+    target = _household_by_number(data, "target_number", required=False, district=resident.path[:6])
     if target is not None and target.pk == resident.household_id:
         target = None
     if target is None and relation == resident.relation:
         raise ValidationFailed(_("婚姻变动未改变任何登记信息：请填写新的与户主关系或迁入的户。"), field="relation")
-    effective = _effective(data, "effective_date", resident)
+    own = active_members(resident.household_id)
     payload = {"name": resident.name, "relation": relation}
+    plan = _leaving(payload, own, data, leaving={resident.pk} if target is not None else set(),
+                    head_steps_down=target is None and resident.relation == Relation.HEAD and relation != Relation.HEAD)
+    check_joining(target, {resident.pk: relation}, names={resident.pk: resident.name},
+                  staying=None if target is not None else as_regrouped(own, plan), field=lambda _pk: "relation")
+    effective = _effective(data, "effective_date", resident)
+    _history_checked([resident], effective, _MOVE_FIELDS if target is not None else ("relation",))
     if target is not None:
         payload.update(target=target.pk, target_number=target.number)
     return _subject("marriage", resident, payload, effective=effective, note=note)
@@ -439,26 +551,34 @@ def _clean_split(data, *, resident, household, note) -> Proposal:
     members = _members(data, resident)
     if resident.pk not in {m.pk for m in members}:
         raise ValidationFailed(_("分出的人须包括本人（新户的户主）。"), field="members")
-    staying = Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.ACTIVE).exclude(
-        pk__in=[m.pk for m in members]).count()
-    if not staying:
+    own = active_members(resident.household_id)
+    if not [m for m in own if m.pk not in {x.pk for x in members}]:
         raise ValidationFailed(_("分户须有人留在原户：请不要选择全部成员。"), field="members")
     room = _text(data, "room", ROOM_MAX)
     effective = _effective(data, "effective_date", resident)
-    return _subject("split", resident, {"members": [m.pk for m in members], "names": [m.name for m in members],
-                                        "room": room or resident.household.room}, effective=effective, note=note)
+    for m in members:  # the resident becomes the new household's head; the others keep their relation
+        _history_checked([m], effective, _MOVE_FIELDS if m.pk == resident.pk else _HOME_FIELDS)
+    payload = {"members": [m.pk for m in members], "names": [m.name for m in members],
+               "room": room or resident.household.room}
+    _leaving(payload, own, data, leaving={m.pk for m in members})
+    return _subject("split", resident, payload, effective=effective, note=note)
 
 
 def _clean_merge(data, *, resident, household, note) -> Proposal:
-    target = _household_by_number(data, "target_number", required=True)
+    target = _household_by_number(data, "target_number", required=True, district=resident.path[:6])
     if target.pk == resident.household_id:
         raise ValidationFailed(_("并入的户不能是本户。"), field="target_number")
-    relation = _choice(data, "relation", Relation.values, required=True)
-    if relation == Relation.HEAD:
-        raise ValidationFailed(_("并入后原户主不能仍为户主：请选择其在新户中的关系。"), field="relation")
+    members = active_members(resident.household_id)
+    stated = _stated_relations(data, members)
+    check_joining(target, stated, names={m.pk: m.name for m in members})
     effective = _effective(data, "effective_date", resident)
-    return _subject("merge", resident, {"target": target.pk, "target_number": target.number, "relation": relation,
-                                        "household_number": resident.household.number},
+    for m in members:
+        _history_checked([m], effective, _MOVE_FIELDS if stated[m.pk] else _HOME_FIELDS)
+    return _subject("merge", resident, {"target": target.pk, "target_number": target.number,
+                                        "household_number": resident.household.number,
+                                        "members": [m.pk for m in members], "names": [m.name for m in members],
+                                        "relations": {str(pk): relation for pk, relation in stated.items()
+                                                      if relation}},
                     effective=effective, note=note)
 
 
@@ -467,7 +587,7 @@ def _clean_phone(data, *, resident, household, note) -> Proposal:
     if phone and resident.phone_index == blind_index("phone", phone):
         raise ValidationFailed(_("新号码与登记的号码相同。"), field="phone")
     if not phone and not resident.phone_index:
-        raise ValidationFailed(_("请填写新手机号。"), field="phone")
+        raise ValidationFailed(_("请填写新的联系电话。"), field="phone")
     return _subject("phone", resident, {"name": resident.name, "phone_masked": mask_phone(phone) if phone else ""},
                     secret={"phone": phone} if phone else {}, note=note)
 
@@ -495,8 +615,15 @@ def _clean_correction(data, *, resident, household, note) -> Proposal:
     if birth and birth != resident.birth_date:
         payload["birth_date"] = birth.isoformat()
     relation = _choice(data, "relation", Relation.values)
+    own = active_members(resident.household_id)
+    new_head = {}  # the head corrected to another relation names the new head, as a head leaving does
     if relation and relation != resident.relation:
+        plan = _leaving(new_head, own, data, leaving=set(), head_steps_down=resident.relation == Relation.HEAD)
+        check_joining(resident.household, {resident.pk: relation}, names={resident.pk: resident.name},
+                      staying=as_regrouped(own, plan), field=lambda _pk: "relation")
         payload["relation"] = relation
+    elif _id(data, "new_head"):
+        raise ValidationFailed(_("户主仍在本户（或本户已无人留下），不用选新户主。"), field="new_head")
     new_gender, new_birth = payload.get("gender", resident.gender), birth or resident.birth_date
     if str(data.get("id_number") or "").strip():
         kind = str(data.get("document_type") or "").strip() or "auto"
@@ -507,8 +634,13 @@ def _clean_correction(data, *, resident, household, note) -> Proposal:
             check_id_matches_person(document.number, birth_date=new_birth, gender=new_gender)
         document_taken_check(document, besides=resident.pk)
         if resident.id_number_index != blind_index("id", document.index_value):
-            payload.update(document_type=document.type, id_number_masked=document.masked)
-            secret = {"id_number": document.number, "index_value": document.index_value}
+            if document.type != resident.document_type:  # only what differs is asked for (and shown)
+                payload["document_type"] = document.type
+            payload["id_number_masked"] = document.masked
+            if document.converted_from:
+                payload["id_converted"] = True
+            secret = {"id_number": document.number, "index_value": document.index_value,
+                      "document_type": document.type}
     elif ("gender" in payload or "birth_date" in payload) and resident.id_number_enc \
             and resident.document_type in CHECKED_TYPES:
         # the number on file must still agree with the corrected birth date and gender
@@ -517,5 +649,6 @@ def _clean_correction(data, *, resident, household, note) -> Proposal:
         raise ValidationFailed(_("没有需要更正的内容：请填写与登记不同的正确信息。"), field="name")
     payload["was"] = {k: (resident.document_type if k == "document_type" else
                           resident.id_number_masked if k == "id_number_masked" else
-                          str(getattr(resident, k))) for k in payload}
+                          str(getattr(resident, k))) for k in payload if k != "id_converted"}
+    payload.update(new_head)
     return _subject("correction", resident, payload, secret=secret, note=note)

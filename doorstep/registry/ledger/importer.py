@@ -81,7 +81,13 @@ class LedgerRun(OrgSheet, PlaceSheets, ResidentSheet):
         self.touched_buildings: set[int] = set()
         self.seen_documents: dict[str, int] = {}  # blind index → row
         self.heads: dict[str, int] = {}  # 户号 → row of its 户主
-        self.matched_residents = 0
+        # the registry's heads this file makes non-heads or moves (blind index); rows naming a new head of a
+        # household whose registry head is not (yet) listed: that head's blind index → the rows (resident_sheet.py)
+        self.heads_leaving: set[str] = set()
+        self.pending_heads: dict[str, list] = {}
+        self.matched_residents = 0  # residents of the registry this file lists (and leaves in the district)
+        self.inserted_residents = 0  # residents this run has written new (in the ledger: not absent)
+        self.version_inserter = None
         # keys of rows in error (a grid code, building code, 户号): rows that refer to them are not blamed again
         self.broken: dict[str, set[str]] = {ORG: set(), BUILDINGS: set(), HOUSEHOLDS: set()}
         self.writing = commit
@@ -207,6 +213,8 @@ class LedgerRun(OrgSheet, PlaceSheets, ResidentSheet):
         steps = {ORG: self._org, BUILDINGS: self._buildings, HOUSEHOLDS: self._households, RESIDENTS: self._residents}
         for kind, reader in self.ledger.sheets.items():
             if not reader.missing:
+                if self.progress:  # the page names the sheet at work from its first row on
+                    self.progress(reader.sheet.name, self.done, max(self.total, self.done))
                 steps[kind](reader)
         self._refuse_empty()
         if self.writing:
@@ -215,7 +223,9 @@ class LedgerRun(OrgSheet, PlaceSheets, ResidentSheet):
             code = self.report.district
             in_district = Resident.objects.filter(path__gte=code, path__lt=code + "~",
                                                   status=ResidentStatus.ACTIVE).count() if code else 0
-            self.report.absent = max(0, in_district - self.matched_residents)
+            # counted after the writes when importing: the residents just added are in the ledger, not absent, so
+            # the import says the same number as its check
+            self.report.absent = max(0, in_district - self.matched_residents - self.inserted_residents)
 
     def _refuse_empty(self) -> None:
         """A file whose sheets have their headers and not one row below them would import nothing: an error, not a

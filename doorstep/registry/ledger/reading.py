@@ -348,7 +348,17 @@ def _encoding(content: bytes) -> str:
     return "utf-8-sig"
 
 
+def _allow_long_cells() -> None:
+    """Let one CSV cell be as long as an upload may be (the csv module stops at 128 KB by default and raises for the
+    whole file): an over-long cell is then the problem of its row and column (checking.py: "不能超过…个字符"), as in a
+    workbook, and the rows after it are still read. The limit is the process's; raising it only widens it."""
+    limit = settings.DOORSTEP_LEDGER_UPLOAD_MAX_BYTES
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
+
+
 def _csv_sheet(content: bytes, name: str, sheet: Sheet) -> SheetReader:
+    _allow_long_cells()
     if b"\x00" in content[:_SNIFF_BYTES]:
         refuse(_("“{file}”不是文本文件（CSV），无法读取。").format(file=name))
     encoding = _encoding(content)

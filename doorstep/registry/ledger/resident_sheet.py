@@ -1,5 +1,17 @@
 """The ledger import's 居民 sheet: residents matched by the blind index of their document, checked and written in
-batches with their name keys and history (a step of importer.LedgerRun)."""
+batches with their name keys and history (a step of importer.LedgerRun).
+
+One 户主 per household, against the database too: a row that makes someone the head of a household whose active
+head in the registry is another person is an error — unless this file lists that person elsewhere (another relation
+or another household: the file changes the head). The file may list them after the new head, so such rows wait
+(`pending_heads`) until the end of the sheet; the registry's heads are read once per batch, for the households the
+batch names a head for.
+
+History: an updated resident gets a version naming the import (registry.history); a resident a page's import
+created gets one open version valid from their birth date, as the registry holds them (as-of reads are what they
+would be without it), naming the import's job — one more bulk insert per batch. A command-line import has no job to
+name and writes none (the history would only say "原登记信息").
+"""
 
 from django.db import connection
 from django.utils import timezone
@@ -15,7 +27,14 @@ from doorstep.registry.ledger.checking import FLAG_KEYS, read_resident
 from doorstep.registry.ledger.columns import HOUSEHOLDS, RESIDENTS
 from doorstep.registry.ledger.reading import SheetReader
 from doorstep.registry.ledger.report import WARNING
-from doorstep.registry.models import Household, Resident, ResidentNameKey, ResidentStatus
+from doorstep.registry.models import (
+    Household,
+    Relation,
+    Resident,
+    ResidentNameKey,
+    ResidentStatus,
+    ResidentVersion,
+)
 from doorstep.registry.namekeys import namekeys_follow, staff_readings
 from doorstep.registry.services import personal_fields
 
@@ -25,6 +44,8 @@ RESIDENT_FIELDS = ("household_id", "path", "name", "gender", "birth_date", "rela
 # What an update writes: those, the name's reading, and the personal columns.
 UPDATE_FIELDS = (*RESIDENT_FIELDS, "name_pinyin", "name_initials", "document_type", "id_number_enc",
                  "id_number_masked", "phone_enc", "phone_index", "phone_masked")
+# positions in the rows of `existing` (_resident_batch): the blind index, pk, status, … then RESIDENT_FIELDS
+_HOUSEHOLD, _PATH, _NAME, _RELATION = 6, 7, 8, 6 + RESIDENT_FIELDS.index("relation")
 
 
 class ResidentSheet:
@@ -37,6 +58,7 @@ class ResidentSheet:
         if self.writing and reader.estimate >= DEFER_INDEXES_FROM:
             defer = Resident.objects.count() < reader.estimate
         inserter = bulk.Inserter(Resident)
+        self.version_inserter = bulk.Inserter(ResidentVersion) if self.job is not None else None
         keys_sql = _insert_sql(ResidentNameKey, ["resident_id", "key", "path", "name"])  # the database numbers the keys
         batch = []
         with deferred_indexes(Resident, ResidentNameKey) if defer else nothing():
@@ -47,6 +69,7 @@ class ResidentSheet:
                     batch = []
             if batch:
                 self._resident_batch(reader, batch, inserter, keys_sql)
+        self._second_heads(reader)
 
     def _resident_batch(self, reader: SheetReader, batch, inserter, keys_sql) -> None:
         counts = self.report.counts[RESIDENTS]
@@ -73,6 +96,7 @@ class ResidentSheet:
                 "id_number_index", "pk", "status", "document_type", "id_number_masked", "phone_index",
                 *RESIDENT_FIELDS):
             existing[row[0]] = row
+        registry_heads = self._registry_heads(rows)
         new, changed = [], []
         for number, cells, record in rows:
             problems = []
@@ -95,11 +119,13 @@ class ResidentSheet:
                 else:
                     self.heads[record.household_number] = number
             old = existing.get(record.index)
-            if old is not None and not self._in_district(old[7]):  # its path
+            self._note_head_listed(record, old, household)
+            if old is not None and not self._in_district(old[_PATH]):
                 problems.append(("document", _("该证件号码已在本区以外登记，不能导入。")))
             elif old is not None and old[2] != ResidentStatus.ACTIVE:
                 problems.append(("document", _("该居民已注销或迁出，台账导入不能恢复：请通过人口变更办理。")))
-            elif old is not None and old[8] != record.name and (old[9], old[10]) != (record.gender, record.birth_date):
+            elif old is not None and old[_NAME] != record.name and (old[9], old[10]) != (record.gender,
+                                                                           record.birth_date):
                 # the same number for a person of another name, birth date or gender is another person, not an update
                 problems.append(("document", _("该证件号码已登记给另一人（姓名、出生日期或性别都不同），台账不能把一个人改成"
                                                "另一个人：请核对证件号码；确需更正请走人口变更。")))
@@ -110,6 +136,7 @@ class ResidentSheet:
             if old is None:
                 counts.new += 1
                 new.append((record, values))
+                self._check_registry_head(reader, number, cells, record, household, None, registry_heads)
                 continue
             self.matched_residents += 1
             phone_index = blind_index("phone", record.phone) if record.phone else ""
@@ -119,13 +146,74 @@ class ResidentSheet:
                 counts.unchanged += 1
                 continue
             counts.updated += 1
+            self._check_registry_head(reader, number, cells, record, household, old, registry_heads)
             names = ("document_type", "id_number_masked", "phone", *RESIDENT_FIELDS)
             for name, a, b in zip(names, before, after, strict=True):
                 if a != b:
                     self.report.changed_fields[name] = self.report.changed_fields.get(name, 0) + 1
-            changed.append((old[1], record, values, old[8] != record.name))
+            changed.append((old[1], record, values, old[_NAME] != record.name))
         if self.writing:
             self._write_residents(new, changed, inserter, keys_sql)
+
+    # --- one 户主 per household, with the registry's ------------------------------------------------------------
+
+    def _registry_heads(self, rows) -> dict[int, list[tuple[str, str]]]:
+        """{household id: [(blind index, name)]} of the registry's active heads of the households that rows of this
+        batch make someone the head of (households already in the registry): one query per batch."""
+        wanted = {self.households[r.household_number][0] for _n, _c, r in rows
+                  if r.relation == Relation.HEAD and r.household_number in self.households}
+        wanted.discard(None)
+        heads: dict[int, list[tuple[str, str]]] = {}
+        for chunk in chunks(sorted(wanted)):
+            for household_id, index, name in Resident.objects.filter(
+                    household_id__in=chunk, relation=Relation.HEAD, status=ResidentStatus.ACTIVE).values_list(
+                    "household_id", "id_number_index", "name"):
+                heads.setdefault(household_id, []).append((index or "", name))
+        return heads
+
+    def _note_head_listed(self, record, old, household) -> None:
+        """A row of someone the registry has as an active head: if it makes them anything else (another relation,
+        another household), their household may take a new head from this file. Any row of them settles the rows
+        waiting on them: either they leave, or the file names two heads, which the file's own check reports."""
+        if old is None or old[_RELATION] != Relation.HEAD or old[2] != ResidentStatus.ACTIVE:
+            return
+        if record.relation != Relation.HEAD or household is None or household[0] != old[_HOUSEHOLD]:
+            self.heads_leaving.add(record.index)
+        self.pending_heads.pop(record.index, None)
+
+    def _check_registry_head(self, reader, number, cells, record, household, old, registry_heads) -> None:
+        """A row (classified new or updated, no problem of its own) that makes its resident the head of a household
+        the registry has another active head for, who is not listed in the file so far: it waits for that head's
+        row (_note_head_listed) or the end of the sheet (_second_heads)."""
+        if record.relation != Relation.HEAD or household[0] is None:
+            return
+        if old is not None and old[_RELATION] == Relation.HEAD and old[_HOUSEHOLD] == household[0]:
+            return  # already this household's head: nothing about heads changes
+        for index, name in registry_heads.get(household[0], ()):
+            if index == record.index or index in self.heads_leaving or index in self.seen_documents:
+                continue  # the same person; one the file moves; one the file lists as head too (reported there)
+            self.pending_heads.setdefault(index, []).append(
+                (number, cells, record.household_number, name, "new" if old is None else "updated"))
+
+    def _second_heads(self, reader: SheetReader) -> None:
+        """The rows still waiting at the end of the sheet: their household's head in the registry stays its head,
+        so each is a second head — an error (its count moves from new or updated to errors)."""
+        counts = self.report.counts[RESIDENTS]
+        reported = set()
+        for waiting in self.pending_heads.values():
+            for number, cells, household_number, name, kind in waiting:
+                if number in reported:
+                    continue
+                reported.add(number)
+                if kind == "new":
+                    counts.new -= 1
+                else:
+                    counts.updated -= 1
+                    self.matched_residents -= 1
+                self._row_problems(reader, number, cells, [("relation", _(
+                    "户{number}在系统中已有户主（{name}），每户只能有一个户主。如要更换户主，请在本文件中同时列出原户主，"
+                    "并把其与户主关系改为其他关系。").format(number=household_number, name=name))])
+        self.pending_heads.clear()
 
     def _write_residents(self, new, changed, inserter, keys_sql) -> None:
         extra = staff_readings(r.name for r, _v in new) if new else {}
@@ -140,6 +228,15 @@ class ResidentSheet:
             rows.append(row)
             key_rows.extend((pk, k, row["path"], row["name"]) for k in keys.keys)
         inserter.write(rows)
+        self.inserted_residents += len(rows)
+        if self.version_inserter is not None and rows:  # the history names the import that registered them
+            now = timezone.now()
+            version_ids = bulk.reserve_ids(ResidentVersion, len(rows))
+            self.version_inserter.write([
+                {**{f: row[f] for f in VERSIONED_FIELDS if f in row}, "id": version_id, "resident_id": row["id"],
+                 "status": ResidentStatus.ACTIVE, "status_date": None, "valid_from": row["birth_date"],
+                 "valid_to": None, "ledger_import_id": self.job.pk, "recorded_at": now}
+                for version_id, row in zip(version_ids, rows, strict=True)])
         updates, rekey, moved = [], [], []
         for pk, record, values, renamed in changed:
             keys = _keys(record.name, extra)

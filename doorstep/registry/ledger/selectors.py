@@ -15,7 +15,8 @@ def ledger_jobs_for_user(user, *, limit: int = 10) -> list[LedgerImport]:
 
 
 def ledger_job_for_user(user, token: str) -> LedgerImport:
-    job = LedgerImport.objects.select_related("district").filter(token=str(token)[:32]).first()
+    """The job whose token is exactly `token` (an address with anything added or cut is another, unknown job)."""
+    job = LedgerImport.objects.select_related("district").filter(token=str(token)).first() if token else None
     if job is None or not permitted(user, Action.VIEW, job):
         raise NotFound(_("没有这次导入，或已过期删除。"))
     return job

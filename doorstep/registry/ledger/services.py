@@ -109,12 +109,13 @@ def ledger_upload(*, actor, content: bytes, file_name: str, idempotency_key: str
 def ledger_confirm(*, actor, token: str) -> LedgerImport:
     """Import a job whose check found no errors: its uploader, at the district (authority.py).
 
-    Result: the job, importing (the huey task ledger_import runs it after commit). A job already importing or
+    Result: the job, importing (the huey task ledger_import runs it after commit, in the language of the request
+    that confirmed it: its problems, if any, and its error workbook are worded in it). A job already importing or
     imported is returned as it is (a second click imports nothing twice). Errors: NotFound for a job that is not
     the actor's (the same as none); Conflict for a job whose check is not done or found errors. Audit:
     registry.import_confirm."""
     with transaction.atomic():
-        job = LedgerImport.objects.select_for_update().filter(token=str(token)[:32]).first()
+        job = LedgerImport.objects.select_for_update().filter(token=str(token)).first() if token else None
         if job is None or not permitted(actor, Action.VIEW, job):
             raise NotFound(_("没有这次导入，或已过期删除。"))
         if job.state in (State.IMPORTING, State.DONE):
@@ -123,7 +124,8 @@ def ledger_confirm(*, actor, token: str) -> LedgerImport:
             raise Conflict(_("只有检查通过（没有错误）的台账才能导入；请改正后重新上传。"))
         job.state = advance(job.state, Step.CONFIRM)
         job.done, job.stage, job.confirmed_at = 0, "", timezone.now()
-        job.save(update_fields=["state", "done", "stage", "confirmed_at"])
+        job.language = translation.get_language() or job.language
+        job.save(update_fields=["state", "done", "stage", "confirmed_at", "language"])
         audit_record(actor=actor, action="registry.import_confirm", target=job,
                      summary={"sha256": job.file_sha256})
         from doorstep.registry.tasks import ledger_import
@@ -154,8 +156,9 @@ def _start(job_id: int, state: State, step: Step) -> LedgerImport | None:
 
 
 def ledger_check_run(job_id: int) -> LedgerImport | None:
-    """The background check of a queued job (huey): a dry run in the job's language; the job ends checked or
-    rejected (with its report and error workbook) or failed. The owner is told. A job not queued is left alone."""
+    """The background check of a queued job (huey): a dry run in the job's language (its uploader's: the worker has
+    no request to take one from); the job ends checked or rejected (with its report and error workbook, worded in
+    that language) or failed. The owner is told. A job not queued is left alone."""
     job = _start(job_id, State.QUEUED, Step.START_CHECK)
     if job is None:
         return None

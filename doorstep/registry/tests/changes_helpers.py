@@ -44,3 +44,19 @@ def other_grid_worker(worker_user):
 
     return (User.objects.filter(role="grid_worker", org_node__level="grid").exclude(org_node=worker_user.org_node)
             .select_related("org_node").order_by("id").first())
+
+
+def family(worker_user, *, relations=("head", "spouse", "child"), besides=()) -> dict[str, list[Resident]]:
+    """A household of the worker's grid whose active members include each of `relations`: {relation: members}."""
+    from django.db.models import Count, Q
+
+    counts = {f"n_{r}": Count("id", filter=Q(relation=r)) for r in relations}
+    household = (Resident.objects.filter(path=worker_user.org_node.code, status="active")
+                 .exclude(household_id__in=list(besides)).values("household_id").annotate(**counts)
+                 .filter(**{f"n_{r}__gte": 1 for r in relations}, n_head=1).order_by("household_id")
+                 .values_list("household_id", flat=True).first())
+    assert household is not None, relations
+    found: dict[str, list[Resident]] = {}
+    for r in Resident.objects.filter(household_id=household, status="active").order_by("id"):
+        found.setdefault(r.relation, []).append(r)
+    return found

@@ -135,3 +135,17 @@ def test_tables_name_only_known_roles_kinds_and_relations():
     assert {role for role, _action in CHANGE_AUTHORITY} <= set(ROLES)
     assert all(kinds <= ALL_KINDS for kinds in PROPOSABLE_KINDS.values())
     assert all(rels <= set(Relation) for rels in CHANGE_AUTHORITY.values())
+
+
+def test_readings_are_entered_by_the_community_clerk_and_above_and_overwritten_by_a_district_admin_only():
+    from doorstep.registry.changes.authority import ReadingAction, reading_permitted, reading_refusal
+
+    levels = ["grid", "community", "street", "district", ""]
+    enter = {(role, level) for role in ROLES for level in levels if reading_permitted(role, ReadingAction.ENTER, level)}
+    assert enter == {("clerk", "community"), ("clerk", "street"), ("clerk", "district"), ("approver", "street"),
+                     ("approver", "district"), ("admin", "community"), ("admin", "street"), ("admin", "district")}
+    overwrite = {(role, level) for role in ROLES for level in levels
+                 if reading_permitted(role, ReadingAction.OVERWRITE, level)}
+    assert overwrite == {("admin", "district")}
+    assert "社区窗口人员及以上" in reading_refusal("grid_worker", ReadingAction.ENTER, "grid").text()
+    assert "区级管理员" in reading_refusal("clerk", ReadingAction.OVERWRITE, "community").text()

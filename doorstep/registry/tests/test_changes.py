@@ -95,7 +95,7 @@ def test_move_within_changes_household_and_path_and_the_name_keys_still_find_the
     r = resident_of(gw, relation="child")
     target = Household.objects.exclude(path=r.path).filter(path__startswith=r.path[:9]).first()
     keys_before = set(ResidentNameKey.objects.filter(resident=r).values_list("key", flat=True))
-    propose_and_approve(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number,
+    propose_and_approve(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number, f"relation_{r.pk}": "other",
                                             "effective_date": str(TODAY)}, resident_id=r.pk)
     r.refresh_from_db()
     assert r.household_id == target.pk and r.path == target.path
@@ -130,7 +130,7 @@ def test_split_makes_a_new_household_headed_by_the_resident_and_merge_joins_anot
     new = child.household
     assert new.pk != source.pk and child.relation == "head" and new.building_id == source.building_id
     assert new.number.startswith(source.path)
-    propose_and_approve(gw, "merge", {"target_number": source.number, "relation": "child",
+    propose_and_approve(gw, "merge", {"target_number": source.number, f"relation_{child.pk}": "child",
                                       "effective_date": str(TODAY)}, resident_id=child.pk)
     child.refresh_from_db()
     assert child.household_id == source.pk and child.relation == "child"
@@ -258,7 +258,7 @@ def test_approving_a_move_of_someone_who_died_meanwhile_is_refused_with_the_reas
     gw = worker()
     r = resident_of(gw, relation="parent")
     target = Household.objects.filter(path=r.path).exclude(pk=r.household_id).first()
-    move = propose(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number,
+    move = propose(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number, f"relation_{r.pk}": "other",
                                        "effective_date": str(TODAY)}, resident_id=r.pk)
     propose_and_approve(gw, "death", {"effective_date": str(TODAY - DAY)}, resident_id=r.pk)
     with pytest.raises(Conflict) as refused:
@@ -269,15 +269,24 @@ def test_approving_a_move_of_someone_who_died_meanwhile_is_refused_with_the_reas
     assert move.state == "proposed" and r.household_id != target.pk
 
 
-def test_a_change_dated_before_the_latest_one_is_refused():
+def test_a_death_dated_before_a_later_move_is_refused_naming_the_move_at_proposal_and_at_approval():
+    """A change that archives a resident cannot be slipped in before a later move (the one who died could not have
+    moved after): refused when proposed, and when approved if the move was approved in between."""
     gw = worker()
     r = resident_of(gw, relation="child")
     target = Household.objects.filter(path=r.path).exclude(pk=r.household_id).first()
-    propose_and_approve(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number,
-                                            "effective_date": str(TODAY - DAY)}, resident_id=r.pk)
     late = propose(gw, "death", {"effective_date": str(TODAY - 10 * DAY)}, resident_id=r.pk)
-    with pytest.raises(ValidationFailed):
+    propose_and_approve(gw, "move_within", {"members": [str(r.pk)], "target_number": target.number,
+                                            f"relation_{r.pk}": "other", "effective_date": str(TODAY - DAY)},
+                        resident_id=r.pk)
+    with pytest.raises(ValidationFailed) as refused:
         change_approve(actor=community_clerk(r.path), change_id=late.pk)
+    assert "区内迁移" in refused.value.message and str(TODAY - DAY) in refused.value.message
+    with pytest.raises(ValidationFailed) as refused:
+        propose(gw, "death", {"effective_date": str(TODAY - 5 * DAY)}, resident_id=r.pk)
+    assert "区内迁移" in refused.value.message and refused.value.field == "effective_date"
+    r.refresh_from_db()
+    assert r.status == "active"
 
 
 def test_who_may_review_and_propose_against_real_accounts():
@@ -336,3 +345,113 @@ def test_a_birth_reported_twice_or_of_an_adult_is_refused_but_a_replay_returns_t
         propose(gw, "birth", data, household_id=household.pk)
     with pytest.raises(ValidationFailed, match="区外迁入"):
         propose(gw, "birth", {**data, "name": "曾老", "birth_date": "1890-01-01"}, household_id=household.pk)
+
+
+def test_a_second_pending_birth_with_the_same_number_is_refused_at_once_naming_the_first():
+    """Review finding: two births carrying one ID number both passed the proposal; the second failed only at
+    approval. Now the second is refused when proposed, naming the pending request."""
+    gw = worker()
+    parent = resident_of(gw, relation="head")
+    born = TODAY - 12 * DAY
+    number = id_number(born, "F", seq=91)
+    first = propose(gw, "birth", {"name": "罗一", "gender": "F", "birth_date": str(born), "relation": "child",
+                                  "id_number": number}, household_id=parent.household_id)
+    other = Resident.objects.filter(path=parent.path, relation="head").exclude(
+        household_id=parent.household_id).first()
+    with pytest.raises(ValidationFailed) as refused:
+        propose(gw, "birth", {"name": "罗二", "gender": "F", "birth_date": str(born), "relation": "child",
+                              "id_number": number}, household_id=other.household_id)
+    assert refused.value.field == "id_number" and f"第{first.pk}号" in refused.value.message
+    assert "出生登记" in refused.value.message
+    assert ChangeRequest.objects.filter(kind="birth", payload__name="罗二").count() == 0
+    change_withdraw(actor=gw, change_id=first.pk)  # once the first is out of the way, the number may be reported
+    assert propose(gw, "birth", {"name": "罗二", "gender": "F", "birth_date": str(born), "relation": "child",
+                                 "id_number": number}, household_id=other.household_id).state == "proposed"
+
+
+def test_a_request_about_someone_deceased_says_so_once():
+    gw = worker()
+    r = resident_of(gw, relation="parent")
+    propose_and_approve(gw, "death", {"effective_date": str(TODAY - DAY)}, resident_id=r.pk)
+    r.refresh_from_db()
+    with pytest.raises(ValidationFailed) as refused:
+        propose(gw, "phone", {"phone": "13912345678"}, resident_id=r.pk)
+    assert refused.value.message == f"{r.name}已死亡，不能再提交变更。" and "已已" not in refused.value.message
+
+
+def _permit_holder(gw) -> Resident:
+    from doorstep.registry.services import resident_register
+
+    household = resident_of(gw).household
+    return resident_register(actor=None, household=household, name="林志明", gender="M",
+                             birth_date=datetime.date(1980, 2, 3), id_number="12345678",
+                             document_type="taiwan_permit", relation="other")
+
+
+def test_a_correction_shows_only_what_differs_and_one_changing_nothing_is_refused():
+    from doorstep.registry.views_changes import change_rows
+
+    gw = worker()
+    r = _permit_holder(gw)
+    change = propose(gw, "correction", {"document_type": "taiwan_permit", "id_number": "87654321",
+                                        "note": "通行证已换发新证"}, resident_id=r.pk)
+    rows = dict(change_rows(change))
+    assert "证件类型" not in rows and rows["证件号码"] == "12****78 → 87****21"
+    for same in ({"document_type": "taiwan_permit", "id_number": "12345678"}, {"name": "林志明"},
+                 {"gender": "M", "birth_date": "1980-02-03"}):
+        with pytest.raises(ValidationFailed, match="没有需要更正的内容"):
+            propose(gw, "correction", {**same, "note": "核对后重新填写"}, resident_id=r.pk)
+    change_approve(actor=community_clerk(r.path), change_id=change.pk)
+    r.refresh_from_db()
+    assert (r.document_type, r.id_number_masked) == ("taiwan_permit", "87****21")
+    assert _found(gw, "87654321") == {r.pk}
+
+
+def test_a_correction_that_the_record_already_matches_by_approval_is_refused():
+    gw = worker()
+    r = resident_of(gw, relation="child")
+    first = propose(gw, "correction", {"name": r.name + "文", "note": "户口本上是三个字"}, resident_id=r.pk)
+    Resident.objects.filter(pk=r.pk).update(name=r.name + "文")  # put right meanwhile by another way
+    with pytest.raises(Conflict, match="已与这项更正一致"):
+        change_approve(actor=community_clerk(r.path), change_id=first.pk)
+
+
+@pytest.mark.parametrize("username", ["clerk_c001002", "clerk_other", "admin"])
+def test_a_reject_by_someone_without_authority_is_not_found_whatever_the_reason(username):
+    """Review finding: a short reason was refused before the authority check, so "请填写驳回理由" told an outsider
+    that the request exists. Who asks comes first; the reason only after."""
+    gw = worker()
+    r = resident_of(gw)
+    change = propose(gw, "flags", {"flags": ["is_veteran"]}, resident_id=r.pk)
+    for reason in ("x", "理由足够长的驳回"):
+        with pytest.raises(NotFound):
+            change_reject(actor=user(username), change_id=change.pk, reason=reason)
+    with pytest.raises(NotFound):
+        change_reject(actor=user(username), change_id=999999999, reason="x")
+    change.refresh_from_db()
+    assert change.state == "proposed"
+
+
+def test_a_reject_by_a_resident_is_not_found_and_by_the_proposer_refused_before_the_reason():
+    from doorstep.accounts.models import User
+
+    gw = worker()
+    r = resident_of(gw)
+    change = propose(gw, "flags", {"flags": ["is_veteran"]}, resident_id=r.pk)
+    account = User.objects.filter(role="resident").exclude(resident__household_id=r.household_id).first()
+    with pytest.raises(NotFound):
+        change_reject(actor=account, change_id=change.pk, reason="x")
+    with pytest.raises(PermissionDenied):
+        change_reject(actor=gw, change_id=change.pk, reason="x")
+    with pytest.raises(ValidationFailed, match="驳回理由"):
+        change_reject(actor=community_clerk(r.path), change_id=change.pk, reason="x")
+
+
+def test_a_character_gets_at_most_three_readings():
+    from doorstep.registry.namekeys import READINGS_MAX, character_reading_set
+
+    assert READINGS_MAX == 3
+    with pytest.raises(ValidationFailed, match="最多录入3个读音"):
+        character_reading_set(actor=user("admin"), character="\U0002a6d6", readings="ji ge ha ma")
+    assert character_reading_set(actor=user("admin"), character="\U0002a6d6", readings="ji ge ha").readings == \
+        "ji ge ha"

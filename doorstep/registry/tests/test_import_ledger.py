@@ -302,3 +302,104 @@ def test_a_sheet_with_a_name_no_ledger_uses_is_an_error_not_silently_skipped():
     report = run(out.getvalue())
     assert not report.ok and any("households" in p["message"] for p in report.as_json()["problems"])
     assert run(as_xlsx(awkward_ledger(6))).ok  # the template's own 说明 sheet is no problem
+
+
+# --- review fixes: heads against the registry, the absent count, a huge CSV cell, the history of new residents ------
+
+def _demo_heads(count: int) -> list[Resident]:
+    """Active heads (居民身份证 holders) of `count` demo households of the district, one each."""
+    heads = list(Resident.objects.filter(path__startswith="430302", relation="head", status="active",
+                                         document_type="id_card").order_by("id")[:count])
+    assert len(heads) == count
+    return heads
+
+
+def _new_person(serial: int, household: str, relation: str = "户主") -> dict:
+    from doorstep.core.idnumbers import complete_id_number
+
+    first17 = f"43032119850101{serial:03d}"
+    number = complete_id_number(first17)
+    while Resident.objects.filter(id_number_index=blind_index("id", parse_document(number).index_value)).exists():
+        serial += 2
+        number = complete_id_number(f"43032119850101{serial % 1000:03d}")
+    return {"姓名": "二号户主", "证件号码": number, "户号": household, "与户主关系": relation}
+
+
+def _row_of(resident: Resident, relation: str) -> dict:
+    """A ledger row listing a registry resident as they are, in `relation`."""
+    return {"姓名": resident.name, "证件号码": decrypt(resident.id_number_enc), "户号": resident.household.number,
+            "与户主关系": relation}
+
+
+def _residents_csv(rows: list[dict]) -> bytes:
+    return csv_text({RESIDENTS: rows}, RESIDENTS).encode("utf-8")
+
+
+def test_a_second_head_for_a_household_whose_registry_head_is_another_person_is_an_error():
+    """Review finding: a one-row CSV naming a 户主 for a demo household that has one passed and imported, leaving the
+    household with two heads. The registry's heads are read once per batch, not once per row."""
+    heads = _demo_heads(6)
+    rows = [_new_person(2 * i + 1, h.household.number) for i, h in enumerate(heads)]
+    before = registry_rows()
+    report = run(_residents_csv(rows[:1]), name="二号户主.csv", commit=True)
+    assert not report.committed and report.counts[RESIDENTS].errors == 1 and report.counts[RESIDENTS].new == 0
+    (problem,) = report.problems
+    assert (problem.sheet, problem.row, problem.column, problem.value) == ("二号户主.csv", 2, "与户主关系", "户主")
+    assert heads[0].household.number in problem.message and heads[0].name in problem.message
+    assert registry_rows() == before
+    assert Resident.objects.filter(household=heads[0].household, relation="head", status="active").count() == 1
+    counted = []
+    for file_rows in (rows[:1], rows):
+        with CaptureQueriesContext(connection) as queries:
+            report = run(_residents_csv(file_rows), name="二号户主.csv")
+        assert report.counts[RESIDENTS].errors == len(file_rows)
+        counted.append(len(queries.captured_queries))
+    assert counted[0] == counted[1], counted  # six conflicting rows cost the queries of one
+
+
+@pytest.mark.parametrize("old_head_first", [True, False])
+@pytest.mark.parametrize("batch", [5000, 1])
+def test_a_new_head_imports_when_the_file_lists_the_registry_head_in_another_relation(old_head_first, batch,
+                                                                                     monkeypatch):
+    """Changing a household's head in the ledger: the new head and the former head (now 配偶), in either order —
+    the former head's row may come after the new head's, in a later batch."""
+    monkeypatch.setattr("doorstep.registry.ledger.resident_sheet.BATCH", batch)
+    (head,) = _demo_heads(1)
+    new = _new_person(101, head.household.number)
+    rows = [_row_of(head, "配偶"), new] if old_head_first else [new, _row_of(head, "配偶")]
+    report = run(_residents_csv(rows), name="换户主.csv", commit=True)
+    assert report.committed and report.counts[RESIDENTS].new == 1 and report.counts[RESIDENTS].updated == 1, \
+        report.problems
+    heads = Resident.objects.filter(household=head.household, relation="head", status="active")
+    assert list(heads.values_list("name", flat=True)) == ["二号户主"]
+
+
+def test_the_registry_head_listed_unchanged_beside_a_new_head_is_one_error_not_two():
+    (head,) = _demo_heads(1)
+    report = run(_residents_csv([_new_person(151, head.household.number), _row_of(head, "户主")]), name="居民.csv")
+    assert report.error_count == 1 and report.counts[RESIDENTS].errors == 1
+    assert "第2行" in report.problems[0].message and report.problems[0].row == 3  # the file's own check says it
+
+
+def test_the_absent_count_after_an_import_is_the_one_its_check_gave():
+    """Review finding: checking said 299,455 residents absent, the import 299,461 — its own new residents counted
+    as absent."""
+    content = as_xlsx(awkward_ledger(12))
+    check = run(content)
+    assert check.ok and check.absent == Resident.objects.filter(path__startswith="430302", status="active").count()
+    report = run(content, commit=True)
+    assert report.committed and report.counts[RESIDENTS].new == 12 and report.absent == check.absent
+    assert run(content).absent == check.absent  # and a re-check of the imported file says it again
+
+
+def test_a_two_megabyte_cell_in_a_csv_is_a_problem_of_its_row_and_column_and_the_next_rows_are_read():
+    """Review finding: one 2 MB cell in 工作单位 made the whole CSV "不是有效的 CSV 文件"."""
+    ledger = awkward_ledger(3)
+    ledger[RESIDENTS][0]["工作单位"] = "湘" * (2 * 1024 * 1024)
+    ledger[RESIDENTS][2]["联系电话"] = "12345"
+    report = run(csv_text(ledger, RESIDENTS).encode("utf-8"), name="居民.csv")
+    assert report.counts[RESIDENTS].rows == 3
+    found_problems = {(p.row, p.column): p for p in report.problems}
+    huge = found_problems[(2, "工作单位")]
+    assert "不能超过100个字符" in huge.message and huge.value == "湘" * 100
+    assert (4, "联系电话") in found_problems  # the row after it is still read and checked

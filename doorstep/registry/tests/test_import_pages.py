@@ -239,7 +239,8 @@ def test_a_residents_history_names_the_import_that_changed_them_not_the_original
     assert ResidentVersion.objects.filter(resident=resident, ledger_import=second).count() == 1
     page = admin.get(f"/residents/{resident.pk}/").content.decode()
     sources = re.findall(r'data-testid="history-source">(.*?)</span>', page)
-    assert sources == ["台账导入 · 第二次台账.xlsx", "原登记信息"]  # newest first; the original only once
+    # newest first: the update, then the import that registered them (test_residents_an_import_creates_…)
+    assert sources == ["台账导入 · 第二次台账.xlsx", "台账导入 · 第一次台账.xlsx"]
     owner = user("admin")
     confirmed = re.search(r'data-testid="history-import">([^<]*)</div>', page).group(1)
     assert confirmed == f"{owner.full_name or owner.username} 于 {timezone.localtime(second.confirmed_at):%Y-%m-%d %H:%M} 确认导入"
@@ -319,3 +320,180 @@ def test_the_import_progress_in_english_says_1_row_and_3_rows():
     assert "0 / 1 row." in progress and "1 rows" not in progress
     LedgerImport.objects.filter(pk=job.pk).update(total=3)
     assert "0 / 3 rows." in c.get(f"{PAGE}{job.token}/").content.decode()
+
+
+# --- review fixes --------------------------------------------------------------------------------------------------
+
+def english_client(username: str = "admin") -> Client:
+    from django.conf import settings
+
+    c = client(username)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return c
+
+
+def _problems_text(page: str) -> str:
+    return re.search(r'data-testid="import-problems".*?</table>', page, re.S).group(0)
+
+
+def test_an_english_upload_is_checked_and_its_problems_and_error_workbook_worded_in_english(
+        django_capture_on_commit_callbacks):
+    """Review finding: with the English cookie the problems on the job page were Chinese. The check runs in the
+    language of the person who uploaded (job.language), the error workbook too."""
+    csv = ("姓名,证件号码,性别,户号,与户主关系\n"
+           "张三,430302198008080013,女,T91999999,子女\n"  # the gender disagrees with the number; no such household
+           "李四,430302520312004,,T91999999,子女\n").encode()  # a 15-digit number: converted, with a note
+    admin = english_client()
+    response = upload(admin, csv, name="居民.csv", capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.language == "en" and job.state == "rejected"
+    problems = _problems_text(admin.get(response["Location"]).content.decode())
+    assert "does not match the registered gender" in problems and "Note: The 15-digit ID number" in problems
+    assert "性别不一致" not in problems and "15位身份证号" not in problems
+    book = load_workbook(io.BytesIO(admin.get(f"{PAGE}{job.token}/problems.xlsx").content))
+    assert book.sheetnames[:2] == ["Problems", "Summary"]
+    messages = [row[4] for row in book["Problems"].iter_rows(min_row=2, values_only=True)]
+    assert any("does not match" in m for m in messages) and not any("不一致" in m for m in messages)
+
+
+def test_a_file_refused_whole_says_why_in_the_uploaders_language(django_capture_on_commit_callbacks):
+    admin = english_client()
+    upload(admin, _zip_of({"工资表.csv": "月份,金额\n1,2\n"}), name="台账.zip", capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.state == "rejected" and job.report["refused"].startswith("The file has no sheet to import")
+    page = admin.get(f"{PAGE}{job.token}/").content.decode()
+    assert "The file cannot be imported: The file has no sheet to import" in page
+    assert 'data-testid="import-problems-language"' not in page
+    chinese = client("admin").get(f"{PAGE}{job.token}/").content.decode()  # read in another language: said so
+    assert "文件无法导入：The file has no sheet" in chinese and "问题说明使用检查时的语言（English）" in chinese
+
+
+def _zip_of(members: dict[str, str]) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text.encode("utf-8"))
+    return out.getvalue()
+
+
+def test_an_import_runs_in_the_language_of_the_person_who_confirms_it(django_capture_on_commit_callbacks):
+    """Uploaded and checked in Chinese, confirmed on an English page: the import, and any problem it finds, is in
+    English. Reading a report in another language than it was checked in says so."""
+    from django.conf import settings
+
+    from doorstep.registry.ledger.services import ledger_run
+
+    admin = client("admin")
+    content = as_xlsx(awkward_ledger(6))
+    upload(admin, content, name="台账.xlsx", capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.state == "checked" and job.language == "zh-hans"
+    # meanwhile the same residents are imported from the command line: the confirmed import now differs
+    assert ledger_run(actor=None, content=content, file_name="台账.xlsx", district=job.district, commit=True).committed
+    english = english_client()
+    with django_capture_on_commit_callbacks(execute=True):
+        english.post(f"{PAGE}{job.token}/confirm/")
+    job.refresh_from_db()
+    assert job.language == "en" and job.state == "rejected"
+    page = english.get(f"{PAGE}{job.token}/").content.decode()
+    assert "The registry has changed since the check" in _problems_text(page)
+    assert 'data-testid="import-problems-language"' not in page  # worded in the reader's language
+    chinese = client("admin").get(f"{PAGE}{job.token}/").content.decode()
+    assert "问题说明使用检查时的语言（English）" in chinese
+    assert dict(settings.LANGUAGES)["en"] == "English"
+
+
+def test_a_job_address_with_anything_added_to_or_cut_from_its_token_is_not_found(django_capture_on_commit_callbacks):
+    """Review finding: /residents/import/<token>x/ opened the job (the token was cut to 32 characters)."""
+    admin = client("admin")
+    upload(admin, b"\xef\xbb\xbf" + "姓名,证件号码\n张三,1\n".encode(), name="居民.csv",
+           capture=django_capture_on_commit_callbacks)
+    job = LedgerImport.objects.get()
+    assert job.errors_file and admin.get(f"{PAGE}{job.token}/").status_code == 200
+    for token in (job.token + "x", job.token + "0", job.token[:-1], job.token.upper()):
+        assert admin.get(f"{PAGE}{token}/").status_code == 404, token
+        assert admin.get(f"{PAGE}{token}/problems.xlsx").status_code == 404, token
+        assert admin.post(f"{PAGE}{token}/confirm/").status_code == 404, token
+
+
+def test_the_progress_names_a_stage_from_the_start_in_both_languages():
+    """Review finding: "正在导入 ：0 / 18 行" — no stage until the first batch was done."""
+    from django.utils import timezone
+
+    from doorstep.exports.models import new_token
+
+    admin = user("admin")
+    job = LedgerImport.objects.create(token=new_token(), owner=admin, district=admin.org_node, file_name="a.xlsx",
+                                      file_sha256="0" * 64, created_at=timezone.now(), state="importing",
+                                      stage="", done=0, total=18)
+
+    def progress(c: Client) -> str:
+        page = c.get(f"{PAGE}{job.token}/").content.decode()
+        return re.search(r'data-testid="import-progress">(.*?)</p>', page, re.S).group(1)
+
+    assert progress(client("admin")).startswith("正在导入：准备中。")
+    assert progress(english_client()).startswith("Importing: preparing.")
+    LedgerImport.objects.filter(pk=job.pk).update(state="checking", total=0)
+    assert progress(client("admin")).startswith("正在检查：准备中。")
+    assert progress(english_client()).startswith("Checking: preparing.")
+    LedgerImport.objects.filter(pk=job.pk).update(stage="居民", done=5, total=18)
+    assert progress(client("admin")).startswith("正在检查 居民：5 / 18 行。")
+
+
+def test_a_run_reports_each_sheet_as_it_starts_it():
+    from doorstep.registry.ledger.importer import run_ledger
+    from doorstep.registry.ledger.reading import open_ledger
+
+    calls = []
+    run_ledger(open_ledger(as_xlsx(awkward_ledger(6)), "a.xlsx"), district=user("admin").org_node, commit=False,
+               progress=lambda stage, done, total: calls.append((stage, done)))
+    assert calls[0] == ("组织机构", 0)
+    assert list(dict.fromkeys(stage for stage, _done in calls)) == ["组织机构", "楼栋", "户", "居民"]
+
+
+def test_residents_an_import_creates_have_the_import_in_their_history(django_capture_on_commit_callbacks):
+    """Review finding: a resident the import registered showed "登记以来没有变更". One open version from their birth
+    date names the job (so what the registry said on any earlier date is unchanged); a demo resident the import
+    updates keeps "原登记信息" as the first entry."""
+    import datetime
+
+    from doorstep.core.crypto import decrypt
+    from doorstep.registry.history import resident_as_of
+    from doorstep.registry.models import ResidentVersion
+
+    admin = client("admin")
+    ledger = awkward_ledger(3)
+    demo = Resident.objects.filter(path__startswith="430302", document_type="id_card", status="active",
+                                   relation="child").select_related("household").order_by("id").first()
+    ledger[RESIDENTS].append({"姓名": demo.name, "证件号码": decrypt(demo.id_number_enc), "户号": demo.household.number,
+                              "与户主关系": "子女", "联系电话": "13907318765"})
+    job = _upload_and_confirm(admin, ledger, "首次台账.xlsx", django_capture_on_commit_callbacks)
+    created = Resident.objects.filter(path__startswith=STREET)
+    assert created.count() == 3
+    versions = ResidentVersion.objects.filter(resident__in=created)
+    assert versions.count() == 3 and all(v.ledger_import_id == job.pk and v.valid_to is None for v in versions)
+    first = created.order_by("id").first()
+    version = versions.get(resident=first)
+    assert version.valid_from == first.birth_date and version.status == "active"
+    assert (version.name, version.household_id, version.phone_masked) == (first.name, first.household_id,
+                                                                          first.phone_masked)
+    assert resident_as_of(first.pk, first.birth_date).pk == first.pk  # as held since birth, as before
+    assert resident_as_of(first.pk, first.birth_date - datetime.timedelta(days=1)) is None
+    page = admin.get(f"/residents/{first.pk}/").content.decode()
+    assert "登记以来没有变更" not in page
+    assert re.findall(r'data-testid="history-source">(.*?)</span>', page) == ["台账导入 · 首次台账.xlsx"]
+    demo_page = admin.get(f"/residents/{demo.pk}/").content.decode()
+    assert re.findall(r'data-testid="history-source">(.*?)</span>', demo_page) == ["台账导入 · 首次台账.xlsx",
+                                                                                   "原登记信息"]
+
+
+def test_a_command_line_import_writes_no_version_for_the_residents_it_creates():
+    from doorstep.registry.ledger.services import ledger_run
+    from doorstep.registry.models import ResidentVersion
+
+    before = ResidentVersion.objects.count()
+    report = ledger_run(actor=None, content=as_xlsx(awkward_ledger(6)), file_name="a.xlsx",
+                        district=user("admin").org_node, commit=True)
+    assert report.committed and report.counts[RESIDENTS].new == 6 and ResidentVersion.objects.count() == before

@@ -15,7 +15,7 @@ from doorstep.core.idempotency import idempotent_create
 from doorstep.notifications.services import notify
 from doorstep.notifications.words import label, said
 from doorstep.registry.changes.authority import PROPOSABLE_KINDS, SubjectRef
-from doorstep.registry.changes.kinds import RESIDENT_KINDS, check_new_birth, clean
+from doorstep.registry.changes.kinds import RESIDENT_KINDS, check_new_birth, clean, pending_document_check
 from doorstep.registry.changes.selectors import change_get_for_user
 from doorstep.registry.changes.services.common import KIND_LABELS, authorize
 from doorstep.registry.changes.workflow import Action, TransitionNotAllowed, advance
@@ -31,7 +31,9 @@ def change_propose(*, actor, kind: str, data, idempotency_key: str, resident_id=
     kind (birth and move in take the household instead: `household_id`, or a field of `data`).
     Preconditions: the actor's role may propose this kind (authority.PROPOSABLE_KINDS) for a subject where they
     stand (a grid worker: their own grid; a resident: their own household, corrections only); the input passes the
-    kind's checks (kinds.clean); no other pending request of the same kind about the same resident.
+    kind's checks (kinds.clean: including those the approval makes again — one head and one spouse per household, a
+    new head named where the head leaves, the date against later history); no other pending request of the same
+    kind about the same resident, nor one carrying the same document number.
     Errors: NotFound for a subject out of reach (same as missing), PermissionDenied, ValidationFailed (field at
     fault), Conflict (a pending duplicate; an idempotency key reused for different content).
     Result: the ChangeRequest (the first one, when the key was used before). Audit: registry.change_propose (kind and
@@ -59,6 +61,8 @@ def change_propose(*, actor, kind: str, data, idempotency_key: str, resident_id=
         if kind == "birth":
             check_new_birth(proposal.household, name=proposal.payload["name"],
                             birth=datetime.date.fromisoformat(proposal.payload["birth_date"]))
+        if proposal.secret.get("index_value"):  # one number, one pending request: else one of them cannot pass
+            pending_document_check(proposal.secret["index_value"])
         if resident is not None and ChangeRequest.objects.filter(resident_id=resident.pk, kind=kind,
                                                                  state=ChangeState.PROPOSED).exists():
             raise Conflict(_("该居民已有一份待审核的“{kind}”申请，请等社区审核后再提交。").format(

@@ -63,16 +63,19 @@ def change_approve(*, actor, change_id) -> ChangeRequest:
 
 
 def change_reject(*, actor, change_id, reason: str) -> ChangeRequest:
-    """Reject a pending request with a reason the proposer reads. Errors as change_approve; ValidationFailed for a
-    reason shorter than MIN_REASON_LENGTH. Audit: registry.change_reject. Notifies the proposer with the reason."""
+    """Reject a pending request with a reason the proposer reads. Errors as change_approve, checked first;
+    then ValidationFailed for a reason shorter than MIN_REASON_LENGTH or longer than REVIEW_NOTE_MAX. Audit:
+    registry.change_reject. Notifies the proposer with the reason."""
     reason = " ".join(str(reason or "").split())
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationFailed(_("请填写驳回理由（至少{count}个字），申请人会看到。").format(count=MIN_REASON_LENGTH),
-                               field="reason")
-    if len(reason) > REVIEW_NOTE_MAX:
-        raise ValidationFailed(_("驳回理由不能超过{count}个字。").format(count=REVIEW_NOTE_MAX), field="reason")
     with transaction.atomic():
+        # who is asking first (NotFound as for a missing request, PermissionDenied, Conflict), the reason after: else
+        # anyone could tell a request exists by the answer to a short reason
         change = _locked_for(actor, change_id, Action.REJECT)
+        if len(reason) < MIN_REASON_LENGTH:
+            raise ValidationFailed(_("请填写驳回理由（至少{count}个字），申请人会看到。").format(
+                count=MIN_REASON_LENGTH), field="reason")
+        if len(reason) > REVIEW_NOTE_MAX:
+            raise ValidationFailed(_("驳回理由不能超过{count}个字。").format(count=REVIEW_NOTE_MAX), field="reason")
         change.reviewer, change.reviewed_at, change.review_note = actor, timezone.now(), reason
         change.save(update_fields=["state", "reviewer", "reviewed_at", "review_note"])
         audit_record(actor=actor, action="registry.change_reject", target=change, reason=reason,
