@@ -134,9 +134,13 @@ def resident_detail(request, resident_id: int):
         if snapshot is not None:
             members_then = household_members_as_of(snapshot.household_id, as_of)
     staff = request.user.can(Capability.SEARCH_RESIDENTS)
-    unread = name_keys(resident.name, staff_readings([resident.name])).unread if staff else ()
-    # the reading form only for those the authority table lets enter one (the service asks the same table)
+    entered = staff_readings([resident.name]) if staff else {}
+    unread = name_keys(resident.name, entered).unread if staff else ()
+    # the reading form only for those the authority table lets enter one (the service asks the same table); a
+    # reading entered before, to those who may correct it
     can_enter_reading = bool(unread) and not character_reading_refusal(request.user, ReadingAction.ENTER)
+    corrigible = ([(char, " ".join(readings)) for char, readings in entered.items()]
+                  if entered and not character_reading_refusal(request.user, ReadingAction.OVERWRITE) else [])
     return render(request, "registry/detail.html", {
         "resident": resident, "age": resident_age(resident),
         "members": household_members_for_user(request.user, resident),
@@ -147,7 +151,7 @@ def resident_detail(request, resident_id: int):
         "as_of_error": as_of_error,
         "snapshot": snapshot, "members_then": members_then,
         "kinds": kinds_for(request.user, resident), "pending": changes_about_resident(request.user, resident),
-        "unread": unread, "can_enter_reading": can_enter_reading,
+        "unread": unread, "can_enter_reading": can_enter_reading, "corrigible": corrigible,
     })
 
 

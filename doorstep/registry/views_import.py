@@ -63,9 +63,25 @@ def import_job(request, token: str):
         "more_problems": max(0, report.get("error_count", 0) + report.get("warning_count", 0)
                              - len(report.get("problems", []))),
         "other_language": _checked_in_other_language(job, report),
+        "changed_fields": _changed_fields(report),
     }
     template = "registry/import/_status.html" if request.headers.get("HX-Request") else "registry/import/job.html"
     return render(request, template, context)
+
+
+def _changed_fields(report: dict) -> list[tuple[str, int]]:
+    """[(the field's label, residents updated in it)] of an import's updates, most first: what "更新 N" changes."""
+    from doorstep.registry.models import Resident
+
+    labels = {"phone": _("联系电话"), "household_id": _("户"), "path": _("网格"), "id_number_masked": _("证件号码")}
+    out = []
+    for name, count in report.get("changed_fields", {}).items():
+        try:
+            label = labels.get(name) or Resident._meta.get_field(name).verbose_name
+        except Exception:  # a field of an older report that no longer exists
+            label = name
+        out.append((str(label), count))
+    return sorted(out, key=lambda item: -item[1])
 
 
 def _checked_in_other_language(job, report: dict) -> str:

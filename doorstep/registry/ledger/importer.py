@@ -20,6 +20,7 @@ place_sheets.py (楼栋, 户), resident_sheet.py; what they report is report.py.
 """
 
 import datetime
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from doorstep.core.errors import ValidationFailed
+from doorstep.core.masking import mask_personal_numbers
 from doorstep.org.models import Level, OrgNode
 from doorstep.registry.ledger import bulk
 from doorstep.registry.ledger.batches import BATCH, chunks
@@ -47,6 +49,12 @@ from doorstep.registry.models import Building, Household, Resident, ResidentName
 # Sheets a ledger may carry besides the four it imports: the template's own notes page.
 UNREAD_SHEETS = {"说明", "填写说明", "Instructions"}  # zh: sheet names compared with the file's
 UNREAD_SUFFIXES = (".txt", ".md", ".pdf")
+
+
+# Columns that hold the ledger's own codes: a value shaped as a code there is shown as typed (a grid's 15 digits
+# look like an old ID number, a household's 9 like nothing personal); an 18-character number or a mobile is masked.
+CODE_COLUMNS = {"code", "parent", "grid", "number", "building", "household", "latitude", "longitude"}
+_PERSONAL_SHAPE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 
 
 class _Rollback(Exception):
@@ -109,6 +117,9 @@ class LedgerRun(OrgSheet, PlaceSheets, ResidentSheet):
         shown = ("=" + value.formula if isinstance(value, Formula) else text(value))[:100]
         if column is not None and column.personal and shown:
             shown = mask_value(column.personal, shown)
+        elif key not in CODE_COLUMNS or _PERSONAL_SHAPE.search(shown):
+            # a number in the wrong column (shifted cells, an ID typed under 姓名 or 户号) is masked all the same
+            shown = mask_personal_numbers(shown)
         self.report.problems.append(Problem(
             sheet=reader.shown_name, row=row,
             column=column_name or reader.headers.get(key) or (column.header if column else key),

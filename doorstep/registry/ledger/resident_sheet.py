@@ -58,6 +58,9 @@ class ResidentSheet:
         if self.writing and reader.estimate >= DEFER_INDEXES_FROM:
             defer = Resident.objects.count() < reader.estimate
         inserter = bulk.Inserter(Resident)
+        # optional columns the sheet does not have: an update keeps what the registry holds for them (a ledger
+        # of names and numbers only must not erase phones, flags and employers)
+        self.kept_columns = {c.key for c in reader.sheet.columns if not c.required} - set(reader.columns.values())
         self.version_inserter = bulk.Inserter(ResidentVersion) if self.job is not None else None
         keys_sql = _insert_sql(ResidentNameKey, ["resident_id", "key", "path", "name"])  # the database numbers the keys
         batch = []
@@ -139,7 +142,10 @@ class ResidentSheet:
                 self._check_registry_head(reader, number, cells, record, household, None, registry_heads)
                 continue
             self.matched_residents += 1
+            values = self._keep_absent(values, old)
             phone_index = blind_index("phone", record.phone) if record.phone else ""
+            if "phone" in self.kept_columns:
+                phone_index = old[5]
             before = (old[3], old[4], old[5], *old[6:])
             after = (record.document.type, record.document.masked, phone_index, *values)
             if household[0] is not None and before == after:
@@ -154,6 +160,16 @@ class ResidentSheet:
             changed.append((old[1], record, values, old[_NAME] != record.name))
         if self.writing:
             self._write_residents(new, changed, inserter, keys_sql)
+
+    def _keep_absent(self, values: tuple, old: tuple) -> tuple:
+        """An update's RESIDENT_FIELDS values with those of optional columns the sheet lacks (flags, employer) taken
+        from the registry's row (`old`: index, pk, status, document type, masked number, phone index, then
+        RESIDENT_FIELDS)."""
+        kept = self.kept_columns & set(RESIDENT_FIELDS)
+        if not kept:
+            return values
+        return tuple(old[6 + i] if field in kept else value
+                     for i, (field, value) in enumerate(zip(RESIDENT_FIELDS, values, strict=True)))
 
     # --- one 户主 per household, with the registry's ------------------------------------------------------------
 
@@ -238,10 +254,12 @@ class ResidentSheet:
                  "valid_to": None, "ledger_import_id": self.job.pk, "recorded_at": now}
                 for version_id, row in zip(version_ids, rows, strict=True)])
         updates, rekey, moved = [], [], []
+        fields = [f for f in UPDATE_FIELDS if not ("phone" in self.kept_columns and f.startswith("phone_"))]
         for pk, record, values, renamed in changed:
             keys = _keys(record.name, extra)
             personal = personal_fields(document=record.document, phone=record.phone)
-            updates.append((*values, keys.pinyin, keys.initials, *(personal[k] for k in UPDATE_FIELDS[-6:]), pk))
+            updates.append((*values, keys.pinyin, keys.initials,
+                            *(personal[k] for k in fields[len(RESIDENT_FIELDS) + 2:]), pk))
             row = dict(zip(RESIDENT_FIELDS, values, strict=True))
             if renamed:
                 rekey.append(pk)
@@ -252,7 +270,7 @@ class ResidentSheet:
         for chunk in chunks([pk for pk, *_rest in changed]):
             befores.update({r.pk: version_snapshot(r)
                             for r in Resident.objects.filter(pk__in=chunk).only("id", *VERSIONED_FIELDS)})
-        bulk.update_rows(Resident, UPDATE_FIELDS, updates)
+        bulk.update_rows(Resident, fields, updates)
         if befores:
             history_record_many(befores, effective=timezone.localdate(), ledger_import=self.job)
         for chunk in chunks(rekey):

@@ -221,6 +221,32 @@ def test_a_single_gb18030_csv_is_the_residents_sheet_of_households_that_exist():
     assert "王𠮷" in found("王𠮷")  # GB18030 holds characters outside the BMP too
 
 
+def test_a_reimport_without_optional_columns_keeps_phones_flags_and_employers_and_says_what_it_updates():
+    """A ledger of people and numbers only (no 联系电话, no flags, no 工作单位 column) updates what it has and keeps
+    the rest of what the registry holds: following an error's advice to list someone with the required columns
+    only once erased their phone."""
+    import csv
+    import io
+
+    ledger = awkward_ledger(9)
+    assert run(as_xlsx(ledger), commit=True).committed
+    with_phone = Resident.objects.filter(path__startswith=STREET).exclude(phone_index="").order_by("id")
+    before = {r.pk: (r.phone_index, r.phone_masked, r.is_elderly_alone, r.employer) for r in with_phone}
+    assert before
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["姓名", "性别", "出生日期", "证件类型", "证件号码", "户号", "与户主关系"]  # passports need the first three
+    writer.writerow(columns)
+    for i, row in enumerate(ledger[RESIDENTS]):
+        writer.writerow([row.get(c, "") + ("新" if i == 0 and c == "姓名" else "") for c in columns])
+    report = run(out.getvalue().encode("utf-8-sig"), name="居民.csv", commit=True)
+    assert report.committed and report.counts[RESIDENTS].updated == 1 and report.counts[RESIDENTS].unchanged == 8
+    assert report.changed_fields == {"name": 1}
+    after = {r.pk: (r.phone_index, r.phone_masked, r.is_elderly_alone, r.employer)
+             for r in Resident.objects.filter(pk__in=before)}
+    assert after == before
+
+
 @pytest.mark.parametrize("content, words", [
     (b"", "空的"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "不是文本文件"),

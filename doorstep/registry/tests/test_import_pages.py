@@ -497,3 +497,10 @@ def test_a_command_line_import_writes_no_version_for_the_residents_it_creates():
     report = ledger_run(actor=None, content=as_xlsx(awkward_ledger(6)), file_name="a.xlsx",
                         district=user("admin").org_node, commit=True)
     assert report.committed and report.counts[RESIDENTS].new == 6 and ResidentVersion.objects.count() == before
+
+
+def test_the_report_names_the_fields_its_updates_change_most_first():
+    from doorstep.registry.views_import import _changed_fields
+
+    assert _changed_fields({"changed_fields": {"phone": 3, "name": 5, "employer": 1}}) == [
+        ("姓名", 5), ("联系电话", 3), ("工作单位", 1)]

@@ -301,3 +301,34 @@ def test_a_ledger_of_headers_only_is_an_error_naming_its_sheets_not_an_import_of
     assert not report.ok
     (problem,) = report.problems
     assert problem.message.startswith("文件中没有数据行：工作表“组织机构”、“楼栋”、“户”、“居民”都只有列名")
+
+
+def test_a_number_in_the_wrong_column_is_masked_in_the_report_and_the_error_workbook():
+    """Shifted cells put an ID number under 姓名: the report (and the workbook e-mailed around) masks it there too."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from doorstep.registry.ledger.workbook import errors_xlsx
+
+    ledger = awkward_ledger(6)
+    number = "430302199309090375"
+    ledger[RESIDENTS][1]["姓名"] = number
+    report = ledger_run(actor=None, content=as_xlsx(ledger), file_name="shifted.xlsx",
+                        district=OrgNode.objects.get(code="430302"), commit=False)
+    shown = [p.value for p in report.problems if p.column.startswith("姓名")]  # the template writes 姓名*
+    assert shown and all(number not in v for v in shown) and "4303**********0375" in shown
+    book = load_workbook(io.BytesIO(errors_xlsx(report)), read_only=True)
+    cells = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert cells and not any(number in c for c in cells)
+
+
+def test_a_grid_code_is_shown_as_typed_but_an_id_number_under_a_code_column_is_masked():
+    ledger = awkward_ledger(6)
+    ledger[BUILDINGS][0]["网格编码"] = "430302091001009"  # a grid that does not exist: shown as typed
+    ledger[RESIDENTS][2]["户号"] = "430302199309090375"  # an ID number in the household column: masked
+    report = ledger_run(actor=None, content=as_xlsx(ledger), file_name="codes.xlsx",
+                        district=OrgNode.objects.get(code="430302"), commit=False)
+    values = {p.column.rstrip("*"): p.value for p in report.problems}
+    assert values["网格编码"] == "430302091001009"
+    assert values["户号"] == "4303**********0375"

@@ -289,3 +289,17 @@ def test_a_date_before_1880_asks_for_a_later_date_not_an_earlier_one(early):
     client.force_login(admin)
     page = client.get(f"/residents/{r.pk}/", {"as_of": early}).content.decode()
     assert "请选择 1880-01-01 以后的日期" in page and "请选择今天或以前的日期" not in page
+
+
+def test_a_reading_entered_before_can_be_corrected_on_the_page_by_the_district_admin_only(household):
+    resident = register(household, "𠮷小红", gender="F")
+    character_reading_set(actor=user("admin"), character="𠮷", readings="ji")
+    clerk = user(f"clerk_c{resident.path[6:12]}")
+    for who, shown in ((clerk, False), (user("admin"), True)):
+        client = Client()
+        client.force_login(who)
+        page = client.get(f"/residents/{resident.pk}/").content.decode()
+        assert ('data-testid="reading-corrections"' in page) is shown, who.username
+    assert 'value="ji"' in page
+    client.post(f"/residents/{resident.pk}/reading/", {"character": "𠮷", "readings": "ji jie"})
+    assert CharacterReading.objects.get(character="𠮷").readings == "ji jie"
