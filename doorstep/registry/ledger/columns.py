@@ -97,7 +97,7 @@ SHEETS = {
                note="设为文本格式，以免Excel改写；全角、空格、短横线可以"),  # zh: workbook format
         Column("household", "户号", True, ("户编号",), example="100000001"),  # zh: workbook format
         Column("relation", "与户主关系", True, ("关系", "与户主的关系", "家庭关系"),  # zh: workbook format
-               example="户主", note="户主、配偶、子女、父母、孙子女、兄弟姐妹、其他；每户至多一个户主"),  # zh: workbook format
+               example="户主", note="户主、配偶、子女、父母、孙子女、兄弟姐妹、其他；每户至多一个户主、一个配偶"),  # zh: workbook format
         Column("phone", "联系电话", False,  # zh: workbook format
                ("手机号", "手机号码", "电话", "手机", "联系方式", "电话号码"),  # zh: workbook format
                personal="phone", example="13800000001", note="手机号或带区号的固定电话"),  # zh: workbook format

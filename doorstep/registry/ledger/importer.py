@@ -88,7 +88,7 @@ class LedgerRun(OrgSheet, PlaceSheets, ResidentSheet):
         self.moved_buildings: dict[int, str] = {}  # building id → its new grid code
         self.touched_buildings: set[int] = set()
         self.seen_documents: dict[str, int] = {}  # blind index → row
-        self.heads: dict[str, int] = {}  # 户号 → row of its 户主
+        self.heads: dict[tuple[str, str], int] = {}  # (户号, 户主 or 配偶) → its row
         # the registry's heads this file makes non-heads or moves (blind index); rows naming a new head of a
         # household whose registry head is not (yet) listed: that head's blind index → the rows (resident_sheet.py)
         self.heads_leaving: set[str] = set()

@@ -1,11 +1,12 @@
 """The ledger import's 居民 sheet: residents matched by the blind index of their document, checked and written in
 batches with their name keys and history (a step of importer.LedgerRun).
 
-One 户主 per household, against the database too: a row that makes someone the head of a household whose active
-head in the registry is another person is an error — unless this file lists that person elsewhere (another relation
-or another household: the file changes the head). The file may list them after the new head, so such rows wait
-(`pending_heads`) until the end of the sheet; the registry's heads are read once per batch, for the households the
-batch names a head for.
+One 户主 and one 配偶 per household (SINGLE_RELATIONS), against the database too: a row that makes someone the head
+(or the spouse) of a household whose active head (spouse) in the registry is another person is an error — unless
+this file lists that person elsewhere (another relation or another household: the file changes the head). The file
+may list them after the new one, so such rows wait (`pending_heads`) until the end of the sheet; the registry's
+heads and spouses are read once per batch, for the households the batch names one for. (A new 户主 with the old
+head as 配偶 therefore needs the old head's spouse listed too: change requests keep the same rule.)
 
 History: an updated resident gets a version naming the import (registry.history); a resident a page's import
 created gets one open version valid from their birth date, as the registry holds them (as-of reads are what they
@@ -38,6 +39,7 @@ from doorstep.registry.models import (
 from doorstep.registry.namekeys import namekeys_follow, staff_readings
 from doorstep.registry.services import personal_fields
 
+SINGLE_RELATIONS = (Relation.HEAD, Relation.SPOUSE)  # at most one of each per household
 DEFER_INDEXES_FROM = 20_000  # residents to insert at least, and more than the table has, to rebuild indexes once
 # The fields a resident row compares and writes (besides the personal ones, which personal_fields gives).
 RESIDENT_FIELDS = ("household_id", "path", "name", "gender", "birth_date", "relation", *FLAG_KEYS, "employer")
@@ -115,12 +117,14 @@ class ResidentSheet:
             if household is None:
                 problems.append(("household", _("户号{number}不在本文件的户表中，系统中也没有（须是本区的户）。").format(
                     number=record.household_number)))
-            if record.relation == "head":
-                head = self.heads.get(record.household_number)
-                if head is not None:
-                    problems.append(("relation", _("该户已有户主（第{row}行），每户只能有一个户主。").format(row=head)))
+            if record.relation in SINGLE_RELATIONS:
+                first_row = self.heads.get((record.household_number, record.relation))
+                if first_row is None:
+                    self.heads[(record.household_number, record.relation)] = number
+                elif record.relation == Relation.HEAD:
+                    problems.append(("relation", _("该户已有户主（第{row}行），每户只能有一个户主。").format(row=first_row)))
                 else:
-                    self.heads[record.household_number] = number
+                    problems.append(("relation", _("该户已有配偶（第{row}行），每户只能有一个配偶。").format(row=first_row)))
             old = existing.get(record.index)
             self._note_head_listed(record, old, household)
             if old is not None and not self._in_district(old[_PATH]):
@@ -173,27 +177,28 @@ class ResidentSheet:
 
     # --- one 户主 per household, with the registry's ------------------------------------------------------------
 
-    def _registry_heads(self, rows) -> dict[int, list[tuple[str, str]]]:
-        """{household id: [(blind index, name)]} of the registry's active heads of the households that rows of this
-        batch make someone the head of (households already in the registry): one query per batch."""
+    def _registry_heads(self, rows) -> dict[tuple[int, str], list[tuple[str, str]]]:
+        """{(household id, 户主 or 配偶): [(blind index, name)]} of the registry's active heads and spouses of the
+        households that rows of this batch make someone the head or spouse of (households already in the registry):
+        one query per batch."""
         wanted = {self.households[r.household_number][0] for _n, _c, r in rows
-                  if r.relation == Relation.HEAD and r.household_number in self.households}
+                  if r.relation in SINGLE_RELATIONS and r.household_number in self.households}
         wanted.discard(None)
-        heads: dict[int, list[tuple[str, str]]] = {}
+        heads: dict[tuple[int, str], list[tuple[str, str]]] = {}
         for chunk in chunks(sorted(wanted)):
-            for household_id, index, name in Resident.objects.filter(
-                    household_id__in=chunk, relation=Relation.HEAD, status=ResidentStatus.ACTIVE).values_list(
-                    "household_id", "id_number_index", "name"):
-                heads.setdefault(household_id, []).append((index or "", name))
+            for household_id, relation, index, name in Resident.objects.filter(
+                    household_id__in=chunk, relation__in=SINGLE_RELATIONS, status=ResidentStatus.ACTIVE).values_list(
+                    "household_id", "relation", "id_number_index", "name"):
+                heads.setdefault((household_id, relation), []).append((index or "", name))
         return heads
 
     def _note_head_listed(self, record, old, household) -> None:
         """A row of someone the registry has as an active head: if it makes them anything else (another relation,
         another household), their household may take a new head from this file. Any row of them settles the rows
         waiting on them: either they leave, or the file names two heads, which the file's own check reports."""
-        if old is None or old[_RELATION] != Relation.HEAD or old[2] != ResidentStatus.ACTIVE:
+        if old is None or old[_RELATION] not in SINGLE_RELATIONS or old[2] != ResidentStatus.ACTIVE:
             return
-        if record.relation != Relation.HEAD or household is None or household[0] != old[_HOUSEHOLD]:
+        if record.relation != old[_RELATION] or household is None or household[0] != old[_HOUSEHOLD]:
             self.heads_leaving.add(record.index)
         self.pending_heads.pop(record.index, None)
 
@@ -201,15 +206,15 @@ class ResidentSheet:
         """A row (classified new or updated, no problem of its own) that makes its resident the head of a household
         the registry has another active head for, who is not listed in the file so far: it waits for that head's
         row (_note_head_listed) or the end of the sheet (_second_heads)."""
-        if record.relation != Relation.HEAD or household[0] is None:
+        if record.relation not in SINGLE_RELATIONS or household[0] is None:
             return
-        if old is not None and old[_RELATION] == Relation.HEAD and old[_HOUSEHOLD] == household[0]:
-            return  # already this household's head: nothing about heads changes
-        for index, name in registry_heads.get(household[0], ()):
+        if old is not None and old[_RELATION] == record.relation and old[_HOUSEHOLD] == household[0]:
+            return  # already this household's head (spouse): nothing about heads changes
+        for index, name in registry_heads.get((household[0], record.relation), ()):
             if index == record.index or index in self.heads_leaving or index in self.seen_documents:
                 continue  # the same person; one the file moves; one the file lists as head too (reported there)
             self.pending_heads.setdefault(index, []).append(
-                (number, cells, record.household_number, name, "new" if old is None else "updated"))
+                (number, cells, record.household_number, name, "new" if old is None else "updated", record.relation))
 
     def _second_heads(self, reader: SheetReader) -> None:
         """The rows still waiting at the end of the sheet: their household's head in the registry stays its head,
@@ -217,7 +222,7 @@ class ResidentSheet:
         counts = self.report.counts[RESIDENTS]
         reported = set()
         for waiting in self.pending_heads.values():
-            for number, cells, household_number, name, kind in waiting:
+            for number, cells, household_number, name, kind, relation in waiting:
                 if number in reported:
                     continue
                 reported.add(number)
@@ -226,9 +231,12 @@ class ResidentSheet:
                 else:
                     counts.updated -= 1
                     self.matched_residents -= 1
-                self._row_problems(reader, number, cells, [("relation", _(
-                    "户{number}在系统中已有户主（{name}），每户只能有一个户主。如要更换户主，请在本文件中同时列出原户主，"
-                    "并把其与户主关系改为其他关系。").format(number=household_number, name=name))])
+                message = _("户{number}在系统中已有户主（{name}），每户只能有一个户主。如要更换户主，请在本文件中同时列出原户主，"
+                            "并把其与户主关系改为其他关系。") if relation == Relation.HEAD else _(
+                    "户{number}在系统中已有配偶（{name}），每户只能有一个配偶。如要更换，请在本文件中同时列出{name}，"
+                    "并写明其现在的与户主关系。")
+                self._row_problems(reader, number, cells, [("relation", message.format(number=household_number,
+                                                                                       name=name))])
         self.pending_heads.clear()
 
     def _write_residents(self, new, changed, inserter, keys_sql) -> None:

@@ -390,14 +390,37 @@ def test_a_new_head_imports_when_the_file_lists_the_registry_head_in_another_rel
     """Changing a household's head in the ledger: the new head and the former head (now 配偶), in either order —
     the former head's row may come after the new head's, in a later batch."""
     monkeypatch.setattr("doorstep.registry.ledger.resident_sheet.BATCH", batch)
-    (head,) = _demo_heads(1)
+    head = _demo_heads_with_spouse()
+    spouse = Resident.objects.get(household=head.household, relation="spouse", status="active")
     new = _new_person(101, head.household.number)
-    rows = [_row_of(head, "配偶"), new] if old_head_first else [new, _row_of(head, "配偶")]
+    # the former head becomes 配偶: the registry's 配偶 must be listed too, in their new relation (one 配偶 a household)
+    rows = [_row_of(head, "配偶"), _row_of(spouse, "其他"), new] if old_head_first else [
+        new, _row_of(head, "配偶"), _row_of(spouse, "其他")]
     report = run(_residents_csv(rows), name="换户主.csv", commit=True)
-    assert report.committed and report.counts[RESIDENTS].new == 1 and report.counts[RESIDENTS].updated == 1, \
+    assert report.committed and report.counts[RESIDENTS].new == 1 and report.counts[RESIDENTS].updated == 2, \
         report.problems
     heads = Resident.objects.filter(household=head.household, relation="head", status="active")
     assert list(heads.values_list("name", flat=True)) == ["二号户主"]
+    spouses = Resident.objects.filter(household=head.household, relation="spouse", status="active")
+    assert list(spouses.values_list("pk", flat=True)) == [head.pk]
+
+
+def test_a_former_head_made_spouse_beside_the_registrys_spouse_is_an_error_naming_them():
+    """Verification finding: a new 户主 with the former head as 配偶 left the household with two 配偶."""
+    head = _demo_heads_with_spouse()
+    spouse = Resident.objects.get(household=head.household, relation="spouse", status="active")
+    report = run(_residents_csv([_new_person(103, head.household.number), _row_of(head, "配偶")]), name="换户主.csv",
+                 commit=True)
+    assert not report.committed
+    (problem,) = [p for p in report.problems if p.level == "error"]
+    assert problem.row == 3 and "已有配偶" in problem.message and spouse.name in problem.message
+
+
+def _demo_heads_with_spouse() -> Resident:
+    return (Resident.objects.filter(path__startswith="430302", relation="head", status="active",
+                                    document_type="id_card", household__members__relation="spouse")
+            .exclude(household__members__document_type__in=["passport", "hk_macao_permit", "taiwan_permit"])
+            .order_by("id").first())
 
 
 def test_the_registry_head_listed_unchanged_beside_a_new_head_is_one_error_not_two():
