@@ -38,7 +38,7 @@ _PINYIN_RE = re.compile(r"^[a-z]+$")
 KEY_END = "\U0010ffff"
 _MAX_ADDRESS_BUILDINGS = 200
 # The columns a result row shows (masked): loading only these keeps an exact lookup one small query.
-LIST_FIELDS = ("id", "household_id", "path", "name", "gender", "birth_date", "status", "document_type",
+LIST_FIELDS = ("id", "household_id", "path", "name", "gender", "birth_date", "status", "status_date", "document_type",
                "id_number_masked", "phone_masked",
                "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
                "is_veteran", "household__id", "household__building_id", "household__room", "household__building__id",
@@ -308,7 +308,7 @@ def _mark_openable(user, result: SearchResult) -> SearchResult:
     return result
 
 
-_EXACT_COLUMNS = ("id", "household_id", "path", "name", "gender", "birth_date", "status", "document_type",
+_EXACT_COLUMNS = ("id", "household_id", "path", "name", "gender", "birth_date", "status", "status_date", "document_type",
                   "id_number_masked", "phone_masked",
                   "relation", "is_elderly_alone", "is_disabled", "is_low_income", "is_migrant", "is_party_member",
                   "is_veteran")
@@ -395,7 +395,12 @@ def resident_rows_described(residents: list[Resident]) -> list[Resident]:
 
 
 def resident_age(resident: Resident, today: datetime.date | None = None) -> int:
+    """Whole years on `today` (default: today); for someone who died, at their death (never a deferred load: the
+    death date counts only when the row carries it)."""
     today = today or timezone.localdate()
+    died = resident.__dict__.get("status_date") if resident.__dict__.get("status") == "deceased" else None
+    if died is not None and died < today:
+        today = died
     b = resident.birth_date
     return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 

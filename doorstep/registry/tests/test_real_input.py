@@ -303,3 +303,22 @@ def test_a_reading_entered_before_can_be_corrected_on_the_page_by_the_district_a
     assert 'value="ji"' in page
     client.post(f"/residents/{resident.pk}/reading/", {"character": "𠮷", "readings": "ji jie"})
     assert CharacterReading.objects.get(character="𠮷").readings == "ji jie"
+
+
+def test_someone_who_died_keeps_the_age_they_died_at_and_is_offered_no_call():
+    gw = user("gw_001001003")
+    r = (Resident.objects.filter(path=gw.org_node.code, status="active", birth_date__lte=datetime.date(1950, 1, 1))
+         .exclude(phone_index="").order_by("id").first())
+    died = datetime.date(2016, 6, 1)
+    Resident.objects.filter(pk=r.pk).update(status="deceased", status_date=died)
+    result = resident_search_for_user(gw, query=r.name, kind="name")
+    (row,) = [x for x in result.page.items if x.pk == r.pk]
+    from doorstep.registry.selectors import resident_age
+
+    assert resident_age(row) == died.year - r.birth_date.year - ((6, 1) < (r.birth_date.month, r.birth_date.day))
+    client = Client()
+    client.force_login(gw)
+    page = client.get("/residents/", {"q": r.name}).content.decode()
+    card = page[page.index(f"/residents/{r.pk}/"):]
+    card = card[:card.index('data-testid="resident-card"') if 'data-testid="resident-card"' in card else len(card)]
+    assert "已死亡" in card and 'data-testid="call-resident"' not in card
