@@ -154,7 +154,11 @@ def _text(data, name: str, limit: int, *, required: bool = False, message: str =
     return value
 
 
-def _field_label(name: str) -> str:
+def _field_label(name: str, kind: str = "") -> str:
+    """The form's label of a field: the kind's own (迁出的人, 搬迁的人, 分出的人 are all `members`), else the first."""
+    for f in FIELDS.get(kind, ()):
+        if f.name == name:
+            return str(f.label)
     for fields in FIELDS.values():
         for f in fields:
             if f.name == name:
@@ -286,14 +290,14 @@ def _new_home(data, subject_path: str) -> tuple[Building | None, str]:
     return building, room
 
 
-def _members(data, resident: Resident) -> list[Resident]:
+def _members(data, resident: Resident, kind: str) -> list[Resident]:
     raw = data.getlist("members") if hasattr(data, "getlist") else data.get("members") or []
     if isinstance(raw, (str, int)):
         raw = [raw]
     try:
         ids = sorted({int(str(i)[:18]) for i in raw})
     except ValueError:
-        raise ValidationFailed(_("请选择{field}。").format(field=_field_label("members")), field="members") from None
+        raise ValidationFailed(_("请选择{field}。").format(field=_field_label("members", kind)), field="members") from None
     if not ids:
         raise ValidationFailed(_("请至少选择一个人。"), field="members")
     members = list(Resident.objects.filter(pk__in=ids, household_id=resident.household_id,
@@ -495,7 +499,7 @@ def _clean_death(data, *, resident, household, note) -> Proposal:
 
 
 def _clean_move_out(data, *, resident, household, note) -> Proposal:
-    members = _members(data, resident)
+    members = _members(data, resident, "move_out")
     destination = _text(data, "destination", DESTINATION_MAX, required=True)
     effective = _effective(data, "effective_date", resident)
     _history_checked(members, effective, _ARCHIVE_FIELDS)
@@ -505,7 +509,7 @@ def _clean_move_out(data, *, resident, household, note) -> Proposal:
 
 
 def _clean_move_within(data, *, resident, household, note) -> Proposal:
-    members = _members(data, resident)
+    members = _members(data, resident, "move_within")
     target = _household_by_number(data, "target_number", required=False, district=resident.path[:6])
     building, room = (None, "") if target is not None else _new_home(data, resident.path)
     if target is None and building is None:
@@ -548,7 +552,7 @@ def _clean_marriage(data, *, resident, household, note) -> Proposal:
 
 
 def _clean_split(data, *, resident, household, note) -> Proposal:
-    members = _members(data, resident)
+    members = _members(data, resident, "split")
     if resident.pk not in {m.pk for m in members}:
         raise ValidationFailed(_("分出的人须包括本人（新户的户主）。"), field="members")
     own = active_members(resident.household_id)

@@ -455,3 +455,11 @@ def test_a_character_gets_at_most_three_readings():
         character_reading_set(actor=user("admin"), character="\U0002a6d6", readings="ji ge ha ma")
     assert character_reading_set(actor=user("admin"), character="\U0002a6d6", readings="ji ge ha").readings == \
         "ji ge ha"
+
+
+@pytest.mark.parametrize(("kind", "label"), [("move_within", "搬迁的人"), ("split", "分出的人"), ("move_out", "迁出的人")])
+def test_a_bad_members_value_names_the_forms_own_field(kind, label):
+    gw = worker()
+    r = resident_of(gw, relation="child")
+    with pytest.raises(ValidationFailed, match=f"请选择{label}"):
+        propose(gw, kind, {"members": ["x"], "effective_date": str(TODAY)}, resident_id=r.pk)
