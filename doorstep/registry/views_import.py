@@ -71,6 +71,8 @@ def import_job(request, token: str):
 
 def _changed_fields(report: dict) -> list[tuple[str, int]]:
     """[(the field's label, residents updated in it)] of an import's updates, most first: what "更新 N" changes."""
+    from django.core.exceptions import FieldDoesNotExist
+
     from doorstep.registry.models import Resident
 
     labels = {"phone": _("联系电话"), "household_id": _("户"), "path": _("网格"), "id_number_masked": _("证件号码")}
@@ -78,7 +80,7 @@ def _changed_fields(report: dict) -> list[tuple[str, int]]:
     for name, count in report.get("changed_fields", {}).items():
         try:
             label = labels.get(name) or Resident._meta.get_field(name).verbose_name
-        except Exception:  # a field of an older report that no longer exists
+        except FieldDoesNotExist:  # a field of an older report that no longer exists
             label = name
         out.append((str(label), count))
     return sorted(out, key=lambda item: -item[1])

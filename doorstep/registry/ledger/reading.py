@@ -261,6 +261,8 @@ def _formula_cells(content: bytes, sheet_name: str) -> dict[int, dict[int, str]]
                     return {}
             with archive.open(part) as stream:
                 return _unsaved_formulas(stream)
+    # zipfile raises NotImplementedError for a compression it lacks and RuntimeError for an encrypted member: such a
+    # sheet is left to calamine, which refuses it with its own message
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError,
             NotImplementedError, RuntimeError):
         return {}
