@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "doorstep.ratings",
     "doorstep.partition",
     "doorstep.exports",
+    "doorstep.incidents",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The edge (core/edge.py) refuses JSON bodies nested deeper than this (issue #10, item 7).
 DOORSTEP_EDGE_JSON_MAX_DEPTH = 32
+# Incidents and requests (issue #13). Working time for response and handling limits: the periods of a working day
+# (calendar.workhours; 7 hours a day, the usual office hours of a district government).
+DOORSTEP_WORKING_HOURS = os.environ.get("DOORSTEP_WORKING_HOURS", "08:30-12:00,14:00-17:30")
+# A closed incident can be reopened by its reporter or the command center for this many days (then archived).
+DOORSTEP_INCIDENT_REOPEN_DAYS = 10
+# Photos: at most this many per report or step, each at most this big before it is re-encoded without EXIF.
+DOORSTEP_INCIDENT_MAX_PHOTOS = 9
+DOORSTEP_INCIDENT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# Possible duplicates: the same category within this distance and time window of an open report.
+DOORSTEP_INCIDENT_DUPLICATE_METERS = 50
+DOORSTEP_INCIDENT_DUPLICATE_HOURS = 72
+# An order is "due soon" when this many working hours or fewer remain.
+DOORSTEP_INCIDENT_DUE_SOON_HOURS = 2
+# Escalation of overdue orders (督办): after this many working hours overdue, level n goes to its recipients —
+# "department_head" (the department's head) or "district_leader" (the leaders at the district node).
+DOORSTEP_INCIDENT_ESCALATION = [(0, "department_head"), (7, "district_leader")]
+# The dispatch suggestion: a report is dispatched without a dispatcher only when the suggestion's confidence is at
+# least this (and its category needs no meeting or whistle); None turns automatic dispatch off.
+DOORSTEP_SUGGEST_AUTO_DISPATCH = None
 # Catalog imports (catalog/limits.py): a whole YAML or workbook document, the free-form JSON of an item (rules, form
 # fields), long texts (legal basis, conditions), and what a workbook may unpack to before openpyxl reads it.
 DOORSTEP_CATALOG_MAX_NODES = 500_000

@@ -45,8 +45,6 @@ from doorstep.org.models import Department, GridTeamMember, OpeningHours, OrgNod
 from doorstep.registry.models import Building, Household, IncomeRecord, Resident, ResidentNameKey
 
 DEMO_PASSWORD = "Doorstep@2026"
-DEPARTMENTS = [("cg", "城市管理局"), ("ga", "公安分局"), ("sj", "市场监督管理局"), ("mz", "民政局"),
-               ("wj", "卫生健康局"), ("rs", "人力资源和社会保障局"), ("zj", "住房和城乡建设局"), ("hb", "生态环境分局")]
 STREET_WINDOWS = 6
 COMMUNITY_WINDOWS = 2
 BUILDING_SIZES = (12, 18, 24, 30, 36, 48, 60, 72)
@@ -136,8 +134,11 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     with transaction.atomic():
         district = OrgNode.objects.create(code=DISTRICT_CODE, name=DISTRICT_NAME, level="district",
                                           geometry=Rect(*DISTRICT_BOUNDS).geojson())
-        departments = Department.objects.bulk_create(
-            [Department(org_node=district, code=f"{DISTRICT_CODE}-{c}", name=n) for c, n in DEPARTMENTS])
+        # the 15 departments and the incident categories of the seed (incidents/data/categories.yaml)
+        from doorstep.incidents.services.categories import categories_import_starter
+
+        categories_import_starter()
+        departments = list(Department.objects.filter(org_node=district).order_by("code"))
         users: list[User] = [
             _staff("admin", names(), Role.ADMIN, district, password_hash, is_auditor=True),
             _staff("leader", names(), Role.LEADER, district, password_hash),
@@ -216,6 +217,14 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
         User.objects.bulk_create(users + grid_users, batch_size=1000)
         stats.staff = len(users) + len(grid_users)
         saved = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users + grid_users])}
+        for department in departments:  # each department's account is its head: overdue orders go to them first
+            department.head = saved[f"dept_{department.code.split('-')[1]}"]
+        Department.objects.bulk_update(departments, ["head"])
+        # the command centers' 值班长 (GB/T 30428.1): the district's dispatcher, each street's dispatcher
+        Post.objects.bulk_create(
+            [Post(org_node=district, name="区指挥中心值班长", holder_a=saved["dispatcher"], duty="duty_chief")]
+            + [Post(org_node=n, name=f"{n.name}指挥中心值班长", holder_a=saved[f"dispatcher_s{n.code[-2:]}"],
+                    duty="duty_chief") for n in nodes if n.level == "street"])
 
         team = []
         for gp, _ in grid_plans:

@@ -61,11 +61,25 @@ class OrgNode(models.Model):
 
 
 class Department(models.Model):
-    """A functional department (职能部门: 城管, 公安, 市场监管 …) of a district or street."""
+    """A department that takes orders (职能部门: 城管, 公安, 市场监管 …, or a utility or property company) of a district
+    or street. `short_name` (城管) is how it is named everywhere in data, pages and command output; `head` is whom an
+    overdue order is escalated to first (incidents supervision)."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("政府部门")
+        UTILITY = "utility", _("公用事业单位")
+        PROPERTY = "property", _("物业服务企业")
+        MEDIATION = "mediation", _("调解组织")
 
     org_node = models.ForeignKey(OrgNode, on_delete=models.PROTECT, related_name="departments", verbose_name=_("所属组织"))
     code = models.CharField(_("编码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=20, unique=True, null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.GOVERNMENT)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact = models.CharField(_("联系人"), max_length=50, blank=True)
+    head = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="headed_departments", verbose_name=_("部门负责人"))
 
     class Meta:
         verbose_name = _("职能部门")
@@ -73,7 +87,7 @@ class Department(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.short_name or self.name
 
 
 class ServiceCenter(models.Model):
@@ -163,6 +177,9 @@ class Post(models.Model):
         verbose_name=_("B岗人员"),
     )
     a_absent = models.BooleanField(_("A岗不在岗"), default=False)
+    # A post with a duty in a workflow: the command center's 值班长 (GB/T 30428.1) dismisses reports and approves
+    # extensions for the incidents under its node (incidents.authority, Relation.DUTY_CHIEF).
+    duty = models.CharField(_("职责"), max_length=12, blank=True, choices=[("duty_chief", _("值班长"))])
 
     class Meta:
         verbose_name = _("岗位")
