@@ -120,9 +120,12 @@ def _fresh_work_calendar():
     back) test must not leak."""
     from doorstep.calendar.selectors import work_calendar_changed
     from doorstep.catalog.selectors import catalog_changed
+    from doorstep.incidents.geo import grids_changed
 
     work_calendar_changed()
     catalog_changed()
+    grids_changed()
     yield
     work_calendar_changed()
     catalog_changed()
+    grids_changed()

@@ -143,6 +143,12 @@ def _snapshot(communities: list[OrgNode]) -> dict:
     }
 
 
+def _grids_changed() -> None:
+    from doorstep.incidents.geo import grids_changed
+
+    grids_changed()
+
+
 def grids_apply(*, actor, proposal_id) -> dict:
     """Apply a reviewed proposal.
 
@@ -253,6 +259,7 @@ def grids_apply(*, actor, proposal_id) -> dict:
         proposal.save(update_fields=["undo", "status", "decided_by", "decided_at"])
         audit_record(actor=actor, actor_label="" if actor else "doorstep grids", action="grids.apply",
                      target=proposal, summary=dict(counts))
+    transaction.on_commit(_grids_changed)  # incident intake finds grids by their shapes (incidents.geo)
     return dict(counts)
 
 
@@ -295,6 +302,7 @@ def grids_undo(*, actor, proposal_id) -> dict:
         counts = {"grids_restored": len(nodes), "grids_removed": removed_count,
                   "buildings_restored": len(proposal.before)}
         audit_record(actor=actor, action="grids.undo", target=proposal, summary=counts)
+    transaction.on_commit(_grids_changed)
     return counts
 
 

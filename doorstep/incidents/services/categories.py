@@ -109,7 +109,7 @@ def _checked_categories(rows, departments: set[str]) -> dict[str, dict]:
         response, handling = _limit(row, "response", where), _limit(row, "handling", where)
         photo = row.get("verify_photo", True)
         if not isinstance(photo, bool):
-            photo = str(photo).strip().lower() in ("true", "1", "yes", "是")
+            photo = str(photo).strip().lower() in ("true", "1", "yes", YES)
         out[code] = {"name": _text(row, "name", limit=40, where=where), "kind": kind,
                      "major": _text(row, "major", limit=20, where=where),
                      "description": _text(row, "description", limit=300, where=where, required=False),
@@ -207,6 +207,9 @@ def categories_export_yaml() -> str:
     return yaml.safe_dump(categories_export_data(), allow_unicode=True, sort_keys=False, width=200)
 
 
+# The workbook's sheet names are part of the import format, as the column names are.
+DEPARTMENT_SHEET, CATEGORY_SHEET = "部门", "类别"  # zh: sheet names of the file format, matched on import
+YES, NO = "是", "否"  # zh: how a person types yes and no in a cell or a YAML value
 DEPARTMENT_COLUMNS = ("code", "short_name", "name", "kind", "phone", "contact")
 CATEGORY_COLUMNS = ("code", "name", "kind", "major", "description", "keywords", "lead", "priority",
                     "response_value", "response_unit", "handling_value", "handling_unit", "tier", "verify_photo",
@@ -220,11 +223,11 @@ def categories_export_xlsx() -> bytes:
     data = categories_export_data()
     book = Workbook()
     sheet = book.active
-    sheet.title = "部门"  # zh: sheet names are part of the import format
+    sheet.title = DEPARTMENT_SHEET
     sheet.append(DEPARTMENT_COLUMNS)
     for d in data["departments"]:
         sheet.append([d[c] for c in DEPARTMENT_COLUMNS])
-    sheet = book.create_sheet("类别")
+    sheet = book.create_sheet(CATEGORY_SHEET)
     sheet.append(CATEGORY_COLUMNS)
     for c in data["categories"]:
         flat = {**c, "keywords": "、".join(c["keywords"]), "response_value": c["response"]["value"],
@@ -245,18 +248,18 @@ def categories_import_xlsx(*, actor, content: bytes) -> dict[str, int]:
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook  # noqa: BLE001
         raise ValidationFailed(_("文件不是有效的 Excel 工作簿（.xlsx）。"), field="file") from None
     sheets = {}
-    for title in ("部门", "类别"):
+    for title in (DEPARTMENT_SHEET, CATEGORY_SHEET):
         if title not in book.sheetnames:
             raise ValidationFailed(_("工作簿缺少“{sheet}”工作表。").format(sheet=title), field="file")
         rows = list(book[title].iter_rows(values_only=True, max_row=MAX_ROWS + 1))
         header = [str(h or "").strip() for h in (rows[0] if rows else [])]
         sheets[title] = [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
     categories = []
-    for row in sheets["类别"]:
+    for row in sheets[CATEGORY_SHEET]:
         row = {k: v for k, v in row.items() if k}
         row["response"] = {"value": row.pop("response_value", None), "unit": row.pop("response_unit", None)}
         row["handling"] = {"value": row.pop("handling_value", None), "unit": row.pop("handling_unit", None)}
-        row["active"] = str(row.get("active", True)).strip().lower() not in ("false", "0", "no", "否")
+        row["active"] = str(row.get("active", True)).strip().lower() not in ("false", "0", "no", NO)
         categories.append(row)
-    departments = [{k: v for k, v in row.items() if k} for row in sheets["部门"]]
+    departments = [{k: v for k, v in row.items() if k} for row in sheets[DEPARTMENT_SHEET]]
     return categories_import_data(actor=actor, data={"departments": departments, "categories": categories})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
-from doorstep.incidents.geo import box, distance_m, grid_at
+from doorstep.incidents.geo import box, distance_m, grid_at, grids_changed
 from doorstep.incidents.models import Category, Channel, Incident, IncidentHistory, IncidentPhoto, Kind
 from doorstep.incidents.services.common import checked_photos, incident_next_number, store_photos
 from doorstep.incidents.workflow import OPEN, State
@@ -102,6 +102,9 @@ def locate(actor, data: ReportIn) -> Place:
             raise ValidationFailed(gettext("楼栋不存在，请重新选择。"), field="building")
     if lat is not None:
         found = grid_at(lat, lon)
+        if found is not None and not OrgNode.objects.filter(pk=found[0], code=found[1], level="grid").exists():
+            grids_changed()  # the grids were redrawn in another process since this one read their shapes
+            found = grid_at(lat, lon)
         if found is None:
             raise ValidationFailed(gettext("该位置不在本区的网格范围内，请在地图上重新选点。"), field="latitude")
         return Place(lat, lon, found[0], found[1], building.pk if building else None, address)
@@ -197,7 +200,9 @@ def incident_report(*, actor, data: ReportIn, idempotency_key: str) -> Incident:
     if channel in (Channel.PHONE, Channel.OPEN311) and actor.org_node_id and \
             not place.path.startswith(actor.org_node.code):
         raise PermissionDenied(gettext("该位置不在本指挥中心的辖区内。"))
-    caller_name, caller_phone, caller_index = _caller(data) if channel == Channel.PHONE else ("", None, "")
+    # a caller to call back (回访): the phone call typed in, or the person an Open311 client names (its `phone`)
+    caller_name, caller_phone, caller_index = _caller(data) if channel in (Channel.PHONE, Channel.OPEN311) else (
+        "", None, "")
     photos = checked_photos(data.photos)
     reporter_resident = actor.resident_id if actor.role == "resident" else None
     inputs = {"channel": channel, "description": description, "category": category.code if category else "",
