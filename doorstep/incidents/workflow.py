@@ -259,7 +259,7 @@ def _handling(f: IncidentFacts) -> Reason | None:
 
 
 def _front_line(f: IncidentFacts) -> Reason | None:
-    if f.tier != Tier.FRONT_LINE:
+    if f.tier != Tier.FRONT_LINE or any(role == "lead" for role, _state in f.orders):
         return Reason(gettext_noop("该事件已派给部门处置，网格员不能自行处置。"))
     return None
 

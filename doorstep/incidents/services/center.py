@@ -211,8 +211,10 @@ def incident_dispatch(*, actor, incident_id, department, category: str = "", par
         if chosen is None:
             raise ValidationFailed(gettext("请选择问题类别。"), field="category")
         now = timezone.now()
-        if incident.state == State.REGISTERED and co_rows and incident.tier == Tier.DISPATCH:
-            incident.tier = Tier.WHISTLE  # several departments at once is a whistle
+        if incident.state == State.REGISTERED and incident.tier in (Tier.DISPATCH, Tier.FRONT_LINE):
+            # sent to departments, it is theirs (no longer the grid worker's to handle on the spot); several at
+            # once is a whistle
+            incident.tier = Tier.WHISTLE if co_rows else Tier.DISPATCH
         # the orders about to be written are what the table's guards look at (a lead; co-departments for a whistle)
         facts = incident_step(actor, incident, Action.DISPATCH, now=now, orders=(("lead", OrderState.SENT),) + tuple(
             ("co", OrderState.SENT) for _r in co_rows))

@@ -130,8 +130,10 @@ def tell_reporter(incident: Incident, *, kind: str, title: str, note: str = "") 
     notify(users, kind=kind, title=said(title, number=incident.number), body=body, link=f"/incidents/{incident.pk}/")
 
 
-def clean_note(text, *, field: str = "note", required: bool = False, limit: int = 500) -> str:
+def clean_note(text, *, field: str = "note", required: bool = False, limit: int = 500, missing: str = "") -> str:
+    """A note or reason with its whitespace folded, cut to `limit`; when required, at least two characters, else
+    ValidationFailed with `missing` (the reader's words for what to write; "请填写理由。" by default)."""
     note = " ".join(str(text or "").split())[:limit]
     if required and len(note) < 2:
-        raise ValidationFailed(gettext("请填写理由。"), field=field)
+        raise ValidationFailed(missing or gettext("请填写理由。"), field=field)
     return note

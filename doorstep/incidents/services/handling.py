@@ -77,7 +77,7 @@ def order_return(*, actor, incident_id, reason: str) -> Incident:
     command center to be dispatched again (every active order of the round is cancelled) and the return is counted.
     Preconditions: DISPATCHED (not yet accepted), the actor's department holds the lead order. Audit
     incident.return; the center is told."""
-    reason = clean_note(reason, field="reason", required=True, limit=300)
+    reason = clean_note(reason, field="reason", required=True, limit=300, missing=gettext("请填写退单理由。"))
     with transaction.atomic():
         incident = incident_get_for_user(actor, incident_id, for_update=True)
         now = timezone.now()
@@ -106,7 +106,8 @@ def order_part(*, actor, incident_id, step: str, note: str = "", photos=None) ->
     department holds an active co-order; the incident is being dispatched or handled. Audit incident.part."""
     if step not in ("accept", "return", "done"):
         raise ValidationFailed(gettext("不支持的操作。"), field="step")
-    note = clean_note(note, required=step in ("return", "done"))
+    note = clean_note(note, required=step in ("return", "done"), missing=gettext(
+        "请填写退单理由。") if step == "return" else gettext("请填写协办情况。"))
     cleaned = checked_photos(photos) if step == "done" else []
     with transaction.atomic():
         incident = incident_get_for_user(actor, incident_id, for_update=True)
@@ -164,7 +165,7 @@ def incident_handle(*, actor, incident_id, resolution: str, note: str, photos=No
     HANDLING (accepted), every co-department's part done (the loop's guard). The handling clock stops: working
     seconds from dispatch are kept, and whether it was in time. Audit incident.handle; the verifiers are told."""
     resolution = _resolution(resolution)
-    note = clean_note(note, required=True)
+    note = clean_note(note, required=True, missing=gettext("请填写处置情况。"))
     cleaned = checked_photos(photos)
     with transaction.atomic():
         incident = incident_get_for_user(actor, incident_id, for_update=True)
@@ -195,7 +196,7 @@ def incident_handle_on_spot(*, actor, incident_id, note: str, photos=None,
     registration (the tier becomes front-line), or again after rework of a front-line matter. A supervisor
     verifies it (never the one who handled it). After-photos as for departments. Audit incident.handle_on_spot."""
     resolution = _resolution(resolution)
-    note = clean_note(note, required=True)
+    note = clean_note(note, required=True, missing=gettext("请填写处置情况。"))
     cleaned = checked_photos(photos)
     with transaction.atomic():
         incident = incident_get_for_user(actor, incident_id, for_update=True)
@@ -237,7 +238,7 @@ def incident_verify(*, actor, incident_id, passed: bool, note: str = "", photos=
     verifies their own handling (a front-line matter is checked by a supervisor). Audit incident.verify or
     incident.rework."""
     passed = bool(passed)
-    note = clean_note(note, required=not passed)
+    note = clean_note(note, required=not passed, missing=gettext("请说明核查未通过的原因。"))
     cleaned = checked_photos(photos)
     with transaction.atomic():
         incident = incident_get_for_user(actor, incident_id, for_update=True)

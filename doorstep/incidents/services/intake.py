@@ -255,6 +255,7 @@ def _tell_centers(incident: Incident) -> None:
     from doorstep.accounts.models import User
 
     prefixes = [incident.path[:n] for n in (6, 9, 12) if len(incident.path) >= n]
-    users = User.objects.filter(role="dispatcher", is_active=True, org_node__code__in=prefixes)
+    users = User.objects.filter(role="dispatcher", is_active=True, org_node__code__in=prefixes,
+                                open311_client__isnull=True)  # not the Open311 clients' service accounts
     notify(users, kind="incident.reported", title=said(gettext_noop("新的上报：{number}"), number=incident.number),
            body=said(gettext_noop("{text}"), text=incident.description[:120]), link=f"/incidents/{incident.pk}/")
