@@ -11,3 +11,12 @@ def incidents_supervision_sweep():
     from doorstep.incidents.services.supervision import supervision_sweep
 
     return supervision_sweep()
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def incidents_suggestion_retrain():
+    """Nightly: retrain the dispatch suggestion on every decision so far, the day's accepted and overridden
+    suggestions included (incidents.suggest.service.suggester_train)."""
+    from doorstep.incidents.suggest.service import suggester_train
+
+    return suggester_train()
