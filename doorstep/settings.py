@@ -148,6 +148,9 @@ DOORSTEP_LOGIN_ADDRESS_LOCK_MINUTES = 15
 # A browser that logged in to an account is trusted for it: others' failures do not hold it back.
 DOORSTEP_LOGIN_DEVICE_DAYS = 180
 DOORSTEP_API_TOKEN_DAYS = int(os.environ.get("DOORSTEP_API_TOKEN_DAYS", "90"))
+# Machine interfaces outside /api/ that answer errors in their own shape, also where core answers before a view
+# (bad bytes at the edge, an oversized body, an unknown address): path prefix -> function (request, status, message).
+DOORSTEP_ERROR_SHAPES = {"/open311/": "doorstep.incidents.open311.render.shaped_error"}
 DOORSTEP_STAFF_IDLE_MINUTES = 30
 DOORSTEP_PAGE_SIZE = 20
 # Paging (core/paging.py, issue #10 item 8): page numbers up to this page, then a cursor (keyset paging), so that a

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.errorpages import shaped_error
 from doorstep.core.locale_middleware import chosen_language
 
 MESSAGE = _("请求中含有不允许的字符（如 NUL 等控制字符），或不是有效的 UTF-8 编码。请检查输入后重试。")
@@ -165,6 +166,9 @@ def refused_response(request, message: str):
     except Exception:  # noqa: BLE001 — a cookie or header the edge just refused may not even parse
         language = settings.LANGUAGE_CODE
     with translation.override(language):
+        shaped = shaped_error(request, 400, message)  # a machine interface's own error shape (Open311)
+        if shaped is not None:
+            return shaped
         if request.META.get("PATH_INFO", "").startswith("/api/"):
             return JsonResponse({"detail": str(message)}, status=400)
         return render(request, "error.html", {"status": 400, "message": message}, status=400)

@@ -3,9 +3,11 @@ English): the site's error page (error.html) for pages, a JSON `detail` under /a
 errors. Django's handlers (400, 403, 404, 500), the CSRF failure view and the 405 answers (core.middleware.
 MethodMiddleware) all answer through `error_response`; django-ninja's own refusals are mapped in doorstep/api.py."""
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -32,8 +34,22 @@ def is_api(request) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
+def shaped_error(request, status: int, message):
+    """The answer of a machine interface that shapes its own errors (settings.DOORSTEP_ERROR_SHAPES: a path prefix
+    -> the dotted path of a function (request, status, message) -> response, e.g. Open311's list of {code,
+    description}), or None when the address is under none of them."""
+    path = request.META.get("PATH_INFO", "")
+    for prefix, function in getattr(settings, "DOORSTEP_ERROR_SHAPES", {}).items():
+        if path.startswith(prefix):
+            return import_string(function)(request, status, message)
+    return None
+
+
 def error_response(request, status: int, message, *, heading=""):
-    """The error page, or under /api/ the JSON body {"detail": message}."""
+    """The error page, or under /api/ the JSON body {"detail": message}, or a machine interface's own shape."""
+    shaped = shaped_error(request, status, message)
+    if shaped is not None:
+        return shaped
     if is_api(request):
         return JsonResponse({"detail": str(message)}, status=status, json_dumps_params={"ensure_ascii": False})
     return render(request, "error.html", {"status": status, "message": message, "heading": heading}, status=status)

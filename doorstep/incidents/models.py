@@ -479,3 +479,25 @@ class SuggestionModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trained_at:%Y-%m-%d %H:%M} ({self.samples})"
+
+
+class Open311Client(models.Model):
+    """A client of the Open311 GeoReport v2 interface (开放接口客户端: a 12345 hotline's system, a city app): its name,
+    the SHA-256 digest of its api_key (the key is shown once when issued and never stored), and the service account
+    its reports are submitted as — a dispatcher of the district's command center, created with the key, that cannot
+    log in. An inactive client's key is refused (403)."""
+
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    key_digest = models.CharField(max_length=64, unique=True)
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="open311_client",
+                                   verbose_name=_("提交账号"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("开放接口客户端")
+        verbose_name_plural = _("开放接口客户端")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
