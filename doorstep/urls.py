@@ -28,6 +28,8 @@ urlpatterns = [
     path("window/accept-bundle/", case_views.window_accept_bundle, name="window-accept-bundle"),
     path("window/collect/", case_field_views.window_collect, name="window-collect"),
     path("cases/", include("doorstep.cases.urls")),
+    path("incidents/", include("doorstep.incidents.urls")),
+    path("open311/v2/", include("doorstep.incidents.open311.urls")),
     path("grids/", include("doorstep.partition.urls")),
     path("calendar/", include("doorstep.calendar.urls")),
     path("t/", case_views.track_form, name="track-form"),

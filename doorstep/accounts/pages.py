@@ -18,6 +18,7 @@ PAGE_REQUIRES = {
     "catalog-admin": lambda u: u.role == "admin",  # every administrator downloads; importing is the district's
     "partition:list": is_district_admin,
     "calendar:index": is_district_admin,
+    "incidents:categories": is_district_admin,  # the district's categories and departments (issue #13 item 1)
     "registry:import": lambda u: _ledger_permitted(u),  # registry.ledger.authority: the district's administrator
     "org:centers": lambda u: u.role == "admin",  # each administrator keeps the centers of their subtree (org/authority)
     "org:root": lambda u: u.can(Capability.BROWSE_ORG),

@@ -60,6 +60,7 @@ class DemoStats:
     residents: int = 0
     staff: int = 0
     cases: int = 0
+    incidents: int = 0
 
 
 class BulkWriter:
@@ -258,6 +259,9 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     from doorstep.demo.changes import build_change_requests
 
     build_change_requests(today=today)
+    from doorstep.demo.incidents import build_incident_history
+
+    stats.incidents = build_incident_history(today=today, seed=seed, scale=scale, progress=progress)
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
                  summary={"scale": scale, "seed": seed, "residents": stats.residents})
     return stats

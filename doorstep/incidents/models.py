@@ -169,6 +169,9 @@ class Incident(models.Model):
             models.Index(fields=["reported_at", "id"], name="incident_reported_id"),
             models.Index(fields=["reporter_user", "id"], name="incident_reporter_id"),
             models.Index(fields=["category", "reported_at"], name="incident_category_reported"),
+            # the indicators count by when an incident was registered and closed (incidents/indicators.py)
+            models.Index(fields=["registered_at"], name="incident_registered"),
+            models.Index(fields=["closed_at"], name="incident_closed"),
             # the open orders by due time: the supervision sweep and the command center's overdue list
             models.Index(fields=["handling_due", "id"], condition=literal_in_q("state", HANDLING_RUNNING),
                          name="incident_running_due"),
@@ -237,6 +240,7 @@ class DispatchOrder(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["department", "state", "id"], name="order_department_state"),
+            models.Index(fields=["sent_at"], name="order_sent"),  # 退单率 and 响应率 by the period sent
             models.Index(fields=["due_at", "id"], condition=literal_in_q("state", (OrderState.SENT,
                                                                                   OrderState.ACCEPTED)),
                          name="order_running_due"),
@@ -430,6 +434,7 @@ class IncidentRating(models.Model):
         verbose_name = _("诉求评价")
         verbose_name_plural = _("诉求评价")
         ordering = ["id"]
+        indexes = [models.Index(fields=["at"], name="incidentrating_at")]  # 满意率 by the period rated
         constraints = [
             models.UniqueConstraint(fields=["report", "round"], name="incidentrating_one_per_closing"),
             models.CheckConstraint(name="incidentrating_level_range", condition=Q(level__gte=1, level__lte=5)),

@@ -6,13 +6,15 @@ Pure over bytes (Pillow, no database, no files): the service stores what `clean_
 uploaded. Refusals are ValidationFailed(field="photos") in the reader's language.
 """
 
+import contextlib
 import hashlib
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext, pgettext
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from doorstep.core.errors import ValidationFailed
 
@@ -25,6 +27,23 @@ MEBIBYTE = 1024 * 1024
 _JPEG = ("image/jpeg", ".jpg", "JPEG")
 _PNG = ("image/png", ".png", "PNG")
 _WEBP = ("image/webp", ".webp", "WEBP")
+
+
+_strict = threading.Lock()
+
+
+@contextlib.contextmanager
+def _truncated_images_refused():
+    """Pillow decodes a truncated file as if whole when ImageFile.LOAD_TRUNCATED_IMAGES is set — and WeasyPrint sets
+    it for the whole process when it is imported (weasyprint/images.py), which every web worker does to print. A
+    photo is decoded with it off, under a lock so that two photos at once restore it in order."""
+    with _strict:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,12 @@ def _plain_mode(image: Image.Image, kind: str) -> str:
 def _decoded(data: bytes, formats: set[str], *, max_pixels: int, max_side: int, kind: str, label: str) -> Image.Image:
     """The first picture in `data`, upright, in sRGB and a plain mode, its longer side at most `max_side`: a new
     image holding pixels only (its `info` is empty, so no metadata can be written from it)."""
+    with _truncated_images_refused():
+        return _decoded_strictly(data, formats, max_pixels=max_pixels, max_side=max_side, kind=kind, label=label)
+
+
+def _decoded_strictly(data: bytes, formats: set[str], *, max_pixels: int, max_side: int, kind: str,
+                      label: str) -> Image.Image:
     try:
         Image.open(io.BytesIO(data), formats=sorted(formats)).verify()  # PNG: every chunk's CRC, through IEND
         image = Image.open(io.BytesIO(data), formats=sorted(formats))

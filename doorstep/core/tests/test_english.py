@@ -65,6 +65,9 @@ DATA_MODELS = [
     "cases.DeliveryProof",
     "notifications.Notification",
     "ratings.Rating", "ratings.FollowUp", "ratings.Appeal",
+    "incidents.Category", "incidents.Incident", "incidents.DispatchOrder", "incidents.IncidentHistory",
+    "incidents.Verification", "incidents.Meeting", "incidents.ExtensionRequest", "incidents.IncidentRating",
+    "incidents.DispatchDecision",
     "audit.AuditEvent",
     "exports.ExportJob",
 ]

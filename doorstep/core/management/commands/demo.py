@@ -49,8 +49,9 @@ class Command(BaseCommand):
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(gettext(
             "演示区已生成：{streets}个街道、{communities}个社区、{grids}个网格、{buildings}栋楼、{households}户、"
-            "{residents}名居民、{staff}个工作人员账号、近一年办件{cases}件；用时{seconds}秒，内存峰值{memory} MiB。"
-            "演示密码：{password}"
+            "{residents}名居民、{staff}个工作人员账号、近一年办件{cases}件、事件与诉求{incidents}件；用时{seconds}秒，"
+            "内存峰值{memory} MiB。演示密码：{password}"
         ).format(streets=stats.streets, communities=stats.communities, grids=stats.grids, buildings=stats.buildings,
                  households=stats.households, residents=stats.residents, staff=stats.staff, cases=stats.cases,
-                 seconds=f"{elapsed:.1f}", memory=f"{peak_mib:.0f}", password=DEMO_PASSWORD))
+                 incidents=stats.incidents, seconds=f"{elapsed:.1f}", memory=f"{peak_mib:.0f}",
+                 password=DEMO_PASSWORD))
