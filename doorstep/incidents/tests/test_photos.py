@@ -377,9 +377,8 @@ def test_damaged_real_images_give_a_clean_photo_or_a_refusal(original, flips, cu
 def test_a_truncated_jpeg_is_refused_even_after_weasyprint_let_pillow_load_truncated_images():
     """WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES for the whole process when imported (every web worker prints);
     a half photo must still be refused, and the setting is left as it was."""
-    from PIL import ImageFile
-
     import weasyprint  # noqa: F401 — imported for its side effect on Pillow
+    from PIL import ImageFile
 
     ImageFile.LOAD_TRUNCATED_IMAGES = True
     whole = encode(noise((400, 300)), "JPEG", quality=90)
