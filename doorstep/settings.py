@@ -210,9 +210,8 @@ DOORSTEP_INCIDENT_DUE_SOON_HOURS = 2
 # Escalation of overdue orders (督办): after this many working hours overdue, level n goes to its recipients —
 # "department_head" (the department's head) or "district_leader" (the leaders at the district node).
 DOORSTEP_INCIDENT_ESCALATION = [(0, "department_head"), (7, "district_leader")]
-# The dispatch suggestion: a report is dispatched without a dispatcher only when the suggestion's confidence is at
-# least this (and its category needs no meeting or whistle); None turns automatic dispatch off.
-DOORSTEP_SUGGEST_AUTO_DISPATCH = None
+# The dispatch suggestion is advice: nothing is dispatched automatically, whatever its confidence (a dispatcher accepts
+# or overrides it, and both are recorded as training data; docs/decisions.md).
 # Catalog imports (catalog/limits.py): a whole YAML or workbook document, the free-form JSON of an item (rules, form
 # fields), long texts (legal basis, conditions), and what a workbook may unpack to before openpyxl reads it.
 DOORSTEP_CATALOG_MAX_NODES = 500_000

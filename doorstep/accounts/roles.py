@@ -109,7 +109,8 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                        (_("核查记录"), "incidents:verified"), (_("走访记录"), None)],
     Role.DISPATCHER: [(_("居民查询"), "registry:search"), (_("事件登记"), "incidents:center"),
                       (_("派遣"), "incidents:center-dispatch"), (_("督办"), "incidents:center-overdue"),
-                      (_("电话受理"), "incidents:report"), (_("事件地图"), "incidents:map")],
+                      (_("电话受理"), "incidents:report"), (_("事件地图"), "incidents:map"),
+                      (_("事件指标"), "incidents:figures")],
     Role.DEPARTMENT: [(_("我的派单"), "incidents:orders"), (_("处置反馈"), "incidents:orders")],
     Role.SUPERVISOR: [(_("居民查询"), "registry:search"), (_("办件台账"), "cases:list"), (_("电子监察"), "cases:supervision"),
                       (_("差评整改"), "ratings:follow-ups"), (_("待核查"), "incidents:verify-list"),
@@ -126,7 +127,7 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                  (_("办件台账"), "cases:list"),
                  (_("电子监察"), "cases:supervision"), (_("资格复核"), "cases:reviews"),
                  (_("指挥中心"), "incidents:center"), (_("事件地图"), "incidents:map"),
-                 (_("事件类别"), "incidents:categories")],
+                 (_("事件类别"), "incidents:categories"), (_("事件指标"), "incidents:figures")],
 }
 
 

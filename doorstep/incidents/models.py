@@ -469,8 +469,9 @@ class DispatchDecision(models.Model):
 
 
 class SuggestionModel(models.Model):
-    """A trained dispatch-suggestion model (incidents.suggest): the pickled model, when and on how many decisions it
-    was trained, and what it measured on the decisions held out."""
+    """A trained dispatch-suggestion model (incidents.suggest): the model as plain data (a zip of JSON and numpy
+    arrays, never a pickle: Suggester.dumps), when and on how many decisions it was trained, and what it measured on
+    the decisions held out."""
 
     trained_at = models.DateTimeField()
     samples = models.PositiveIntegerField()

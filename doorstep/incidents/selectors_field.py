@@ -216,7 +216,7 @@ def _where(user, action: Action) -> Q | None:
 
 def verification_queue(user, *, page: int = 1, cursor: str = "") -> Page:
     """Incidents handled and waiting for on-site verification where this user may verify (a supervisor's community,
-    a grid worker's grid), the nearest handling deadline first (those without one after, oldest handled first),
+    a grid worker's grid; not what they handled themselves), the nearest handling deadline first (those without one after, oldest handled first),
     each with the handler's note, the department that handled it and the latest after-photo."""
     where = _where(user, Action.VERIFY)
     if where is None:
@@ -226,6 +226,7 @@ def verification_queue(user, *, page: int = 1, cursor: str = "") -> Page:
     lead = DispatchOrder.objects.filter(incident=OuterRef("pk"), role=DispatchOrder.Role.LEAD,
                                         state="done").order_by("-id")
     rows = (incidents_in_scope(user).filter(where, state=State.HANDLED)
+            .exclude(handled_by_id=user.pk)  # nobody verifies their own handling (services.handling.incident_verify)
             .select_related("category", "grid")
             .defer("suggestion", "caller_phone")
             .annotate(handled_note=Subquery(notes.values("note")[:1]),

@@ -662,3 +662,16 @@ def test_on_a_375px_phone_the_map_or_the_device_position_sets_the_point_and_dupl
     assert incident.grid_id == grid.pk and (round(incident.latitude, 6), round(incident.longitude, 6)) == (
         round(lat, 6), round(lon, 6))
     assert tapped != (incident.latitude, incident.longitude)
+
+
+def test_a_grid_worker_is_not_asked_to_verify_what_they_handled_on_the_spot():
+    """Nobody verifies their own handling (services.handling.incident_verify): the list leaves it to the supervisor."""
+    from doorstep.incidents.services.handling import incident_handle_on_spot
+
+    grid = first_grid()
+    worker = grid_worker(grid)
+    incident = report(worker, grid=grid, category="SJ0201", text="单元门口贴满了小广告")
+    incident_handle_on_spot(actor=worker, incident_id=incident.pk, note="已清除", photos=[phone_jpeg()])
+    Incident.objects.filter(pk=incident.pk).update(handling_due=EARLY)
+    assert incident.number not in client_for(worker).get(VERIFY).content.decode()
+    assert incident.number in client_for(supervisor_of(grid)).get(VERIFY).content.decode()

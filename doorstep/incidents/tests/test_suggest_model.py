@@ -208,7 +208,7 @@ def test_train_without_usable_samples_raises():
 def test_cold_start_fades_as_decisions_accumulate():
     assert suggest_model.cold_start_factor(1000, 0) == 1.0
     assert suggest_model.cold_start_factor(1000, 1000) == 1.0
-    assert suggest_model.cold_start_factor(1000, 4000) == 0.25
+    assert suggest_model.cold_start_factor(1000, 1600) == 0.625
     assert suggest_model.cold_start_factor(1000, 10**7) == suggest_model.COLD_WEIGHT_FLOOR
 
 
