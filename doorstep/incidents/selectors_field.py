@@ -227,6 +227,7 @@ def verification_queue(user, *, page: int = 1, cursor: str = "") -> Page:
                                         state="done").order_by("-id")
     rows = (incidents_in_scope(user).filter(where, state=State.HANDLED)
             .exclude(handled_by_id=user.pk)  # nobody verifies their own handling (services.handling.incident_verify)
+            .exclude(tier="front_line" if user.role == "grid_worker" else "")  # workflow.ROLE_GUARDS
             .select_related("category", "grid")
             .defer("suggestion", "caller_phone")
             .annotate(handled_note=Subquery(notes.values("note")[:1]),

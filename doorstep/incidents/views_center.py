@@ -20,6 +20,7 @@ from doorstep.accounts.pages import workspace_page
 from doorstep.accounts.roles import is_district_admin
 from doorstep.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.paging import page_args, paginate
+from doorstep.core.spreadsheets import safe_row
 from doorstep.incidents.authority import INCIDENT_SCOPE, Relation, permitted
 from doorstep.incidents.models import IncidentPhoto
 from doorstep.incidents.selectors import incident_get_for_user
@@ -156,10 +157,11 @@ def center_export(request):
             "id", "number", "kind", "channel", "category", "state", "description", "address", "reported_at",
             "handling_due", "path"), chunk=1000):
         category = categories.get(i.category_id)
-        sheet.append([i.number, i.get_kind_display(), i.get_channel_display(),
-                      f"{category.code} {category.name}" if category else "", state_label(i.state), i.description,
-                      i.address, local(i.reported_at).strftime("%Y-%m-%d %H:%M"),
-                      local(i.handling_due).strftime("%Y-%m-%d %H:%M") if i.handling_due else "", i.path])
+        sheet.append(safe_row(sheet, [  # text a reporter typed is never written as a formula
+            i.number, i.get_kind_display(), i.get_channel_display(),
+            f"{category.code} {category.name}" if category else "", state_label(i.state), i.description, i.address,
+            local(i.reported_at).strftime("%Y-%m-%d %H:%M"),
+            local(i.handling_due).strftime("%Y-%m-%d %H:%M") if i.handling_due else "", i.path]))
     audit_record(actor=user, action="incident.export", target_type="incidents.incident",
                  summary={"tab": tab.key, "rows": total, **{k: v for k, v in filters.query().items() if k != "q"}})
     out = BytesIO()

@@ -362,6 +362,28 @@ TRANSITIONS: dict[tuple[State, Action], Transition] = {
 }
 
 
+def _dispatched_work(f: IncidentFacts) -> Reason | None:
+    if f.tier == Tier.FRONT_LINE:
+        return Reason(gettext_noop("前端自处置的事件由监督员核查，网格员不能核查。"))
+    return None
+
+
+# Guards that depend on who acts as well as on the facts: a grid worker checks what departments did in the grid,
+# never front-line work — that is the grid team's own, checked by its supervisor (湘潭雨湖: 1+N+1, the supervisor
+# verifies; a review found the grid's assistant verifying the governor's on-the-spot handling).
+ROLE_GUARDS: dict[tuple[Action, str], Guard] = {
+    (Action.VERIFY, "grid_worker"): _dispatched_work,
+    (Action.REWORK, "grid_worker"): _dispatched_work,
+}
+
+
+def _refused(facts: IncidentFacts, action: Action, role: str, transition: Transition) -> Reason | None:
+    if transition.guard and (reason := transition.guard(facts)):
+        return reason
+    guard = ROLE_GUARDS.get((action, role))
+    return guard(facts) if guard else None
+
+
 def state_label_of(state: State) -> Label:
     return Label(STATE_LABELS[state], STATE_CONTEXT)
 
@@ -374,7 +396,7 @@ def allowed_actions(facts: IncidentFacts, role: str) -> list[Action]:
     """The actions the table and its guards allow this role now (the authority table still decides whether this
     actor, from where they stand, may take them)."""
     return [a for (s, a), t in TRANSITIONS.items()
-            if s == facts.state and role in t.roles and not (t.guard and t.guard(facts))]
+            if s == facts.state and role in t.roles and not _refused(facts, a, role, t)]
 
 
 def advance(facts: IncidentFacts, action: Action, role: str) -> IncidentFacts:
@@ -386,7 +408,7 @@ def advance(facts: IncidentFacts, action: Action, role: str) -> IncidentFacts:
     if role not in transition.roles:
         raise TransitionNotAllowed(Reason(gettext_noop("您的角色不能对事件执行“{action}”。"),
                                           (("action", action_label_of(action)),)))
-    if transition.guard and (reason := transition.guard(facts)):
+    if reason := _refused(facts, action, role, transition):
         raise TransitionNotAllowed(reason)
     tier = Tier.FRONT_LINE if action == Action.HANDLE_ON_SPOT else facts.tier
     verified = facts.verifications_passed

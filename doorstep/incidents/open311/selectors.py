@@ -7,7 +7,7 @@ category, text, place, state — never who reported it: the caller's and residen
 
 import datetime
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from doorstep.incidents.models import DispatchOrder, Incident, IncidentHistory, IncidentPhoto, Open311Client
 from doorstep.incidents.workflow import ACTIVE_ORDER_STATES, OPEN
@@ -43,7 +43,14 @@ def requests_queryset(*, district: str | None) -> QuerySet:
                          .only("id", "incident_id", "content_type").order_by("id"))))
     if district:
         rows = rows.filter(path__startswith=district)
-    return rows
+    return rows.filter(PUBLIC)
+
+
+# What the public feed shows (GeoReport v2 requests are public by the spec): problems in public space — the event and
+# component classes of GB/T 30428.2 — and never a report whose reporter asked to be hidden. Community matters
+# (矛盾纠纷, 安全隐患 in homes, 民生服务 such as 低保 or help for the elderly) describe people and their homes: they
+# stay inside (a review found a 低保 follow-up with names published whole).
+PUBLIC = Q(category__kind__in=["event", "component"], hide_identity=False)
 
 
 def requests_by_number(numbers: list[str], *, district: str | None) -> list[Incident]:

@@ -301,10 +301,13 @@ def _date_range(start_raw: str, end_raw: str) -> tuple[datetime.datetime, dateti
     start, end = _moment(start_raw, "start_date", end=False), _moment(end_raw, "end_date", end=True)
     if start is None and end is None:
         end = timezone.now()
-    if start is None:
-        start = end - span
-    if end is None:
-        end = start + span
+    try:
+        if start is None:
+            start = end - span
+        if end is None:
+            end = start + span
+    except OverflowError:  # 90 days before year 1 or after year 9999
+        raise Open311Error(400, gettext("start_date 或 end_date 超出可用的日期范围。")) from None
     if end < start:
         raise Open311Error(400, gettext("end_date 不能早于 start_date。"))
     if end - start > span:

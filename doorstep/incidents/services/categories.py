@@ -6,6 +6,7 @@ everywhere by its short name (城管); a category by its code (SJ0101). Rows who
 written; nothing is deleted (a category no longer in the file is kept, and can be switched off)."""
 
 import io
+import re
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,7 @@ STARTER = Path(__file__).resolve().parent.parent / "data" / "categories.yaml"
 DEPARTMENT_KINDS = ("government", "utility", "property", "mediation")
 KINDS = ("event", "component", "community")
 MAX_ROWS = 2000
+CODE = re.compile(r"[A-Za-z0-9]{1,12}")
 
 
 def _text(row: dict, key: str, *, limit: int, where: str, required: bool = True) -> str:
@@ -45,8 +47,8 @@ def _limit(row: dict, key: str, where: str) -> tuple[int, str]:
     else:
         value, unit = row.get(f"{key}_value"), row.get(f"{key}_unit")
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        number = int(value) if float(value) == int(float(value)) else 0
+    except (TypeError, ValueError, OverflowError):
         number = 0
     if not 0 < number <= 999 or unit not in LimitUnit.values:
         raise ValidationFailed(_("{where}：{key} 应为正整数，单位为 hours（工作小时）或 days（工作日）。").format(
@@ -97,6 +99,8 @@ def _checked_categories(rows, departments: set[str]) -> dict[str, dict]:
         if not isinstance(row, dict):
             raise ValidationFailed(_("{where}格式有误。").format(where=where), field="file")
         code = _text(row, "code", limit=12, where=where)
+        if not CODE.fullmatch(code):
+            raise ValidationFailed(_("{where}：code 只能是字母和数字（如 SJ0101）。").format(where=where), field="file")
         if code in out:
             raise ValidationFailed(_("类别编码 {code} 重复出现。").format(code=code), field="file")
         lead = _text(row, "lead", limit=20, where=where)
@@ -109,7 +113,13 @@ def _checked_categories(rows, departments: set[str]) -> dict[str, dict]:
         response, handling = _limit(row, "response", where), _limit(row, "handling", where)
         photo = row.get("verify_photo", True)
         if not isinstance(photo, bool):
-            photo = str(photo).strip().lower() in ("true", "1", "yes", YES)
+            text = str(photo).strip().lower()
+            if text not in ("true", "1", "yes", YES, "false", "0", "no", NO):
+                raise ValidationFailed(_("{where}：verify_photo 应为 true 或 false。").format(where=where), field="file")
+            photo = text in ("true", "1", "yes", YES)
+        hours = {LimitUnit.HOURS: 1, LimitUnit.DAYS: 7}  # a working day is 7 working hours (DOORSTEP_WORKING_HOURS)
+        if response[0] * hours[response[1]] > handling[0] * hours[handling[1]]:
+            raise ValidationFailed(_("{where}：响应时限不能长于处置时限。").format(where=where), field="file")
         out[code] = {"name": _text(row, "name", limit=40, where=where), "kind": kind,
                      "major": _text(row, "major", limit=20, where=where),
                      "description": _text(row, "description", limit=300, where=where, required=False),
@@ -177,7 +187,7 @@ def categories_import_data(*, actor, data) -> dict[str, int]:
 def categories_import_yaml(*, actor, text: str) -> dict[str, int]:
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # a document nested deeper than the parser's stack
         raise ValidationFailed(_("文件不是有效的 YAML。"), field="file") from None
     return categories_import_data(actor=actor, data=data)
 
@@ -220,20 +230,22 @@ def categories_export_xlsx() -> bytes:
     """The same data as a workbook: sheets 部门 and 类别, one row per record, keywords joined with 、."""
     from openpyxl import Workbook
 
+    from doorstep.core.spreadsheets import safe_row
+
     data = categories_export_data()
     book = Workbook()
     sheet = book.active
     sheet.title = DEPARTMENT_SHEET
     sheet.append(DEPARTMENT_COLUMNS)
     for d in data["departments"]:
-        sheet.append([d[c] for c in DEPARTMENT_COLUMNS])
+        sheet.append(safe_row(sheet, [d[c] for c in DEPARTMENT_COLUMNS]))
     sheet = book.create_sheet(CATEGORY_SHEET)
     sheet.append(CATEGORY_COLUMNS)
     for c in data["categories"]:
         flat = {**c, "keywords": "、".join(c["keywords"]), "response_value": c["response"]["value"],
                 "response_unit": c["response"]["unit"], "handling_value": c["handling"]["value"],
                 "handling_unit": c["handling"]["unit"]}
-        sheet.append([flat[k] for k in CATEGORY_COLUMNS])
+        sheet.append(safe_row(sheet, [flat[k] for k in CATEGORY_COLUMNS]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -126,7 +126,7 @@ def incident_merge(*, actor, incident_id, into_id) -> Incident:
         incident = incident_get_for_user(actor, incident_id)
         kept = incident_get_for_user(actor, into_id)
         if kept.state in FINAL:
-            raise Conflict(gettext("目标事件已{state}，不能合并到它。").format(state=kept.get_state_display()))
+            raise Conflict(gettext("目标事件当前为“{state}”，不能合并到它。").format(state=kept.get_state_display()))
         now = timezone.now()
         facts = incident_step(actor, incident, Action.MERGE, now=now)
         before = incident.state
@@ -156,6 +156,8 @@ def incident_meeting(*, actor, incident_id, held_at: datetime.datetime | str, pa
             held_at = datetime.datetime.fromisoformat(held_at.strip())
         except ValueError:
             raise ValidationFailed(gettext("会议时间无效。"), field="held_at") from None
+    if not isinstance(held_at, datetime.datetime) or not 2000 <= held_at.year <= 2999:
+        raise ValidationFailed(gettext("会议时间无效。"), field="held_at")
     if timezone.is_naive(held_at):
         held_at = timezone.make_aware(held_at)
     with transaction.atomic():
@@ -165,6 +167,8 @@ def incident_meeting(*, actor, incident_id, held_at: datetime.datetime | str, pa
             raise Conflict(gettext("只有已立案、尚未派遣的事件可以记录会议。"))
         if held_at > timezone.now() + datetime.timedelta(minutes=5):
             raise ValidationFailed(gettext("会议时间不能晚于现在。"), field="held_at")
+        if held_at < incident.reported_at - datetime.timedelta(days=1):
+            raise ValidationFailed(gettext("会议时间不能早于问题上报的时间。"), field="held_at")
         meeting = Meeting.objects.create(incident=incident, held_at=held_at, participants=participants,
                                          decisions=decisions, recorded_by=actor)
         record(incident, actor=actor, before=incident.state, action="meeting", at=timezone.now(),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
+from doorstep.core.masking import mask_personal_numbers
 from doorstep.incidents.geo import box, distance_m, grid_at, grids_changed
 from doorstep.incidents.models import Category, Channel, Incident, IncidentHistory, IncidentPhoto, Kind
 from doorstep.incidents.services.common import checked_photos, incident_next_number, store_photos
@@ -107,7 +108,8 @@ def locate(actor, data: ReportIn) -> Place:
             found = grid_at(lat, lon)
         if found is None:
             raise ValidationFailed(gettext("该位置不在本区的网格范围内，请在地图上重新选点。"), field="latitude")
-        return Place(lat, lon, found[0], found[1], building.pk if building else None, address)
+        return Place(lat, lon, found[0], found[1], building.pk if building else None,
+                     address or (building.address if building else ""))
     if building is not None:
         return Place(building.latitude, building.longitude, building.grid_id, building.grid.code, building.pk,
                      address or building.address)
@@ -195,6 +197,9 @@ def incident_report(*, actor, data: ReportIn, idempotency_key: str) -> Incident:
         raise ValidationFailed(gettext("请描述问题（至少5个字）。"), field="description")
     if len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(gettext("问题描述不能超过{limit}字。").format(limit=DESCRIPTION_MAX), field="description")
+    # an ID or phone number typed into the text is kept masked, as everywhere (departments read the text; the
+    # caller's phone has its own encrypted field)
+    description = mask_personal_numbers(description)
     category = _category(data.category, required=channel == Channel.GRID)
     place = locate(actor, data)
     if channel in (Channel.PHONE, Channel.OPEN311) and actor.org_node_id and \
@@ -234,9 +239,30 @@ def incident_report(*, actor, data: ReportIn, idempotency_key: str) -> Incident:
         _tell_centers(incident)
         return incident
 
+    earlier = _resubmitted(actor, channel=channel, description=description, category=category, place=place)
+    if earlier is not None:
+        earlier._idempotency_replayed = True
+        return earlier
     incident, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="incident.report", inputs=inputs,
                                             create=create)
     return incident
+
+
+RESUBMIT_MINUTES = 10
+
+
+def _resubmitted(actor, *, channel: str, description: str, category, place: Place) -> Incident | None:
+    """The same account's identical report (same channel, text, category and place) taken in within the last
+    RESUBMIT_MINUTES and not yet taken up by the command center: a form sent again after the browser's back button
+    carries a fresh submission key but is the same report (a review found two identical incidents so made). Open311 clients, whose reports are many people's, are
+    left to their own keys."""
+    if channel == Channel.OPEN311:
+        return None
+    since = timezone.now() - datetime.timedelta(minutes=RESUBMIT_MINUTES)
+    return (Incident.objects.filter(submitted_by=actor, channel=channel, description=description,
+                                    category=category, path=place.path, reported_at__gte=since,
+                                    state=State.REPORTED)
+            .order_by("-id").first())
 
 
 def _suggestion(text: str) -> dict:

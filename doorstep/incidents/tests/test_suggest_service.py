@@ -62,4 +62,4 @@ def test_the_command_prints_one_json_object_per_line(tmp_path):
     f.write_text("楼道里堆满了杂物\n\n电线被风刮断了\n", encoding="utf-8")
     out = io.StringIO()
     call_command("incidents", "suggest", "--file", str(f), stdout=out)
-    assert len([json.loads(x) for x in out.getvalue().splitlines()]) == 2
+    assert len([json.loads(x) for x in out.getvalue().splitlines()]) == 3  # one object per line, the empty one too

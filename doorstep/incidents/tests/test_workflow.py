@@ -188,3 +188,12 @@ def test_no_sequence_of_actions_closes_an_incident_without_a_passed_verification
         facts = after
     if facts.state in (State.CLOSED, State.CLOSED_UNSOLVED):
         assert any(a in (Action.VERIFY,) for _s, a, _t in facts.history)
+
+
+def test_front_line_work_is_verified_by_the_supervisor_not_by_a_grid_worker():
+    facts = IncidentFacts(state=State.HANDLED, tier=Tier.FRONT_LINE, resolution=Resolution.SOLVED)
+    for action in (Action.VERIFY, Action.REWORK):
+        with pytest.raises(TransitionNotAllowed, match="监督员"):
+            advance(facts, action, "grid_worker")
+        assert action not in allowed_actions(facts, "grid_worker")
+        assert advance(facts, action, "supervisor").state in (State.VERIFIED, State.HANDLING)

@@ -51,14 +51,14 @@ class Command(BaseCommand):
             raise CommandError(gettext("还没有事件类别：请先导入（doorstep incidents categories import starter）。"))
         if text is not None:
             lines = [text]
-        elif file is not None:
+        elif file is not None and file != "-":
             path = Path(file)
             if not path.is_file():
                 raise CommandError(gettext("找不到文件：{file}").format(file=file))
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         else:
             lines = sys.stdin.read().splitlines()
-        texts = [line.strip() for line in lines if line.strip()]
+        texts = [line.strip() for line in lines]  # one object per line, an empty line too (its answer is the prior)
         for suggestion in model.suggest_many(texts):
             shown = suggestion.as_json()
             self.stdout.write(json.dumps({k: shown[k] for k in SUGGESTION_KEYS}, ensure_ascii=False))
