@@ -31,7 +31,7 @@ INSERT INTO bench_auditevent (created_at, actor_id, actor_label, role, org_path,
     target_label, summary, reason, ip, result, nonce, mac)
   VALUES (now(), :account, 'bench', 'dispatcher', '430302', 'incident.report', 'incidents.incident', :i_id,
     'PGB', '{"channel": "open311", "path": "430302001001001", "category": "SJ0102", "photos": 0}', '', '127.0.0.1',
-    'ok', md5(random()::text), md5(random()::text) || md5(random()::text));
+    'ok', substr(md5(random()::text), 1, 16), md5(random()::text) || md5(random()::text));
 SELECT id FROM accounts_user WHERE role = 'dispatcher' AND is_active AND org_node_id IN
   (SELECT id FROM org_orgnode WHERE code IN ('430302', '430302001', '430302001001'));
 UPDATE core_idempotencykey SET target_type = 'incidents.incident', target_id = :i_id WHERE id = :k_id;

@@ -79,7 +79,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 FORMAT_VERSION = 1  # bump when the stored layout changes; loads() refuses other versions
-MODEL_NAME = "char1-2-tfidf+logreg/hierarchical"
+MODEL_NAME = "char1-3-tfidf+logreg/hierarchical"
 MAX_CHARS = 500  # a report's text is cut here before features (bounds the time per suggestion)
 NGRAM_RANGE = (1, 3)  # character 1- to 3-grams (measured against 1-2, 1-4 and 2-4: see above)
 MAX_FEATURES = 60_000
