@@ -14,12 +14,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# One Playwright and one Chromium per test process, however many modules use the fixture: test modules outside
+# journeys/ import it (doorstep/incidents/tests), and each import is a fixture of its own — a second sync_playwright()
+# while the first is open fails ("Sync API inside the asyncio loop"). The last user to finish closes it.
+_shared: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    if not _shared["users"]:
+        _shared["manager"] = sync_playwright()
+        playwright = _shared["manager"].__enter__()
+        _shared["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared["browser"].close()
+            _shared.pop("manager").__exit__(None, None, None)
 
 
 # Every page of every journey runs under the site's Content-Security-Policy: whatever the browser refuses (an inline
