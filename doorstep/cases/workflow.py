@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+# Label and Reason are shared with the incident loop; authority.py and the services import them from here.
+from doorstep.core.workflow_text import Label, Reason
+
 
 def gettext_noop(message: str) -> str:
     """Marks a label for the translation catalog without importing Django: the labels stay Chinese here (the source
@@ -30,48 +33,6 @@ STATE_CONTEXT = "case state"
 ACTION_CONTEXT = "case action"
 # An action on a case's timeline: done, not offered (受理 there reads "Accepted", on a button "Accept").
 STEP_CONTEXT = "case step"
-
-
-def _same(message: str) -> str:
-    return message
-
-
-def _same_in(context: str, message: str) -> str:
-    return message
-
-
-@dataclass(frozen=True)
-class Label:
-    """A label from a table, translated where the sentence holding it is shown: its msgid and its context."""
-
-    msgid: str
-    context: str | None = None
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why something is not allowed, in words a person reads: a message with named placeholders (python-brace-format;
-    the msgid, in Chinese, the source language) and its values — a Label, a tuple of Labels (alternatives: any one of
-    them) or plain text (data, such as a node's name, shown as it is). `text` gives it in the language of the gettext functions passed:
-    Chinese as is without them, so this module needs no Django; services pass Django's."""
-
-    message: str
-    values: tuple[tuple[str, object], ...] = ()
-
-    def text(self, gettext: Callable[[str], str] = _same,
-             pgettext: Callable[[str, str], str] = _same_in) -> str:
-        def label(value: Label) -> str:
-            return pgettext(value.context, value.msgid) if value.context else gettext(value.msgid)
-
-        shown = {}
-        for name, value in self.values:
-            if isinstance(value, Label):
-                shown[name] = label(value)
-            elif isinstance(value, tuple):
-                shown[name] = pgettext("alternatives", "、").join(label(v) for v in value)
-            else:
-                shown[name] = str(value)
-        return gettext(self.message).format(**shown)
 
 
 class State(StrEnum):

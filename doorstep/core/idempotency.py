@@ -6,7 +6,7 @@ convention) — and runs its writes through idempotent_create. The key is claime
 transaction, under a unique (actor, key) constraint:
 
 - PostgreSQL: a second claim of a key still in flight waits on the unique index until the first transaction
-  commits, then fails; the loser reads the winner's row and returns its object. If the first rolls back (a refused
+  commits, then finds it taken; the loser reads the winner's row and returns its object. If the first rolls back (a refused
   attempt), the claim goes with it and the second goes ahead.
 - SQLite: transactions begin IMMEDIATE (settings DATABASES OPTIONS transaction_mode), so writers are serialized and
   the second claim simply finds the first, committed.
@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,15 +88,29 @@ def idempotent_create(*, actor, key: str, kind: str, inputs: dict, create: Calla
     with transaction.atomic():
         if actor is None:
             return create(), False
-        try:
-            with transaction.atomic():  # a savepoint: a failed claim leaves the outer transaction usable
-                claim = IdempotencyKey.objects.create(actor_id=actor.pk, key=key, kind=kind, fingerprint=digest)
-        except IntegrityError:
+        claim_id = _claim(actor_id=actor.pk, key=key, kind=kind, digest=digest)
+        if claim_id is None:
             return _replay(actor_id=actor.pk, key=key, kind=kind, digest=digest), True
         obj = create()
-        claim.target_type, claim.target_id = obj._meta.label_lower, str(obj.pk)
-        claim.save(update_fields=["target_type", "target_id"])
+        IdempotencyKey.objects.filter(pk=claim_id).update(target_type=obj._meta.label_lower, target_id=str(obj.pk))
     return obj, False
+
+
+def _claim(*, actor_id: int, key: str, kind: str, digest: str) -> int | None:
+    """Claim (actor, key) in one statement: the new claim's id, or None when the key is already claimed. INSERT …
+    ON CONFLICT DO NOTHING (PostgreSQL 9.5+, SQLite 3.24+) waits on the unique index for a claim still in flight
+    exactly as a plain INSERT would, and needs no savepoint around it (two round trips fewer on every create)."""
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyKey._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('actor_id')}, {quote('key')}, {quote('kind')}, {quote('fingerprint')}, "
+            f"{quote('target_type')}, {quote('target_id')}, {quote('created_at')}) VALUES (%s, %s, %s, %s, '', '', %s) "
+            f"ON CONFLICT ({quote('actor_id')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}",
+            [actor_id, key, kind, digest, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _replay(*, actor_id: int, key: str, kind: str, digest: str):

@@ -53,6 +53,7 @@ class Extra(StrEnum):
 
     MEETING = "meeting"  # record a meeting (会议处置)
     PART = "part"  # a co-department accepts, returns or answers its part of a whistle
+    ADD_PART = "add_part"  # the command center sends a part to another department while it is handled (加派协办)
     EXTEND = "extend"  # a department asks for more time (延期申请)
     DECIDE_EXTENSION = "decide_extension"  # the 值班长 approves or refuses it
     SEE_REPORTER = "see_reporter"  # see who reported a request that asked to hide their identity
@@ -61,6 +62,7 @@ class Extra(StrEnum):
 EXTRA_LABELS = {
     Extra.MEETING: pgettext_noop("incident action", "记录会议"),
     Extra.PART: pgettext_noop("incident action", "协办反馈"),
+    Extra.ADD_PART: pgettext_noop("incident action", "加派协办"),
     Extra.EXTEND: pgettext_noop("incident action", "申请延期"),
     Extra.DECIDE_EXTENSION: pgettext_noop("incident action", "审批延期"),
     Extra.SEE_REPORTER: pgettext_noop("incident action", "查看报告人"),
@@ -82,6 +84,7 @@ INCIDENT_AUTHORITY: dict[tuple[str, ANY_ACTION], frozenset[Relation]] = {
     ("dispatcher", Action.REOPEN): _CENTER,
     ("dispatcher", Action.ARCHIVE): _CENTER,
     ("dispatcher", Extra.MEETING): _CENTER,
+    ("dispatcher", Extra.ADD_PART): _CENTER,
     ("dispatcher", Extra.DECIDE_EXTENSION): frozenset({_R.DUTY_CHIEF}),
     ("dispatcher", Extra.SEE_REPORTER): _CENTER,
     # the departments (专业部门)

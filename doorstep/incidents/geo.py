@@ -60,6 +60,17 @@ def grid_at(latitude: float, longitude: float) -> tuple[int, str] | None:
     return cache["ids"][best], cache["codes"][best]
 
 
+def grids_near(shape, metres: float) -> set[int]:
+    """The ids of the grids whose shapes come within `metres` of `shape` (a shapely geometry in longitude/latitude),
+    from the same index as grid_at. Metres become degrees of latitude (a little more than that in longitude: a
+    neighbour list errs on the side of including)."""
+    cache = _tree()
+    tree = cache["tree"]
+    if tree is None or shape.is_empty:
+        return set()
+    return {cache["ids"][i] for i in tree.query(shape.buffer(metres / 111_320), predicate="intersects")}
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

@@ -169,7 +169,7 @@ class Incident(models.Model):
             models.Index(fields=["reported_at", "id"], name="incident_reported_id"),
             models.Index(fields=["reporter_user", "id"], name="incident_reporter_id"),
             models.Index(fields=["category", "reported_at"], name="incident_category_reported"),
-            # the indicators count by when an incident was registered and closed (incidents/indicators.py)
+            # the indicators count by when an incident was registered and closed (incidents/indicators/)
             models.Index(fields=["registered_at"], name="incident_registered"),
             models.Index(fields=["closed_at"], name="incident_closed"),
             # the open orders by due time: the supervision sweep and the command center's overdue list

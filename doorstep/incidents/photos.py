@@ -187,7 +187,7 @@ def clean_photo(data: bytes, *, max_bytes: int, max_pixels: int = 40_000_000, ma
             file=label, size=_number(max_bytes / MEBIBYTE)))
     found = _kind(data)
     if found is None:
-        raise _refuse(gettext("{file}不是JPG或PNG图片，请拍照后重新上传。").format(file=label))
+        raise _refuse(gettext("{file}不是 JPG、PNG 或 WebP 图片，请拍照后重新上传。").format(file=label))
     (content_type, extension, kind), formats = found
     image = _decoded(bytes(data), formats, max_pixels=max_pixels, max_side=max_side, kind=kind, label=label)
     out = io.BytesIO()

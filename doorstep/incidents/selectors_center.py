@@ -1,6 +1,7 @@
-"""Reads for the command center's and the departments' pages: the queue by tab with its counts, the overdue orders
-and pending extensions, duplicate hints for a page of reports, a department's orders, the map's points and grids,
-and everything the incident page shows with the actions the viewer may take now.
+"""Reads for the command center's and the departments' queues: the incidents in scope, the queue by tab with its
+counts under the filters, the overdue orders and pending extensions, duplicate hints for a page of reports, a
+department's orders, and who reported an incident as the viewer may see it. The map reads in selectors_map, the
+incident page in selectors_detail; both build on the scope and the filters here.
 
 Every list is scoped (incidents.authority.INCIDENT_SCOPE): for the roles whose scope is their place in the org tree
 (the command center, supervisors, leaders, administrators) as the index range [code, code~) (core.paths), which
@@ -9,7 +10,7 @@ No query runs per row: a page costs a fixed number of queries whatever its lengt
 """
 
 import datetime
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -17,44 +18,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from doorstep.core.paths import subtree_q
-from doorstep.incidents.authority import EXTRA_LABELS, INCIDENT_SCOPE, Extra, Relation, permitted
+from doorstep.incidents.authority import INCIDENT_SCOPE, Relation
 from doorstep.incidents.geo import box, distance_m
-from doorstep.incidents.models import (
-    Category,
-    DispatchOrder,
-    ExtensionRequest,
-    Incident,
-    IncidentPhoto,
-    IncidentRating,
-)
-from doorstep.incidents.selectors import (
-    incident_facts,
-    incident_get_for_user,
-    incident_relations,
-    incidents_in_scope,
-    reporter_visible,
-)
+from doorstep.incidents.models import Category, DispatchOrder, ExtensionRequest, Incident
+from doorstep.incidents.selectors import incidents_in_scope, reporter_visible
 from doorstep.incidents.workflow import (
-    ACTION_CONTEXT,
-    ACTION_LABELS,
     ACTIVE_ORDER_STATES,
     ENDED,
     HANDLING_RUNNING,
     OPEN,
-    ORDER_STATE_LABELS,
     STATE_CONTEXT,
     STATE_LABELS,
-    Action,
     OrderState,
     State,
-    Tier,
-    allowed_actions,
 )
 
 RUNNING_ORDERS = (OrderState.SENT, OrderState.ACCEPTED)
-# The map draws at most this many points (newest first) and says so when there are more: a browser clusters 20,000
-# markers in about a second; beyond that the filters are the way in.
-MAP_MAX_POINTS = 20_000
 
 
 def state_label(state: str) -> str:
@@ -62,27 +41,6 @@ def state_label(state: str) -> str:
         return pgettext(STATE_CONTEXT, STATE_LABELS[State(state)])
     except ValueError:
         return state
-
-
-def order_state_label(state: str) -> str:
-    try:
-        return pgettext("order state", ORDER_STATE_LABELS[OrderState(state)])
-    except ValueError:
-        return state
-
-
-def step_label(action: str) -> str:
-    """A history row's step in the reader's language (the loop's actions and the extra steps)."""
-    extra = {"report": _("上报"), "meeting": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.MEETING]),
-             "part": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.PART]),
-             "extension_request": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.EXTEND]),
-             "extension_decide": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.DECIDE_EXTENSION])}
-    if action in extra:
-        return str(extra[action])
-    try:
-        return pgettext(ACTION_CONTEXT, ACTION_LABELS[Action(action)])
-    except ValueError:
-        return action
 
 
 # ---- scope ---------------------------------------------------------------------------------------------------------
@@ -200,7 +158,7 @@ def clean_filters(user, params, *, categories: dict[int, Category], department_i
                    sort=sort if sort in SORTS else "new")
 
 
-def _filter_q(f: Filters, prefix: str = "") -> Q:
+def filter_q(f: Filters, prefix: str = "") -> Q:
     q = Q()
     if f.category is not None:
         q &= Q(**{f"{prefix}category_id": f.category.pk})
@@ -221,27 +179,27 @@ def _filter_q(f: Filters, prefix: str = "") -> Q:
 def center_incidents(user, *, tab: Tab, filters: Filters) -> QuerySet[Incident]:
     """The incidents of one tab, filtered and sorted (a tab of incident states)."""
     order = SORTS[filters.sort]
-    return (scoped_incidents(user).filter(_filter_q(filters), state__in=sorted(tab.states))
+    return (scoped_incidents(user).filter(filter_q(filters), state__in=sorted(tab.states))
             .select_related("category", "grid").order_by(*order))
 
 
 def overdue_orders(user, *, filters: Filters, now: datetime.datetime) -> QuerySet[DispatchOrder]:
     """Running orders past their deadline (超期督办), most overdue first, read through their partial index."""
     return (DispatchOrder.objects.filter(state__in_literal=RUNNING_ORDERS, due_at__lt=now)
-            .filter(_scoped_q(user, "incident__"), _filter_q(filters, "incident__"))
+            .filter(_scoped_q(user, "incident__"), filter_q(filters, "incident__"))
             .select_related("incident", "incident__category", "department").order_by("due_at", "id"))
 
 
 def pending_extensions(user, *, filters: Filters) -> QuerySet[ExtensionRequest]:
     return (ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
-            .filter(_scoped_q(user, "order__incident__"), _filter_q(filters, "order__incident__"))
+            .filter(_scoped_q(user, "order__incident__"), filter_q(filters, "order__incident__"))
             .select_related("order", "order__incident", "order__department", "requested_by").order_by("id"))
 
 
 def center_counts(user, *, filters: Filters, now: datetime.datetime) -> dict[str, int]:
     """Each tab's count under the filters, from the database: one grouped count of incidents by state, one count
     of overdue orders and one of pending extensions (three queries, whatever the number of rows)."""
-    by_state = dict(scoped_incidents(user).filter(_filter_q(filters)).order_by().values_list("state")
+    by_state = dict(scoped_incidents(user).filter(filter_q(filters)).order_by().values_list("state")
                     .annotate(n=Count("id")).values_list("state", "n"))
     counts = {t.key: sum(by_state.get(s, 0) for s in t.states) for t in CENTER_TABS if t.states}
     counts["overdue"] = overdue_orders(user, filters=filters, now=now).order_by().count()
@@ -320,7 +278,7 @@ def duplicate_hints(user, incidents: list[Incident], *, limit: int = 5) -> dict[
 ORDER_TABS = [
     Tab("sent", pgettext_lazy("order state", "待接单"), frozenset({OrderState.SENT})),
     Tab("accepted", pgettext_lazy("order state", "处置中"), frozenset({OrderState.ACCEPTED})),
-    Tab("done", pgettext_lazy("order state", "已反馈"), frozenset({OrderState.DONE})),
+    Tab("done", pgettext_lazy("order state", "已反馈"), frozenset({OrderState.DONE, OrderState.SUPERSEDED})),
     Tab("returned", pgettext_lazy("order state", "已退单"), frozenset({OrderState.RETURNED})),
 ]
 ORDER_TABS_BY_KEY = {t.key: t for t in ORDER_TABS}
@@ -366,145 +324,3 @@ def reporter_summary(user, incident: Incident) -> dict:
             out["phone"] = ""
     return out
 
-
-# ---- the map -------------------------------------------------------------------------------------------------------
-
-MAP_STATES = [
-    ("open", _("未办结（全部）")), ("new", _("新上报/待派遣")), ("running", _("处置中")), ("overdue", _("已超期")),
-    ("checking", _("待核查/待结案")), ("ended", _("已办结")), ("all", _("全部")),
-]
-
-
-def _map_state_q(state: str, now: datetime.datetime) -> Q:
-    groups = {
-        "open": OPEN, "new": {State.REPORTED, State.REGISTERED}, "running": HANDLING_RUNNING,
-        "overdue": HANDLING_RUNNING, "checking": {State.HANDLED, State.VERIFIED}, "ended": ENDED,
-    }
-    if state == "all":
-        return Q()
-    q = Q(state__in=sorted(groups.get(state, OPEN)))
-    if state == "overdue":
-        q &= Q(handling_due__lt=now)
-    return q
-
-
-def map_points(user, *, state: str, filters: Filters, now: datetime.datetime,
-               cap: int = MAP_MAX_POINTS) -> tuple[list[tuple], bool]:
-    """(rows, capped): up to `cap` located incidents in scope, newest first, as (id, latitude, longitude, state,
-    category_id) tuples — one query, nothing but those five columns."""
-    rows = list(scoped_incidents(user).filter(_map_state_q(state, now), _filter_q(filters),
-                                              latitude__isnull=False, longitude__isnull=False)
-                .order_by("-id").values_list("id", "latitude", "longitude", "state", "category_id")[:cap + 1])
-    return rows[:cap], len(rows) > cap
-
-
-def grid_features(user) -> list[dict]:
-    """The grids under the user's node as GeoJSON features (code and name only): the map's base layer."""
-    from doorstep.org.models import OrgNode
-
-    node = user.org_node if getattr(user, "org_node_id", None) else None
-    if node is None:
-        return []
-    code = node.code if node.level != "grid" else node.code[:12]  # a grid worker sees the grids around theirs
-    return [{"type": "Feature", "geometry": geometry, "properties": {"code": c, "name": name}}
-            for c, name, geometry in OrgNode.objects.filter(subtree_q("code", code), level="grid",
-                                                            geometry__isnull=False)
-            .order_by("code").values_list("code", "name", "geometry")]
-
-
-# ---- the incident page ---------------------------------------------------------------------------------------------
-
-def incident_detail(user, incident_id) -> dict:
-    """Everything the incident page shows, for a user who may see the incident (NotFound otherwise): the report,
-    its reporter as the viewer may see them, photos by stage, the timeline, orders, verifications, meetings,
-    extensions, ratings and the reports merged into it. A fixed number of queries."""
-    incident = incident_get_for_user(user, incident_id)
-    if incident.reporter_user_id or incident.reporter_resident_id:
-        incident = Incident.objects.select_related("category", "category__lead_department", "grid", "reporter_user",
-                                                   "reporter_resident", "merged_into").get(pk=incident.pk)
-    held = incident_relations(user, incident)
-    facts = incident_facts(incident)
-    orders = list(incident.orders.select_related("department").prefetch_related("escalations").order_by("id"))
-    photos = list(incident.photos.order_by("id"))
-    by_stage = [(label, [p for p in photos if p.stage == value]) for value, label in IncidentPhoto.Stage.choices]
-    extensions = list(ExtensionRequest.objects.filter(order__incident=incident)
-                      .select_related("order__department", "requested_by", "decided_by").order_by("id"))
-    return {
-        "incident": incident, "held": held, "facts": facts,
-        "reporter": reporter_summary(user, incident),
-        "history": list(incident.history.select_related("actor").order_by("id")),
-        "orders": orders, "photos": [(label, rows) for label, rows in by_stage if rows],
-        "verifications": list(incident.verifications.select_related("verifier").order_by("id")),
-        "meetings": list(incident.meetings.select_related("recorded_by").order_by("id")),
-        "extensions": extensions,
-        "ratings": list(IncidentRating.objects.filter(incident=incident).select_related("report").order_by("id")),
-        "merged": list(incident.merged.order_by("id").only("id", "number", "state", "merged_into_id")),
-    }
-
-
-def _own_report(user, incident: Incident, merged: list[Incident]) -> Incident | None:
-    resident_id = getattr(user, "resident_id", None)
-    for r in [incident, *merged]:
-        if (r.reporter_user_id and r.reporter_user_id == user.pk) or (
-                resident_id and r.reporter_resident_id == resident_id):
-            return r
-    return None
-
-
-def detail_actions(user, data: dict) -> dict[str, dict]:
-    """The forms this viewer may use now, by action name (incidents:act), each with what its form needs: an action
-    of the loop only when the table allows it from the state (`allowed_actions`) AND the authority table from where
-    the viewer stands (`permitted`); an extra action when `permitted` and its state and records let the service
-    succeed. Nothing is offered that the service would refuse for a reason the page can know."""
-    incident, held, facts = data["incident"], data["held"], data["facts"]
-    role = user.role
-    ok = {a for a in allowed_actions(facts, role) if permitted(role, a, held)}
-    if incident.state == State.REGISTERED and permitted(role, Action.DISPATCH, held):
-        # dispatch writes its orders in the same step: the guard is asked about the orders the form will send
-        planned = (("lead", OrderState.SENT),) + ((("co", OrderState.SENT),) if incident.tier == Tier.WHISTLE
-                                                   else ())
-        if Action.DISPATCH in allowed_actions(replace(facts, orders=planned), role):
-            ok.add(Action.DISPATCH)
-    forms: dict[str, dict] = {}
-    simple = [Action.REGISTER, Action.DISMISS, Action.MERGE, Action.ACCEPT, Action.RETURN, Action.HANDLE,
-              Action.HANDLE_ON_SPOT, Action.REOPEN, Action.ARCHIVE, Action.DISPATCH]
-    for action in simple:
-        if action in ok:
-            forms[action.value] = {"label": pgettext(ACTION_CONTEXT, ACTION_LABELS[action])}
-    if ({Action.VERIFY, Action.REWORK} & ok) and incident.handled_by_id != user.pk:
-        # one form, two buttons: passed (核查通过) or failed (返工; a failure always needs a photo)
-        forms["verify"] = {"label": pgettext(ACTION_CONTEXT, ACTION_LABELS[Action.VERIFY]),
-                           "pass": Action.VERIFY in ok, "fail": Action.REWORK in ok,
-                           "fail_label": pgettext(ACTION_CONTEXT, ACTION_LABELS[Action.REWORK]),
-                           "photo_required": incident.category_id is None or incident.category.verify_photo}
-    close = next((a for a in (Action.CLOSE, Action.CLOSE_UNSOLVED) if a in ok), None)
-    if close is not None:
-        forms["close"] = {"label": pgettext(ACTION_CONTEXT, ACTION_LABELS[close])}
-    rated_rounds = {(r.report_id, r.round) for r in data["ratings"]}
-    if Action.REVIEW in ok and (incident.pk, incident.reopen_count) not in rated_rounds:
-        forms["review"] = {"label": pgettext(ACTION_CONTEXT, ACTION_LABELS[Action.REVIEW])}
-    own = _own_report(user, incident, data["merged"])
-    rate_state = Action.RATE in ok or (incident.state == State.REVIEWED and permitted(role, Action.RATE, held))
-    if rate_state and own is not None and (own.pk, incident.reopen_count) not in rated_rounds:
-        forms["rate"] = {"label": pgettext(ACTION_CONTEXT, ACTION_LABELS[Action.RATE])}
-    if incident.state == State.REGISTERED and permitted(role, Extra.MEETING, held):
-        forms["meeting"] = {"label": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.MEETING])}
-    department_id = getattr(user, "department_id", None)
-    mine = [o for o in data["orders"] if department_id and o.department_id == department_id]
-    if incident.state in (State.DISPATCHED, State.HANDLING) and permitted(role, Extra.PART, held):
-        co = next((o for o in mine if o.role == "co" and o.state in ACTIVE_ORDER_STATES), None)
-        steps = {OrderState.SENT: ["accept", "return", "done"], OrderState.ACCEPTED: ["done"]}.get(co.state, []) \
-            if co else []
-        if steps:
-            forms["part"] = {"label": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.PART]), "order": co,
-                             "steps": steps}
-    pending_orders = {e.order_id for e in data["extensions"] if e.status == ExtensionRequest.Status.PENDING}
-    if permitted(role, Extra.EXTEND, held):
-        running = next((o for o in mine if o.state in RUNNING_ORDERS), None)
-        if running is not None and running.pk not in pending_orders:
-            forms["extend"] = {"label": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.EXTEND]), "order": running}
-    if pending_orders and permitted(role, Extra.DECIDE_EXTENSION, held):
-        forms["decide_extension"] = {
-            "label": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.DECIDE_EXTENSION]),
-            "pending": [e for e in data["extensions"] if e.status == ExtensionRequest.Status.PENDING]}
-    return forms

@@ -50,14 +50,40 @@ def _feature(node) -> dict | None:
 
 
 def grid_map(grid) -> dict:
-    """A grid worker's map: the grid's shape as GeoJSON and its located buildings as points."""
+    """A grid worker's map: the grid's shape as GeoJSON, its located buildings as points, and the grids around it
+    (`neighbours`), so that a tap across the border can be named before the report is sent (it is filed in the grid
+    it falls in: services.intake.locate)."""
     from doorstep.registry.models import Building
 
     buildings = list(Building.objects.filter(grid=grid, latitude__isnull=False, longitude__isnull=False)
                      .order_by("name", "id").values("id", "name", "latitude", "longitude")[:MAP_BUILDINGS_LIMIT])
     return {"grid": _feature(grid),
             "buildings": [{"id": b["id"], "name": b["name"], "lat": b["latitude"], "lon": b["longitude"]}
-                          for b in buildings]}
+                          for b in buildings],
+            "neighbours": neighbour_grids(grid)}
+
+
+NEIGHBOUR_METRES = 100  # grids this close to the worker's own are drawn (drawn borders may leave small gaps)
+
+
+def neighbour_grids(grid) -> list[dict]:
+    """The grids whose shapes lie within NEIGHBOUR_METRES of `grid`'s, as GeoJSON features with their names, in
+    code order. Found through the point-in-polygon index of incidents.geo (one query for the few found)."""
+    import shapely
+
+    from doorstep.incidents import geo
+    from doorstep.org.models import OrgNode
+
+    if not grid or not grid.geometry:
+        return []
+    try:
+        own = shapely.geometry.shape(grid.geometry)
+    except Exception:  # a malformed shape: no neighbours, the report is still taken  # noqa: BLE001
+        return []
+    ids = geo.grids_near(own, NEIGHBOUR_METRES) - {grid.pk}
+    rows = OrgNode.objects.filter(pk__in=ids, level="grid").order_by("code").values_list("name", "geometry")
+    return [{"type": "Feature", "geometry": geometry, "properties": {"name": name}} for name, geometry in rows
+            if geometry]
 
 
 def resident_home(user):
@@ -119,12 +145,13 @@ class DuplicateHint:
     incident: Incident
     metres: int
     hours: int
+    openable: bool = True  # the user may open it (else it is a public report named without a link)
 
 
 @dataclass(frozen=True)
 class Duplicates:
-    """Possible duplicates of a report being written: those the user may open (`shown`, nearest first) and how many
-    more there are that they may not (`others`: a count only, never their text or number)."""
+    """Possible duplicates of a report being written: those the user may see (`shown`, nearest first) and, for
+    staff, how many more there are that they may not (`others`: a count only, never their text or number)."""
 
     shown: list[DuplicateHint]
     others: int
@@ -134,11 +161,20 @@ class Duplicates:
     def total(self) -> int:
         return len(self.shown) + self.others
 
+    @property
+    def openable(self) -> bool:
+        """Whether the user may open every report shown (else some are named by number only)."""
+        return all(h.openable for h in self.shown)
+
 
 def duplicates_for_user(user, *, category: str, latitude: float | None, longitude: float | None,
                         now: datetime.datetime | None = None) -> Duplicates:
     """possible_duplicates (same category, within DOORSTEP_INCIDENT_DUPLICATE_METERS and _HOURS, still open) for a
-    report being written, split by the user's scope."""
+    report being written, split by the user's scope.
+
+    Staff see those in their scope and a count of the rest. A resident sees their own reports and the public ones
+    (what the Open311 feed publishes: open311.selectors.PUBLIC — public-space categories, no hidden reporter) and
+    is never told how many others there are: a count would let anyone probe for reports near an address."""
     code = str(category or "").strip()[:12]
     found = Category.objects.filter(code=code, active=True).first() if code else None
     if found is None or latitude is None or longitude is None:
@@ -147,11 +183,18 @@ def duplicates_for_user(user, *, category: str, latitude: float | None, longitud
     rows = possible_duplicates(category_id=found.pk, latitude=latitude, longitude=longitude, now=now)
     if not rows:
         return Duplicates([], 0, found)
-    visible = set(incidents_in_scope(user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
+    ids = [r.pk for r in rows]
+    visible = set(incidents_in_scope(user).filter(pk__in=ids).values_list("pk", flat=True))
+    public: set[int] = set()
+    if user.role == "resident":
+        from doorstep.incidents.open311.selectors import PUBLIC
+
+        public = set(Incident.objects.filter(PUBLIC, pk__in=ids).values_list("pk", flat=True))
     shown = [DuplicateHint(r, round(distance_m(latitude, longitude, r.latitude, r.longitude)),
-                           max(0, int((now - r.reported_at).total_seconds() // 3600)))
-             for r in rows if r.pk in visible]
-    return Duplicates(shown, len(rows) - len(shown), found)
+                           max(0, int((now - r.reported_at).total_seconds() // 3600)), r.pk in visible)
+             for r in rows if r.pk in visible or r.pk in public]
+    others = 0 if user.role == "resident" else len(rows) - len(shown)
+    return Duplicates(shown, others, found)
 
 
 def building_point(building_id) -> tuple[float, float] | None:

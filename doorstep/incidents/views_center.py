@@ -26,8 +26,6 @@ from doorstep.incidents.models import IncidentPhoto
 from doorstep.incidents.selectors import incident_get_for_user
 from doorstep.incidents.selectors_center import (
     CENTER_TABS,
-    MAP_MAX_POINTS,
-    MAP_STATES,
     ORDER_TABS,
     ORDER_TABS_BY_KEY,
     SORT_LABELS,
@@ -42,14 +40,13 @@ from doorstep.incidents.selectors_center import (
     departments,
     due_mark,
     duplicate_hints,
-    grid_features,
-    map_points,
     overdue_orders,
     pending_extensions,
     reporter_summary,
     state_label,
     with_active_orders,
 )
+from doorstep.incidents.selectors_map import MAP_MAX_POINTS, MAP_STATES, grid_features, map_points
 from doorstep.incidents.views_detail import see_other
 from doorstep.incidents.workflow import STATE_CONTEXT, STATE_LABELS, Action, State
 
@@ -245,11 +242,16 @@ def map_data(request):
 @login_required
 def photo(request, pk: int):
     """One photo of an incident (stored without EXIF), for those who may see the incident: the same 404 for a
-    photo that does not exist and one of an incident the user may not see."""
-    row = IncidentPhoto.objects.filter(pk=pk).only("id", "incident_id", "file", "content_type").first()
+    photo that does not exist, one of an incident the user may not see, and one the reporter's page does not show."""
+    from doorstep.incidents.views_detail import PUBLIC_ROLES, public_photo
+
+    row = (IncidentPhoto.objects.filter(pk=pk).select_related("order")
+           .only("id", "incident_id", "file", "content_type", "stage", "order__role").first())
     if row is None:
         raise NotFound()
-    incident_get_for_user(request.user, row.incident_id)
+    incident = incident_get_for_user(request.user, row.incident_id)
+    if request.user.role in PUBLIC_ROLES and not public_photo(request.user, incident, row):
+        raise NotFound()  # a reporter is served what their page shows (views_detail.public_view), nothing else
     try:
         handle = row.file.open("rb")
     except (FileNotFoundError, ValueError):

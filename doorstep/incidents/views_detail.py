@@ -1,8 +1,16 @@
 """The incident page (事件详情) for everyone who may see the incident, with the forms of exactly the actions the
 viewer may take now, and the one endpoint those forms post to: /incidents/<pk>/<action>/ calls one service and
 answers 303 back to the page with what was done, or shows the page again with the refusal and what was typed
-(4xx). Which forms are drawn is selectors_center.detail_actions: the loop's table and the authority table, the same
-two the services ask."""
+(4xx). Which forms are drawn is selectors_detail.detail_actions: the loop's table and the authority table, the same
+two the services ask.
+
+A resident reads the public page of their request (`public_view`): their report, the state in plain words and the
+public steps (上报, 立案 or 不予立案 with its reason, 已派遣 to which department, 已处置 with the outcome and the
+after-photos, 已核查, 已办结 with the result, reopening, rating). The command center's and the departments' own
+records — meetings, returns and their reasons, who did each step, counters, extensions, escalations, internal
+notes — stay on the staff page."""
+
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,27 +19,25 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError, NotFound, ValidationFailed
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import idempotent_create
-from doorstep.incidents.models import ExtensionRequest, LimitUnit
+from doorstep.incidents.models import ExtensionRequest, IncidentPhoto, LimitUnit
 from doorstep.incidents.selectors import incident_get_for_user
 from doorstep.incidents.selectors_center import (
     categories_by_id,
     departments,
-    detail_actions,
     due_mark,
     duplicate_hints,
-    incident_detail,
-    order_state_label,
     scoped_incidents,
     state_label,
-    step_label,
 )
-from doorstep.incidents.services import center, handling, supervision
-from doorstep.incidents.workflow import RESOLUTION_LABELS, TIER_LABELS, Resolution, Tier
+from doorstep.incidents.selectors_detail import detail_actions, incident_detail, order_state_label, step_label
+from doorstep.incidents.services import center, handling, supervision, whistle
+from doorstep.incidents.workflow import RESOLUTION_LABELS, TIER_LABELS, Resolution, State, Tier
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -70,6 +76,129 @@ def _actor_name(actor, incident, *, hidden: bool) -> str:
     return actor.full_name or actor.username
 
 
+# The longest extension a department may ask for, by unit, as services.supervision.extension_request checks it.
+EXTENSION_MAX = supervision.EXTENSION_MAX
+
+
+# ---- the reporter's page -------------------------------------------------------------------------------------------
+
+# Who reads the public page: the people the incident is about, not those who work on it.
+PUBLIC_ROLES = frozenset({"resident"})
+
+# The state as a reporter reads it (the staff's labels — 待接单, 待核查, 待结案 — are the loop's inner stations).
+PUBLIC_STATE_LABELS = {
+    State.REPORTED: pgettext_lazy("incident for the reporter", "已收到，等待受理"),
+    State.REGISTERED: pgettext_lazy("incident for the reporter", "已受理，正在安排办理"),
+    State.DISMISSED: pgettext_lazy("incident for the reporter", "不予立案"),
+    State.MERGED: pgettext_lazy("incident for the reporter", "已与同一问题合并办理"),
+    State.DISPATCHED: pgettext_lazy("incident for the reporter", "已派给部门办理"),
+    State.HANDLING: pgettext_lazy("incident for the reporter", "部门正在办理"),
+    State.HANDLED: pgettext_lazy("incident for the reporter", "已处置，等待现场核查"),
+    State.VERIFIED: pgettext_lazy("incident for the reporter", "已核查，即将办结"),
+    State.CLOSED: pgettext_lazy("incident for the reporter", "已办结"),
+    State.CLOSED_UNSOLVED: pgettext_lazy("incident for the reporter", "已办结（未解决）"),
+    State.REVIEWED: pgettext_lazy("incident for the reporter", "已办结，已评价"),
+    State.ARCHIVED: pgettext_lazy("incident for the reporter", "已办结"),
+}
+# The steps a reporter sees, by history action; every other step (接单, 退单, 协办, 会议, 延期, 督办, 归档 …) is the
+# staff's own.
+PUBLIC_STEPS = {
+    "report": pgettext_lazy("incident for the reporter", "上报"),
+    "register": pgettext_lazy("incident for the reporter", "立案"),
+    "dismiss": pgettext_lazy("incident for the reporter", "不予立案"),
+    "merge": pgettext_lazy("incident for the reporter", "与同一问题合并办理"),
+    "dispatch": pgettext_lazy("incident for the reporter", "已派遣"),
+    "handle": pgettext_lazy("incident for the reporter", "已处置"),
+    "handle_on_spot": pgettext_lazy("incident for the reporter", "已处置"),
+    "verify": pgettext_lazy("incident for the reporter", "已核查（通过）"),
+    "close": pgettext_lazy("incident for the reporter", "已办结"),
+    "close_unsolved": pgettext_lazy("incident for the reporter", "已办结"),
+    "review": pgettext_lazy("incident for the reporter", "已回访"),
+    "rate": pgettext_lazy("incident for the reporter", "评价"),
+    "reopen": pgettext_lazy("incident for the reporter", "重新办理"),
+}
+# A step the staff undid is not shown: a dispatch the department returned (退单), a handling the check sent back
+# (返工). The reporter sees the dispatch and the handling that stood.
+UNDONE_BY = {"return": ("dispatch",), "rework": ("handle", "handle_on_spot")}
+RESOLUTIONS = frozenset(r.value for r in Resolution)
+
+
+@dataclass
+class PublicStep:
+    at: object
+    action: str
+    label: str
+    detail: str = ""  # the department dispatched to, the result of the closing
+    note: str = ""  # the dismissal's reason, the handling's outcome, the reporter's own words
+    photos: list = field(default_factory=list)
+
+
+def _is_own(user, incident) -> bool:
+    resident_id = getattr(user, "resident_id", None)
+    return (incident.reporter_user_id is not None and incident.reporter_user_id == user.pk) or (
+        resident_id is not None and incident.reporter_resident_id == resident_id)
+
+
+def public_photo(user, incident, photo) -> bool:
+    """Whether the reporter's page shows this photo (and so whether it is served to them): their own report's photos
+    and the handling's after-photos (the lead department's or the grid worker's) — never a verification's or a
+    co-department's. `photo.order` loaded."""
+    if photo.stage == IncidentPhoto.Stage.REPORT:
+        return _is_own(user, incident)
+    return photo.stage == IncidentPhoto.Stage.HANDLED and (photo.order_id is None or photo.order.role == "lead")
+
+
+def public_view(user, data: dict) -> dict:
+    """What the reporter's page shows: the state in plain words, the public steps (each with what a reporter may
+    read of it) and the report's photos. No names of staff, no internal notes, no counters."""
+    incident = data["incident"]
+    lead_orders = {o.pk for o in data["orders"] if o.role == "lead"}
+    photos = [p for _label, rows in data["photos"] for p in rows]
+    after = sorted((p for p in photos if p.stage == IncidentPhoto.Stage.HANDLED and (
+        p.order_id is None or p.order_id in lead_orders)), key=lambda p: (p.uploaded_at, p.pk))
+    steps: list[PublicStep] = []
+    handled_steps: list[PublicStep] = []
+    for h in data["history"]:
+        undone = UNDONE_BY.get(h.action)
+        if undone:
+            last = next((s for s in reversed(steps) if s.action in undone), None)
+            if last is not None:
+                steps.remove(last)
+            continue
+        label = PUBLIC_STEPS.get(h.action)
+        if label is None:
+            continue
+        step = PublicStep(at=h.at, action=h.action, label=str(label))
+        info = h.data or {}
+        mine = h.actor_id is not None and h.actor_id == user.pk
+        if h.action == "dismiss":
+            step.note = h.note
+        elif h.action == "dispatch":
+            names = [str(info.get("lead") or "")] + [str(n) for n in info.get("co") or []]
+            step.detail = pgettext("list separator", "、").join(n for n in names if n)
+        elif h.action in ("handle", "handle_on_spot"):
+            step.note = h.note
+            handled_steps.append(step)
+        elif h.action in ("close", "close_unsolved"):
+            resolution = str(info.get("resolution") or incident.resolution or "")
+            step.detail = _(RESOLUTION_LABELS[Resolution(resolution)]) if resolution in RESOLUTIONS else ""
+        elif h.action in ("rate", "reopen") and mine:
+            step.note = h.note
+        steps.append(step)
+    # each after-photo belongs to the handling it was taken with (stored in the same step, just after its time)
+    for photo in after:
+        owner = next((s for s in reversed(handled_steps) if s.at <= photo.uploaded_at), None)
+        if owner is not None:
+            owner.photos.append(photo)
+    own = _is_own(user, incident)
+    return {"public_state": PUBLIC_STATE_LABELS.get(State(incident.state), incident.state),
+            "public_steps": steps,
+            # their own photos only: on a report theirs was merged into, the photos are another person's
+            "public_report_photos": [p for p in photos if p.stage == IncidentPhoto.Stage.REPORT and own],
+            "public_ratings": [r for r in data["ratings"] if r.recorded_by_id == user.pk or (
+                own and r.report_id == incident.pk)]}
+
+
 def render_detail(request, incident_id, *, error: str = "", error_field: str = "", kept: dict | None = None,
                   status: int = 200):
     user = request.user
@@ -77,10 +206,11 @@ def render_detail(request, incident_id, *, error: str = "", error_field: str = "
     incident = data["incident"]
     forms = detail_actions(user, data)
     now = timezone.now()
+    public = user.role in PUBLIC_ROLES
     ctx = {**data, "forms": forms, "error": error, "error_field": error_field, "kept": kept or {},
-           "state_label": state_label(incident.state),
+           "public": public, "state_label": state_label(incident.state),
            "mark": due_mark(incident.state, incident.handling_due, incident.sla_mark, now),
-           "timeline": [(h, step_label(h.action), state_label(h.to_state) if h.to_state else "",
+           "timeline": [(h, step_label(h.action), _target_label(h),
                          _actor_name(h.actor, incident, hidden=data["reporter"]["hidden"]))
                         for h in data["history"]],
            "order_rows": [(o, order_state_label(o.state), due_mark(o.state, o.due_at, o.sla_mark, now))
@@ -95,6 +225,11 @@ def render_detail(request, incident_id, *, error: str = "", error_field: str = "
         ctx["departments"] = departments()
         ctx["dispatch"] = _dispatch_defaults(incident, ctx["departments"])
         ctx["co_rows"] = range(3)
+    if "add_part" in forms:
+        busy = forms["add_part"]["busy"]
+        ctx["part_departments"] = [d for d in departments() if d.pk not in busy]
+        returned = forms["add_part"]["returned"]
+        ctx["part_default"] = returned[-1].part if returned else ""
     if forms.keys() & {"handle", "handle_on_spot"}:
         ctx["resolutions"] = [(r.value, _(RESOLUTION_LABELS[r])) for r in Resolution]
     if forms.keys() & {"review", "rate"}:
@@ -102,10 +237,27 @@ def render_detail(request, incident_id, *, error: str = "", error_field: str = "
 
         ctx["levels"] = Level.choices
     if "extend" in forms:
-        ctx["units"] = LimitUnit.choices
+        # the longest extension the service takes, by unit: the number field's max follows the unit chosen
+        ctx["units"] = [(value, label, EXTENSION_MAX[value]) for value, label in LimitUnit.choices]
+        unit = (kept or {}).get("unit") if (kept or {}).get("action") == "extend" else None
+        ctx["extend_max"] = EXTENSION_MAX.get(unit, EXTENSION_MAX[LimitUnit.choices[0][0]])
     if "merge" in forms:
         ctx["duplicates"] = duplicate_hints(user, [incident]).get(incident.pk, [])
+    if public:
+        ctx.update(public_view(user, data))
+        # nothing of the staff's records reaches the reporter's template
+        for key in ("orders", "order_rows", "verifications", "meetings", "extensions", "ratings", "merged", "timeline",
+                    "photos", "suggestion"):
+            ctx[key] = [] if key != "suggestion" else {}
     return render(request, "incidents/detail/detail.html", ctx, status=status)
+
+
+def _target_label(h) -> str:
+    """The state a step led to, when it says more than the step's own name (不予立案 → 不予立案 says it twice)."""
+    if not h.to_state or h.from_state == h.to_state:
+        return ""
+    target = state_label(h.to_state)
+    return "" if target == step_label(h.action) else target
 
 
 @login_required
@@ -186,6 +338,13 @@ def _accept(request, pk, user):
 def _return(request, pk, user):
     incident = handling.order_return(actor=user, incident_id=pk, reason=request.POST.get("reason", ""))
     return _("已退单：{number}，已退回指挥中心。").format(number=incident.number)
+
+
+def _add_part(request, pk, user):
+    p = request.POST
+    order = whistle.incident_co_add(actor=user, incident_id=pk, department=p.get("department", ""),
+                                    part=p.get("part", ""), idempotency_key=p.get(KEY_FIELD))
+    return _("已加派协办部门：{department}。").format(department=order.department.short_name)
 
 
 def _part(request, pk, user):
@@ -275,7 +434,7 @@ def _decide_extension(request, pk, user):
 # action name in the URL → the one service it calls (a name not here is 404)
 ACTS = {
     "register": _register, "dismiss": _dismiss, "merge": _merge, "meeting": _meeting, "dispatch": _dispatch,
-    "accept": _accept, "return": _return, "part": _part, "handle": _handle, "handle_on_spot": _handle_on_spot,
+    "accept": _accept, "return": _return, "part": _part, "add_part": _add_part, "handle": _handle, "handle_on_spot": _handle_on_spot,
     "verify": _verify, "close": _close, "review": _review, "rate": _rate, "reopen": _reopen, "archive": _archive,
     "extend": _extend, "decide_extension": _decide_extension,
 }

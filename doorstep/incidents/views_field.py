@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from doorstep.accounts.pages import workspace_page
-from doorstep.core.errors import DomainError, PermissionDenied
+from doorstep.core.errors import DomainError, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
 from doorstep.core.paging import page_args
@@ -49,6 +49,9 @@ BUILDING_SEARCH_ROLES = frozenset({"dispatcher"})
 # node_code); any other refusal (the submission key, a place outside the command center) at the top.
 FORM_FIELDS = ("caller_name", "caller_phone", "category", "description", "photos", "latitude", "building",
                "node_code")
+# Who may tick 隐藏身份 on the form: a resident for themselves, the command center for a caller who asks to stay
+# unknown to the departments (the center still sees them: authority.REPORTER_HIDDEN_FROM).
+HIDING_ROLES = frozenset({"resident", "dispatcher"})
 
 # 已上报 → 已立案 → 处置中 → 待核查 → 已办结 → 已评价: where each state stands on a reporter's progress bar.
 PROGRESS = (
@@ -96,7 +99,8 @@ def _report_in(request) -> ReportIn:
         address=post.get("address", ""), building_id=post.get("building") or None,
         node_code=post.get("node_code", "") if role == "dispatcher" else "",
         photos=request.FILES.getlist("photos"),
-        hide_identity=role == "resident" and post.get("hide_identity") == "1",
+        # a resident hides themselves; the command center ticks it for a caller who asks (never for a grid worker)
+        hide_identity=role in HIDING_ROLES and post.get("hide_identity") == "1",
         caller_name=post.get("caller_name", "") if role == "dispatcher" else "",
         caller_phone=post.get("caller_phone", "") if role == "dispatcher" else "",
         channel=Channel.PHONE if role == "dispatcher" else "")
@@ -112,16 +116,39 @@ def _kept(request) -> dict:
     return kept
 
 
+def _hidden_at_home(user, data: ReportIn) -> None:
+    """A resident who hides their identity must say where the problem is: the home building the form starts with
+    (and the place a report without one is filed at) would tell the department where they live. ValidationFailed
+    beside the place when no point is given and the place would be their home."""
+    if user.role != "resident" or not data.hide_identity or (data.latitude and data.longitude):
+        return
+    home = resident_home(user)
+    if data.building_id in (None, "") or (home is not None and str(data.building_id) == str(home.pk)):
+        raise ValidationFailed(_("您选择了对处理部门隐藏身份：请在地图上点选问题所在的位置，或使用当前位置。"
+                                 "隐藏身份时不再默认为您家所在的楼栋，以免部门由此知道您的住址。"), field="latitude")
+
+
+def _border_warning(user, incident) -> str:
+    """What a grid worker is told when the place they chose lies in another grid than their own: the report is
+    filed there (workers sometimes report across the border), and they should know it."""
+    node = user.org_node if user.role == "grid_worker" and user.org_node_id else None
+    if node is None or node.level != "grid" or not incident.grid_id or incident.grid_id == node.pk:
+        return ""
+    return _("所选位置不在您的网格内，将归入{grid}。").format(grid=incident.grid.name)
+
+
 @workspace_page("incidents:report")
 @require_http_methods(["GET", "POST"])
 def report(request):
     """The report form for the user's channel; a POST takes the report in (incident_report) and goes on to the new
     incident's page. A doubled submission (same key) opens the same incident; a refusal shows the form again with
-    the reason beside the field and everything typed kept."""
+    the reason beside the field and everything typed kept. A grid worker whose point lies in another grid is told
+    which grid it was filed in."""
     ctx = _report_context(request.user)
     if request.method == "POST":
         data = _report_in(request)
         try:
+            _hidden_at_home(request.user, data)
             incident = incident_report(actor=request.user, data=data, idempotency_key=request.POST.get(KEY_FIELD))
         except DomainError as exc:
             if exc.status == 404:
@@ -138,6 +165,9 @@ def report(request):
         else:
             done = _("已上报，事件编号 {number}。")
         messages.success(request, again + done.format(number=incident.number))
+        border = _border_warning(request.user, incident)
+        if border:
+            messages.warning(request, border)
         return _see_other(reverse("incidents:detail", args=[incident.pk]))
     home = ctx.get("home")
     ctx["kept"] = {"building": str(home.pk) if home is not None else ""}
@@ -165,7 +195,8 @@ def _point(params, user) -> tuple[float | None, float | None]:
 @require_GET
 def duplicates(request):
     """Possible duplicates of the report being written (?category=&lat=&lon=, or &building=): as an HTML fragment
-    for the form, or JSON with ?format=json. Reports outside the user's scope are only counted."""
+    for the form, or JSON with ?format=json. For staff, reports outside their scope are only counted; a resident
+    sees their own and the public ones, and no count of the rest (selectors_field.duplicates_for_user)."""
     lat, lon = _point(request.GET, request.user)
     found = duplicates_for_user(request.user, category=request.GET.get("category", ""), latitude=lat, longitude=lon)
     if request.GET.get("format") == "json":
@@ -174,7 +205,8 @@ def duplicates(request):
             "shown": [{"number": h.incident.number, "category": found.category.code, "metres": h.metres,
                        "hours": h.hours, "state": h.incident.state,
                        "state_label": str(h.incident.get_state_display()),
-                       "url": reverse("incidents:detail", args=[h.incident.pk])} for h in found.shown]})
+                       "url": reverse("incidents:detail", args=[h.incident.pk]) if h.openable else None}
+                      for h in found.shown]})
     return render(request, "incidents/field/_duplicates.html", {
         "found": found, "hours": settings.DOORSTEP_INCIDENT_DUPLICATE_HOURS,
         "meters": settings.DOORSTEP_INCIDENT_DUPLICATE_METERS})

@@ -20,6 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+# Label and Reason are shared with the case machine; authority.py and the services import them from here.
+from doorstep.core.workflow_text import Label, Reason
+
 
 def gettext_noop(message: str) -> str:
     """Marks a label for the catalog without importing Django (the labels stay Chinese, the source language)."""
@@ -168,51 +171,25 @@ class IncidentFacts:
 
 
 class OrderState(StrEnum):
-    """A department's order (派单): sent → accepted → done, or returned (退单); cancelled when the incident is
-    recalled or re-dispatched."""
+    """A department's order (派单): sent → accepted → done, or returned (退单); cancelled when it is withdrawn before
+    it was done (the lead returned the round); superseded when it was done but the incident was reopened (重新办理)
+    and goes to a new round — the department's answer stands in its record, and the order stops being active."""
 
     SENT = "sent"
     ACCEPTED = "accepted"
     DONE = "done"
     RETURNED = "returned"
     CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"
 
 
 ORDER_STATE_LABELS = {
     OrderState.SENT: pgettext_noop("order state", "待接单"), OrderState.ACCEPTED: pgettext_noop("order state", "处置中"),
     OrderState.DONE: pgettext_noop("order state", "已反馈"), OrderState.RETURNED: pgettext_noop("order state", "已退单"),
     OrderState.CANCELLED: pgettext_noop("order state", "已撤销"),
+    OrderState.SUPERSEDED: pgettext_noop("order state", "已反馈（已重新办理）"),
 }
 ACTIVE_ORDER_STATES = frozenset({OrderState.SENT, OrderState.ACCEPTED, OrderState.DONE})
-
-
-@dataclass(frozen=True)
-class Label:
-    msgid: str
-    context: str | None = None
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why something is not allowed, in words a person reads (see cases.workflow.Reason: the same shape)."""
-
-    message: str
-    values: tuple[tuple[str, object], ...] = ()
-
-    def text(self, gettext: Callable[[str], str] = lambda m: m,
-             pgettext: Callable[[str, str], str] = lambda c, m: m) -> str:
-        def label(value: Label) -> str:
-            return pgettext(value.context, value.msgid) if value.context else gettext(value.msgid)
-
-        shown = {}
-        for name, value in self.values:
-            if isinstance(value, Label):
-                shown[name] = label(value)
-            elif isinstance(value, tuple):  # alternatives: any one of them
-                shown[name] = pgettext("alternatives", "、").join(label(v) for v in value)
-            else:
-                shown[name] = str(value)
-        return gettext(self.message).format(**shown)
 
 
 class TransitionNotAllowed(Exception):

@@ -224,6 +224,14 @@ def test_journey_14_a_resident_asks_a_whistle_brings_two_departments_and_she_rat
     assert "默认地点" in phone.text_content("[data-testid=home-place]")  # their home's building unless they tap
     phone.fill("[data-testid=description]", "我们单元楼道里有人从三楼窗户私拉电线飞线充电，电线就挂在楼道口，很危险")
     phone.check("[data-testid=hide-identity]")
+    # hiding her identity, the home is no longer the place (it would tell the department where she lives): she
+    # gives her phone's position, in the stairwell of her building
+    assert phone.input_value("input[name=building]") == ""
+    home = resident.household.building
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": home.latitude, "longitude": home.longitude})
+    phone.click("[data-testid=locate]")
+    phone.wait_for_function("() => document.querySelector('[data-testid=latitude]').value !== ''")
     narrow(phone)
     with phone.expect_navigation():
         phone.click("[data-testid=report-submit]")
@@ -377,7 +385,7 @@ def test_a_resident_reopens_within_the_window_and_the_center_has_it_back_to_disp
     narrow(phone)
     act(phone, "reopen")
     assert "已重新办理" in phone.text_content(".alert-success")
-    assert phone.text_content("[data-testid=incident-state]") == "待派遣"
+    assert phone.text_content("[data-testid=incident-state]") == "已受理，正在安排办理"  # the state in plain words
 
     desk = screens(DESK)
     login(desk, "dispatcher_s01")

@@ -34,3 +34,19 @@
   }
   document.addEventListener("DOMContentLoaded", function () { drawMap(); fillPosition(); });
 })();
+
+// The extension form's number field takes at most what the service takes for the unit chosen (working hours or
+// working days: each <option> says its own maximum).
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    const unit = document.querySelector("[data-extend-unit]");
+    const value = document.querySelector("[data-extend-value]");
+    if (!unit || !value) return;
+    function follow() {
+      const option = unit.selectedOptions[0];
+      if (option && option.dataset.max) value.max = option.dataset.max;
+    }
+    unit.addEventListener("change", follow);
+    follow();
+  });
+})();

@@ -2,7 +2,11 @@
 //   [data-report-map]        a Leaflet map of the reporter's grid from GeoJSON (#report-map-data; no tiles): tapping
 //                            it sets the point, a building's dot sets the building and its point
 //   [data-locate]            the device's position (navigator.geolocation) as the point
-//   [data-clear-point]       forgets the point (a resident's home building is the place again)
+//   [data-clear-point]       forgets the point (a resident's home building is the place again, unless hidden)
+//   [data-hide-identity]     a resident hiding their identity: the home building is no longer the default place
+//                            (the department would learn where they live), they must pick one
+//   [data-border-warning]    a grid worker's point outside their own grid: says which grid it will be filed in
+//                            (the neighbouring grids' shapes come with the map's data)
 //   [data-photo-input]       previews the chosen photos and says when more than data-max were chosen (shrinking a
 //                            large photo before upload is doorstep.js's, for every image input)
 //   [data-duplicates-url]    asks the server for possible duplicates as the category and the place are chosen
@@ -15,16 +19,57 @@
   const label = form.querySelector("[data-point-label]");
   const buildingSelect = form.querySelector("[data-building-select]");
   const home = form.querySelector("[data-building-home]");
-  const homeValue = home ? home.value : "";
+  const homeValue = home ? (home.dataset.home || "") : "";
+  const hide = form.querySelector("[data-hide-identity]");
+  const borderWarning = form.querySelector("[data-border-warning]");
+  let shapes = { own: null, neighbours: [] };
   const mapElement = form.querySelector("[data-report-map]");
   const words = mapElement ? mapElement.dataset : {};
   let map = null, marker = null;
 
   function word(key, fallback) { return words[key] || fallback; }
+  function hidden() { return !!(hide && hide.checked); }
+
+  // Point in a GeoJSON Polygon or MultiPolygon (ray casting; holes count as outside).
+  function inRing(ring, lat, lon) {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function inPolygon(rings, lat, lon) {
+    if (!rings.length || !inRing(rings[0], lat, lon)) return false;
+    return !rings.slice(1).some(function (hole) { return inRing(hole, lat, lon); });
+  }
+  function contains(feature, lat, lon) {
+    const g = feature && (feature.geometry || feature);
+    if (!g || !g.coordinates) return false;
+    if (g.type === "Polygon") return inPolygon(g.coordinates, lat, lon);
+    if (g.type === "MultiPolygon") return g.coordinates.some(function (p) { return inPolygon(p, lat, lon); });
+    return false;
+  }
+  // A grid worker's point outside their grid is still taken (workers report across the border), filed in the
+  // grid it falls in: say so before it is sent.
+  function checkBorder(lat, lon) {
+    if (!borderWarning || !shapes.own) return;
+    if (isNaN(lat) || isNaN(lon) || contains(shapes.own, lat, lon)) {
+      borderWarning.hidden = true;
+      borderWarning.textContent = "";
+      return;
+    }
+    const other = shapes.neighbours.find(function (f) { return contains(f, lat, lon); });
+    borderWarning.textContent = other
+      ? word("wordOutside", "").replace("{grid}", (other.properties && other.properties.name) || "")
+      : word("wordOutsideUnknown", "");
+    borderWarning.hidden = false;
+  }
   function changed(input) { input.dispatchEvent(new Event("change", { bubbles: true })); }
 
   function showPoint(lat, lon) {
     if (label) label.textContent = word("wordPoint", "已选位置") + " " + lat.toFixed(6) + ", " + lon.toFixed(6);
+    checkBorder(lat, lon);
     if (!map) return;
     if (!marker) {
       marker = L.circleMarker([lat, lon], { radius: 9, color: "#b71c1c", weight: 3, fillColor: "#ef5350", fillOpacity: 0.9 });
@@ -52,8 +97,9 @@
     if (latInput) latInput.value = "";
     if (lonInput) lonInput.value = "";
     if (buildingSelect) buildingSelect.value = "";
-    if (home) home.value = homeValue;
+    if (home) home.value = hidden() ? "" : homeValue;
     if (marker && map) { map.removeLayer(marker); marker = null; }
+    checkBorder(NaN, NaN);
     if (mapElement) delete mapElement.dataset.point;
     if (label) label.textContent = mapElement ? word("wordNone", "") : "";
     if (latInput) changed(latInput);
@@ -63,10 +109,18 @@
     const source = document.getElementById("report-map-data");
     if (!mapElement || !source || !window.L) return;
     const data = JSON.parse(source.textContent);
+    shapes = { own: data.grid || null, neighbours: data.neighbours || [] };
     map = L.map(mapElement, { attributionControl: false, zoomSnap: 0.25 });
     // the layers are made first and added once the map has a view (a vector layer needs one to be drawn)
     const layers = [];
     let bounds = null;
+    shapes.neighbours.forEach(function (feature) {
+      const around = L.geoJSON(feature, {
+        interactive: false,  // a tap on a neighbouring grid is a tap on the map too (and is warned about)
+        style: function () { return { color: "#78909c", weight: 1, dashArray: "4 4", fillColor: "#eceff1", fillOpacity: 0.3 }; },
+      });
+      layers.push(around);
+    });
     if (data.grid) {
       const shape = L.geoJSON(data.grid, {
         interactive: false,  // a tap on the grid's area is a tap on the map
@@ -114,6 +168,19 @@
   }
   const clear = form.querySelector("[data-clear-point]");
   if (clear) clear.addEventListener("click", clearPoint);
+
+  if (hide && home) {
+    const homeNote = form.querySelector("[data-home-place]");
+    const hiddenNote = form.querySelector("[data-hidden-place]");
+    hide.addEventListener("change", function () {
+      const hiding = hidden();
+      const pointChosen = latInput && latInput.value !== "";
+      home.value = hiding || pointChosen ? "" : homeValue;
+      if (homeNote) homeNote.hidden = hiding;
+      if (hiddenNote) hiddenNote.hidden = !hiding;
+      changed(home);
+    });
+  }
 
   if (buildingSelect) {
     buildingSelect.addEventListener("change", function () {

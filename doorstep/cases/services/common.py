@@ -24,6 +24,7 @@ from doorstep.cases.workflow import (
 )
 from doorstep.catalog.eligibility import evaluate, outcomes_data
 from doorstep.catalog.models import ServiceItem
+from doorstep.core.daily_numbers import next_daily_number
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.notifications.services import notify
 from doorstep.notifications.words import label, said
@@ -55,18 +56,9 @@ def reason_text(reason: Reason) -> str:
 
 
 def case_next_number(*, district: str, day: datetime.date) -> str:
-    """District code + date + 5-digit daily sequence, e.g. 43030220261122 00042. One statement: insert the day's
-    counter or add one to it, returning the new value. Call it inside a transaction and as late as possible: the
-    counter row stays locked until commit, so concurrent windows never get the same number — and wait only for
-    each other's last few statements."""
-    from django.db import connection
-
-    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
-    with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {table} (district, day, last) VALUES (%s, %s, 1) ON CONFLICT (district, day) "
-                    f"DO UPDATE SET last = {table}.last + 1 RETURNING last", [district, day])
-        last = cur.fetchone()[0]
-    return f"{district}{day:%Y%m%d}{last:05d}"
+    """District code + date + 5-digit daily sequence, e.g. 43030220261122 00042 (core.daily_numbers: one
+    statement; call it inside the transaction and as late as possible, the counter row stays locked until commit)."""
+    return next_daily_number(CaseNumberCounter, district=district, day=day)
 
 
 def _applicant_users(case: Case):

@@ -21,13 +21,13 @@ from doorstep.cases.services import (
 )
 from doorstep.cases.tests.test_api import client_for
 from doorstep.cases.tests.test_pages import logged_in
-from doorstep.cases.tests.test_services import _run_concurrently
 from doorstep.catalog.models import MaterialRequirement
 from doorstep.catalog.selectors import bundle_get
 from doorstep.conftest import found, user
 from doorstep.core.errors import Conflict, ValidationFailed
 from doorstep.core.idempotency import new_key, was_replayed
 from doorstep.core.models import IdempotencyKey
+from doorstep.core.tests.races import run_concurrently
 from doorstep.registry.models import Resident
 
 TWENTY = 20
@@ -75,7 +75,7 @@ def test_twenty_concurrent_replays_at_the_window_make_one_case_one_refusal_and_o
     refused_before = Case.objects.filter(applicant=jiang(), state="refused").count()
 
     key = new_key()
-    case = one_of_twenty(*_run_concurrently(TWENTY, lambda i: case_accept_at_window(
+    case = one_of_twenty(*run_concurrently(TWENTY, lambda i: case_accept_at_window(
         actor=user("clerk_c001001"), item_code="WJ-C02", applicant_id=xie().pk, materials_present=papers("WJ-C02"),
         consent=True, idempotency_key=key)))
     assert Case.objects.filter(applicant=xie(), item__code="WJ-C02").count() == accepted_before + 1
@@ -84,14 +84,14 @@ def test_twenty_concurrent_replays_at_the_window_make_one_case_one_refusal_and_o
 
     key = new_key()
     paper = MaterialRequirement.objects.get(item__code="WJ-C04", shared_data="").pk
-    refused = one_of_twenty(*_run_concurrently(TWENTY, lambda i: case_refuse_at_window(
+    refused = one_of_twenty(*run_concurrently(TWENTY, lambda i: case_refuse_at_window(
         actor=user("clerk_c001001"), item_code="WJ-C04", applicant_id=jiang().pk, missing_material_ids=[paper],
         idempotency_key=key)))
     assert Case.objects.filter(applicant=jiang(), state="refused").count() == refused_before + 1
     assert refused.state == "refused"
 
     key = new_key()
-    bundle = one_of_twenty(*_run_concurrently(TWENTY, lambda i: bundle_accept_at_window(
+    bundle = one_of_twenty(*run_concurrently(TWENTY, lambda i: bundle_accept_at_window(
         actor=user("clerk_c001001"), bundle_code="YJS-01", applicant_id=jiang().pk,
         materials_present_names=bundle_names("YJS-01"), consent=True, idempotency_key=key)))
     assert Bundle.objects.filter(applicant=jiang()).count() == 1
@@ -109,7 +109,7 @@ def test_twenty_concurrent_replays_of_an_online_application_make_one_case_and_st
         return case_apply_online(actor=user("13800000002"), item_code="MZ-C01", consent=True,
                                  files={photo_id(): photo}, idempotency_key=key)
 
-    case = one_of_twenty(*_run_concurrently(TWENTY, apply))
+    case = one_of_twenty(*run_concurrently(TWENTY, apply))
     assert Case.objects.filter(channel="online").count() == before + 1
     assert CaseUpload.objects.filter(case=case).count() == 1
     digest = hashlib.sha256(content).hexdigest()

@@ -2,10 +2,8 @@
 reasons, scope, numbers, and concurrent writers (exactly one wins; numbers stay unique)."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from doorstep.audit.models import AuditEvent
@@ -14,6 +12,7 @@ from doorstep.cases.services import case_transition, handover_receive
 from doorstep.conftest import accept, user
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import new_key
+from doorstep.core.tests.races import run_concurrently
 from doorstep.registry.models import Resident
 
 
@@ -89,32 +88,11 @@ def test_bad_input_is_refused_and_changes_nothing():
     assert case.state == "accepted"
 
 
-def _run_concurrently(n, fn):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def work(i):
-        try:
-            barrier.wait()
-            results.append(fn(i))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_case_numbers_stay_unique_under_eight_concurrent_windows(world):
     applicant = xie().pk
     clerks = ["clerk_s01a", "clerk_s01b", "clerk_c001001", "clerk_c001002"] * 2
-    results, errors = _run_concurrently(
+    results, errors = run_concurrently(
         8, lambda i: accept(actor=user(clerks[i]), item_code="WJ-C02", applicant_id=applicant).number)
     assert errors == [] and len(results) == 8 and len(set(results)) == 8
 
@@ -123,7 +101,7 @@ def test_case_numbers_stay_unique_under_eight_concurrent_windows(world):
 def test_two_clerks_concluding_the_same_case_exactly_one_wins(world):
     case = accept(actor=user("clerk_s01a"), item_code="WJ-C02", applicant_id=xie().pk)
     names = ["clerk_s01a", "clerk_s01b"]
-    results, errors = _run_concurrently(
+    results, errors = run_concurrently(
         2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="conclude").state)
     assert results == ["concluded"]
     assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已办结" in errors[0].message
@@ -136,7 +114,7 @@ def test_two_people_approving_the_same_case_at_once_exactly_one_wins(world):
     case = accept(actor=user("clerk_c001002"), item_code="MZ-S01", applicant_id=xie().pk)
     case_transition(actor=user("clerk_c001002"), case_id=case.pk, action="forward")
     names = ["approver_s01", "approver_s01"]
-    results, errors = _run_concurrently(
+    results, errors = run_concurrently(
         2, lambda i: case_transition(actor=user(names[i]), case_id=case.pk, action="approve", note="符合条件",
                                       confirm_unreceived=True).state)
     assert results == ["approved"]
@@ -158,7 +136,7 @@ def test_an_online_application_accepted_twice_at_once_is_accepted_once(world, tm
     png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, content_type="image/png")
     case = case_apply_online(idempotency_key=new_key(),
                              actor=user("13800000002"), item_code="MZ-C01", consent=True, files={photo: png})
-    results, errors = _run_concurrently(
+    results, errors = run_concurrently(
         2, lambda i: case_transition(actor=user("clerk_c001001"), case_id=case.pk, action="accept").state)
     assert results == ["accepted"]
     assert len(errors) == 1 and isinstance(errors[0], Conflict) and "已受理" in errors[0].message

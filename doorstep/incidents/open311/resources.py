@@ -50,9 +50,8 @@ def endpoint_url() -> str:
 
 
 def discovery(*, changeset: datetime.datetime | None) -> dict:
-    stamp = max(filter(None, [timezone.make_aware(INTERFACE_CHANGESET),
-                              changeset])).astimezone(timezone.get_current_timezone())
-    text = f"{stamp:%Y-%m-%d %H:%M}"
+    stamp = max(filter(None, [timezone.make_aware(INTERFACE_CHANGESET), changeset]))
+    text = w3c(stamp)  # a W3C datetime like every date the spec names: 2026-12-01T09:00:00+08:00
     return {
         "changeset": text,
         "contact": gettext("开放接口由区网格化服务管理指挥中心维护，使用中的问题请与指挥中心联系。"),

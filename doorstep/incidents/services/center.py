@@ -319,7 +319,8 @@ def incident_review(*, actor, incident_id, level, solved: bool | None = None, co
 def incident_reopen(*, actor, incident_id, reason: str) -> Incident:
     """重新办理: the reporter or the command center reopens a closed incident within
     DOORSTEP_INCIDENT_REOPEN_DAYS of closing, with a reason. It goes back to the command center (REGISTERED) to be
-    dispatched again; its active orders are cancelled, its resolution cleared, the reopen counted. Audit
+    dispatched again; the closed round's done orders become superseded (the departments' answers stay in their
+    records) and any other active order is cancelled; its resolution is cleared, the reopen counted. Audit
     incident.reopen; the center is told."""
     reason = clean_note(reason, field="reason", required=True, limit=300)
     with transaction.atomic():
@@ -327,6 +328,8 @@ def incident_reopen(*, actor, incident_id, reason: str) -> Incident:
         now = timezone.now()
         facts = incident_step(actor, incident, Action.REOPEN, now=now)
         before = incident.state
+        # the closed round's answers stay answers (superseded, not withdrawn); anything else still open is withdrawn
+        DispatchOrder.objects.filter(incident=incident, state=OrderState.DONE).update(state=OrderState.SUPERSEDED)
         DispatchOrder.objects.filter(incident=incident, state__in=list(ACTIVE_ORDER_STATES)).update(
             state=OrderState.CANCELLED)
         incident.state, incident.resolution = facts.state, ""

@@ -10,9 +10,11 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 from doorstep.audit.services import audit_record
+from doorstep.core.daily_numbers import next_daily_number
 from doorstep.core.errors import Conflict, PermissionDenied, ValidationFailed
+from doorstep.core.plaintext import strip_invisible
 from doorstep.incidents.authority import ANY_ACTION, refusal
-from doorstep.incidents.models import Incident, IncidentHistory, IncidentPhoto
+from doorstep.incidents.models import Incident, IncidentHistory, IncidentNumberCounter, IncidentPhoto
 from doorstep.incidents.selectors import incident_facts, incident_relations
 from doorstep.incidents.workflow import (
     STATE_CONTEXT,
@@ -58,16 +60,7 @@ def incident_next_number(*, district: str, day: datetime.date) -> str:
     """E + district code + date + 5-digit daily sequence, e.g. E4303022026120100042 (E: 事件, so it is never
     mistaken for a case number). One statement takes the number; call it late in the transaction (the counter row
     stays locked until commit)."""
-    from django.db import connection
-
-    from doorstep.incidents.models import IncidentNumberCounter
-
-    table = connection.ops.quote_name(IncidentNumberCounter._meta.db_table)
-    with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {table} (district, day, last) VALUES (%s, %s, 1) ON CONFLICT (district, day) "
-                    f"DO UPDATE SET last = {table}.last + 1 RETURNING last", [district, day])
-        last = cur.fetchone()[0]
-    return f"E{district}{day:%Y%m%d}{last:05d}"
+    return next_daily_number(IncidentNumberCounter, district=district, day=day, prefix="E")
 
 
 def record(incident: Incident, *, actor, before: str, action: str, at: datetime.datetime, note: str = "",
@@ -133,7 +126,7 @@ def tell_reporter(incident: Incident, *, kind: str, title: str, note: str = "") 
 def clean_note(text, *, field: str = "note", required: bool = False, limit: int = 500, missing: str = "") -> str:
     """A note or reason with its whitespace folded, cut to `limit`; when required, at least two characters, else
     ValidationFailed with `missing` (the reader's words for what to write; "请填写理由。" by default)."""
-    note = " ".join(str(text or "").split())[:limit]
+    note = " ".join(strip_invisible(str(text or "")).split())[:limit]
     if required and len(note) < 2:
         raise ValidationFailed(missing or gettext("请填写理由。"), field=field)
     return note

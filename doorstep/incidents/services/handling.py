@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from doorstep.core.errors import Conflict, PermissionDenied, ValidationFailed
 from doorstep.incidents.authority import Extra
-from doorstep.incidents.clock import working_seconds
+from doorstep.incidents.clock import due, working_seconds
 from doorstep.incidents.models import DispatchOrder, Incident, IncidentPhoto, IncidentRating, Verification
 from doorstep.incidents.selectors import incident_get_for_user, incident_relations
 from doorstep.incidents.services.center import center_users, department_users
@@ -74,7 +74,8 @@ def order_accept(*, actor, incident_id) -> Incident:
 
 def order_return(*, actor, incident_id, reason: str) -> Incident:
     """退单: the lead department says the matter is not its own, with a reason; the incident goes back to the
-    command center to be dispatched again (every active order of the round is cancelled) and the return is counted.
+    command center to be dispatched again (the round's other orders are cancelled, or superseded where a
+    co-department had already answered its part) and the return is counted.
     Preconditions: DISPATCHED (not yet accepted), the actor's department holds the lead order. Audit
     incident.return; the center is told."""
     reason = clean_note(reason, field="reason", required=True, limit=300, missing=gettext("请填写退单理由。"))
@@ -85,6 +86,8 @@ def order_return(*, actor, incident_id, reason: str) -> Incident:
         order = _order(incident, department_id=actor.department_id, role="lead")
         order.state, order.returned_at, order.return_reason = OrderState.RETURNED, now, reason
         order.save(update_fields=["state", "returned_at", "return_reason"])
+        # a co-department that already answered its part keeps that answer (superseded); the rest is withdrawn
+        DispatchOrder.objects.filter(incident=incident, state=OrderState.DONE).update(state=OrderState.SUPERSEDED)
         DispatchOrder.objects.filter(incident=incident, state__in=list(ACTIVE_ORDER_STATES)).exclude(
             pk=order.pk).update(state=OrderState.CANCELLED)
         before = incident.state
@@ -101,7 +104,8 @@ def order_return(*, actor, incident_id, reason: str) -> Incident:
 
 def order_part(*, actor, incident_id, step: str, note: str = "", photos=None) -> DispatchOrder:
     """A co-department's answer on its part of a whistle: step "accept" (接单), "return" (退单, with a reason: the
-    command center is told and may send the part elsewhere) or "done" (反馈, with a note and photos). The incident's
+    command center is told and may send the part to another department: services.whistle.incident_co_add; the
+    incident's own return count is not touched) or "done" (反馈, with a note and photos). The incident's
     state does not move; its lead reports the handling once every part is done. Preconditions: the actor's
     department holds an active co-order; the incident is being dispatched or handled. Audit incident.part."""
     if step not in ("accept", "return", "done"):
@@ -123,9 +127,9 @@ def order_part(*, actor, incident_id, step: str, note: str = "", photos=None) ->
         if step == "accept":
             order.state, order.accepted_at, order.accepted_by = OrderState.ACCEPTED, now, actor
         elif step == "return":
+            # counted on the order (退单率 is per order); the incident's own 退单 count is the lead's returns, which
+            # send it back to the center — a returned part does not: the center may send it on (whistle.py)
             order.state, order.returned_at, order.return_reason = OrderState.RETURNED, now, note
-            incident.return_count += 1
-            incident.save(update_fields=["return_count"])
         else:
             order.state, order.done_at, order.done_by, order.note = OrderState.DONE, now, actor, note
             order.accepted_at = order.accepted_at or now
@@ -269,9 +273,17 @@ def incident_verify(*, actor, incident_id, passed: bool, note: str = "", photos=
             incident.rework_count += 1
             incident.resolution = ""
             fields += ["rework_count", "resolution"]
-            DispatchOrder.objects.filter(incident=incident, role="lead", state=OrderState.DONE).update(
-                state=OrderState.ACCEPTED, done_at=None)
-            lead = DispatchOrder.objects.filter(incident=incident, role="lead", state=OrderState.ACCEPTED).first()
+            lead = DispatchOrder.objects.filter(incident=incident, role="lead", state=OrderState.DONE).first()
+            if lead is not None:
+                # the redo gets the category's handling time from now on its order, so supervision does not
+                # escalate it the moment it arrives; the incident's own deadline (按期结案) stays: the delay is
+                # the handling's (docs/decisions.md, "Rework and deadlines")
+                category = incident.category
+                redo_due = due(now, category.handling_limit, category.handling_unit) if category else lead.due_at
+                lead.state, lead.done_at = OrderState.ACCEPTED, None
+                if redo_due > lead.due_at:
+                    lead.due_at, lead.sla_mark = redo_due, ""
+                lead.save(update_fields=["state", "done_at", "due_at", "sla_mark"])
             users = department_users(lead.department_id) if lead else [incident.handled_by]
             notify(users, kind="incident.rework", title=said(gettext_noop("返工：{number}"), number=incident.number),
                    body=said(gettext_noop("{text}"), text=note), link=f"/incidents/{incident.pk}/")

@@ -13,6 +13,7 @@ from doorstep.audit.services import audit_record
 from doorstep.core.errors import PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
 from doorstep.core.masking import mask_personal_numbers
+from doorstep.core.plaintext import strip_invisible
 from doorstep.incidents.geo import box, distance_m, grid_at, grids_changed
 from doorstep.incidents.models import Category, Channel, Incident, IncidentHistory, IncidentPhoto, Kind
 from doorstep.incidents.services.common import checked_photos, incident_next_number, store_photos
@@ -88,7 +89,7 @@ def locate(actor, data: ReportIn) -> Place:
     from doorstep.org.models import OrgNode
     from doorstep.registry.models import Building
 
-    address = " ".join(str(data.address or "").split())[:200]
+    address = " ".join(strip_invisible(str(data.address or "")).split())[:200]
     lat = _coordinate(data.latitude, -90, 90, "latitude")
     lon = _coordinate(data.longitude, -180, 180, "longitude")
     if (lat is None) != (lon is None):
@@ -191,7 +192,7 @@ def incident_report(*, actor, data: ReportIn, idempotency_key: str) -> Incident:
     channel = data.channel or (channels[0] if channels else "")
     if channel not in channels:
         raise PermissionDenied(gettext("您的角色不能通过该渠道上报事件。"))
-    description = str(data.description or "").strip()
+    description = strip_invisible(str(data.description or "")).strip()
     description = "\n".join(" ".join(line.split()) for line in description.splitlines()).strip()
     if len(description) < 5:
         raise ValidationFailed(gettext("请描述问题（至少5个字）。"), field="description")
@@ -282,6 +283,6 @@ def _tell_centers(incident: Incident) -> None:
 
     prefixes = [incident.path[:n] for n in (6, 9, 12) if len(incident.path) >= n]
     users = User.objects.filter(role="dispatcher", is_active=True, org_node__code__in=prefixes,
-                                open311_client__isnull=True)  # not the Open311 clients' service accounts
+                                open311_client__isnull=True).only("id", "email")  # not Open311 service accounts
     notify(users, kind="incident.reported", title=said(gettext_noop("新的上报：{number}"), number=incident.number),
            body=said(gettext_noop("{text}"), text=incident.description[:120]), link=f"/incidents/{incident.pk}/")

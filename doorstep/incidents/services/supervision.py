@@ -22,6 +22,8 @@ from doorstep.notifications.services import notify
 from doorstep.notifications.words import said
 
 RUNNING = (OrderState.SENT, OrderState.ACCEPTED)
+# the longest extension one request may ask for, by unit (about two months of working time either way)
+EXTENSION_MAX = {LimitUnit.HOURS.value: 240, LimitUnit.DAYS.value: 60}
 
 
 def escalation_recipients(kind: str, order: DispatchOrder) -> list:
@@ -101,7 +103,7 @@ def _extension_value(value, unit) -> tuple[int, str]:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
-    if unit not in LimitUnit.values or not 0 < number <= (240 if unit == LimitUnit.HOURS else 60):
+    if unit not in EXTENSION_MAX or not 0 < number <= EXTENSION_MAX[unit]:
         raise ValidationFailed(gettext("请填写延长的时间（工作小时不超过240，工作日不超过60）。"), field="value")
     return number, unit
 

@@ -260,7 +260,8 @@ def test_the_map_data_is_compact_geojson_in_the_users_scope():
 
 
 def test_the_map_data_filters_by_state_category_and_department_and_says_when_capped():
-    from doorstep.incidents import selectors_center
+    from doorstep.incidents.selectors_center import Filters
+    from doorstep.incidents.selectors_map import map_points
 
     grid = first_grid()
     new = report(grid_worker(grid), grid=grid, text="垃圾桶旁边有很多垃圾", category="SJ0102")
@@ -281,8 +282,7 @@ def test_the_map_data_filters_by_state_category_and_department_and_says_when_cap
     assert sent.pk in ids(department=gongan) and late.pk not in ids(department=gongan)
     assert ids(state="ended").isdisjoint({new.pk, ads.pk, sent.pk, late.pk})
     assert _points(client, state="nonsense")["type"] == "FeatureCollection"  # unknown: the open ones
-    rows, capped = selectors_center.map_points(staff("dispatcher"), state="open", filters=selectors_center.Filters(),
-                                               now=timezone.now(), cap=1)
+    rows, capped = map_points(staff("dispatcher"), state="open", filters=Filters(), now=timezone.now(), cap=1)
     assert len(rows) == 1 and capped
     page = client.get(MAP, {"state": "overdue"}).content.decode()
     assert 'id="grids-data"' in page and "leaflet.markercluster.js" in page and 'data-testid="map-legend"' in page

@@ -254,7 +254,7 @@ def test_bad_bytes_and_bad_values_are_400_with_the_message_and_change_nothing():
     response = dept.post(f"/incidents/{incident.pk}/handle/", {"resolution": "solved", "note": "已清运",
                                                               "photos": [fake]})
     body = response.content.decode()
-    assert response.status_code == 400 and "不是JPG或PNG图片" in body
+    assert response.status_code == 400 and "不是 JPG、PNG 或 WebP 图片" in body
     assert "已清运" in body  # what was typed is kept
     response = dept.post(f"/incidents/{incident.pk}/handle/", {"resolution": "maybe", "note": "已清运"})
     assert response.status_code == 400 and "请选择处置结果" in response.content.decode()

@@ -198,10 +198,16 @@ def test_a_grid_worker_may_pick_a_building_instead_of_a_point():
 def test_a_resident_request_is_placed_at_home_and_may_hide_the_identity():
     resident = resident_with_home()
     home = home_of(resident)
-    incident = created(post_report(client_for(resident), building=home.pk, hide_identity="1"))
+    incident = created(post_report(client_for(resident), building=home.pk))
     assert incident.kind == "request" and incident.channel == "resident" and incident.category is None
-    assert incident.building_id == home.pk and incident.hide_identity
+    assert incident.building_id == home.pk and not incident.hide_identity
     assert incident.reporter_resident_id == resident.resident_id
+    # hiding their identity, they say where it is: the home would tell the department where they live
+    # (test_ui_fixes.test_a_hidden_resident_must_pick_the_place_and_the_form_says_why)
+    lat, lon = grid_point(home.grid)
+    hidden = created(post_report(client_for(resident), description="楼道的灯坏了一个月没人修", hide_identity="1",
+                                 latitude=f"{lat:.6f}", longitude=f"{lon:.6f}"))
+    assert hidden.hide_identity and hidden.building_id is None
 
 
 def test_a_dispatcher_types_in_a_phone_call_placed_at_a_grid():
@@ -212,7 +218,7 @@ def test_a_dispatcher_types_in_a_phone_call_placed_at_a_grid():
     assert incident.submitted_by_id == center.pk
     assert incident.channel == "phone" and incident.caller_name == "王建国" and incident.path == grid.code
     assert incident.caller_phone and b"13912345678" not in bytes(incident.caller_phone)
-    assert not incident.hide_identity  # only a resident hides themselves
+    assert incident.hide_identity  # the caller asked to stay unknown to the departments
 
 
 def test_a_dispatcher_finds_a_building_under_the_center_and_places_the_call_there():
@@ -254,7 +260,7 @@ def _jpegs(n):
     ({"category": "NOPE"}, "category", "问题类别不存在，请重新选择。"),
     ({"description": "垃圾"}, "description", "请描述问题（至少5个字）。"),
     ({"photos": "ten"}, "photos", "最多上传9张照片。"),
-    ({"photos": "text"}, "photos", "不是JPG或PNG图片"),
+    ({"photos": "text"}, "photos", "不是 JPG、PNG 或 WebP 图片"),
     ({"latitude": "95", "longitude": "112.9"}, "place", "位置坐标无效，请在地图上重新选点。"),
     ({"latitude": "10.5", "longitude": "60.25"}, "place", "该位置不在本区的网格范围内"),
     ({"latitude": "27.8", "longitude": ""}, "place", "位置坐标无效，请在地图上重新选点。"),
@@ -336,14 +342,16 @@ def test_duplicates_show_a_nearby_report_of_the_same_category_within_scope_and_c
     assert mine["shown"][0]["number"] == existing.number and 5 <= mine["shown"][0]["metres"] <= 20
     assert mine["shown"][0]["url"] == f"/incidents/{existing.pk}/"
 
-    # a resident only hears that somebody nearby already reported it: no number, no text
+    # a resident sees a public report nearby (as the Open311 feed shows it) by number, without a link or its text,
+    # and is never told how many others there are (test_ui_fixes)
     resident = resident_with_home()
     theirs = client_for(resident).get(DUPLICATES, ask).json()
-    assert theirs == {"count": 1, "others": 1, "shown": []}
+    assert theirs["count"] == 1 and theirs["others"] == 0
+    assert [(s["number"], s["url"]) for s in theirs["shown"]] == [(existing.number, None)]
     fragment = client_for(resident).get(DUPLICATES, {k: v for k, v in ask.items() if k != "format"},
                                         HTTP_HX_REQUEST="true").content.decode()
-    assert "附近已有人反映同类问题（1条），正在处理。" in fragment
-    assert existing.number not in fragment and existing.description not in fragment
+    assert existing.number in fragment and 'data-testid="duplicate-others"' not in fragment
+    assert f'href="/incidents/{existing.pk}/"' not in fragment and existing.description not in fragment
 
     # the command center over it sees it; a grid worker of another grid only counts it
     center = client_for(street_dispatcher(grid)).get(DUPLICATES, ask).json()

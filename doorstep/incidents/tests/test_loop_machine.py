@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from doorstep.core.errors import DomainError
 from doorstep.incidents.models import DispatchOrder, Incident, IncidentHistory, Verification
-from doorstep.incidents.services import center, handling
+from doorstep.incidents.services import center, handling, whistle
 from doorstep.incidents.tests.helpers import (
     first_grid,
     grid_worker,
@@ -83,6 +83,12 @@ class LoopMachine(RuleBasedStateMachine):
     def part(self, i, who, step):
         self._try(handling.order_part, actor=self.departments[who], incident_id=self._pick(i), step=step,
                   note="协办完成")
+
+    @rule(i=st.integers(0, 1), who=st.sampled_from(["城管", "公安", "应急"]))
+    def add_part(self, i, who):
+        self.keys = getattr(self, "keys", 0) + 1
+        self._try(whistle.incident_co_add, actor=self.center, incident_id=self._pick(i), department=who,
+                  part="配合现场处置", idempotency_key=f"add-part-{self.keys:06d}")
 
     @rule(i=st.integers(0, 1), who=st.sampled_from(["城管", "公安", "应急"]),
           resolution=st.sampled_from(["solved", "unsolvable", "untrue"]))
@@ -160,8 +166,15 @@ class LoopMachine(RuleBasedStateMachine):
                 assert incident.handling_seconds is not None and incident.handled_at is not None
             assert incident.rework_count == steps.count("rework")
             assert incident.reopen_count == steps.count("reopen")
-            part_returns = sum(1 for h in history if h.action == "part" and h.data.get("step") == "return")
-            assert incident.return_count == steps.count("return") + part_returns
+            # the incident's 退单 count is its lead's returns; a co-department's returned part is counted on its
+            # order only (the center sends it on)
+            assert incident.return_count == steps.count("return")
+            # an answered order is never "withdrawn": after a reopen or a lead's return it is superseded
+            orders = DispatchOrder.objects.filter(incident=incident)
+            assert not orders.filter(state="cancelled", done_at__isnull=False).exists()
+            assert not orders.filter(state="superseded", done_at__isnull=True).exists()
+            if incident.state in (State.CLOSED, State.CLOSED_UNSOLVED):
+                assert not orders.filter(state__in=RUNNING_ORDER_STATES).exists()
             if incident.state == State.MERGED:
                 assert incident.merged_into.state != State.MERGED
 

@@ -269,8 +269,8 @@ def test_an_empty_file_is_refused():
 
 def test_a_text_file_named_jpg_is_refused():
     error = refusal("这不是照片".encode() * 10, name="photo.jpg")
-    assert error.message == "“photo.jpg”不是JPG或PNG图片，请拍照后重新上传。"
-    assert refusal(b"GIF89a" + bytes(100)).message == "文件不是JPG或PNG图片，请拍照后重新上传。"
+    assert error.message == "“photo.jpg”不是 JPG、PNG 或 WebP 图片，请拍照后重新上传。"
+    assert refusal(b"GIF89a" + bytes(100)).message == "文件不是 JPG、PNG 或 WebP 图片，请拍照后重新上传。"
 
 
 def test_a_truncated_jpeg_is_refused():
@@ -307,7 +307,7 @@ def test_messages_are_chinese_by_default_and_english_when_chosen():
     with translation.override("en"):
         assert refusal(b"").message == "The file is empty."
         assert refusal(b"hello", name="a.jpg").message == (
-            "“a.jpg” is not a JPG or PNG picture: take a photo and upload it again.")
+            "“a.jpg” is not a JPG, PNG or WebP picture: take a photo and upload it again.")
         assert refusal(b"\xff\xd8\xff" + bytes(100)).message == (
             "The file is damaged or incomplete and cannot be opened: take the photo again and upload it.")
         assert refusal(png_header_only(30000, 30000)).message == (

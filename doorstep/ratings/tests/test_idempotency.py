@@ -7,9 +7,9 @@ from django.test import Client
 from doorstep.audit.models import AuditEvent
 from doorstep.cases.models import Case
 from doorstep.cases.services import case_transition
-from doorstep.cases.tests.test_services import _run_concurrently
 from doorstep.conftest import accept, user
 from doorstep.core.idempotency import new_key, was_replayed
+from doorstep.core.tests.races import run_concurrently
 from doorstep.demo.build import DEMO_PASSWORD
 from doorstep.notifications.models import Notification
 from doorstep.ratings.models import FollowUp, Rating
@@ -37,7 +37,7 @@ def logged_in(username: str) -> Client:
 def test_twenty_concurrent_replays_make_one_rating_and_one_follow_up_answer(world):
     case = concluded_case()
     key = new_key()
-    results, errors = _run_concurrently(TWENTY, lambda i: rating_submit(
+    results, errors = run_concurrently(TWENTY, lambda i: rating_submit(
         actor=user("13800000001"), case_id=case.pk, idempotency_key=key, **BAD))
     assert errors == [] and len({r.pk for r in results}) == 1
     assert sum(was_replayed(r) for r in results) == TWENTY - 1
@@ -45,7 +45,7 @@ def test_twenty_concurrent_replays_make_one_rating_and_one_follow_up_answer(worl
     follow_up = FollowUp.objects.get(rating__case=case)  # one follow-up for the one bad rating
 
     key = new_key()
-    results, errors = _run_concurrently(TWENTY, lambda i: follow_up_answer(
+    results, errors = run_concurrently(TWENTY, lambda i: follow_up_answer(
         actor=user("supervisor_c001002"), follow_up_id=follow_up.pk, answer=ANSWER, idempotency_key=key))
     assert errors == [] and {r.pk for r in results} == {follow_up.pk}
     assert sum(was_replayed(r) for r in results) == TWENTY - 1
