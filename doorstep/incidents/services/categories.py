@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import ValidationFailed
 from doorstep.incidents.models import Category, LimitUnit, Priority
+from doorstep.incidents.services.intake import categories_changed
 from doorstep.incidents.workflow import Tier
 
 STARTER = Path(__file__).resolve().parent.parent / "data" / "categories.yaml"
@@ -181,6 +182,7 @@ def categories_import_data(*, actor, data) -> dict[str, int]:
             counts["updated"] += 1
         audit_record(actor=actor, action="incidents.categories_import", target_type="incidents.category",
                      summary=counts, actor_label="" if actor else "doorstep")
+        transaction.on_commit(categories_changed)  # this process's intake reads the new categories at once
     return counts
 
 

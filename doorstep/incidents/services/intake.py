@@ -3,6 +3,7 @@ a phone call typed in by the command center (电话受理) and Open311 clients. 
 idempotency key; photos are stored without EXIF; the place decides the grid; possible duplicates are found."""
 
 import datetime
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -132,13 +133,33 @@ def locate(actor, data: ReportIn) -> Place:
     raise ValidationFailed(gettext("请在地图上选择位置，或选择楼栋。"), field="latitude")
 
 
+# Active categories with their lead departments, kept per process like the catalog's items for intake
+# (docs/decisions.md, "Items for intake cached per process"): read again every DOORSTEP_CATALOG_RECHECK_SECONDS, at
+# once after an import in this process (categories_changed), and on a code not yet known; another process may take
+# a report in a just-deactivated category for those seconds.
+_categories: dict[str, object] = {"checked": 0.0, "by_code": {}}
+
+
+def categories_changed() -> None:
+    _categories["checked"] = 0.0
+
+
+def _active_categories(*, fresh: bool = False) -> dict[str, Category]:
+    now = time.monotonic()
+    if fresh or now - _categories["checked"] >= settings.DOORSTEP_CATALOG_RECHECK_SECONDS:  # type: ignore[operator]
+        _categories["by_code"] = {c.code: c for c in Category.objects.select_related("lead_department")
+                                  .filter(active=True)}
+        _categories["checked"] = now
+    return _categories["by_code"]  # type: ignore[return-value]
+
+
 def _category(code: str, *, required: bool) -> Category | None:
     code = str(code or "").strip()[:12]
     if not code:
         if required:
             raise ValidationFailed(gettext("请选择问题类别。"), field="category")
         return None
-    category = Category.objects.select_related("lead_department").filter(code=code, active=True).first()
+    category = _active_categories().get(code) or _active_categories(fresh=True).get(code)
     if category is None:
         raise ValidationFailed(gettext("问题类别不存在，请重新选择。"), field="category")
     return category
@@ -237,13 +258,14 @@ def incident_report(*, actor, data: ReportIn, idempotency_key: str) -> Incident:
         audit_record(actor=actor, action="incident.report", target=incident,
                      summary={"number": incident.number, "channel": channel, "path": incident.path,
                               "category": category.code if category else "", "photos": len(photos)})
-        _tell_centers(incident)
+        _tell_centers(incident, staff)
         return incident
 
     earlier = _resubmitted(actor, channel=channel, description=description, category=category, place=place)
     if earlier is not None:
         earlier._idempotency_replayed = True
         return earlier
+    staff = _center_staff(place.path)
     incident, _replayed = idempotent_create(actor=actor, key=idempotency_key, kind="incident.report", inputs=inputs,
                                             create=create)
     return incident
@@ -278,11 +300,17 @@ def _suggestion(text: str) -> dict:
         return {}
 
 
-def _tell_centers(incident: Incident) -> None:
+def _center_staff(path: str) -> list:
+    """The command-center staff over `path` (dispatchers at its district, street or community; not the Open311
+    clients' service accounts) — read before the report's transaction, so the day's number counter, locked from
+    the number to the commit, is not held across this read."""
     from doorstep.accounts.models import User
 
-    prefixes = [incident.path[:n] for n in (6, 9, 12) if len(incident.path) >= n]
-    users = User.objects.filter(role="dispatcher", is_active=True, org_node__code__in=prefixes,
-                                open311_client__isnull=True).only("id", "email")  # not Open311 service accounts
-    notify(users, kind="incident.reported", title=said(gettext_noop("新的上报：{number}"), number=incident.number),
+    prefixes = [path[:n] for n in (6, 9, 12) if len(path) >= n]
+    return list(User.objects.filter(role="dispatcher", is_active=True, org_node__code__in=prefixes,
+                                    open311_client__isnull=True).only("id", "email"))
+
+
+def _tell_centers(incident: Incident, staff: list) -> None:
+    notify(staff, kind="incident.reported", title=said(gettext_noop("新的上报：{number}"), number=incident.number),
            body=said(gettext_noop("{text}"), text=incident.description[:120]), link=f"/incidents/{incident.pk}/")
