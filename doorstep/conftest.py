@@ -116,16 +116,15 @@ def _fresh_audit_anchor():
 
 @pytest.fixture(autouse=True)
 def _fresh_work_calendar():
-    """Each test reads the holiday table and the catalog afresh: a calendar or item cached by an earlier (rolled
-    back) test must not leak."""
+    """Each test reads the holiday table, the catalog, the grids' shapes and the incident categories afresh: what an
+    earlier (rolled back) test cached must not leak."""
     from doorstep.calendar.selectors import work_calendar_changed
     from doorstep.catalog.selectors import catalog_changed
     from doorstep.incidents.geo import grids_changed
+    from doorstep.incidents.services.intake import categories_changed
 
-    work_calendar_changed()
-    catalog_changed()
-    grids_changed()
+    for changed in (work_calendar_changed, catalog_changed, grids_changed, categories_changed):
+        changed()
     yield
-    work_calendar_changed()
-    catalog_changed()
-    grids_changed()
+    for changed in (work_calendar_changed, catalog_changed, grids_changed, categories_changed):
+        changed()
