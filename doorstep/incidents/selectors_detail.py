@@ -36,6 +36,7 @@ def step_label(action: str) -> str:
     """A history row's step in the reader's language (the loop's actions and the extra steps)."""
     extra = {"report": _("上报"), "meeting": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.MEETING]),
              "part": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.PART]),
+             "add_part": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.ADD_PART]),
              "extension_request": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.EXTEND]),
              "extension_decide": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.DECIDE_EXTENSION])}
     if action in extra:

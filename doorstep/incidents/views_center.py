@@ -46,6 +46,7 @@ from doorstep.incidents.selectors_center import (
     state_label,
     with_active_orders,
 )
+from doorstep.incidents.selectors_detail import order_state_label
 from doorstep.incidents.selectors_map import MAP_MAX_POINTS, MAP_STATES, grid_features, map_points
 from doorstep.incidents.views_detail import see_other
 from doorstep.incidents.workflow import STATE_CONTEXT, STATE_LABELS, Action, State
@@ -186,6 +187,7 @@ def orders_page(request):
             order.mark = due_mark(order.state, order.due_at, order.sla_mark, now)
             order.reporter = reporter_summary(user, order.incident)
             order.incident_state = state_label(order.incident.state)
+            order.order_state = order_state_label(order.state)  # this department's order, not the incident
     return render(request, "incidents/center/orders.html", {
         "tab": tab, "tabs": [(t, counts.get(t.key, 0)) for t in ORDER_TABS], "page": page})
 

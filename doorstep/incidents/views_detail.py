@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from doorstep.core.errors import DomainError, NotFound, ValidationFailed
@@ -37,7 +37,7 @@ from doorstep.incidents.selectors_center import (
 )
 from doorstep.incidents.selectors_detail import detail_actions, incident_detail, order_state_label, step_label
 from doorstep.incidents.services import center, handling, supervision, whistle
-from doorstep.incidents.workflow import RESOLUTION_LABELS, TIER_LABELS, Resolution, State, Tier
+from doorstep.incidents.workflow import RESOLUTION_LABELS, TIER_LABELS, OrderState, Resolution, State, Tier
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -174,8 +174,9 @@ def public_view(user, data: dict) -> dict:
         if h.action == "dismiss":
             step.note = h.note
         elif h.action == "dispatch":
-            names = [str(info.get("lead") or "")] + [str(n) for n in info.get("co") or []]
-            step.detail = pgettext("list separator", "、").join(n for n in names if n)
+            # the department answerable to the reporter (主办); which co-departments help, and which of them
+            # returned their part, is the command center's business
+            step.detail = str(info.get("lead") or "")
         elif h.action in ("handle", "handle_on_spot"):
             step.note = h.note
             handled_steps.append(step)
@@ -243,11 +244,16 @@ def render_detail(request, incident_id, *, error: str = "", error_field: str = "
         ctx["extend_max"] = EXTENSION_MAX.get(unit, EXTENSION_MAX[LimitUnit.choices[0][0]])
     if "merge" in forms:
         ctx["duplicates"] = duplicate_hints(user, [incident]).get(incident.pk, [])
+    if incident.state in (State.DISPATCHED, State.HANDLING) and "handle" not in forms:
+        # the lead reports handling once every co-department's part is done (workflow._co_parts_answered): say whom
+        # it waits for, instead of a missing button
+        ctx["waiting_parts"] = [o.department.short_name for o in data["orders"]
+                                if o.role == "co" and o.state in (OrderState.SENT, OrderState.ACCEPTED)]
     if public:
         ctx.update(public_view(user, data))
         # nothing of the staff's records reaches the reporter's template
         for key in ("orders", "order_rows", "verifications", "meetings", "extensions", "ratings", "merged", "timeline",
-                    "photos", "suggestion"):
+                    "photos", "suggestion", "waiting_parts"):
             ctx[key] = [] if key != "suggestion" else {}
     return render(request, "incidents/detail/detail.html", ctx, status=status)
 

@@ -270,6 +270,7 @@ def incident_close(*, actor, incident_id, note: str = "") -> Incident:
     with transaction.atomic():
         incident = incident_get_for_user(actor, incident_id, for_update=True)
         now = timezone.now()
+        incident_authorize(actor, incident, Action.CLOSE)  # a refusal names 结案, whichever ending it would be
         action = _close_kind(incident)
         facts = incident_step(actor, incident, action, now=now)
         before = incident.state

@@ -30,6 +30,8 @@ def incident_co_add(*, actor, incident_id, department, part: str, idempotency_ke
     order on it. Errors: ValidationFailed (no part, unknown or busy department), Conflict (state), PermissionDenied.
     Idempotent on `idempotency_key`. Side effects: the order, a history row (add_part), audit incident.add_part; the
     department's staff are told after commit."""
+    # who may, before what was typed: a refused actor learns nothing from the form's checks
+    incident_authorize(actor, incident_get_for_user(actor, incident_id), Extra.ADD_PART)
     part = clean_note(part, field="part", required=True, limit=300, missing=gettext("请填写协办任务。"))
     chosen = _department(department, field="department")
 

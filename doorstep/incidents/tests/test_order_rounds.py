@@ -177,3 +177,35 @@ def test_the_page_offers_sending_a_returned_part_on_to_the_center_only_and_makes
     assert refused.status_code == 400 and "该部门已在办理此事件" in refused.content.decode()
     client.force_login(staff("dept_cg"))
     assert client.post(url + "add_part/", {**form, "idempotency_key": new_key()}).status_code in (403, 404)
+
+
+def test_the_department_list_shows_its_orders_own_state_and_the_page_says_whom_the_lead_waits_for(client):
+    grid = first_grid()
+    incident, center = _whistle(grid)
+    order_accept(actor=staff("dept_cg"), incident_id=incident.pk)
+    client.force_login(staff("dept_cg"))
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'data-testid="waiting-parts"' in page and "公安" in page.split('data-testid="waiting-parts"')[1][:200]
+    order_part(actor=staff("dept_ga"), incident_id=incident.pk, step="done", note="现场秩序良好")
+    incident_handle(actor=staff("dept_cg"), incident_id=incident.pk, resolution="solved", note="已拆除",
+                    photos=[phone_jpeg()])
+    incident_verify(actor=supervisor_of(grid), incident_id=incident.pk, passed=True, photos=[phone_jpeg()])
+    incident_close(actor=center, incident_id=incident.pk)
+    incident_reopen(actor=center, incident_id=incident.pk, reason="又搭起来了")
+    client.force_login(staff("dept_ga"))
+    listing = client.get("/incidents/orders/?tab=done").content.decode()
+    row = listing.split(incident.number)[1].split('data-testid="order-row"')[0]
+    assert "已反馈（已重新办理）" in row and "派单" in row
+
+
+def test_a_refusal_names_the_step_asked_for_and_the_authority_comes_before_the_form(client):
+    from doorstep.core.errors import PermissionDenied as Denied
+    from doorstep.incidents.selectors_detail import step_label
+
+    grid = first_grid()
+    incident, _center = _whistle(grid)
+    assert step_label("add_part") == "加派协办"
+    with pytest.raises(Denied):  # no part, no key: still the refusal, not the form's complaints
+        incident_co_add(actor=staff("dept_cg"), incident_id=incident.pk, department="", part="", idempotency_key="")
+    with pytest.raises(Denied, match="“结案”"):
+        incident_close(actor=staff("dept_cg"), incident_id=incident.pk)

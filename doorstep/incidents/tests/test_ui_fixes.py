@@ -276,6 +276,8 @@ def test_a_hidden_resident_must_pick_the_place_and_the_form_says_why():
     body = response.content.decode()
     assert response.status_code == 400 and 'data-testid="error-place"' in body and "隐藏身份" in body
     assert f'name="building" value="{home.pk}"' not in body  # shown again without the home preselected
+    # the reason is said once, beside the place (the standing note stays hidden while the error is shown)
+    assert 'data-hidden-place hidden' in body
     assert Incident.objects.count() == before
     lat, lon = grid_point(home.grid)
     response = client.post(REPORT, {"idempotency_key": new_key(), "description": "楼道里的灯坏了一个月",
