@@ -134,8 +134,9 @@ def detail_actions(user, data: dict) -> dict[str, dict]:
     if incident.state in (State.DISPATCHED, State.HANDLING) and permitted(role, Extra.ADD_PART, held):
         active = [o for o in data["orders"] if o.state in ACTIVE_ORDER_STATES]
         if any(o.role == "lead" for o in active):  # not a matter the grid worker handles on the spot
+            running_round = max(o.round for o in active)
             returned = [o for o in data["orders"] if o.role == "co" and o.state == OrderState.RETURNED
-                        and o.round == max(a.round for a in active)]
+                        and o.round == running_round]
             forms["add_part"] = {"label": pgettext(ACTION_CONTEXT, EXTRA_LABELS[Extra.ADD_PART]),
                                  "busy": {o.department_id for o in active}, "returned": returned}
     pending_orders = {e.order_id for e in data["extensions"] if e.status == ExtensionRequest.Status.PENDING}
