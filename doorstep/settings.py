@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "doorstep.partition",
     "doorstep.exports",
     "doorstep.incidents",
+    "doorstep.hall",
 ]
 
 MIDDLEWARE = [

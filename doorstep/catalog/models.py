@@ -69,6 +69,8 @@ class ServiceItem(models.Model):
     district_wide = models.BooleanField(_("全区通办"), default=True)
     proxy_allowed = models.BooleanField(_("可代办"), default=True)
     online_allowed = models.BooleanField(_("可网上申请"), default=False)
+    # how long it usually takes at a window: a booking of a longer item holds several consecutive slots (hall)
+    service_minutes = models.PositiveSmallIntegerField(_("窗口办理时长（分钟）"), default=15)
     is_active = models.BooleanField(_("在用"), default=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)  # the intake cache's change stamp
 

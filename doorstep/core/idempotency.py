@@ -96,6 +96,15 @@ def idempotent_create(*, actor, key: str, kind: str, inputs: dict, create: Calla
     return obj, False
 
 
+def already_claimed(actor, key) -> bool:
+    """Whether (actor, key) has been used: a create whose cheap refusals run before idempotent_create (a full slot
+    in a booking rush) asks this first, so a replay of a success is answered with its first result, not refused
+    because of what the first submission did."""
+    if actor is None or not isinstance(key, str) or not KEY_PATTERN.fullmatch(key.strip()):
+        return False
+    return IdempotencyKey.objects.filter(actor_id=actor.pk, key=key.strip()).exists()
+
+
 def _claim(*, actor_id: int, key: str, kind: str, digest: str) -> int | None:
     """Claim (actor, key) in one statement: the new claim's id, or None when the key is already claimed. INSERT …
     ON CONFLICT DO NOTHING (PostgreSQL 9.5+, SQLite 3.24+) waits on the unique index for a claim still in flight
