@@ -29,6 +29,7 @@ urlpatterns = [
     path("window/collect/", case_field_views.window_collect, name="window-collect"),
     path("cases/", include("doorstep.cases.urls")),
     path("incidents/", include("doorstep.incidents.urls")),
+    path("hall/", include("doorstep.hall.urls")),
     path("open311/v2/", include("doorstep.incidents.open311.urls")),
     path("grids/", include("doorstep.partition.urls")),
     path("calendar/", include("doorstep.calendar.urls")),

@@ -33,7 +33,6 @@ from doorstep.hall.tests.helpers import (
     clerk,
     first_slot_start,
     other_clerk,
-    residents,
     station,
     walk_in,
     windows,
