@@ -69,6 +69,9 @@ from doorstep.core.idempotency import was_replayed
 from doorstep.core.links import public_url
 from doorstep.core.paging import capped_count, page_args, parse_page_number
 from doorstep.core.ratelimit import EXPORT, LIST, TRACK, TRACK_MISS, over_limit, rate_limited, shared_slot
+from doorstep.hall.views_window import finish_after_accept as hall_finish_after_accept
+from doorstep.hall.views_window import intake_params as hall_intake_params
+from doorstep.hall.views_window import intake_ticket as hall_intake_ticket
 from doorstep.ratings.selectors import rating_may_rate
 from doorstep.registry.selectors import resident_age, resident_rows_described
 from doorstep.registry.services import resident_lookup
@@ -91,7 +94,9 @@ def _window_context(request, params, kept: dict | None = None) -> dict:
     audited search; a window clerk may then open the residents it showed), ?resident=&item_q= picks the item,
     ?item= or ?bundle= shows the material check with the eligibility rules read against the registry. `kept` holds
     what the clerk had entered when a submission failed, so the page shows it again (issue #11 item 2)."""
-    ctx = {"q": params.get("q", ""), "item_q": params.get("item_q", ""), "kept": kept or {}}
+    params = hall_intake_params(request, params)  # a ticket at the clerk's window: its applicant and item
+    ctx = {"q": params.get("q", ""), "item_q": params.get("item_q", ""), "kept": kept or {},
+           "hall_ticket": hall_intake_ticket(request)}
     if ctx["q"]:
         result = resident_lookup(actor=request.user, query=ctx["q"], channel="window", sort="relevance",
                                  page=parse_page_number(params.get("page")))
@@ -190,6 +195,7 @@ def window_accept(request):
         return _window_failed(request, exc, kind="item")
     messages.success(request, (str(_AGAIN) if was_replayed(case) else "")
                      + _("已受理，办件编号 {number}。").format(number=case.number))
+    hall_finish_after_accept(request, case)  # the ticket at the clerk's window, when the form ticked it
     return redirect("cases:detail", case_id=case.pk)
 
 
