@@ -61,6 +61,7 @@ class DemoStats:
     staff: int = 0
     cases: int = 0
     incidents: int = 0
+    hall_tickets: int = 0
 
 
 class BulkWriter:
@@ -262,6 +263,10 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
     from doorstep.demo.incidents import build_incident_history
 
     stats.incidents = build_incident_history(today=today, seed=seed, scale=scale, progress=progress)
+    from doorstep.demo.hall import build_hall_history  # after incidents: their residents' accounts book too
+
+    stats.hall_tickets = build_hall_history(district_code=DISTRICT_CODE, today=today, seed=seed,
+                                            progress=progress).tickets
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
                  summary={"scale": scale, "seed": seed, "residents": stats.residents})
     return stats

@@ -27,17 +27,17 @@ from doorstep.core.idempotency import was_replayed
 from doorstep.core.paging import parse_page_number
 from doorstep.hall.selectors.resident import (
     BOOKING_TEXT_MAX,
+    bookable_items,
     booking_buttons,
     booking_days,
     booking_get_for_user,
+    booking_grid,
     booking_slots,
-    bookable_items,
     centers_for_booking,
     day_in_range,
     notice_item,
 )
-from doorstep.hall.services.booking import booking_book, booking_reschedule, slots_needed
-from doorstep.hall.services.common import policy_for
+from doorstep.hall.services.booking import booking_book, booking_reschedule
 
 # The query parameters of the steps, in the order the steps take them; a link to a step carries those before it.
 STEP_PARAMS = ("applicant", "item", "read", "center", "day")
@@ -147,6 +147,9 @@ def book_context(request, params, *, now: datetime.datetime) -> dict:
     ctx["centers"] = centers_for_booking(user, applicant)
     for c in ctx["centers"]:
         c.pick_url = steps.url(center=str(c.center.pk), day="")
+    near = user.role == "clerk"  # a clerk books at their own center only: all of them are listed as one
+    ctx["near_centers"] = [c for c in ctx["centers"] if near or c.rank < 2]
+    ctx["other_centers"] = [c for c in ctx["centers"] if not near and c.rank >= 2]
     if not ctx["centers"]:
         return _refused(ctx, ValidationFailed(_("没有可以预约的服务中心。")))
     if not chosen["center"]:
@@ -161,24 +164,23 @@ def book_context(request, params, *, now: datetime.datetime) -> dict:
 
 def _day_and_slot(ctx: dict, center, item, day_text: str, *, now, url) -> dict:
     """The day and slot steps for one center and item (shared by booking and rescheduling)."""
-    ctx["days"] = booking_days(center, item, now=now)
+    grid = booking_grid(center, item, now=now)
+    ctx["days"] = booking_days(grid, now=now)
     today = timezone.localdate(now)
     for d in ctx["days"]:
         d.pick_url = url(d.day.isoformat())
         d.relative = {0: _("今天"), 1: _("明天"), 2: _("后天")}.get((d.day - today).days, "")
-    policy = policy_for(center)
-    ctx["slots_needed"] = slots_needed(item, policy)
-    ctx["policy"] = policy
+    ctx["slots_needed"] = grid.needed
     if not day_text:
         return ctx
     try:
         day = _day(day_text)
-        if not day_in_range(center, day, now=now):
+        if not day_in_range(grid, day, now=now):
             raise ValidationFailed(_("这一天不在可预约的日期内，请从列表中选择。"), field="day")
     except DomainError as exc:
         return _refused(ctx, exc)
     ctx["day"] = day
-    ctx["slots"] = booking_slots(center, item, day, now=now)
+    ctx["slots"] = booking_slots(grid, day, now=now)
     return ctx
 
 

@@ -89,10 +89,31 @@ def centers_for_booking(actor, applicant) -> list[CenterChoice]:
         code = center.org_node.code
         return (0 if code == community else 1 if code == street else 2 if code.startswith(street) else 3, code)
 
-    from doorstep.cases.printing import hours_lines  # a read of the center's hours, shared with the printed papers
+    # the center's hours as lines, shared with the printed papers (a read)
+    from doorstep.cases.printing import hours_lines
 
     centers = sorted(qs, key=rank)
     return [CenterChoice(c, hours_lines(c), rank(c)[0] if path else 3) for c in centers]
+
+
+@dataclass
+class BookingGrid:
+    """What the day and slot steps read for one center and item, read once: the center's policy, the pool the item
+    is booked from (services.booking.pool_for) and how many consecutive slots it holds (slots_needed)."""
+
+    center: object  # org.ServiceCenter
+    item: object  # catalog.ServiceItem
+    policy: object  # hall.HallPolicy
+    pool: str
+    needed: int
+
+
+def booking_grid(center, item, *, now: datetime.datetime) -> BookingGrid:
+    """Release the center's days up to its horizon (slots_release: idempotent, three queries once made), then read
+    the policy and the item's pool (two queries)."""
+    slots_release(center, now=now)
+    policy = policy_for(center)
+    return BookingGrid(center, item, policy, pool_for(center, item), slots_needed(item, policy))
 
 
 @dataclass
@@ -106,14 +127,11 @@ class DayChoice:
         return self.slots > 0 and self.free > 0
 
 
-def booking_days(center, item, *, now: datetime.datetime) -> list[DayChoice]:
+def booking_days(grid: BookingGrid, *, now: datetime.datetime) -> list[DayChoice]:
     """Every day from today to the center's release horizon (hall.services.slots.released_until) with the places
-    left for `item`'s pool. Releases the center's days first (slots_release: idempotent, a few queries), then one
-    aggregate query."""
-    slots_release(center, now=now)
-    policy = policy_for(center)
-    first, last = local_day(now), released_until(policy, now)
-    rows = (Slot.objects.filter(center=center, pool=pool_for(center, item), day__gte=first, day__lte=last,
+    left in the item's pool. One aggregate query."""
+    first, last = local_day(now), released_until(grid.policy, now)
+    rows = (Slot.objects.filter(center=grid.center, pool=grid.pool, day__gte=first, day__lte=last,
                                 starts_at__gt=now)
             .values("day").annotate(free=Sum(F("capacity") - F("booked")), n=Count("id")))
     by_day = {r["day"]: (r["free"] or 0, r["n"]) for r in rows}
@@ -140,14 +158,12 @@ class SlotChoice:
         return timezone.localtime(self.starts_at).isoformat()
 
 
-def booking_slots(center, item, day: datetime.date, *, now: datetime.datetime) -> list[SlotChoice]:
-    """The slots of `day` not yet begun in `item`'s pool, each with the end time a booking from it would take
-    (services.booking.slots_needed consecutive slots) and whether it can be booked. Releases the center's days
-    first. Queries: the release's few, the policy, the pool, the day's slots."""
-    slots_release(center, now=now)
-    policy = policy_for(center)
-    n = slots_needed(item, policy)
-    slots = list(Slot.objects.filter(center=center, day=day, pool=pool_for(center, item)).order_by("starts_at"))
+def booking_slots(grid: BookingGrid, day: datetime.date, *, now: datetime.datetime) -> list[SlotChoice]:
+    """The slots of `day` not yet begun in the item's pool, each with the end time a booking from it would take
+    (grid.needed consecutive slots, as services.booking.slots_for checks them) and whether it can be booked. One
+    query."""
+    n = grid.needed
+    slots = list(Slot.objects.filter(center=grid.center, day=day, pool=grid.pool).order_by("starts_at"))
     choices = []
     for i, slot in enumerate(slots):
         if slot.starts_at <= now:
@@ -160,9 +176,9 @@ def booking_slots(center, item, day: datetime.date, *, now: datetime.datetime) -
     return choices
 
 
-def day_in_range(center, day: datetime.date, *, now: datetime.datetime) -> bool:
+def day_in_range(grid: BookingGrid, day: datetime.date, *, now: datetime.datetime) -> bool:
     """Whether `day` lies between today and the center's release horizon."""
-    return local_day(now) <= day <= released_until(policy_for(center), now)
+    return local_day(now) <= day <= released_until(grid.policy, now)
 
 
 # ---- one booking ---------------------------------------------------------------------------------------------------

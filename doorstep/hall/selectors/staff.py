@@ -64,8 +64,8 @@ def arrival_input(raw: str) -> tuple[str, str]:
     text = strip_invisible(str(raw or "")).strip()
     if len(text) > TEXT_MAX:
         raise ValidationFailed(gettext("输入过长：请输入8位预约码，或刷/输入身份证号。"), field="code")
-    if _CODE.fullmatch(text):
-        return text, ""
+    if _CODE.fullmatch(text) or (text.isascii() and text.isdigit() and len(text) < 15):
+        return text, ""  # a short number is a mistyped code (the service says a code has 8 digits)
     if "/" in text:
         found = _CODE_IN_LINK.findall(text)
         if found:
@@ -221,8 +221,11 @@ class Console:
 
 
 def _at_window(session: WindowSession) -> Ticket | None:
-    return (Ticket.objects.select_related("item", "applicant", "priority_rule")
-            .filter(window_id=session.window_id, state__in=AT_WINDOW_STATES).first())
+    ticket = (Ticket.objects.select_related("item", "applicant", "priority_rule")
+              .filter(window_id=session.window_id, state__in=AT_WINDOW_STATES).first())
+    if ticket is not None:
+        ticket.center = session.window.center  # read with its org node already: the relations need both
+    return ticket
 
 
 def ticket_buttons(user, *, center, session: WindowSession | None, ticket: Ticket | None, policy

@@ -1,0 +1,207 @@
+"""Today's live hall, so that a demo opened now has a hall in motion: at the first street's center and one
+community station (the first street's third: the hall's own tests drive 展览桥 and watch 金地花园), when the center
+is open at the moment the demo is built, a few people served earlier, one at a window being served, one just called,
+a few waiting, and the windows' sessions open (each held by one of the center's clerks: a person holds one window);
+bookings for later today and the coming days within the release horizon at both; and journey 1's booking: 谢小波's
+second-child birth registration at 展览桥 on the next afternoon it is open.
+
+Nothing is made for a day after today except bookings and their slots (no ticket, no counter), and slots only for
+the days that get a booking, whole, as slots_release would cut them."""
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+
+from doorstep.accounts.models import User
+from doorstep.demo.hall.bookings import DaySlots
+from doorstep.demo.hall.queue import priority
+from doorstep.hall.models import (
+    Booking,
+    BookingEvent,
+    Slot,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    WindowSession,
+)
+from doorstep.hall.services.slots import periods_on, released_until
+from doorstep.org.hours import hours_on
+from doorstep.registry.models import Resident
+
+STORY_ITEM = "WJ-C02"  # 二孩生育登记: journey 1
+STORY_PHONE = "13800000001"  # 谢小波's login
+BOOKINGS_AHEAD = {True: 6, False: 3}  # bookings per coming day: street center, station
+DAYS_AHEAD = 2  # the coming days (with hours) that get bookings, after today
+
+
+def build_live_hall(builder, *, now: datetime.datetime) -> tuple[int, int]:
+    """Write today's live hall. Returns (tickets, bookings) made."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    live = _Live(builder, now.astimezone(zone), zone)
+    return live.build()
+
+
+class _Live:
+    def __init__(self, builder, now: datetime.datetime, zone):
+        self.b = builder
+        self.ref = builder.ref
+        self.rng = builder.rng
+        self.now = now
+        self.zone = zone
+        self.today = now.date()
+        self.policy = builder.book.policy
+        self.tickets = self.bookings = 0
+
+    def at(self, day: datetime.date, secs: int) -> datetime.datetime:
+        return datetime.datetime(day.year, day.month, day.day, tzinfo=self.zone) + datetime.timedelta(seconds=secs)
+
+    def secs_now(self) -> int:
+        return self.now.hour * 3600 + self.now.minute * 60 + self.now.second
+
+    def build(self) -> tuple[int, int]:
+        code = self.ref.district_code
+        street = self.ref.center_by_node.get(f"{code}001")
+        station = self.ref.center_by_node.get(f"{code}001003")
+        for center in (c for c in (street, station) if c is not None):
+            spans = [(o.hour * 3600 + o.minute * 60, c.hour * 3600 + c.minute * 60)
+                     for o, c in hours_on(self.today, center.hours, self.b.calendar)]
+            if any(a + 900 <= self.secs_now() < b for a, b in spans):
+                self._queue(center, spans)
+            for day in self._coming_days(center):
+                self._bookings(center, day, BOOKINGS_AHEAD[center.is_street])
+        self._story_booking()
+        return self.tickets, self.bookings
+
+    # -- the queue now ----------------------------------------------------------------------------------------
+    def _queue(self, center, spans) -> None:
+        rng, now = self.rng, self.secs_now()
+        opened = spans[0][0]
+        holders = center.clerks[:2] if center.is_street else center.clerks[:1]
+        windows = center.windows[:len(holders)]
+        for window, user in zip(windows, holders, strict=True):
+            WindowSession.objects.create(window_id=window, user_id=user, opened_at=self.at(self.today, opened))
+        plan = []  # (issued, called, started, finished, window, served_by)
+        for k, (window, user) in enumerate(zip(windows, holders, strict=True)):
+            t = now - rng.randrange(35, 50) * 60
+            for _ in range(3):  # served earlier: the board's last calls
+                served = t + rng.randrange(4, 9) * 60
+                if served > now - 600:
+                    break
+                if any(a <= t and served < b for a, b in spans):
+                    plan.append((t - rng.randrange(60, 400), t, t + 40, served, window, user))
+                t = served + rng.randrange(60, 180)
+            if k == 0:  # at the window now
+                called = max(t, now - rng.randrange(5, 9) * 60)
+                plan.append((called - rng.randrange(60, 300), called, called + 40, None, window, user))
+            else:  # just called
+                called = now - rng.randrange(20, 70)
+                plan.append((called - rng.randrange(120, 400), called, None, None, window, user))
+        last_call = max(p[1] for p in plan)
+        for k in range(rng.randrange(3, 6)):  # waiting, come after the last call (nobody was passed over)
+            plan.append((min(last_call + 15 + k * rng.randrange(20, 70), now - 10), None, None, None, None, None))
+        plan.sort(key=lambda p: p[0])
+        rules = self.ref.rules
+        for seq, (issued, called, started, finished, window, user) in enumerate(plan, start=1):
+            applicant = rng.choice(center.residents) if center.residents and rng.random() < 0.5 else None
+            item = rng.choice(self.ref.item_ids) if rng.random() < 0.6 else None
+            age = self.ref.age(applicant, self.today) if applicant else None
+            rule = priority(rules, age=age, disabled=applicant in self.ref.disabled, declared="", on_time=False)
+            state = "waiting" if called is None else "called" if started is None else "serving" \
+                if finished is None else "done"
+            ticket = Ticket.objects.create(
+                center_id=center.id, day=self.today, prefix="A", seq=seq, item_id=item,
+                pool=self.ref.items[item][1] if item else "", applicant_id=applicant,
+                priority_rank=rule.rank if rule else 99, priority_rule_id=rule.id if rule else None, state=state,
+                window_id=window, issued_by_id=center.clerks[0], issued_at=self.at(self.today, issued),
+                queued_at=self.at(self.today, issued), served_by_id=user,
+                called_at=self.at(self.today, called) if called is not None else None,
+                started_at=self.at(self.today, started) if started is not None else None,
+                finished_at=self.at(self.today, finished) if finished is not None else None)
+            events = [("issue", None, center.clerks[0], issued)]
+            events += [(action, window, user, secs) for action, secs in
+                       (("call", called), ("start", started), ("finish", finished)) if secs is not None]
+            TicketEvent.objects.bulk_create([
+                TicketEvent(center_id=center.id, ticket=ticket, action=action, window_id=w, actor_id=actor,
+                            at=self.at(self.today, secs)) for action, w, actor, secs in events])
+        TicketCounter.objects.create(center_id=center.id, day=self.today, prefix="A", last=len(plan))
+        self.tickets += len(plan)
+
+    # -- bookings ahead ---------------------------------------------------------------------------------------
+    def _coming_days(self, center) -> list[datetime.date]:
+        last = released_until(self.policy, self.now)
+        days, day = [], self.today
+        while day <= last and len(days) < DAYS_AHEAD + 1:
+            if periods_on(center.obj, day, self.policy):
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        return days
+
+    def _day_slots(self, center, day: datetime.date) -> tuple[list[Slot], DaySlots]:
+        periods = periods_on(center.obj, day, self.policy)
+        slots = Slot.objects.bulk_create([Slot(center_id=center.id, day=day, starts_at=a, ends_at=b, pool="",
+                                               capacity=self.policy.slot_capacity) for a, b in periods])
+        return slots, DaySlots([(0, 0)] * len(slots), self.policy.slot_capacity)
+
+    def _bookings(self, center, day: datetime.date, count: int) -> None:
+        rng = self.rng
+        if not center.residents:
+            return
+        slots, places = self._day_slots(center, day)
+        later = [i for i, s in enumerate(slots) if s.starts_at > self.now + datetime.timedelta(minutes=30)]
+        for _ in range(count if later else 0):
+            applicant, item = rng.choice(center.residents), rng.choice(self.ref.item_ids)
+            free = [i for i in later if places.booked[i] < places.capacity]
+            if not free or (applicant, item, day) in self.b.book.active:
+                continue
+            i = rng.choice(free)
+            self._book(center, slots[i], places, i, applicant, item, self.ref.path.get(applicant, ""))
+        Slot.objects.bulk_update([s for s in slots if s.booked], ["booked"])
+
+    def _book(self, center, slot: Slot, places: DaySlots, i: int, applicant: int, item: int, path: str,
+              *, channel: str = "", booked_by: int | None = None) -> Booking:
+        rng, ref = self.rng, self.ref
+        if not channel:
+            account, worker = ref.account.get(applicant), ref.grid_worker.get(path)
+            if account and rng.random() < 0.85:
+                channel, booked_by = "resident", account
+            elif worker and ref.age(applicant, self.today) >= 60 and rng.random() < 0.45:
+                channel, booked_by = "grid", worker
+            else:
+                channel, booked_by = "staff", center.clerks[0]
+        created = self.now - datetime.timedelta(minutes=rng.randrange(5, 600))
+        while slot.day > released_until(self.policy, created):
+            created += datetime.timedelta(minutes=30)
+        created = min(created, self.now)
+        booking = Booking.objects.create(
+            code=self.b.book.code(), center_id=center.id, item_id=item, applicant_id=applicant, applicant_path=path,
+            booked_by_id=booked_by, channel=channel, day=slot.day, starts_at=slot.starts_at, ends_at=slot.ends_at,
+            pool="", state="booked", created_at=created, changed_at=created)
+        booking.slots.set([slot])
+        BookingEvent.objects.create(booking=booking, action="book", actor_id=booked_by, at=created)
+        places.booked[i] += 1
+        slot.booked += 1
+        self.b.book.active.add((applicant, item, slot.day))
+        self.bookings += 1
+        return booking
+
+    def _story_booking(self) -> None:
+        """Journey 1: 谢小波 books the second-child birth registration at 展览桥 for the next afternoon."""
+        station = self.ref.center_by_node.get(f"{self.ref.district_code}001002")
+        account = User.objects.filter(username=STORY_PHONE, role="resident").values_list("id", "resident_id").first()
+        item = next((pk for pk, (code, _c, _m) in self.ref.items.items() if code == STORY_ITEM), None)
+        if station is None or account is None or item is None:
+            return
+        resident = Resident.objects.filter(pk=account[1]).values_list("path", flat=True).first()
+        last = released_until(self.policy, self.now)
+        day = self.today + datetime.timedelta(days=1)
+        while day <= last:
+            afternoon = [(a, b) for a, b in periods_on(station.obj, day, self.policy) if a.hour >= 15]
+            if afternoon and not Slot.objects.filter(center_id=station.id, day=day).exists():
+                slots, places = self._day_slots(station, day)
+                i = next(k for k, s in enumerate(slots) if s.starts_at == afternoon[0][0])
+                self._book(station, slots[i], places, i, account[1], item, resident or "", channel="resident",
+                           booked_by=account[0])
+                Slot.objects.filter(pk=slots[i].pk).update(booked=slots[i].booked)
+                return
+            day += datetime.timedelta(days=1)
