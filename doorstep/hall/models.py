@@ -44,6 +44,7 @@ class HallPolicy(models.Model):
     recalls_before_skip = models.PositiveSmallIntegerField(_("过号前重呼次数"), default=2)
     on_time_early_minutes = models.PositiveSmallIntegerField(_("准时签到：可提前（分钟）"), default=30)
     on_time_late_minutes = models.PositiveSmallIntegerField(_("准时签到：可迟到（分钟）"), default=15)
+    remind_day_before_at = models.TimeField(_("前一日提醒时刻"), default=datetime.time(16, 0))
     remind_minutes = models.PositiveSmallIntegerField(_("到时前提醒（分钟）"), default=30)
     wait_target_minutes = models.PositiveSmallIntegerField(_("等候目标（分钟）"), default=15)
     target_share = models.PositiveSmallIntegerField(_("目标达成比例（%）"), default=80)
