@@ -264,6 +264,7 @@ class Ticket(models.Model):
                                   related_name="+", verbose_name=_("取号操作人"))
     issued_at = models.DateTimeField(_("取号时间"))
     queued_at = models.DateTimeField(_("排队时间"))
+    # the first call: the wait ends there, whatever recalls and transfers follow (hall.figures)
     called_at = models.DateTimeField(_("叫号时间"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始办理"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

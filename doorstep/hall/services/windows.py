@@ -13,7 +13,8 @@ Sources: issue #14 item 5.
 import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -185,11 +186,13 @@ def _take(ticket: Ticket, *, window, actor, now) -> bool:
     except MoveRefused:
         return False
     taken = Ticket.objects.filter(pk=ticket.pk, state=TicketState.WAITING).update(
-        state=TicketState.CALLED, window=window, target_window=None, called_at=now, served_by=actor, recalls=0)
+        state=TicketState.CALLED, window=window, target_window=None, called_at=Coalesce("called_at", Value(now)),
+        served_by=actor, recalls=0)
     if not taken:
         return False
     ticket.state, ticket.window, ticket.window_id = TicketState.CALLED, window, window.pk
-    ticket.called_at, ticket.served_by, ticket.recalls, ticket.target_window = now, actor, 0, None
+    ticket.called_at = ticket.called_at or now
+    ticket.served_by, ticket.recalls, ticket.target_window = actor, 0, None
     _record(ticket, TicketAction.CALL, actor=actor, now=now)
     return True
 
@@ -241,7 +244,7 @@ def ticket_recall(*, actor, now: datetime.datetime | None = None) -> Ticket:
     with transaction.atomic():
         _session, ticket = _at_my_window(actor, TicketAction.RECALL)
         _move(ticket, TicketAction.RECALL)
-        Ticket.objects.filter(pk=ticket.pk).update(recalls=F("recalls") + 1, called_at=now)
+        Ticket.objects.filter(pk=ticket.pk).update(recalls=F("recalls") + 1)
         ticket.recalls += 1
         _record(ticket, TicketAction.RECALL, actor=actor, now=now)
     return ticket
@@ -304,9 +307,8 @@ def ticket_transfer(*, actor, to_window_id=None, to_group: str = "", note: str =
         if to_group and target is None:
             ticket.pool = to_group
         ticket.transfers += 1
-        ticket.called_at, ticket.started_at = None, None
-        ticket.save(update_fields=["state", "window", "target_window", "pool", "transfers", "called_at",
-                                   "started_at"])
+        ticket.started_at = None  # called_at stays: the wait ended at the first call (hall.figures)
+        ticket.save(update_fields=["state", "window", "target_window", "pool", "transfers", "started_at"])
     return ticket
 
 
