@@ -101,7 +101,7 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                  (_("审批队列"), "cases:queue"), (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"),
                  (_("资格复核"), "cases:reviews"), (_("评价器"), "ratings:pad-pair"), (_("人口变更审核"), "registry:changes"),
                  (_("签到取号"), "hall:desk"), (_("窗口叫号"), "hall:window"), (_("代为预约"), "hall:book"),
-                 (_("大厅统计"), None)],
+                 (_("大厅统计"), "hall:figures")],
     Role.APPROVER: [(_("居民查询"), "registry:search"), (_("待审批"), "cases:queue"), (_("审批记录"), "cases:list"),
                     (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews")],
     Role.GRID_WORKER: [(_("我的网格居民"), "registry:search"), (_("待送达"), "cases:deliveries"), (_("代收申请"), "window"),
@@ -122,7 +122,7 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
     Role.LEADER: [(_("居民查询"), "registry:search"), (_("组织架构"), "org:root"), (_("办件台账"), "cases:list"),
                   (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews"),
                   (_("指挥中心"), "incidents:center"), (_("事件地图"), "incidents:map"),
-                  (_("数据看板"), "incidents:figures")],
+                  (_("数据看板"), "incidents:figures"), (_("大厅统计"), "hall:figures")],
     Role.ADMIN: [(_("居民查询"), "registry:search"), (_("组织架构"), "org:root"), (_("审计日志"), "audit:list"),
                  (_("主数据管理"), "admin:index"), (_("事项清单"), "catalog-admin"), (_("网格划分"), "partition:list"),
                  (_("工作日历"), "calendar:index"), (_("人口台账导入"), "registry:import"),
@@ -130,7 +130,8 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                  (_("办件台账"), "cases:list"),
                  (_("电子监察"), "cases:supervision"), (_("资格复核"), "cases:reviews"),
                  (_("指挥中心"), "incidents:center"), (_("事件地图"), "incidents:map"),
-                 (_("事件类别"), "incidents:categories"), (_("事件指标"), "incidents:figures")],
+                 (_("事件类别"), "incidents:categories"), (_("事件指标"), "incidents:figures"),
+                 (_("大厅统计"), "hall:figures")],
 }
 
 

@@ -353,3 +353,30 @@ class WindowSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.window_id} {self.user_id}"
+
+
+class WaitCalibration(models.Model):
+    """How far the wait estimate shown to residents is off, measured on a center's history (hall.figures.estimates,
+    nightly): the 10th and 90th percentile of actual ÷ estimated wait (the range shown is the estimate times these),
+    and on the newest third of the history, held out from fitting: the 80th-percentile absolute error and the share
+    of actual waits inside the range. `center` is null for the whole district (used where a center has too little
+    history)."""
+
+    center = models.ForeignKey("org.ServiceCenter", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")
+    measured_at = models.DateTimeField(_("测算时间"))
+    first_day = models.DateField(_("起始日期"))
+    last_day = models.DateField(_("截止日期"))
+    tickets = models.PositiveIntegerField(_("样本数"))
+    low = models.FloatField(_("区间下限系数"))
+    high = models.FloatField(_("区间上限系数"))
+    p80_error_minutes = models.FloatField(_("误差（第80百分位，分钟）"))
+    coverage = models.FloatField(_("落入区间比例"))
+
+    class Meta:
+        verbose_name = _("等候时间预估校准")
+        verbose_name_plural = _("等候时间预估校准")
+        indexes = [models.Index(fields=["center", "measured_at"], name="waitcalibration_center")]
+
+    def __str__(self) -> str:
+        return f"{self.center_id} {self.low:.2f}–{self.high:.2f}"

@@ -14,3 +14,12 @@ def hall_housekeeping():
     from doorstep.hall.services.slots import slots_release_all
 
     return {"slots": slots_release_all(), "no_shows": bookings_mark_no_show(), "reminders": booking_reminders_send()}
+
+
+@db_periodic_task(crontab(hour="2", minute="40"))
+def hall_wait_calibration():
+    """Nightly: measure how far the wait estimates shown to residents were off over the last 90 days, per center
+    and for the district, and keep the range factors for tomorrow (figures.estimates.wait_calibrate)."""
+    from doorstep.hall.figures.estimates import wait_calibrate
+
+    return len(wait_calibrate())

@@ -78,7 +78,9 @@ def queue_place(ticket: Ticket, *, now: datetime.datetime | None = None) -> Queu
     ahead = Ticket.objects.filter(waiting_ahead_q(ticket)).count()
     windows = open_windows_for(ticket)
     service = mean_service_minutes(ticket.center_id, today=today)
-    low, high = wait_range(ahead, windows, service)
+    from doorstep.hall.figures.estimates import band_for
+
+    low, high = wait_range(ahead, windows, service, band_for(ticket.center_id) or WAIT_BAND)
     return QueuePlace(ahead, windows, service, low, high)
 
 

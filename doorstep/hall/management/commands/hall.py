@@ -20,7 +20,7 @@ from doorstep.core.errors import DomainError
 class Command(BaseCommand):
     @property
     def help(self) -> str:
-        return gettext("服务大厅：staffing 按 Erlang C 测算需要的窗口数。")
+        return gettext("服务大厅：staffing 按 Erlang C 测算需要的窗口数；estimates 用历史取号记录测算等候时间预估的准确度。")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +36,9 @@ class Command(BaseCommand):
         staffing.add_argument("--customers", default="40000", help=gettext("模拟的人数，默认 40000"))
         staffing.add_argument("--seed", default="1", help=gettext("模拟的随机种子，默认 1"))
         staffing.add_argument("--json", action="store_true", dest="as_json", help=gettext("输出 JSON"))
+
+        estimates = sub.add_parser("estimates", help=gettext("用历史取号记录测算等候时间预估的准确度并保存"))
+        estimates.add_argument("--days", default="90", help=gettext("用最近多少天的记录，默认 90"))
 
     def handle(self, *args, command: str, **options):
         try:
@@ -111,3 +114,22 @@ def _integer(text, option: str) -> int:
         return int(text)
     except (TypeError, ValueError):
         raise CommandError(gettext("{option} 必须是整数（收到 {value}）。").format(option=option, value=text)) from None
+
+    def _estimates(self, *, days="90", **_options):
+        from doorstep.hall.figures.estimates import wait_calibrate
+
+        try:
+            days = int(str(days))
+        except ValueError:
+            raise CommandError(gettext("--days 必须是整数（收到 {value}）。").format(value=days)) from None
+        if not 7 <= days <= 366:
+            raise CommandError(gettext("--days 应在 7 到 366 之间。"))
+        rows = wait_calibrate(days=days)
+        if not rows:
+            self.stdout.write(gettext("历史取号记录不足，未能测算。"))
+        for row in rows:
+            where = row.center.name if row.center_id else gettext("全区")
+            self.stdout.write(gettext("{where}：样本 {n}，区间系数 {low:.2f}–{high:.2f}，第80百分位误差 {error} 分钟，"
+                                      "落入区间 {coverage:.0%}").format(
+                where=where, n=row.tickets, low=row.low, high=row.high, error=row.p80_error_minutes,
+                coverage=row.coverage))
