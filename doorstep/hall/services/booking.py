@@ -91,10 +91,11 @@ def slots_for(center, item, start: datetime.datetime, *, policy: HallPolicy, now
     if day > released_until(policy, now):
         raise ValidationFailed(gettext("该日期尚未放号：每天{time}放出{days}天内的号源。").format(
             time=f"{policy.release_time:%H:%M}", days=policy.release_days), field="starts_at")
-    slots_release(center, now=now)
     n = slots_needed(item, policy)
-    slots = list(Slot.objects.filter(center=center, day=day, pool=pool_for(center, item), starts_at__gte=start)
-                 .order_by("starts_at")[:n])
+    wanted = Slot.objects.filter(center=center, day=day, pool=pool_for(center, item), starts_at__gte=start)
+    slots = list(wanted.order_by("starts_at")[:n])
+    if not slots and slots_release(center, now=now):  # released but not made yet (the periodic task is behind)
+        slots = list(wanted.order_by("starts_at")[:n])
     if not slots or slots[0].starts_at != start:
         raise ValidationFailed(gettext("该中心这个时间没有可预约的时段，请重新选择。"), field="starts_at")
     back_to_back = all(a.ends_at == b.starts_at for a, b in zip(slots, slots[1:], strict=False))
