@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from doorstep.accounts.pages import workspace_page
-from doorstep.core.errors import Conflict, DomainError, ValidationFailed
+from doorstep.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
 from doorstep.core.paging import parse_page_number
+from doorstep.hall.authority import refusal
 from doorstep.hall.selectors.resident import (
     BOOKING_TEXT_MAX,
     bookable_items,
@@ -38,6 +39,8 @@ from doorstep.hall.selectors.resident import (
     notice_item,
 )
 from doorstep.hall.services.booking import booking_book, booking_reschedule
+from doorstep.hall.services.common import booking_relations, reason_text
+from doorstep.hall.workflow import BookingAction
 
 # The query parameters of the steps, in the order the steps take them; a link to a step carries those before it.
 STEP_PARAMS = ("applicant", "item", "read", "center", "day")
@@ -219,24 +222,27 @@ def reschedule(request, booking_id: int):
     booking is NotFound, as a missing one."""
     now = timezone.now()
     booking = booking_get_for_user(request.user, booking_id)
-    if not booking_buttons(request.user, booking, now=now).reschedule:
+    reason = refusal(request.user.role, BookingAction.RESCHEDULE, booking_relations(request.user, booking))
+    if reason is not None:  # a reader who may not move it (a leader): the table's own words
+        raise PermissionDenied(reason_text(reason))
+    if not booking_buttons(request.user, booking, now=now).reschedule:  # cancelled, checked in, or its time begun
         raise Conflict(_("这个预约现在不能改约。"))
     here = reverse("hall:booking-reschedule", args=[booking.pk])
     params = request.POST if request.method == "POST" else request.GET
-    refusal = None
+    refused = None
     if request.method == "POST":
         try:
             booking_reschedule(actor=request.user, booking_id=booking.pk, starts_at=_text(params, "starts_at", 40))
         except DomainError as exc:
             if exc.status == 404:
                 raise
-            refusal = exc
+            refused = exc
         else:
             messages.success(request, _("已改约。"))
             return _see_other(reverse("hall:booking", args=[booking.pk]))
     ctx = _day_and_slot({"booking": booking, "status": 200}, booking.center, booking.item, _text(params, "day", 20),
                         now=now, url=lambda d: f"{here}?{urlencode({'day': d})}")
-    if refusal is not None:
-        _refused(ctx, refusal)
+    if refused is not None:
+        _refused(ctx, refused)
         ctx["picked"] = _text(params, "starts_at", 40)
     return render(request, "hall/resident/reschedule.html", ctx, status=ctx["status"])
