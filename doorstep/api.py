@@ -119,3 +119,4 @@ def on_not_found(request, exc):
 api.add_router("/org", "doorstep.org.api.router")
 api.add_router("/residents", "doorstep.registry.api.router")
 api.add_router("/cases", "doorstep.cases.api.router")
+api.add_router("/hall", "doorstep.hall.api.router")
