@@ -3,6 +3,7 @@
 every POLL_MILLISECONDS and reading each call and recall aloud, in the order they were made. Only ticket numbers
 and window numbers are shown: nothing personal."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from doorstep.core.errors import DomainError
 from doorstep.hall.selectors.board import (
-    FEED_RECENT_SECONDS,
+    ANNOUNCE_MAX_AGE_SECONDS,
     POLL_MILLISECONDS,
     board_center,
     feed,
@@ -33,6 +34,7 @@ def board(request, center_id):
     seen, after = feed(center, after=max([0] + [c.id for c in calls]), now=now)
     ctx = {"center": center, "calls": calls, "latest": calls[0] if calls else None, "windows": window_states(center),
            "feed_url": reverse("hall:board-feed", args=[center.pk]), "after": after, "poll": POLL_MILLISECONDS,
+           "zone": settings.TIME_ZONE,
            "seen": ",".join(str(i) for i in sorted({c.id for c in calls} | {c.id for c in seen}))}
     response = render(request, "hall/board/board.html", ctx)
     response["Cache-Control"] = "no-store"
@@ -42,8 +44,9 @@ def board(request, center_id):
 @require_GET
 def board_feed(request, center_id):
     """JSON for the board: {"events": [{id, at, action, number, window, text}], ordered by (at, id): the calls and
-    recalls after `after` (an event id) or of the last FEED_RECENT_SECONDS; "after": the next value to send;
-    "windows": [{number, state, ticket, label}]}. 400 with a Chinese `detail` for a malformed `after`; 404 for a bad
+    recalls after `after` (an event id) or of the last seconds (selectors.board.feed); "after": the next value to
+    send; "now": the server's time and "announce_seconds": how old a call may be and still be read aloud; "windows":
+    [{number, state, ticket, label}]}. 400 with a Chinese `detail` for a malformed `after`; 404 for a bad
     center."""
     raw = str(request.GET.get("after", "0") or "0")
     if not raw.isascii() or not raw.isdigit() or len(raw) > AFTER_MAX_DIGITS:
@@ -52,9 +55,10 @@ def board_feed(request, center_id):
         center = board_center(center_id)
     except DomainError as exc:  # NotFound: a JSON answer for the script, not the error page
         return JsonResponse({"detail": exc.message}, status=exc.status)
-    calls, after = feed(center, after=int(raw))
-    response = JsonResponse({"events": [c.as_json() for c in calls], "after": after,
-                             "recent_seconds": FEED_RECENT_SECONDS,
+    now = timezone.now()
+    calls, after = feed(center, after=int(raw), now=now)
+    response = JsonResponse({"events": [c.as_json() for c in calls], "after": after, "now": now.isoformat(),
+                             "announce_seconds": ANNOUNCE_MAX_AGE_SECONDS,
                              "windows": [w.as_json() for w in window_states(center)]})
     response["Cache-Control"] = "no-store"
     return response

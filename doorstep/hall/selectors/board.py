@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -28,6 +28,9 @@ from doorstep.hall.workflow import AT_WINDOW_STATES, TicketAction, TicketState
 
 FEED_RECENT_SECONDS = 30
 COMMIT_SLACK_SECONDS = 30
+FEED_MAX_AGE_SECONDS = 600  # the oldest call a feed returns
+FEED_MAX = 50
+ANNOUNCE_MAX_AGE_SECONDS = 60  # a call older than this when it reaches the board is shown, not read aloud
 BOARD_CALLS = 8  # the calls the board lists under the latest one
 ANNOUNCED = (TicketAction.CALL.value, TicketAction.RECALL.value)
 POLL_MILLISECONDS = 500
@@ -84,16 +87,22 @@ def latest_calls(center, *, limit: int = BOARD_CALLS, now: datetime.datetime | N
     return _calls(qs)
 
 
+def feed_queryset(center, *, after: int, now: datetime.datetime):
+    """The feed's one query (see feed): the range of the index (center, id) above two backward steps of it."""
+    recent = now - datetime.timedelta(seconds=FEED_RECENT_SECONDS)
+    slack = datetime.timedelta(seconds=COMMIT_SLACK_SECONDS)
+    lower = Greatest(Least(Value(after), _floor_before(center.pk, recent - slack)),
+                     _floor_before(center.pk, now - datetime.timedelta(seconds=FEED_MAX_AGE_SECONDS)))
+    return (TicketEvent.objects.filter(center_id=center.pk, action__in=ANNOUNCED, id__gt=lower)
+            .filter(Q(id__gt=after) | Q(at__gte=recent)).order_by("-id")[:FEED_MAX])
+
+
 def feed(center, *, after: int, now: datetime.datetime | None = None) -> tuple[list[Call], int]:
     """The calls and recalls of the board's center made after event `after` or in the last FEED_RECENT_SECONDS,
-    ordered by (at, id); and the largest event id seen (the board's next `after`). One query."""
-    now = now or timezone.now()
-    recent = now - datetime.timedelta(seconds=FEED_RECENT_SECONDS)
-    floor = _floor_before(center.pk, recent - datetime.timedelta(seconds=COMMIT_SLACK_SECONDS))
-    qs = (TicketEvent.objects.filter(center_id=center.pk, action__in=ANNOUNCED)
-          .filter(id__gt=Least(Value(after), floor))
-          .filter(Q(id__gt=after) | Q(at__gte=recent)).order_by("at", "id"))
-    calls = _calls(qs)
+    ordered by (at, id) — at most FEED_MAX of them, none older than FEED_MAX_AGE_SECONDS (a board back from an outage,
+    or a client asking after=0, gets the last minutes, not the center's history) —; and the largest event id seen
+    (the board's next `after`). One query."""
+    calls = sorted(_calls(feed_queryset(center, after=after, now=now or timezone.now())), key=lambda c: (c.at, c.id))
     return calls, max([after] + [c.id for c in calls])
 
 
@@ -118,7 +127,7 @@ def window_states(center) -> list[WindowState]:
     sessions = dict(WindowSession.objects.filter(window_id__in=ids, closed_at__isnull=True)
                     .values_list("window_id", "paused_at"))
     at_window = {w: (f"{p}{s:03d}", state) for w, p, s, state in Ticket.objects.filter(
-        window_id__in=ids, state__in=AT_WINDOW_STATES).values_list("window_id", "prefix", "seq", "state")}
+        window_id__in=ids, state__in=AT_WINDOW_STATES).order_by().values_list("window_id", "prefix", "seq", "state")}
     states = []
     for pk, number in windows:
         number_text, ticket_state = at_window.get(pk, ("", ""))

@@ -129,11 +129,11 @@ def class_label(ticket: Ticket) -> str:
     return ticket.priority_rule.name if ticket.priority_rule_id else gettext("普通")
 
 
-def ticket_at_center(user, ticket_id) -> Ticket:
+def ticket_at_center(user, ticket_id, *, center=None) -> Ticket:
     """A ticket of the clerk's own center (the desk's issued ticket, its printed slip). NotFound for a malformed id,
-    a missing ticket and another center's alike."""
+    a missing ticket and another center's alike. `center`: the clerk's center when the caller has read it."""
     pk = row_id(ticket_id)
-    center = clerk_center(user)
+    center = center or clerk_center(user)
     ticket = (Ticket.objects.select_related("center", "priority_rule", "item", "window").filter(pk=pk).first()
               if center is not None else None)
     if ticket is None or ticket.center_id != center.pk:
@@ -186,7 +186,7 @@ def desk_for(user, *, booking_page: int = 1, waiting_page: int = 1, issued_id=No
     desk.bookings = bookings_waiting(center, today=today, page=booking_page)
     desk.waiting = waiting_tickets(center, today=today, page=waiting_page, now=now)
     if issued_id:
-        desk.issued = ticket_at_center(user, issued_id)
+        desk.issued = ticket_at_center(user, issued_id, center=center)
         desk.issued.class_label = class_label(desk.issued)
         desk.issued_place = queue_place(desk.issued, now=now)
     return desk

@@ -109,10 +109,12 @@
   function receive(data) {
     after = Math.max(after, Number(data.after) || 0);
     const fresh = (data.events || []).filter(function (e) { return !seen.has(e.id); }).sort(made);
+    // a call that reaches the board late (back from an outage) is shown but not read aloud: nobody waits for it
+    const oldest = Date.parse(data.now) - 1000 * (Number(data.announce_seconds) || 60);
     fresh.forEach(function (e) {
       seen.add(e.id);
       calls.push(e);
-      say(e.text);
+      if (!(Date.parse(e.at) < oldest)) say(e.text);
     });
     if (seen.size > REMEMBERED) {  // the oldest ids are long out of the feed's window
       Array.from(seen).sort(function (a, b) { return a - b; }).slice(0, seen.size - REMEMBERED)
@@ -149,9 +151,13 @@
     window.speechSynthesis.addEventListener("voiceschanged", chooseVoice);
   }
 
-  function showClock() {
-    const now = new Date();
-    clock.textContent = String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0");
+  function showClock() {  // the hall's time (settings.TIME_ZONE), whatever the screen's computer is set to
+    const options = {hour: "2-digit", minute: "2-digit", hour12: false};
+    try {
+      clock.textContent = new Date().toLocaleTimeString("zh-CN", Object.assign({timeZone: root.dataset.zone}, options));
+    } catch (e) {
+      clock.textContent = new Date().toLocaleTimeString("zh-CN", options);
+    }
   }
   showClock();
   window.setInterval(showClock, 10000);
