@@ -8,8 +8,8 @@ import datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from doorstep.core.errors import NotFound, ValidationFailed

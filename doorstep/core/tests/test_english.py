@@ -68,6 +68,7 @@ DATA_MODELS = [
     "incidents.Category", "incidents.Incident", "incidents.DispatchOrder", "incidents.IncidentHistory",
     "incidents.Verification", "incidents.Meeting", "incidents.ExtensionRequest", "incidents.IncidentRating",
     "incidents.DispatchDecision",
+    "hall.PriorityRule", "hall.WindowSession", "hall.BookingEvent", "hall.TicketEvent",
     "audit.AuditEvent",
     "exports.ExportJob",
 ]

@@ -15,6 +15,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import F, Q
 from django.utils import timezone
 
 from doorstep.hall.models import Ticket, WaitCalibration, WindowSession
@@ -155,7 +156,7 @@ def wait_calibrate(*, days: int = 90, today: datetime.date | None = None) -> lis
 
 
 def band_for(center_id: int) -> tuple[float, float] | None:
-    """The newest measured (low, high) for a center, else the district's, else None."""
-    row = (WaitCalibration.objects.filter(center_id=center_id).order_by("-measured_at").first()
-           or WaitCalibration.objects.filter(center__isnull=True).order_by("-measured_at").first())
-    return (row.low, row.high) if row else None
+    """The newest measured (low, high) for a center, else the district's, else None. One query."""
+    row = (WaitCalibration.objects.filter(Q(center_id=center_id) | Q(center__isnull=True))
+           .order_by(F("center_id").asc(nulls_last=True), "-measured_at").values_list("low", "high").first())
+    return tuple(row) if row else None

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import Conflict, NotFound, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
+from doorstep.core.ids import parse_id
 from doorstep.hall.authority import Extra
 from doorstep.hall.models import Booking, PriorityRule, Ticket, TicketCounter, TicketEvent
 from doorstep.hall.services.common import (
@@ -194,10 +195,7 @@ def ticket_walk_in(*, actor, center_id, item_code: str = "", applicant_id=None, 
 
 
 def ticket_get(ticket_id) -> Ticket:
-    try:
-        pk = int(ticket_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    pk = parse_id(ticket_id)
     ticket = Ticket.objects.select_related("center__org_node", "window").filter(pk=pk).first()
     if ticket is None:
         raise NotFound()

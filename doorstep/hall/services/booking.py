@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_noop
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import Conflict, ValidationFailed
 from doorstep.core.idempotency import already_claimed, idempotent_create
+from doorstep.core.ids import parse_id
 from doorstep.hall.authority import Relation
 from doorstep.hall.models import Booking, BookingEvent, Channel, GroupCapacity, HallPolicy, Slot
 from doorstep.hall.services.common import (
@@ -229,10 +230,7 @@ def _tell(booking: Booking, title) -> None:
 def _locked_booking(booking_id) -> Booking:
     from doorstep.core.errors import NotFound
 
-    try:
-        pk = int(booking_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    pk = parse_id(booking_id)
     booking = (Booking.objects.select_for_update(of=("self",)).select_related("center__org_node", "item", "applicant")
                .filter(pk=pk).first())
     if booking is None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
 from doorstep.core.errors import Conflict, NotFound, PermissionDenied
+from doorstep.core.ids import parse_id
 from doorstep.core.workflow_text import Reason
 from doorstep.hall.authority import ANY_ACTION, Relation, refusal
 from doorstep.hall.models import HallPolicy, PriorityRule
@@ -32,10 +33,7 @@ def center_get(center_id):
     """A service center by id: NotFound for a malformed or missing id (any center may be booked: 全区通办)."""
     from doorstep.org.models import ServiceCenter
 
-    try:
-        pk = int(center_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    pk = parse_id(center_id)
     center = ServiceCenter.objects.select_related("org_node").filter(pk=pk).first()
     if center is None:
         raise NotFound()

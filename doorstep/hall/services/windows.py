@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from doorstep.audit.services import audit_record
 from doorstep.core.errors import Conflict, NotFound, ValidationFailed
+from doorstep.core.ids import parse_id
 from doorstep.core.plaintext import strip_invisible
 from doorstep.hall.authority import Extra
 from doorstep.hall.models import Ticket, TicketEvent, WindowSession
@@ -45,10 +46,7 @@ def held_session(actor, *, lock: bool = False) -> WindowSession | None:
 def _window_get(window_id):
     from doorstep.org.models import Window
 
-    try:
-        pk = int(window_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    pk = parse_id(window_id)
     window = Window.objects.select_related("center__org_node").filter(pk=pk).first()
     if window is None:
         raise NotFound()
@@ -211,10 +209,7 @@ def ticket_call_chosen(*, actor, ticket_id, now: datetime.datetime | None = None
 
 
 def _ticket_here(ticket_id, session, now) -> Ticket:
-    try:
-        pk = int(ticket_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    pk = parse_id(ticket_id)
     ticket = Ticket.objects.filter(pk=pk, center_id=session.window.center_id, day=local_day(now)).first()
     if ticket is None:
         raise NotFound()
