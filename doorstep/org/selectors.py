@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from doorstep.core.errors import NotFound
 from doorstep.core.paths import subtree_q
@@ -146,7 +146,13 @@ class CenterPage:
 
 def center_page(center) -> CenterPage:
     """What the center's page shows: its windows (with their 专窗 categories), opening hours and AB posts."""
-    windows = list(center.windows.prefetch_related("categories").order_by("number"))
+    from django.apps import apps  # the hall sits above org: its tables are read by name
+
+    ticket, session = apps.get_model("hall", "Ticket"), apps.get_model("hall", "WindowSession")
+    # the hall's history at a window: such a window is renamed, never deleted (services.window_delete)
+    windows = list(center.windows.prefetch_related("categories").annotate(
+        in_use=Exists(ticket.objects.filter(window_id=OuterRef("pk"))) | Exists(
+            session.objects.filter(window_id=OuterRef("pk")))).order_by("number"))
     hours = list(center.opening_hours.order_by("weekday", "opens"))
     posts = list(center.posts.select_related("holder_a", "holder_b").order_by("name"))
     weekly = [(label, [h for h in hours if h.weekday == day]) for day, label in enumerate(WEEKDAY_LABELS)]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from doorstep.accounts.roles import STAFF_ROLES
 from doorstep.audit.services import audit_record
 from doorstep.catalog.models import Category
-from doorstep.core.errors import NotFound, ValidationFailed
+from doorstep.core.errors import Conflict, NotFound, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
 from doorstep.org.authority import center_may_keep, node_within_reach
 from doorstep.org.models import OpeningHours, OrgNode, Post, ServiceCenter, Window
@@ -261,10 +261,20 @@ def window_update(window: Window, *, actor, number, name: str, is_general: bool 
     return window
 
 
+def window_in_use(window: Window) -> bool:
+    """Whether the hall has history at this window (a ticket called to it, a session at it)."""
+    return window.tickets.exists() or window.sessions.exists()
+
+
 def window_delete(window: Window, *, actor) -> None:
-    """Remove a window from the center. Audit: org.window_delete with its number and name."""
+    """Remove a window from the center. Conflict once the hall has called anyone to it or staffed it (its tickets
+    and sessions are the hall's history and figures): rename it instead. Audit: org.window_delete with its number
+    and name."""
     with transaction.atomic():
         center = _locked_center(actor, window.center)
+        if window_in_use(window):
+            raise Conflict(_("%(number)s号窗口已有叫号或值守记录，删除会使大厅统计失真，不能删除；不再使用可改名。")
+                           % {"number": window.number})
         audit_record(actor=actor, action="org.window_delete", target=window,
                      target_label=f"{center.name} {window.name}", summary={"number": window.number})
         window.delete()

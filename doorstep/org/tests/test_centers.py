@@ -343,9 +343,18 @@ def test_window_edit_and_delete_pages(street_center):
     window.refresh_from_db()
     assert window.number == 88
     assert client.get(f"/org/centers/{street_center.pk}/windows/{window.pk}/delete/").status_code == 405
-    assert client.post(f"/org/centers/{street_center.pk}/windows/{window.pk}/delete/").status_code == 303
-    assert not Window.objects.filter(pk=window.pk).exists()
-    assert client.post(f"/org/centers/{street_center.pk}/windows/{window.pk}/delete/").status_code == 404
+    # the demo's windows have called people (the hall's history): refused, and the page offers no delete button
+    assert window.tickets.exists()
+    refused = client.post(f"/org/centers/{street_center.pk}/windows/{window.pk}/delete/")
+    assert refused.status_code == 409 and "不能删除" in refused.content.decode()
+    assert Window.objects.filter(pk=window.pk).exists()
+    page = client.get(f"/org/centers/{street_center.pk}/").content.decode()
+    assert f"/windows/{window.pk}/delete/" not in page and "window-in-use" in page
+    fresh = Window.objects.create(center=street_center, number=77, name="77号综合窗口")
+    assert f"/windows/{fresh.pk}/delete/" in client.get(f"/org/centers/{street_center.pk}/").content.decode()
+    assert client.post(f"/org/centers/{street_center.pk}/windows/{fresh.pk}/delete/").status_code == 303
+    assert not Window.objects.filter(pk=fresh.pk).exists()
+    assert client.post(f"/org/centers/{street_center.pk}/windows/{fresh.pk}/delete/").status_code == 404
 
 
 def test_the_admin_center_form_chooses_the_node_by_name_not_by_raw_id(street_center):
