@@ -214,6 +214,14 @@ class PriorityRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: the seeded rules' names have catalog entries (migration 0002); a name
+        an administrator typed shows as typed."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name)
+
 
 class TicketCounter(models.Model):
     """The last ticket number given out per center, day (Beijing time) and prefix (A001 …)."""

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from doorstep.accounts.pages import workspace_page
@@ -107,7 +107,8 @@ def _sum(rows) -> dict:
 
 def _plan(center, today, kind, minutes, share):
     """The staffing plan of a center, cached for an hour (it runs a simulation per hour of day)."""
-    key = f"hall:plan:{center.pk}:{today.isoformat()}:{kind}:{minutes}:{share}"
+    # per language too: the pooled table's labels are words, made when the plan is computed
+    key = f"hall:plan:{center.pk}:{today.isoformat()}:{kind}:{minutes}:{share}:{get_language()}"
     plan = cache.get(key)
     if plan is None:
         plan = staffing_plan(center, today=today, kind=kind, target_minutes=minutes, target_share=share)

@@ -7,10 +7,10 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from doorstep.core.errors import NotFound, ValidationFailed
 from doorstep.core.paging import Page, paginate
@@ -64,8 +64,9 @@ def arrival_input(raw: str) -> tuple[str, str]:
     text = strip_invisible(str(raw or "")).strip()
     if len(text) > TEXT_MAX:
         raise ValidationFailed(gettext("输入过长：请输入8位预约码，或刷/输入身份证号。"), field="code")
-    if _CODE.fullmatch(text) or (text.isascii() and text.isdigit() and len(text) < 15):
-        return text, ""  # a short number is a mistyped code (the service says a code has 8 digits)
+    compact = re.sub(r"[\s\-－‐]", "", text)  # a code copied from a phone: "4455 3647", "4455-3647"
+    if compact.isascii() and compact.isdigit() and len(compact) < 15:
+        return compact, ""  # a short number is a mistyped code (the service says a code has 8 digits)  # a short number is a mistyped code (the service says a code has 8 digits)
     if "/" in text:
         found = _CODE_IN_LINK.findall(text)
         if found:
@@ -97,11 +98,18 @@ def item_code_for(text: str) -> str:
     if len(text) > 120:
         raise ValidationFailed(gettext("事项名称过长：请从列表中选择事项。"), field="item")
     first = text.split()[0]
-    found = (ServiceItem.objects.filter(is_active=True).filter(Q(code=first) | Q(name=text))
-             .values_list("code", flat=True).first())
-    if found is None:
-        raise ValidationFailed(gettext("没有找到该事项：请从列表中选择，或不选事项直接取号。"), field="item")
-    return found
+    active = ServiceItem.objects.filter(is_active=True)
+    found = active.filter(Q(code=first) | Q(name=text)).values_list("code", flat=True).first()
+    if found is not None:
+        return found
+    partial = list(active.filter(name__contains=text).order_by("code").values_list("code", "name")[:6])
+    if len(partial) == 1:
+        return partial[0][0]  # part of one item's name (老年人优待 → 老年人优待证办理)
+    if partial:
+        names = pgettext("list separator", "、").join(name for _code, name in partial[:5])
+        raise ValidationFailed(gettext("有多个事项包含“{text}”：{names}……请从列表中选择一个。").format(
+            text=text, names=names), field="item")
+    raise ValidationFailed(gettext("没有找到该事项：请从列表中选择，或不选事项直接取号。"), field="item")
 
 
 def bookings_waiting(center, *, today: datetime.date, page: int = 1) -> Page:
@@ -126,7 +134,7 @@ def waiting_tickets(center, *, today: datetime.date, page: int = 1, now: datetim
 
 
 def class_label(ticket: Ticket) -> str:
-    return ticket.priority_rule.name if ticket.priority_rule_id else gettext("普通")
+    return ticket.priority_rule.label if ticket.priority_rule_id else gettext("普通")
 
 
 def ticket_at_center(user, ticket_id, *, center=None) -> Ticket:
@@ -292,8 +300,9 @@ def console_for(user, *, waiting_page: int = 1, now: datetime.datetime | None = 
         if console.ticket is not None:
             console.ticket.class_label = class_label(console.ticket)
         if TicketAction.TRANSFER.value in console.buttons:
+            staffed = Exists(WindowSession.objects.filter(window_id=OuterRef("pk"), closed_at__isnull=True))
             console.transfer_windows = list(Window.objects.filter(center=center).exclude(pk=session.window_id)
-                                            .order_by("number"))
+                                            .annotate(staffed=staffed).order_by("number"))
             console.transfer_groups = list(Category.objects.order_by("order", "code"))
     console.waiting = waiting_tickets(center, today=local_day(now), page=waiting_page, now=now)
     return console

@@ -31,6 +31,9 @@ class Command(BaseCommand):
             seed_value = int(seed)
         except ValueError:
             raise CommandError(gettext("种子必须是整数，收到：{seed}").format(seed=seed)) from None
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)  # a fresh var dir has no tables yet
         if demo_exists():
             if if_missing:
                 self.stdout.write(gettext("演示数据已存在，直接使用。"))
