@@ -8,14 +8,18 @@ twice within the no-show window (so nobody is barred by the demo's own history).
 
 import bisect
 import datetime
+import itertools
 import math
 import random
 
+from doorstep.demo.hall.curves import between
 from doorstep.hall.models import HallPolicy
 from doorstep.hall.services.slots import periods_on
 
 # days ahead a booking is made, with their weights (most book for the next day or two)
 AHEAD_WEIGHTS = {1: 30, 2: 22, 3: 16, 4: 11, 5: 9, 6: 7, 7: 5}
+AHEAD_DAYS = list(AHEAD_WEIGHTS)
+AHEAD_CUMULATIVE = list(itertools.accumulate(AHEAD_WEIGHTS.values()))
 CANCEL_REASONS = ["行程有变", "已在网上办理", "临时有事", "材料未备齐"]  # zh: what residents give as the reason
 CANCEL_SHARE, NO_SHOW_SHARE = 0.09, 0.045  # per arrived booking: about 8% and 4% of all bookings
 
@@ -32,6 +36,8 @@ class DaySlots:
 
     def fits(self, i: int, need: int, *, free: bool = True) -> bool:
         """Whether `need` back-to-back periods from the i-th exist (and, with `free`, each has a place left)."""
+        if need == 1:  # every item of the demo catalog: the quick answer
+            return not free or self.booked[i] < self.capacity
         run = self.periods[i:i + need]
         if len(run) < need or any(a[1] != b[0] for a, b in zip(run, run[1:], strict=False)):
             return False
@@ -46,11 +52,13 @@ class Draft:
     """A booking being made."""
 
     __slots__ = ("id", "code", "center", "item", "applicant", "path", "day", "first", "n", "state", "created",
-                 "changed", "channel", "booked_by", "ticket", "note", "slots")
+                 "changed", "channel", "booked_by", "ticket", "note")
 
-    def __init__(self, **values):
-        for name in self.__slots__:
-            setattr(self, name, values.get(name))
+    def __init__(self, *, code, center, item, applicant, path, day, first, n, state, created, channel, booked_by):
+        self.code, self.center, self.item, self.applicant, self.path, self.day = code, center, item, applicant, path, day
+        self.first, self.n, self.state, self.created, self.channel = first, n, state, created, channel
+        self.booked_by = booked_by
+        self.id = self.changed = self.ticket = self.note = None
 
 
 class BookingBook:
@@ -103,7 +111,7 @@ class BookingBook:
             return None
         need = self.need(ticket.item)
         early, late = self.on_time_range()
-        target = min(max(desired, lower), call - 10) + self.rng.randrange(0, 1200)
+        target = min(max(desired, lower), call - 10) + between(self.rng, 0, 1200)
         best = None
         first = bisect.bisect_left(slots.starts, lower - late)
         last = bisect.bisect_right(slots.starts, call - 10 + early)
@@ -166,15 +174,15 @@ class BookingBook:
             channel, booked_by = "grid", worker
         else:
             channel, booked_by = "staff", center.clerks[0]
-        ahead = rng.choices(list(AHEAD_WEIGHTS), weights=list(AHEAD_WEIGHTS.values()))[0]
+        ahead = rng.choices(AHEAD_DAYS, cum_weights=AHEAD_CUMULATIVE)[0]
         made_on = day - datetime.timedelta(days=ahead)
         if channel != "resident":  # staff and grid workers book on working days, in office hours
             while ahead > 1 and not self.calendar.is_working_day(made_on):
                 ahead -= 1
                 made_on += datetime.timedelta(days=1)
-            created = _at(made_on, rng.randrange(9 * 3600, 17 * 3600))
+            created = _at(made_on, between(rng, 9 * 3600, 17 * 3600))
         else:  # residents at any waking hour, after the morning's release on the last day released
-            created = _at(made_on, rng.randrange((8 if ahead == 7 else 7) * 3600, 23 * 3600))
+            created = _at(made_on, between(rng, (8 if ahead == 7 else 7) * 3600, 23 * 3600))
         draft = Draft(code=self.code(), center=center, item=item, applicant=applicant, path=path, day=day,
                       first=first, n=need, state=state, created=created, channel=channel, booked_by=booked_by)
         self.drafts.append(draft)

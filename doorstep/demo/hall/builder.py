@@ -29,6 +29,7 @@ NO_SHOW_TICKET_SHARE = 0.03  # tickets called, recalled and struck off
 LEFT_SHARE = 0.015  # tickets whose holder left a long queue
 TRANSFER_SHARE = 0.01  # window cases first called to a window that sent them on
 BOOKING_SHARE = (0.85, 0.32)  # window visits that booked ahead: with a resident account, without
+SERVICE_SHARE = 0.65  # the median time at the window against the item's service_minutes (which sizes its slots)
 TARGET_LOAD = 0.8  # a center staffs enough windows to keep each about this busy (more open at a rush)
 STANDARD_HOURS = ((510, 720), (840, 1050))  # an ordinary weekday, for the volume of days with other hours
 
@@ -93,7 +94,7 @@ class HallHistoryBuilder:
         minutes = tuple((a // 60, b // 60) for a, b in spans)
         volume = self.sampler.weight(minutes, saturday) / self.standard_weight
         visits = ref.visits.get((center.id, day), [])
-        durations = [lognormal_seconds(rng, ref.items[v.item][2] * 0.75, 0.4, 3, 40) for v in visits]
+        durations = [lognormal_seconds(rng, ref.items[v.item][2] * SERVICE_SHARE, 0.4, 3, 40) for v in visits]
         if saturday:  # no case history on Saturdays: questions and pick-ups at the street centers
             asked = curves.poisson(rng, curves.SATURDAY_SHARE * center.base_per_day)
         else:
@@ -129,11 +130,13 @@ class HallHistoryBuilder:
                 tickets.append(ticket)
 
         def wait_mean(secs: int) -> float:
-            return curves.wait_mean_minutes(secs // 60, factor * (1.4 if saturday else 1.0), saturday=saturday)
+            return curves.wait_mean_minutes(secs // 60, curves.SATURDAY_WAIT_FACTOR if saturday else factor,
+                                            saturday=saturday)
 
         def book(ticket, lower, call, desired):
             return self.book.arrival(center, day, ticket, lower=lower, call=call, desired=desired)
 
+        floor.freeze()
         queue = DayQueue(rng, floor, rules=self.priorities, ref=ref, day=day, wait_mean=wait_mean, book=book)
         queue.run(tickets)
         left = curves.poisson(rng, LEFT_SHARE * center.base_per_day * factor * volume)
@@ -170,17 +173,23 @@ def build_hall_history(*, district_code: str, today: datetime.date, seed: int, p
 
     models = [Slot, Booking, Booking.slots.through, BookingEvent, TicketRow, TicketEvent, TicketCounter,
               WindowSession]
-    with transaction.atomic():
+    tables = [m._meta.db_table for m in models]
+    # SQLite checks every row's foreign keys as it goes in (a ticket has ten): check them once at the end instead,
+    # as the incident year does (PostgreSQL defers them to the commit anyway)
+    with connection.constraint_checks_disabled(), transaction.atomic():
         builder = HallHistoryBuilder(district_code=district_code, today=today, seed=seed, progress=progress)
         with deferred_indexes(Slot, Booking, Booking.slots.through, BookingEvent, TicketRow, TicketEvent,
                               WindowSession):
             stats = builder.build()
+        connection.check_constraints(table_names=tables)
         _reset_sequences(models)
         live = build_live_hall(builder, now=now or timezone.now())
         stats.live_tickets, stats.live_bookings = live
         audit_record(actor=None, actor_label="doorstep demo", action="demo.hall",
                      summary={"tickets": stats.tickets, "bookings": stats.bookings, "slots": stats.slots,
-                              "sessions": stats.sessions, "live_tickets": live[0], "live_bookings": live[1]})
+                              "sessions": stats.sessions, "squeezed": stats.squeezed, "late": stats.late,
+                              "live_tickets": live[0], "live_bookings": live[1]})
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        for table in tables:
+            cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return stats

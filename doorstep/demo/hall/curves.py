@@ -4,7 +4,8 @@ kind of day, and how long they wait at the busy times.
 The shape is a demo assumption, drawn after the pattern issue #14 names (not measured data): mornings busiest, 9–11
 at the peak, quieter afternoons, a small rise after work on the staggered evenings (错时延时), Saturday mornings busy
 at the street centers that open then, Mondays busier than mid-week and the first working days after a holiday of
-three days or more busiest of all. Pure Python (no Django): tests and the history builder draw from it alike.
+three days or more busiest of all. Pure Python (no Django), so the case history could draw its window times
+from it too.
 """
 
 import datetime
@@ -25,6 +26,7 @@ WEEKDAY_FACTORS = (1.3, 1.05, 0.95, 0.9, 0.85)
 AFTER_HOLIDAY_FACTORS = (1.8, 1.3)  # the first and second working day after three or more days of rest
 ADJUSTED_WORKDAY_FACTOR = 0.8  # a weekend day worked under 调休: people expect the hall to be shut
 SATURDAY_SHARE = 0.35  # an open Saturday morning against an ordinary weekday's window visits
+SATURDAY_WAIT_FACTOR = 1.4  # the people who come on a Saturday morning come together
 
 # the mean wait (minutes) people would queue for at a half hour of weight 1 on an ordinary day; the queue itself
 # caps it (nobody waits while a window stands idle), so it shows at the busy times only
@@ -95,6 +97,12 @@ class MinuteSampler:
         minutes, cumulative, _total = self.table(spans, saturday)
         minute = rng.choices(minutes, cum_weights=cumulative)[0]
         return minute * 60 + rng.randrange(60)
+
+
+def between(rng: random.Random, low: int, high: int) -> int:
+    """A whole number in [low, high): randrange's result for this purpose at a fraction of its cost (the year
+    draws a few million of them)."""
+    return low + int(rng.random() * (high - low))
 
 
 def poisson(rng: random.Random, mean: float) -> int:

@@ -17,6 +17,8 @@ import bisect
 import math
 import random
 
+from doorstep.demo.hall.curves import between
+
 WALK = (20, 90)  # seconds from the call to the person at the window
 WRAP = (10, 40)  # seconds from a finish to the window's next call
 SLACK = 60  # a window free for less than this between two tickets was not idle (the clerk was wrapping up)
@@ -24,28 +26,26 @@ REACTION = 60  # a person who came while a window was idle is called within this
 
 
 class Ticket:
-    """A ticket being made (the simulation's record; builder.py turns it into rows)."""
+    """A ticket being made (the simulation's record; builder.py turns it into rows). The class attributes are the
+    defaults: a ticket sets only what it has (hundreds of thousands are made)."""
 
-    __slots__ = ("kind", "visit", "applicant", "item", "window", "call", "start", "finish", "end", "issued",
-                 "arrival", "first_window", "first_call", "transfer_at", "recalls", "rank", "rule", "prefix",
-                 "booking", "served_by", "wants_booking", "seq", "state", "squeezed")
+    window = call = start = finish = end = issued = arrival = None
+    first_window = first_call = transfer_at = None
+    recalls = 0
+    rank, rule, prefix, booking, served_by = 99, None, "A", None, None
+    wants_booking = False
+    seq = 0
+    state = "done"
 
     def __init__(self, kind: str, *, visit=None, applicant=None, item=None):
         self.kind = kind  # case | inquiry | no_show | cancelled
         self.visit, self.applicant, self.item = visit, applicant, item
-        self.window = self.call = self.start = self.finish = self.end = self.issued = self.arrival = None
-        self.first_window = self.first_call = self.transfer_at = None
-        self.recalls = 0
-        self.rank, self.rule, self.prefix, self.booking, self.served_by = 99, None, "A", None, None
-        self.wants_booking = False
-        self.seq = 0
-        self.state = "done"
-        self.squeezed = False
 
 
 class Floor:
     """The windows of one center on one day. `spans`: the open periods [(start, end)] in seconds; `windows`: the
-    center's window ids by number; `holders`: who holds each window's session (the center's clerks in turn)."""
+    center's window ids by number; `clerks`: who hold the windows' sessions, in turn (`holder`); the first
+    `base_windows` windows are open all day."""
 
     def __init__(self, rng: random.Random, *, spans, windows, clerks, base_windows: int):
         self.rng = rng
@@ -63,6 +63,7 @@ class Floor:
 
     # -- sessions ------------------------------------------------------------------------------------------------
     def session_at(self, w: int, t: int) -> tuple[int, int] | None:
+        """The session of window w open at t, or None."""
         for opened, closed in self.sessions[w]:
             if opened <= t < closed:
                 return opened, closed
@@ -77,7 +78,7 @@ class Floor:
         return found
 
     def _open_extra(self, t: int) -> int | None:
-        """Open a window not open at t, from shortly before t to the end of t's span (加开窗口)."""
+        """Open a window not open at t, from t to the end of t's span (加开窗口); None when every window is."""
         span = self.span_of(t)
         for w in self.windows:
             if self.session_at(w, t) is None and not any(o < span[1] and c > t for o, c in self.sessions[w]):
@@ -105,7 +106,7 @@ class Floor:
         anchor = ticket.visit.anchor
         before = int(duration * rng.uniform(0.5, 0.85))
         after = max(duration - before, 30)
-        walk, wrap = rng.randrange(*WALK), rng.randrange(*WRAP)
+        walk, wrap = between(rng, *WALK), between(rng, *WRAP)
         want_call = max(anchor - before - walk, self.span_of(anchor)[0])
         open_now = [w for w in self.windows if self.session_at(w, want_call) is not None]
         free = [w for w in open_now if self._free_at(w) <= want_call]
@@ -148,9 +149,9 @@ class Floor:
         """Called first to another window that sent it on (转移) before its own window took it. False when no other
         window was free just before."""
         rng = self.rng
-        first_call = ticket.call - rng.randrange(150, 330)
-        transfer_at = first_call + rng.randrange(60, 140)
-        end = transfer_at + rng.randrange(*WRAP)
+        first_call = ticket.call - between(rng, 150, 330)
+        transfer_at = first_call + between(rng, 60, 140)
+        end = transfer_at + between(rng, *WRAP)
         if end + 20 > ticket.call:
             return False
         for w in self.windows:
@@ -190,8 +191,9 @@ class Floor:
         """Serve a visit without a case (a question, or a no-show called and recalled) in the first free time after
         it came (ticket.arrival); False when that is past its session's end (the person left: no ticket kept)."""
         rng = self.rng
-        after = ticket.arrival + rng.randrange(10, 60)
-        need = min(duration, 90) + SLACK
+        after = ticket.arrival + between(rng, 10, 60)
+        # a no-show holds the window for its call and two recalls (up to 200 s); a question needs at least 90 s
+        need = (240 if ticket.kind == "no_show" else min(duration, 90)) + SLACK
         best = None
         for w in self.windows:
             gap = self.first_gap(w, after, need)
@@ -202,13 +204,13 @@ class Floor:
         w, (t, free_until) = best
         if t > self.span_of(ticket.arrival)[1] + 600:
             return False
-        wrap = rng.randrange(*WRAP)
+        wrap = between(rng, *WRAP)
         if ticket.kind == "no_show":
             ticket.recalls = 2
-            finish = t + rng.randrange(120, 200)
+            finish = min(t + between(rng, 120, 200), free_until - wrap)
             ticket.start = None
         else:
-            walk = rng.randrange(*WALK)
+            walk = between(rng, *WALK)
             ticket.start = t + walk
             finish = min(ticket.start + duration, free_until - wrap)
             if finish - ticket.start < 30:
@@ -229,22 +231,38 @@ class Floor:
         return found
 
     # -- the queue ----------------------------------------------------------------------------------------------
-    def last_idle(self, x: int) -> int:
-        """The last moment before x at which some open window stood idle (nobody at it for more than SLACK);
-        the start of x's span when every window was busy since then."""
-        latest = self.span_of(x)[0]
+    def freeze(self) -> None:
+        """Every ticket is placed: work out once when some open window stood idle (nobody at it for more than
+        SLACK), as sorted disjoint periods, so that each ticket's wait bound is one lookup."""
+        idle = []
         for w in self.windows:
-            session = self.session_at(w, x - 1)
-            if session is None:
-                continue
             calls, ends = self.calls[w], self.ends[w]
-            i = bisect.bisect_left(calls, x) - 1
-            t = x
-            while i >= 0 and ends[i] + SLACK >= t:
-                t = min(t, calls[i])
-                i -= 1
-            if t > session[0]:
-                latest = max(latest, t)
+            for opened, closed in self.sessions[w]:
+                t = opened  # idle from here until the next call
+                for call, end in zip(calls, ends, strict=True):
+                    if end + SLACK <= opened or call >= closed:
+                        continue
+                    if call - t > 0 and call > opened:
+                        idle.append((max(t, opened), min(call, closed)))
+                    t = max(t, end + SLACK)
+                if t < closed:
+                    idle.append((t, closed))
+        idle.sort()
+        self.idle_starts, self.idle_ends = [], []
+        for start, end in idle:
+            if self.idle_ends and start <= self.idle_ends[-1]:
+                self.idle_ends[-1] = max(self.idle_ends[-1], end)
+            elif start < end:
+                self.idle_starts.append(start)
+                self.idle_ends.append(end)
+
+    def last_idle(self, x: int) -> int:
+        """The last moment before x at which some open window stood idle; the start of x's span when every window
+        was busy (or shut) since then. Needs freeze()."""
+        i = bisect.bisect_left(self.idle_starts, x) - 1
+        latest = self.span_of(x)[0]
+        if i >= 0:
+            latest = max(latest, min(self.idle_ends[i], x))
         return latest
 
     def wait_bound(self, call: int) -> int:

@@ -7,8 +7,8 @@ window when the queue allows, and ranks as an on-time booking. Then a few people
 and left before their turn (取消排队)."""
 
 import random
-from collections import defaultdict
 
+from doorstep.demo.hall.curves import between
 from doorstep.demo.hall.floor import Floor, Ticket
 
 NEVER = -(10 ** 9)
@@ -41,6 +41,7 @@ class Priorities:
     def __init__(self, rules):
         self.rules = rules
         self.ages = sorted(r.min_age for r in rules if r.basis == "age" and r.min_age is not None)
+        self.ranks = sorted({r.rank for r in rules} | {99})  # ints: the order is the numbers', not the hash's
         self.memo: dict[tuple, object] = {}
 
     def __call__(self, *, age: int | None, disabled: bool, declared: str, on_time: bool):
@@ -63,33 +64,28 @@ class DayQueue:
         self.day = day
         self.wait_mean = wait_mean  # seconds of day -> mean wait (minutes) people are ready for then
         self.book = book  # (ticket, lower, call, desired) -> (earliest, latest) issue time, or None
-        self.last_issued: dict[int, int] = defaultdict(lambda: NEVER)
-        self.last_call: dict[int, int] = defaultdict(lambda: NEVER)
+        self.last_issued = dict.fromkeys(rules.ranks, NEVER)  # per rank: the latest issue time called so far
+        self.passed = dict.fromkeys(rules.ranks, NEVER)  # per rank: the latest call of a lower class
 
     def _lower(self, rank: int, bound: int) -> int:
         """The earliest issue time for a ticket of `rank` called now: after the same rank's last issue (first come
         first served) and after every lower class's last call (it would have been called before them)."""
-        later = max((call for r, call in self.last_call.items() if r > rank), default=NEVER)
-        return max(bound, self.last_issued[rank], later)
-
-    def _rule(self, ticket: Ticket, *, on_time: bool, declared: str):
-        applicant = ticket.applicant
-        age = self.ref.age(applicant, self.day) if applicant else None
-        return self.rules(age=age, disabled=applicant in self.ref.disabled, declared=declared, on_time=on_time)
+        return max(bound, self.last_issued[rank], self.passed[rank])
 
     def run(self, tickets: list[Ticket]) -> None:
-        rng = self.rng
+        rng, ref, rules, day = self.rng, self.ref, self.rules, self.day
         called = sorted((t for t in tickets if t.call is not None),
                         key=lambda t: (t.first_call if t.first_call is not None else t.call, t.call))
         for ticket in called:
             call = ticket.first_call if ticket.first_call is not None else ticket.call
             bound = self.floor.wait_bound(call)
-            declared = ""
             applicant = ticket.applicant
-            if (applicant in self.ref.female and 22 <= self.ref.age(applicant, self.day) <= 40
-                    and rng.random() < PREGNANT_SHARE):
+            age = ref.age(applicant, day) if applicant else None
+            disabled = applicant in ref.disabled
+            declared = ""
+            if applicant in ref.female and 22 <= age <= 40 and rng.random() < PREGNANT_SHARE:
                 declared = "pregnant"
-            rule = self._rule(ticket, on_time=False, declared=declared)
+            rule = rules(age=age, disabled=disabled, declared=declared, on_time=False)
             rank = rule.rank if rule else 99
             if ticket.arrival is not None:
                 desired = ticket.arrival
@@ -97,7 +93,7 @@ class DayQueue:
                 desired = call - int(rng.expovariate(1.0) * self.wait_mean(call) * 60)
             earliest, latest = self._lower(rank, bound), call - 10
             if ticket.wants_booking:
-                booked_rule = self._rule(ticket, on_time=True, declared=declared)
+                booked_rule = rules(age=age, disabled=disabled, declared=declared, on_time=True)
                 booked_rank = booked_rule.rank if booked_rule else 99
                 window = self.book(ticket, self._lower(booked_rank, bound), call, desired)
                 if window is not None:
@@ -106,8 +102,13 @@ class DayQueue:
                     ticket.prefix = "Y"
             issued = min(max(min(desired, latest), earliest), call)
             ticket.issued, ticket.rank, ticket.rule = issued, rank, rule
-            self.last_issued[rank] = max(self.last_issued[rank], issued)
-            self.last_call[rank] = max(self.last_call[rank], call)
+            if issued > self.last_issued[rank]:
+                self.last_issued[rank] = issued
+            for r in rules.ranks:
+                if r >= rank:
+                    break
+                if call > self.passed[r]:
+                    self.passed[r] = call
 
     def left_before_their_turn(self, tickets: list[Ticket], count: int, standard_rank: int) -> list[Ticket]:
         """`count` people who took a ticket behind someone with a long wait and left before that person was
@@ -119,8 +120,8 @@ class DayQueue:
         for ahead in rng.sample(long_waits, min(count, len(long_waits))):
             ticket = Ticket("cancelled")
             ticket.state = "cancelled"
-            ticket.issued = rng.randrange(ahead.issued + 30, ahead.call - 240)
-            ticket.finish = rng.randrange(ticket.issued + 180, ahead.call - 10)
+            ticket.issued = between(rng, ahead.issued + 30, ahead.call - 240)
+            ticket.finish = between(rng, ticket.issued + 180, ahead.call - 10)
             ticket.rank = standard_rank
             ticket.rule = next((r for r in self.rules.rules if r.rank == standard_rank and r.basis == "standard"),
                                None)

@@ -5,6 +5,11 @@ grid's grid worker — and the window cases of the case history, grouped by cent
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from doorstep.accounts.models import User
 from doorstep.cases.models import Case
@@ -30,8 +35,7 @@ class Center:
     base_per_day: float = 0.0  # window cases per working day over the year
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(NamedTuple):
     """A window case as the hall saw it: taken in at `anchor` seconds after local midnight (accepted, or refused
     with the one-time notice), by `clerk`."""
 
@@ -101,9 +105,11 @@ class HallReference:
         area = defaultdict(list)
         # the story families are left to their journeys (as in the case history): no demo booking or ticket of theirs
         rows = (Resident.objects.filter(path__startswith=self.district_code, status="active")
-                .exclude(household__number__startswith=STORY_HOUSEHOLD_PREFIX).values_list("id", "path", "birth_date", "is_disabled", "gender").order_by("id"))
-        for pk, path, birth, disabled, gender in rows.iterator(chunk_size=20_000):
-            self.birth[pk] = birth
+                .exclude(household__number__startswith=STORY_HOUSEHOLD_PREFIX)
+                .annotate(born=Cast("birth_date", TextField()))
+                .values_list("id", "path", "born", "is_disabled", "gender").order_by("id"))
+        for pk, path, birth, disabled, gender in raw_rows(rows):
+            self.birth[pk] = datetime.date.fromisoformat(birth[:10])
             self.path[pk] = path
             if disabled:
                 self.disabled.add(pk)
@@ -129,15 +135,16 @@ class HallReference:
         self.visits: dict[tuple[int, datetime.date], list[Visit]] = defaultdict(list)
         rows = (Case.objects.filter(channel="window", center_id__in=list(self.centers),
                                     applicant_path__startswith=self.district_code)
-                .values_list("id", "center_id", "accepted_at", "decided_at", "state", "first_contact_id",
+                .annotate(accepted=Cast("accepted_at", TextField()), decided=Cast("decided_at", TextField()))
+                .values_list("id", "center_id", "accepted", "decided", "state", "first_contact_id",
                              "applicant_id", "applicant_path", "item_id").order_by("id"))
         first = self.today - datetime.timedelta(days=365)
         per_center = defaultdict(int)
-        for pk, center_id, accepted, decided, state, clerk, applicant, path, item in rows.iterator(chunk_size=20_000):
+        for pk, center_id, accepted, decided, state, clerk, applicant, path, item in raw_rows(rows):
             moment = accepted or (decided if state == "refused" else None)
             if moment is None:
                 continue
-            local = moment.replace(tzinfo=None) + self.utc_offset
+            local = utc_naive(moment) + self.utc_offset
             day = local.date()
             if not first <= day < self.today:
                 continue
@@ -149,3 +156,21 @@ class HallReference:
         working_days = max(1, len({day for _, day in self.visits}))
         for center in self.centers.values():
             center.base_per_day = per_center[center.id] / working_days
+
+
+def raw_rows(queryset):
+    """A values_list queryset's rows straight from the cursor, without Django's per-value converters (the year's
+    half a million cases read in a fraction of the time; its dates and times are cast to text in the query, so
+    the driver does not parse them either)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(20_000):
+            yield from rows
+
+
+def utc_naive(text: str) -> datetime.datetime:
+    """A stored moment cast to text as a naive UTC datetime (SQLite keeps UTC without an offset, PostgreSQL's text
+    carries '+00')."""
+    value = datetime.datetime.fromisoformat(text)
+    return value if value.tzinfo is None else value.astimezone(datetime.UTC).replace(tzinfo=None)

@@ -14,7 +14,6 @@ import zoneinfo
 from django.conf import settings
 
 from doorstep.accounts.models import User
-from doorstep.demo.hall.bookings import DaySlots
 from doorstep.demo.hall.queue import priority
 from doorstep.hall.models import (
     Booking,
@@ -63,10 +62,11 @@ class _Live:
         code = self.ref.district_code
         street = self.ref.center_by_node.get(f"{code}001")
         station = self.ref.center_by_node.get(f"{code}001003")
-        for center in (c for c in (street, station) if c is not None):
-            spans = [(o.hour * 3600 + o.minute * 60, c.hour * 3600 + c.minute * 60)
-                     for o, c in hours_on(self.today, center.hours, self.b.calendar)]
-            if any(a + 900 <= self.secs_now() < b for a, b in spans):
+        for center in (found for found in (street, station) if found is not None):
+            spans = [(opens.hour * 3600 + opens.minute * 60, closes.hour * 3600 + closes.minute * 60)
+                     for opens, closes in hours_on(self.today, center.hours, self.b.calendar)]
+            # (a `now` on a day of the history, as a test may pass, has its tickets already)
+            if self.today >= self.b.today and any(a + 900 <= self.secs_now() < b for a, b in spans):
                 self._queue(center, spans)
             for day in self._coming_days(center):
                 self._bookings(center, day, BOOKINGS_AHEAD[center.is_street])
@@ -81,7 +81,7 @@ class _Live:
         windows = center.windows[:len(holders)]
         for window, user in zip(windows, holders, strict=True):
             WindowSession.objects.create(window_id=window, user_id=user, opened_at=self.at(self.today, opened))
-        plan = []  # (issued, called, started, finished, window, served_by)
+        served_plan = []  # (called, started, finished, window, served_by)
         for k, (window, user) in enumerate(zip(windows, holders, strict=True)):
             t = now - rng.randrange(35, 50) * 60
             for _ in range(3):  # served earlier: the board's last calls
@@ -89,17 +89,21 @@ class _Live:
                 if served > now - 600:
                     break
                 if any(a <= t and served < b for a, b in spans):
-                    plan.append((t - rng.randrange(60, 400), t, t + 40, served, window, user))
+                    served_plan.append((t, t + 40, served, window, user))
                 t = served + rng.randrange(60, 180)
-            if k == 0:  # at the window now
-                called = max(t, now - rng.randrange(5, 9) * 60)
-                plan.append((called - rng.randrange(60, 300), called, called + 40, None, window, user))
-            else:  # just called
-                called = now - rng.randrange(20, 70)
-                plan.append((called - rng.randrange(120, 400), called, None, None, window, user))
+            called = max(t, now - rng.randrange(5, 9) * 60) if k == 0 else now - rng.randrange(90, 180)
+            # window 1 serves someone now, window 2 has just called someone
+            served_plan.append((called, called + 40 if k == 0 else None, None, window, user))
+        # the morning had no queue: each came shortly before their call, in the order they were called
+        plan, issued = [], None
+        for called, started, finished, window, user in sorted(served_plan, key=lambda p: p[0]):
+            issued = min(called - rng.randrange(10, 50) if issued is None else max(issued + 5, called -
+                                                                                 rng.randrange(10, 50)), called)
+            plan.append((issued, called, started, finished, window, user))
         last_call = max(p[1] for p in plan)
-        for k in range(rng.randrange(3, 6)):  # waiting, come after the last call (nobody was passed over)
-            plan.append((min(last_call + 15 + k * rng.randrange(20, 70), now - 10), None, None, None, None, None))
+        waiting = rng.randrange(3, 6)
+        for k in range(waiting):  # came after the last call (nobody was passed over), one after another
+            plan.append((last_call + (now - last_call) * (k + 1) // (waiting + 1), None, None, None, None, None))
         plan.sort(key=lambda p: p[0])
         rules = self.ref.rules
         for seq, (issued, called, started, finished, window, user) in enumerate(plan, start=1):
@@ -137,29 +141,38 @@ class _Live:
             day += datetime.timedelta(days=1)
         return days
 
-    def _day_slots(self, center, day: datetime.date) -> tuple[list[Slot], DaySlots]:
-        periods = periods_on(center.obj, day, self.policy)
-        slots = Slot.objects.bulk_create([Slot(center_id=center.id, day=day, starts_at=a, ends_at=b, pool="",
-                                               capacity=self.policy.slot_capacity) for a, b in periods])
-        return slots, DaySlots([(0, 0)] * len(slots), self.policy.slot_capacity)
+    def _day_slots(self, center, day: datetime.date) -> list[Slot]:
+        """The day's general slots, made whole as slots_release makes them unless the day has them already."""
+        slots = list(Slot.objects.filter(center_id=center.id, day=day, pool="").order_by("starts_at"))
+        if not slots:
+            slots = Slot.objects.bulk_create([
+                Slot(center_id=center.id, day=day, starts_at=a, ends_at=b, pool="",
+                     capacity=self.policy.slot_capacity) for a, b in periods_on(center.obj, day, self.policy)])
+        return slots
 
     def _bookings(self, center, day: datetime.date, count: int) -> None:
         rng = self.rng
-        if not center.residents:
+        soonest = self.now + datetime.timedelta(minutes=30)
+        if not center.residents or not any(a > soonest for a, _b in periods_on(center.obj, day, self.policy)):
             return
-        slots, places = self._day_slots(center, day)
-        later = [i for i, s in enumerate(slots) if s.starts_at > self.now + datetime.timedelta(minutes=30)]
-        for _ in range(count if later else 0):
+        slots = self._day_slots(center, day)
+        later = [s for s in slots if s.starts_at > soonest]
+        for _ in range(count):
             applicant, item = rng.choice(center.residents), rng.choice(self.ref.item_ids)
-            free = [i for i in later if places.booked[i] < places.capacity]
-            if not free or (applicant, item, day) in self.b.book.active:
-                continue
-            i = rng.choice(free)
-            self._book(center, slots[i], places, i, applicant, item, self.ref.path.get(applicant, ""))
+            free = [s for s in later if s.booked < s.capacity]
+            if free and not self._has_booking(applicant, item, day):
+                self._book(center, rng.choice(free), applicant, item, self.ref.path.get(applicant, ""))
         Slot.objects.bulk_update([s for s in slots if s.booked], ["booked"])
 
-    def _book(self, center, slot: Slot, places: DaySlots, i: int, applicant: int, item: int, path: str,
-              *, channel: str = "", booked_by: int | None = None) -> Booking:
+    def _has_booking(self, applicant: int, item: int, day: datetime.date) -> bool:
+        """One active booking per person per item per day (a live hall made again over a built demo, as a test
+        does, finds the first one's in the database)."""
+        return (applicant, item, day) in self.b.book.active or Booking.objects.filter(
+            applicant_id=applicant, item_id=item, day=day, state__in=("booked", "arrived")).exists()
+
+    def _book(self, center, slot: Slot, applicant: int, item: int, path: str, *, channel: str = "",
+              booked_by: int | None = None) -> Booking:
+        """A booked booking of one slot (every demo item takes one), made within the release horizon before now."""
         rng, ref = self.rng, self.ref
         if not channel:
             account, worker = ref.account.get(applicant), ref.grid_worker.get(path)
@@ -179,7 +192,6 @@ class _Live:
             pool="", state="booked", created_at=created, changed_at=created)
         booking.slots.set([slot])
         BookingEvent.objects.create(booking=booking, action="book", actor_id=booked_by, at=created)
-        places.booked[i] += 1
         slot.booked += 1
         self.b.book.active.add((applicant, item, slot.day))
         self.bookings += 1
@@ -196,12 +208,12 @@ class _Live:
         last = released_until(self.policy, self.now)
         day = self.today + datetime.timedelta(days=1)
         while day <= last:
-            afternoon = [(a, b) for a, b in periods_on(station.obj, day, self.policy) if a.hour >= 15]
-            if afternoon and not Slot.objects.filter(center_id=station.id, day=day).exists():
-                slots, places = self._day_slots(station, day)
-                i = next(k for k, s in enumerate(slots) if s.starts_at == afternoon[0][0])
-                self._book(station, slots[i], places, i, account[1], item, resident or "", channel="resident",
-                           booked_by=account[0])
-                Slot.objects.filter(pk=slots[i].pk).update(booked=slots[i].booked)
-                return
+            afternoon = [a for a, _b in periods_on(station.obj, day, self.policy) if a.hour >= 15]
+            if afternoon and not self._has_booking(account[1], item, day):
+                slot = next(s for s in self._day_slots(station, day) if s.starts_at == afternoon[0])
+                if slot.booked < slot.capacity:
+                    self._book(station, slot, account[1], item, resident or "", channel="resident",
+                               booked_by=account[0])
+                    Slot.objects.filter(pk=slot.pk).update(booked=slot.booked)
+                    return
             day += datetime.timedelta(days=1)

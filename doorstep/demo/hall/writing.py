@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils.translation import gettext
 
 from doorstep.demo.build import BulkWriter
+from doorstep.demo.hall.curves import between
 from doorstep.hall.models import (
     Booking,
     BookingEvent,
@@ -24,6 +25,7 @@ from doorstep.hall.models import (
 )
 
 EVENT_DAYS = 30
+CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
 
 
 def open_writers() -> dict[str, BulkWriter]:
@@ -65,14 +67,19 @@ class Rows:
         self.counts: dict[str, int] = {name: 0 for name in writers}
 
     def db(self, value: datetime.datetime | None):
+        """A naive local datetime for the database (through at()'s quick path when it can)."""
         if value is None:
             return None
+        secs = value.hour * 3600 + value.minute * 60 + value.second
+        if self.sqlite and not value.microsecond and 0 <= secs - self.offset_secs < 86400:
+            return self.at(value.date(), secs)
         utc = value - self.utc_offset
         return utc.isoformat(" ") if self.sqlite else utc.replace(tzinfo=datetime.UTC)
 
     def at(self, day: datetime.date, secs: int | None):
-        """`secs` after local midnight of `day`, for the database (the hot path of the load: text on SQLite made
-        without datetime arithmetic when the moment falls on the same UTC day)."""
+        """`secs` after local midnight of `day`, for the database. The hot path of the load (millions of calls):
+        on SQLite, text put together from the UTC date and a table of the day's clock times when the moment falls
+        on the same UTC day."""
         if secs is None:
             return None
         utc = secs - self.offset_secs
@@ -80,9 +87,9 @@ class Rows:
             prefix = self.prefixes.get(day)
             if prefix is None:
                 prefix = self.prefixes[day] = day.isoformat() + " "
-            minutes, second = divmod(utc, 60)
-            return f"{prefix}{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}"
-        return self.db(datetime.datetime(day.year, day.month, day.day) + datetime.timedelta(seconds=secs))
+            return prefix + CLOCK[utc]
+        utc_moment = datetime.datetime(day.year, day.month, day.day) + datetime.timedelta(seconds=utc)
+        return utc_moment.isoformat(" ") if self.sqlite else utc_moment.replace(tzinfo=datetime.UTC)
 
     def flush(self) -> None:
         for name in ("slot", "booking", "booking_slot", "booking_event", "ticket", "ticket_event", "counter",
@@ -112,13 +119,13 @@ class Rows:
             changed = midnight + datetime.timedelta(seconds=draft.ticket.issued)
         elif draft.state == "cancelled":
             room = max(int((starts - created).total_seconds()) - 600, 60)
-            changed = created + datetime.timedelta(seconds=rng.randrange(60, room + 61))
+            changed = created + datetime.timedelta(seconds=between(rng, 60, room + 61))
         else:  # the no-show sweep runs every ten minutes once the late grace is over
             changed = ends + datetime.timedelta(minutes=self.policy.on_time_late_minutes,
-                                                seconds=rng.randrange(0, 600))
+                                                seconds=between(rng, 0, 600))
         before = midnight - datetime.timedelta(hours=6)  # the day before at 18:00
         soon = starts - datetime.timedelta(minutes=self.policy.remind_minutes)
-        still = changed if draft.state == "cancelled" else ends
+        still = ends if draft.state == "no_show" else changed  # no reminder after a check-in or a cancel
         reminded = self.db(before) if created < before < still else None
         reminded_soon = self.db(soon) if created < soon < still else None
         draft.id = self.w["booking"].take_id()
@@ -159,10 +166,11 @@ class Rows:
             if ticket.kind == "no_show":
                 recalls = [called + 60 + k * 45 for k in range(ticket.recalls)]
                 called = recalls[-1] if recalls else called
+            issued = at(day, ticket.issued)  # queued then too: a transfer keeps its place in the queue
             self.rows["ticket"].append((
                 pk, center.id, day, ticket.prefix, ticket.seq, booking, item, pool, ticket.applicant, ticket.rank,
                 ticket.rule.id if ticket.rule else None, ticket.state, ticket.window, None, desk,
-                at(day, ticket.issued), at(day, ticket.issued), at(day, called), at(day, ticket.start),
+                issued, issued, at(day, called), at(day, ticket.start),
                 at(day, ticket.finish), ticket.recalls, 1 if ticket.first_call is not None else 0, ticket.served_by,
                 case))
             if with_events:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import zoneinfo
 from collections import defaultdict
 
 import pytest
@@ -20,7 +21,9 @@ from django.utils import timezone
 from doorstep.audit.models import AuditEvent
 from doorstep.calendar.selectors import work_calendar
 from doorstep.cases.models import Case
+from doorstep.demo.hall import HallHistoryBuilder
 from doorstep.demo.hall.curves import rest_days_before
+from doorstep.demo.hall.today import build_live_hall
 from doorstep.hall.models import Booking, HallPolicy, Slot, Ticket, TicketCounter, WindowSession
 from doorstep.hall.services.slots import released_until
 
@@ -156,25 +159,58 @@ def test_windows_open_for_the_day_held_by_the_centers_clerks():
     assert not sessions.exclude(user__role="clerk").exists()
 
 
-def test_todays_hall_is_alive_when_the_demo_was_built_in_opening_hours():
-    event = AuditEvent.objects.filter(action="demo.hall").order_by("-id").first()
-    assert event is not None
+def test_bookings_for_today_and_the_coming_days_and_journey_ones_for_the_next_afternoon():
     today = timezone.localdate()
     booked = Booking.objects.filter(state="booked", day__gte=today)
-    assert booked.exists()
+    assert booked.count() >= 10
+    assert not booked.filter(starts_at__lte=timezone.now()).exists()
+    policy = HallPolicy()
+    assert all(day <= released_until(policy, created) for day, created in booked.values_list("day", "created_at"))
     xie = booked.get(applicant__name="谢小波", applicant__path__startswith=DISTRICT)
     assert xie.center.org_node.code == f"{DISTRICT}001002" and xie.item.code == "WJ-C02"
     assert timezone.localtime(xie.starts_at).hour >= 15 and xie.day > today and xie.channel == "resident"
+    assert xie.booked_by.username == "13800000001"
+
+
+def test_todays_hall_is_alive_when_the_demo_was_built_in_opening_hours():
+    event = AuditEvent.objects.filter(action="demo.hall").order_by("-id").first()
+    assert event is not None
     if not event.summary.get("live_tickets"):
-        pytest.skip("the centers were closed when the demo was built")
-    live = Ticket.objects.filter(day=today)
-    assert live.filter(state="waiting").count() >= 3
+        pytest.skip("the centers were closed when the demo was built (the next test makes the live hall anyway)")
+    _assert_live(timezone.localdate())
+
+
+def test_a_live_hall_made_in_opening_hours_has_a_queue_in_motion():
+    calendar = work_calendar()
+    day = timezone.localdate()
+    while not calendar.is_working_day(day):
+        day += datetime.timedelta(days=1)
+    now = datetime.datetime.combine(day, datetime.time(10, 17), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    Ticket.objects.filter(day=day).delete()
+    TicketCounter.objects.filter(day=day).delete()
+    WindowSession.objects.filter(closed_at__isnull=True).delete()
+    builder = HallHistoryBuilder(district_code=DISTRICT, today=timezone.localdate(), seed=2026)
+    builder.book.codes.update(Booking.objects.values_list("code", flat=True))
+    tickets, _bookings = build_live_hall(builder, now=now)
+    assert tickets >= 8
+    _assert_live(day)
+
+
+def _assert_live(day: datetime.date) -> None:
+    live = Ticket.objects.filter(day=day)
+    assert live.filter(state="waiting").count() >= 6  # three or more at each of the two centers
     assert live.filter(state="serving").count() == 2 and live.filter(state="called").count() == 1
     open_sessions = WindowSession.objects.filter(closed_at__isnull=True)
     assert open_sessions.count() == 3
-    assert set(live.filter(state__in=("called", "serving")).values_list("window_id", flat=True)) == set(
+    assert set(live.filter(state__in=("called", "serving")).values_list("window_id", flat=True)) <= set(
         open_sessions.values_list("window_id", flat=True))
-    assert not live.filter(center__org_node__code=f"{DISTRICT}001002").exists()  # the tests' own station
+    assert not open_sessions.exclude(user__org_node_id=F("window__center__org_node_id")).exists()
+    assert not live.filter(center__org_node__code__in=(f"{DISTRICT}001001", f"{DISTRICT}001002")).exists()
+    for center in live.values_list("center_id", flat=True).distinct():
+        rows = list(live.filter(center_id=center).order_by("seq").values_list("issued_at", "called_at", "state"))
+        assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+        last_call = max(r[1] for r in rows if r[1] is not None)
+        assert all(issued > last_call for issued, _c, state in rows if state == "waiting")
 
 
 PIECE = """
@@ -224,6 +260,7 @@ for day_index in range(40):
         t.arrival = sampler.draw(rng, ((510, 720), (840, 1050)), False)
         if floor.place_walk_in(t, duration=200):
             tickets.append(t)
+    floor.freeze()
     queue = DayQueue(rng, floor, rules=rules, ref=Ref(), day=datetime.date(2026, 3, 2),
                      wait_mean=lambda s: curves.wait_mean_minutes(s // 60, 1.3),
                      book=lambda t, lower, call, desired: (max(lower, call - 900), call - 10))
