@@ -45,6 +45,7 @@ from doorstep.catalog.eligibility import OPS
 from doorstep.catalog.models import ServiceItem
 from doorstep.core.bulk import deferred_indexes
 from doorstep.demo.build import BulkWriter, _reset_sequences
+from doorstep.demo.hall import curves
 from doorstep.demo.people import STORY_HOUSEHOLD_PREFIX
 from doorstep.org.hours import hours_on
 from doorstep.org.models import OpeningHours, OrgNode, ServiceCenter
@@ -145,6 +146,7 @@ class HistoryBuilder:
                                                                                   "closes"):
             self.hours[center_id].append((weekday, opens, closes))
         self.spans: dict[tuple[int, datetime.date], list[tuple[int, int]]] = {}
+        self.arrivals = curves.MinuteSampler()
         self._load_items()
         self._load_streets()
 
@@ -229,7 +231,8 @@ class HistoryBuilder:
             self.spans[key] = spans
         return spans
 
-    def _open_at(self, center_id: int, day: datetime.date, *, margin: int = 0, session: str = "") -> datetime.datetime:
+    def _open_at(self, center_id: int, day: datetime.date, *, margin: int = 0, session: str = "",
+                 curve: bool = False) -> datetime.datetime:
         """A random moment on `day` while the center is open, at least `margin` minutes before it closes (so that
         what follows at the counter ends before closing); session "first" or "last" keeps to the day's first or
         last opening (a hand-over in the morning is signed for in the afternoon)."""
@@ -239,6 +242,9 @@ class HistoryBuilder:
         elif session == "last":
             spans = spans[-1:]
         room = [(a, b - margin) for a, b in spans if b - margin > a] or spans
+        if curve:  # people come to the window along the hall's arrival curve (mornings, 9–11 most)
+            minute = self.arrivals.draw(self.rng, tuple(room), False) // 60
+            return datetime.datetime(day.year, day.month, day.day, minute // 60, minute % 60)
         k = self.rng.randrange(sum(b - a for a, b in room))
         for a, b in room:
             if k < b - a:
@@ -288,14 +294,18 @@ class HistoryBuilder:
         days = [start + datetime.timedelta(days=k) for k in range((self.today - start).days)]
         days = [d for d in days if self.cal.is_working_day(d)]
         per_day = self.per_street_month * 12 / max(len(days), 1)
+        # busier on Mondays and after a holiday, quieter on Fridays (the hall's arrival curve), the year's total kept
+        factors = [curves.day_factor(d, self.cal.is_working_day) for d in days]
+        mean_factor = sum(factors) / max(len(factors), 1)
         task = self.progress.add_task("一年办件", total=len(days)) if self.progress else None
         counters = []
-        for day in days:
+        for day, factor in zip(days, factors, strict=True):
             seq = 0
             for street in self.streets:
                 if not street.residents:
                     continue
-                n = max(0, round(self.rng.gauss(per_day, per_day * 0.15)))
+                mean = per_day * factor / mean_factor
+                n = max(0, round(self.rng.gauss(mean, mean * 0.15)))
                 for _ in range(n):
                     seq += 1
                     self._one_case(street, day, seq)
@@ -352,7 +362,7 @@ class HistoryBuilder:
         number = f"{self.district.code}{day:%Y%m%d}{seq:05d}"
         history = []
         # in the center's hours, leaving room for an instant item to be concluded before it closes
-        t = self._open_at(center.pk, day, margin=INSTANT_MINUTES[1])
+        t = self._open_at(center.pk, day, margin=INSTANT_MINUTES[1], curve=channel == "window")
         created = t
         if channel == "online":
             created = t - datetime.timedelta(hours=rng.randrange(2, 40))

@@ -15,7 +15,27 @@ from doorstep.org.models import ServiceCenter, Window
 from doorstep.registry.models import Resident
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MONDAY = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=BEIJING)  # an ordinary working Monday
+
+
+def _quiet_monday(after: datetime.date) -> datetime.date:
+    """A Monday at least two weeks after `after` whose next 16 days (the days the tests use) hold no statutory
+    holiday: past the release horizon of the demo's live bookings and never a day of its history, whatever the
+    date the suite runs on. Holidays from the `holidays` package, which covers years the State Council has not
+    announced yet (the calendar app falls back on it the same way)."""
+    import holidays
+
+    day = after + datetime.timedelta(days=14)
+    day += datetime.timedelta(days=(7 - day.weekday()) % 7)
+    while True:
+        span = [day + datetime.timedelta(days=k) for k in range(16)]
+        statutory = holidays.China(years=sorted({d.year for d in span}))
+        if not any(d in statutory for d in span):
+            return day
+        day += datetime.timedelta(days=7)
+
+
+_DAY = _quiet_monday(datetime.datetime.now(BEIJING).date())
+MONDAY = datetime.datetime(_DAY.year, _DAY.month, _DAY.day, 9, 0, tzinfo=BEIJING)  # an ordinary working Monday
 ITEM = "MZ-C01"  # 老年人优待证办理: an instant item of the demo catalog, 15 minutes at the window
 
 

@@ -10,7 +10,7 @@ from doorstep.hall.figures.estimates import calibrate, replay, wait_calibrate
 from doorstep.hall.figures.waits import tickets_between, wait_rows
 from doorstep.hall.models import Ticket, WaitCalibration, WindowSession
 from doorstep.hall.selectors.queue import WAIT_BAND, queue_place
-from doorstep.hall.tests.helpers import BEIJING, station, walk_in, windows
+from doorstep.hall.tests.helpers import BEIJING, MONDAY, station, walk_in, windows
 
 DAY = datetime.date(2026, 11, 2)  # a Monday, in the past
 
@@ -69,13 +69,13 @@ def test_the_estimate_is_replayed_and_its_range_measured_on_held_out_days():
     assert 0.6 <= fitted.coverage <= 1.0  # about 80% by construction, measured on days not fitted
     assert fitted.p80_error_minutes > 0
     stored = wait_calibrate(days=40, today=DAY + datetime.timedelta(days=20))
-    assert {row.center_id for row in stored} == {None, station().pk}
+    assert {None, station().pk} <= {row.center_id for row in stored}  # and other centers of the demo's history
     assert WaitCalibration.objects.filter(center=station()).count() == 1
 
 
 @pytest.mark.django_db
 def test_queue_place_uses_the_measured_band():
-    now = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=BEIJING)
+    now = MONDAY
     for _ in range(4):
         last = walk_in(now=now)
     place = queue_place(last, now=now)

@@ -115,13 +115,15 @@ def test_priority_classes_then_first_come_first_served():
 
 @pytest.mark.django_db
 def test_numbers_restart_at_midnight_beijing_time():
-    before = datetime.datetime(2026, 12, 7, 15, 59, 59, tzinfo=datetime.UTC)  # 23:59:59 in Beijing
-    after = datetime.datetime(2026, 12, 7, 16, 0, 0, tzinfo=datetime.UTC)  # 00:00:00 on the 8th
+    day = MONDAY.date()
+    before = datetime.datetime(day.year, day.month, day.day, 15, 59, 59, tzinfo=datetime.UTC)  # 23:59:59 Beijing
+    after = before + datetime.timedelta(seconds=1)  # 00:00:00 of the next day in Beijing, still Monday in UTC
     first = walk_in(now=before)
     second = walk_in(now=before)
     third = walk_in(now=after)
     assert (first.number, second.number, third.number) == ("A001", "A002", "A001")
-    assert first.day == datetime.date(2026, 12, 7) and third.day == datetime.date(2026, 12, 8)
+    assert first.day == day and third.day == day + datetime.timedelta(days=1)
+    assert before.date() == after.date() == day  # one UTC day, two Beijing days
     assert after.astimezone(BEIJING).date() == third.day
 
 
