@@ -44,6 +44,7 @@ def _setup(attempts: int):
     from doorstep.accounts.models import User
     from doorstep.calendar.selectors import work_calendar
     from doorstep.hall.models import Booking, Slot
+    from doorstep.hall.services.common import policy_for
     from doorstep.org.models import ServiceCenter
     from doorstep.registry.models import Resident
 
@@ -55,9 +56,11 @@ def _setup(attempts: int):
     Booking.objects.filter(center=center, day=day).delete()
     Slot.objects.filter(center=center, day=day).delete()
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 30)))
+    minutes = policy_for(center).slot_minutes  # the slots as the center's policy makes them
     Slot.objects.bulk_create([Slot(center=center, day=day, pool="", capacity=PER_SLOT,
-                                   starts_at=start + datetime.timedelta(minutes=15 * i),
-                                   ends_at=start + datetime.timedelta(minutes=15 * (i + 1))) for i in range(SLOTS)])
+                                   starts_at=start + datetime.timedelta(minutes=minutes * i),
+                                   ends_at=start + datetime.timedelta(minutes=minutes * (i + 1)))
+                              for i in range(SLOTS)])
     people = list(Resident.objects.filter(status="active", account__isnull=True).order_by("id")
                   .values_list("id", flat=True)[:attempts])
     User.objects.bulk_create([User(username=f"{USER_PREFIX}{pk}", role="resident", resident_id=pk,
@@ -75,7 +78,7 @@ def _cleanup():
     bookings = Booking.objects.filter(booked_by__in=users)
     BookingEvent.objects.filter(booking__in=bookings).delete()
     bookings.delete()
-    IdempotencyKey.objects.filter(actor__in=users).delete()
+    IdempotencyKey.objects.filter(actor_id__in=list(users.values_list("pk", flat=True))).delete()
     from doorstep.notifications.models import Notification
 
     Notification.objects.filter(user__in=users).delete()

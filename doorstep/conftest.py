@@ -120,11 +120,12 @@ def _fresh_work_calendar():
     earlier (rolled back) test cached must not leak."""
     from doorstep.calendar.selectors import work_calendar_changed
     from doorstep.catalog.selectors import catalog_changed
+    from doorstep.hall.services.booking import _shapes
     from doorstep.incidents.geo import grids_changed
     from doorstep.incidents.services.intake import categories_changed
 
-    for changed in (work_calendar_changed, catalog_changed, grids_changed, categories_changed):
+    for changed in (work_calendar_changed, catalog_changed, grids_changed, categories_changed, _shapes.clear):
         changed()
     yield
-    for changed in (work_calendar_changed, catalog_changed, grids_changed, categories_changed):
+    for changed in (work_calendar_changed, catalog_changed, grids_changed, categories_changed, _shapes.clear):
         changed()
