@@ -27,6 +27,16 @@ pytestmark = pytest.mark.browser
 ITEM = "WJ-C02"
 
 
+def _until(check, seconds: float = 3.0) -> None:
+    """Wait until `check()` is true, polling every 20 ms; fails the journey after `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the board did not show and announce the call within the time"
+        time.sleep(0.02)
+
+
 def _book_on_the_phone(page) -> Booking:
     from doorstep.conftest import user
 
@@ -92,8 +102,9 @@ def test_booked_on_a_phone_checked_in_called_on_the_board_accepted_and_rated(wor
             ticket.refresh_from_db()
             window_number = ticket.window.number
             announcement = f"请 {number} 号到 {window_number} 号窗口"
-            board.wait_for_function(f"document.body.innerText.includes({number!r})", timeout=3000)
-            board.wait_for_function(f"window.__spoken.some(t => t.includes({number!r}))", timeout=3000)
+            # polled from here: the site's CSP forbids the eval that Playwright's wait_for_function needs
+            _until(lambda: number in board.inner_text("body"))
+            _until(lambda: any(number in t for t in board.evaluate("window.__spoken")))
             assert announcement.replace(" ", "") in "".join(board.evaluate("window.__spoken")).replace(" ", "")
 
             desk.click("[data-testid=start]")
