@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "doorstep.exports",
     "doorstep.incidents",
     "doorstep.hall",
+    "doorstep.wishes",
 ]
 
 MIDDLEWARE = [
