@@ -170,10 +170,12 @@ REGISTRATION_STATE_LABELS = {
 }
 
 
+# The three machines' action values are distinct strings: the authority table is one dict keyed by (role, action),
+# and a StrEnum member hashes as its value, so a "confirm" of two machines would be one key.
 class RegistrationAction(StrEnum):
-    CONFIRM = "confirm"
-    REJECT = "reject"
-    LEAVE = "leave"
+    CONFIRM = "registration_confirm"
+    REJECT = "registration_reject"
+    LEAVE = "registration_leave"
 
 
 REGISTRATION_ACTION_CONTEXT = "volunteer action"
@@ -220,10 +222,10 @@ ACTIVE_SIGNUP_STATES = frozenset({SignupState.SIGNED_UP, SignupState.CHECKED_IN,
 
 
 class SignupAction(StrEnum):
-    CHECK_IN = "check_in"
-    CONFIRM = "confirm"
-    CANCEL = "cancel"
-    MARK_ABSENT = "mark_absent"
+    CHECK_IN = "signup_check_in"
+    CONFIRM = "signup_confirm"
+    CANCEL = "signup_cancel"
+    MARK_ABSENT = "signup_mark_absent"
 
 
 SIGNUP_ACTION_CONTEXT = "signup action"

@@ -40,3 +40,9 @@ def test_roles_outside_the_community_work_take_no_part():
 def test_a_refusal_names_who_may():
     reason = refusal("clerk", WishAction.PUBLISH, frozenset({Relation.AREA}))
     assert reason.text() == "只有本社区工作人员可以“审核发布”。"
+
+
+def test_no_two_machines_share_an_action_value():
+    """One dict holds the three machines' actions: a value shared by two would merge their rows."""
+    values = [str(a) for a in ACTIONS]
+    assert len(values) == len(set(values))

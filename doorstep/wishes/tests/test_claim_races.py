@@ -19,8 +19,8 @@ def test_two_volunteers_claiming_one_wish_at_once_one_wins(world, rounds):
     for _ in range(rounds):
         wish = published()
         people = [volunteer(), volunteer()]
-        results, errors = run_concurrently(2, lambda i: wish_claim(actor=people[i], wish_id=wish.pk,
-                                                                   idempotency_key=new_key()))
+        results, errors = run_concurrently(2, lambda i, people=people, wish=wish: wish_claim(
+            actor=people[i], wish_id=wish.pk, idempotency_key=new_key()))
         assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict), errors
         wish.refresh_from_db()
         assert wish.claimed == 1 and wish.state == "claimed"
