@@ -77,6 +77,8 @@ def community_relations(actor, community) -> set[Relation]:
 
 
 def household_relations(actor, *, community, path: str, household_id: int) -> set[Relation]:
+    if not getattr(actor, "is_authenticated", False):
+        return set()
     found = community_relations(actor, community)
     if actor.role == "grid_worker" and _node_code(actor) and path.startswith(_node_code(actor)):
         found.add(Relation.GRID)
@@ -88,6 +90,8 @@ def household_relations(actor, *, community, path: str, household_id: int) -> se
 
 def wish_relations(actor, wish, *, volunteer: Volunteer | None = None) -> frozenset[Relation]:
     """`volunteer`: the actor's active registration when the caller has read it (else read here for a volunteer)."""
+    if not getattr(actor, "is_authenticated", False):
+        return frozenset()
     found = household_relations(actor, community=wish.community, path=wish.path, household_id=wish.household_id)
     if volunteer is None and actor.role == "volunteer":
         volunteer = volunteer_of(actor)

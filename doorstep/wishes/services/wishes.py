@@ -20,7 +20,7 @@ from doorstep.core.ids import parse_id
 from doorstep.core.plaintext import strip_invisible
 from doorstep.notifications.services import notify
 from doorstep.notifications.words import said
-from doorstep.wishes.authority import Extra
+from doorstep.wishes.authority import Extra, Relation
 from doorstep.wishes.models import ClaimState, Wish, WishCategory, WishEvent, WishNumberCounter, WishSource
 from doorstep.wishes.services.common import (
     authorize,
@@ -92,9 +92,17 @@ def beneficiary_accounts(wish: Wish):
     return list(User.objects.filter(resident__household_id=wish.household_id, role="resident", is_active=True))
 
 
-def tell(users, wish: Wish, title: str, kind: str, *, link: str | None = None) -> None:
-    notify(users, kind=kind, title=said(title, title=wish.title),
-           body=said(gettext_noop("心愿编号 {number}。"), number=wish.number), link=link or f"/wishes/{wish.pk}/")
+def tell(users, wish: Wish, title: str, kind: str) -> None:
+    """Tell the people concerned (on commit). Each reader's link opens a page they may open: a volunteer's own
+    claims; for staff, the grid worker and the household, the wish's page with its history."""
+    users = [u for u in users if u is not None]
+    body = said(gettext_noop("心愿编号 {number}。"), number=wish.number)
+    volunteers = [u for u in users if u.role == "volunteer"]
+    others = [u for u in users if u.role != "volunteer"]
+    if volunteers:
+        notify(volunteers, kind=kind, title=said(title, title=wish.title), body=body, link="/wishes/claims/")
+    if others:
+        notify(others, kind=kind, title=said(title, title=wish.title), body=body, link=f"/wishes/{wish.pk}/manage/")
 
 
 def wish_post(*, actor, beneficiary_id, title, description="", category=WishCategory.GOODS, value_yuan=0,
@@ -313,7 +321,7 @@ def wish_see(*, actor, wish_id) -> Wish:
     if wish is None:
         raise NotFound()
     held = wish_relations(actor, wish)
-    if not held:
+    if not held - {Relation.VOLUNTEER}:  # being a volunteer says nothing of a wish: it reads as missing
         raise NotFound()
     authorize(actor, Extra.SEE_WISH, held)
     audit_record(actor=actor, action="wishes.see", target=wish, summary={"number": wish.number})
