@@ -26,7 +26,18 @@ PAGE_REQUIRES = {
     # registry.changes: the grid's reports and the community's review (registry/changes/authority.py)
     "registry:changes": lambda u: u.org_node_id is not None and (
         (u.role == "grid_worker" and u.org_node.level == "grid") or (u.role == "clerk" and u.org_node.level == "community")),
+    # the community's volunteer work (wishes.authority): a station's clerk at a community, leaders and administrators
+    "wishes:review": lambda u: _community_work(u),
+    "volunteers:roster": lambda u: _community_work(u),
+    "activities:manage": lambda u: _community_work(u),
+    "volunteers:pairings": lambda u: u.role != "clerk" or _community_work(u),
 }
+
+
+def _community_work(user) -> bool:
+    if user.role in ("admin", "leader"):
+        return True
+    return user.role == "clerk" and user.org_node_id is not None and user.org_node.level == "community"
 
 
 def _ledger_permitted(user) -> bool:

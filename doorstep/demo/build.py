@@ -62,6 +62,7 @@ class DemoStats:
     cases: int = 0
     incidents: int = 0
     hall_tickets: int = 0
+    wishes: int = 0
 
 
 class BulkWriter:
@@ -267,6 +268,9 @@ def build_demo(*, scale: str = "district", seed: int = 2026, progress=None) -> D
 
     stats.hall_tickets = build_hall_history(district_code=DISTRICT_CODE, today=today, seed=seed,
                                             progress=progress).tickets
+    from doorstep.demo.wishes import build_wishes_history  # volunteers, wishes, activities (issue #15)
+
+    stats.wishes = build_wishes_history(district_code=DISTRICT_CODE, seed=seed, progress=progress).wishes
     audit_record(actor=None, actor_label="doorstep demo", action="demo.build",
                  summary={"scale": scale, "seed": seed, "residents": stats.residents})
     return stats

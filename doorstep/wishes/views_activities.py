@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.cases.printing import qr_svg
 from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
@@ -177,7 +178,7 @@ def _manage(request, *, error: str = "", error_field: str = "", form=None, statu
     }, status=status)
 
 
-@login_required
+@workspace_page("activities:manage")
 @require_http_methods(["GET", "POST"])
 def manage(request):
     """活动管理: the list, and the form to post one (POST: activity_post, then its page)."""

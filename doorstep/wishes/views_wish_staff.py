@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.core.errors import DomainError, NotFound, PermissionDenied
 from doorstep.core.ids import parse_id
 from doorstep.core.paging import iterate, page_args, paginate
@@ -90,7 +91,7 @@ def _review_context(request, params) -> dict:
             "tabs": tabs, "sort": sort, "q": q, "page": page, "status": 200, "back": back}
 
 
-@role_page("clerk", "admin", "leader")
+@workspace_page("wishes:review")
 @require_http_methods(["GET", "POST"])
 def review(request):
     """心愿审核; ?format=xlsx exports the community's wishes (every state). A POST takes one action on one wish

@@ -10,7 +10,7 @@ from doorstep.conftest import user
 from doorstep.registry.models import Resident
 from doorstep.wishes.models import Wish, WishPhoto
 from doorstep.wishes.services import wishes
-from doorstep.wishes.tests.test_wish_pages_helpers import (
+from doorstep.wishes.tests.page_helpers import (
     clerk,
     client_for,
     closed,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from doorstep.conftest import user
 from doorstep.wishes.models import Wish, WishClaim, WishPhoto
 from doorstep.wishes.services import wishes
-from doorstep.wishes.tests.test_wish_pages_helpers import (
+from doorstep.wishes.tests.page_helpers import (
     claimed,
     clerk,
     client_for,
