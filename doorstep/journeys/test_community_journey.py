@@ -29,8 +29,11 @@ def _jpeg(path) -> str:
     return str(path)
 
 
+WIDEST = """() => [...document.querySelectorAll('*')].filter(e => e.scrollWidth > 376 || e.getBoundingClientRect().right > 376).slice(0, 8).map(e => e.tagName + '.' + e.className + ' sw=' + e.scrollWidth + ' r=' + Math.round(e.getBoundingClientRect().right))"""
+
+
 def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, (page.url, page.evaluate(WIDEST))
 
 
 def _phone(browser, live_server, contexts, violations):
