@@ -31,6 +31,7 @@ PAGE_REQUIRES = {
     "volunteers:roster": lambda u: _community_work(u),
     "activities:manage": lambda u: _community_work(u),
     "volunteers:pairings": lambda u: u.role != "clerk" or _community_work(u),
+    "wishes:collect": lambda u: u.role != "clerk" or _community_work(u),
 }
 
 

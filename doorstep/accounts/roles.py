@@ -102,8 +102,8 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                  (_("资格复核"), "cases:reviews"), (_("评价器"), "ratings:pad-pair"), (_("人口变更审核"), "registry:changes"),
                  (_("签到取号"), "hall:desk"), (_("窗口叫号"), "hall:window"), (_("代为预约"), "hall:book"),
                  (_("大厅统计"), "hall:figures"), (_("心愿审核"), "wishes:review"),
-                 (_("志愿者名册"), "volunteers:roster"), (_("志愿活动"), "activities:manage"),
-                 (_("结对帮扶"), "volunteers:pairings")],
+                 (_("登记心愿"), "wishes:collect"), (_("志愿者名册"), "volunteers:roster"),
+                 (_("志愿活动"), "activities:manage"), (_("结对帮扶"), "volunteers:pairings")],
     Role.APPROVER: [(_("居民查询"), "registry:search"), (_("待审批"), "cases:queue"), (_("审批记录"), "cases:list"),
                     (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews")],
     Role.GRID_WORKER: [(_("我的网格居民"), "registry:search"), (_("待送达"), "cases:deliveries"), (_("代收申请"), "window"),
@@ -129,7 +129,8 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                   (_("电子监察"), "cases:supervision"), (_("差评整改"), "ratings:follow-ups"), (_("资格复核"), "cases:reviews"),
                   (_("指挥中心"), "incidents:center"), (_("事件地图"), "incidents:map"),
                   (_("数据看板"), "incidents:figures"), (_("大厅统计"), "hall:figures"),
-                  (_("心愿审核"), "wishes:review"), (_("志愿者名册"), "volunteers:roster")],
+                  (_("心愿审核"), "wishes:review"), (_("志愿者名册"), "volunteers:roster"),
+                  (_("结对帮扶"), "volunteers:pairings")],
     Role.ADMIN: [(_("居民查询"), "registry:search"), (_("组织架构"), "org:root"), (_("审计日志"), "audit:list"),
                  (_("主数据管理"), "admin:index"), (_("事项清单"), "catalog-admin"), (_("网格划分"), "partition:list"),
                  (_("工作日历"), "calendar:index"), (_("人口台账导入"), "registry:import"),
@@ -139,7 +140,8 @@ WORKSPACE: dict[Role, list[tuple[str, str | None]]] = {
                  (_("指挥中心"), "incidents:center"), (_("事件地图"), "incidents:map"),
                  (_("事件类别"), "incidents:categories"), (_("事件指标"), "incidents:figures"),
                  (_("大厅统计"), "hall:figures"), (_("心愿审核"), "wishes:review"),
-                 (_("志愿者名册"), "volunteers:roster"), (_("志愿活动"), "activities:manage")],
+                 (_("志愿者名册"), "volunteers:roster"), (_("志愿活动"), "activities:manage"),
+                 (_("结对帮扶"), "volunteers:pairings")],
 }
 
 

@@ -80,12 +80,10 @@ def _index(request, *, error: str = "", status: int = 200):
     return render(request, "wishes/activities/index.html", ctx, status=status)
 
 
-@login_required
+@workspace_page("activities:index")
 @require_GET
 def index(request):
-    """志愿活动: the activities and service posts a volunteer may sign up for. Staff go to their list."""
-    if is_activity_staff(request.user):
-        return HttpResponseRedirect(reverse("activities:manage"))
+    """志愿活动: the activities and service posts a volunteer may sign up for (staff keep theirs at manage/)."""
     _volunteer_only(request.user)
     return _index(request)
 
@@ -115,7 +113,7 @@ def _mine(request, *, error: str = "", status: int = 200):
                   status=status)
 
 
-@login_required
+@workspace_page("activities:mine")
 @require_GET
 def mine(request):
     """我的报名: each sign-up with its state, 取消报名 before the start."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.cases.printing import content_disposition, qr_svg, render_pdf
 from doorstep.core.errors import DomainError, NotFound, PermissionDenied
 from doorstep.core.links import public_url
@@ -49,7 +50,7 @@ def _ledger_page(request, volunteer, *, error: str = "", status: int = 200):
                             else reverse("activities:certificate"))}, status=status)
 
 
-@login_required
+@workspace_page("activities:hours")
 @require_GET
 def my_hours(request):
     """我的服务时长: the volunteer's ledger (date, activity, minutes, confirmed by) and the total in hours."""

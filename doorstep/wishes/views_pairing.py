@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.core.errors import DomainError, PermissionDenied
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
@@ -31,7 +32,7 @@ def _text(post, name: str, limit: int = TEXT_MAX) -> str:
     return str(post.get(name, ""))[:limit]
 
 
-@login_required
+@workspace_page("volunteers:pairings")
 @require_GET
 def pairings(request):
     """结对帮扶: the pairings the reader may see (active or ended), searchable by volunteer, number or household."""

@@ -245,7 +245,7 @@ def reveal(request, volunteer_id: int):
     return render(request, "wishes/volunteers/detail.html", _detail_context(request, volunteer, held, phone=phone))
 
 
-@login_required
+@workspace_page("volunteers:me")
 @require_http_methods(["GET", "POST"])
 def me(request):
     """我的报到: the volunteer's own registration (state, number, community), the profile form, 退出."""

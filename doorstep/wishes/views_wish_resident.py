@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from doorstep.accounts.pages import workspace_page
 from doorstep.core.errors import DomainError, ValidationFailed
 from doorstep.core.idempotency import FIELD as KEY_FIELD
 from doorstep.core.idempotency import was_replayed
@@ -126,7 +127,7 @@ def _collect_context(request, params) -> dict:
     return ctx
 
 
-@role_page("grid_worker", "clerk")
+@workspace_page("wishes:collect")
 @require_http_methods(["GET", "POST"])
 def collect(request):
     """走访收集心愿: find the resident (?q=name, within the user's grid or area), pick them (?resident=id), fill in the
