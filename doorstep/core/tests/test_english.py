@@ -69,6 +69,8 @@ DATA_MODELS = [
     "incidents.Verification", "incidents.Meeting", "incidents.ExtensionRequest", "incidents.IncidentRating",
     "incidents.DispatchDecision",
     "hall.PriorityRule", "hall.WindowSession", "hall.BookingEvent", "hall.TicketEvent",
+    "wishes.Volunteer", "wishes.Wish", "wishes.WishClaim", "wishes.WishEvent", "wishes.Pairing", "wishes.PairingVisit",
+    "wishes.Activity", "wishes.HoursEntry",
     "audit.AuditEvent",
     "exports.ExportJob",
 ]

@@ -47,7 +47,7 @@ def household_masked(household: Household) -> str:
     """丁**家: the head's name masked (services.common.mask_name), or the first member's when no head is recorded."""
     members = sorted(household.members.all(), key=lambda r: (r.relation != "head", r.status != "active", r.pk))
     # stored, and records are kept in the site's language (Chinese), whoever's page made them
-    return (mask_name(members[0].name) if members else "*") + "家"
+    return (mask_name(members[0].name) if members else "*") + "家"  # zh: a stored record, in the records' language
 
 
 def _grid_workers(path: str) -> list:

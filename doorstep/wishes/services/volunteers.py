@@ -351,7 +351,7 @@ def volunteer_leave(*, actor, volunteer_id, reason="", now: datetime.datetime | 
         volunteer.state, volunteer.state_reason = to, note
         volunteer.save(update_fields=["state", "state_reason"])
         ended = Pairing.objects.filter(volunteer=volunteer, state=Pairing.State.ACTIVE).update(
-            state=Pairing.State.ENDED, ended_at=now, ended_reason="志愿者已退出")  # a record: the site's language
+            state=Pairing.State.ENDED, ended_at=now, ended_reason="志愿者已退出")  # zh: a stored record, in the records' language
         audit_record(actor=actor, action="volunteer.leave", target=volunteer, reason=note,
                      summary={"by": "self" if by_self else "community", "pairings_ended": ended})
         if by_self:
