@@ -435,12 +435,13 @@ class HoursEntry(models.Model):
     """The service-hours ledger (志愿服务记录): one row per confirmed sign-up, never edited or deleted; a correction
     is a new row with negative minutes and its reason. A volunteer's hours are the sum of their rows."""
 
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="hours")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="hours", verbose_name=_("志愿者"))
     signup = models.OneToOneField(Signup, null=True, blank=True, on_delete=models.PROTECT, related_name="entry")
-    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="hours")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="hours", verbose_name=_("志愿活动"))
     served_on = models.DateField(_("服务日期"))
     minutes = models.IntegerField(_("时长（分钟）"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("记录人"))
     recorded_at = models.DateTimeField(_("记录时间"))
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
