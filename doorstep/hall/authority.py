@@ -11,13 +11,13 @@ resident; clerks check in, issue tickets and call at their own center; a window 
 
 from enum import StrEnum
 
+from doorstep.core.authority_table import AuthorityTable
 from doorstep.core.workflow_text import Label, Reason
 from doorstep.hall.workflow import (
     BOOKING_ACTION_LABELS,
     TICKET_ACTION_LABELS,
     BookingAction,
     TicketAction,
-    gettext_noop,
     pgettext_noop,
 )
 
@@ -104,18 +104,14 @@ def action_label(action: ANY_ACTION) -> Label:
     return Label(EXTRA_LABELS[action], "ticket action")
 
 
+_TABLE = AuthorityTable(HALL_AUTHORITY, RELATION_LABELS, RELATION_CONTEXT, action_label)
+
+
 def permitted(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> bool:
     """Whether the table lets this role take this action given the relations that hold."""
-    return bool(HALL_AUTHORITY.get((role, action), frozenset()) & held)
+    return _TABLE.permitted(role, action, held)
 
 
 def refusal(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> Reason | None:
     """None when permitted; else the reason, naming who may."""
-    needed = HALL_AUTHORITY.get((role, action))
-    label = action_label(action)
-    if not needed:
-        return Reason(gettext_noop("您的角色不能“{action}”。"), (("action", label),))
-    if needed & held:
-        return None
-    who = tuple(Label(RELATION_LABELS[r], RELATION_CONTEXT) for r in sorted(needed))
-    return Reason(gettext_noop("只有{who}可以“{action}”。"), (("who", who), ("action", label)))
+    return _TABLE.refusal(role, action, held)

@@ -13,6 +13,7 @@ approves extensions); DESIGN.md (departments see their own orders only, never th
 from dataclasses import dataclass
 from enum import StrEnum
 
+from doorstep.core.authority_table import AuthorityTable
 from doorstep.incidents.workflow import (
     ACTION_CONTEXT,
     ACTION_LABELS,
@@ -186,21 +187,19 @@ def action_label(action: ANY_ACTION) -> Label:
     return Label(ACTION_LABELS.get(action) or EXTRA_LABELS.get(action, str(action)), ACTION_CONTEXT)
 
 
+_TABLE = AuthorityTable(INCIDENT_AUTHORITY, RELATION_LABELS, RELATION_CONTEXT, action_label,
+                        not_role=gettext_noop("您的角色不能对事件执行“{action}”。"),
+                        only_who=gettext_noop("只有{who}可以对该事件执行“{action}”。"))
+
+
 def permitted(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> bool:
     """Whether the table lets this role take this action given the relations that hold."""
-    return bool(INCIDENT_AUTHORITY.get((role, action), frozenset()) & held)
+    return _TABLE.permitted(role, action, held)
 
 
 def refusal(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> Reason | None:
     """None when permitted; else the reason, naming who may."""
-    needed = INCIDENT_AUTHORITY.get((role, action))
-    label = action_label(action)
-    if not needed:
-        return Reason(gettext_noop("您的角色不能对事件执行“{action}”。"), (("action", label),))
-    if needed & held:
-        return None
-    who = tuple(Label(RELATION_LABELS[r], RELATION_CONTEXT) for r in sorted(needed))
-    return Reason(gettext_noop("只有{who}可以对该事件执行“{action}”。"), (("who", who), ("action", label)))
+    return _TABLE.refusal(role, action, held)
 
 
 def sees(role: str, held: frozenset[Relation]) -> bool:

@@ -14,6 +14,7 @@ Sources: issue #15 items 1–4; 志愿服务条例 (国务院令第685号) art. 
 
 from enum import StrEnum
 
+from doorstep.core.authority_table import AuthorityTable
 from doorstep.core.workflow_text import Label, Reason
 from doorstep.wishes.workflow import (
     REGISTRATION_ACTION_CONTEXT,
@@ -25,7 +26,6 @@ from doorstep.wishes.workflow import (
     RegistrationAction,
     SignupAction,
     WishAction,
-    gettext_noop,
     pgettext_noop,
 )
 
@@ -182,18 +182,14 @@ def action_label(action: ANY_ACTION) -> Label:
     return Label(EXTRA_LABELS[action], EXTRA_CONTEXT)
 
 
+_TABLE = AuthorityTable(WISHES_AUTHORITY, RELATION_LABELS, RELATION_CONTEXT, action_label)
+
+
 def permitted(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> bool:
     """Whether the table lets this role take this action given the relations that hold."""
-    return bool(WISHES_AUTHORITY.get((role, action), frozenset()) & held)
+    return _TABLE.permitted(role, action, held)
 
 
 def refusal(role: str, action: ANY_ACTION, held: frozenset[Relation]) -> Reason | None:
     """None when permitted; else the reason, naming who may."""
-    needed = WISHES_AUTHORITY.get((role, action))
-    label = action_label(action)
-    if not needed:
-        return Reason(gettext_noop("您的角色不能“{action}”。"), (("action", label),))
-    if needed & held:
-        return None
-    who = tuple(Label(RELATION_LABELS[r], RELATION_CONTEXT) for r in sorted(needed))
-    return Reason(gettext_noop("只有{who}可以“{action}”。"), (("who", who), ("action", label)))
+    return _TABLE.refusal(role, action, held)
