@@ -69,6 +69,8 @@ def wish_claim(*, actor, wish_id, group_name="", idempotency_key, now: datetime.
                 raise NotFound()
             raise Conflict(gettext("该心愿已不在认领中。"))
         authorize(actor, WishAction.CLAIM, wish_relations(actor, wish, volunteer=me))
+        if WishClaim.objects.filter(wish_id=pk, volunteer=me, state=ClaimState.ACTIVE).exists():
+            raise Conflict(gettext("您已认领该心愿。"))
         cap = policy_for(me.community).open_claims_cap
         if WishClaim.objects.filter(volunteer=me, state=ClaimState.ACTIVE).count() >= cap:
             raise Conflict(gettext("您已有{count}个认领中的心愿，请先圆梦或放弃其中一个再认领。").format(count=cap))

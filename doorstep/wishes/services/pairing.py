@@ -25,7 +25,7 @@ from doorstep.notifications.words import said
 from doorstep.org.models import OrgNode
 from doorstep.registry.models import Household
 from doorstep.wishes.authority import Extra
-from doorstep.wishes.models import Pairing, PairingVisit, Volunteer, Wish
+from doorstep.wishes.models import ClaimState, Pairing, PairingVisit, Volunteer, Wish, WishClaim
 from doorstep.wishes.services.common import (
     authorize,
     community_relations,
@@ -136,6 +136,13 @@ def pairing_start(*, actor, wish_id=None, household_id=None, household_number: s
         community = _community_of(household)
         authorize(actor, Extra.PAIR, community_relations(actor, community))
         volunteer = _active_volunteer(volunteer_id)
+        # The community pairs its own members; a member of another community only through a claim they made on this
+        # household's wish (then it is the volunteer who asks, from the claim).
+        if volunteer.community_id != community.pk and not WishClaim.objects.filter(
+                volunteer=volunteer, wish__household=household,
+                state__in=[ClaimState.ACTIVE, ClaimState.FULFILLED]).exists():
+            raise ValidationFailed(_("只能与本社区名册中的志愿者结对（其他社区的志愿者可从其认领的心愿申请结对）。"),
+                                   field="volunteer")
     masked = household_masked(household)
 
     def create() -> Pairing:

@@ -7,6 +7,7 @@ Sources: issue #15 item 2; 志愿服务条例 (国务院令第685号) art. 19.
 """
 
 import datetime
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from doorstep.core.daily_numbers import next_daily_number
 from doorstep.core.errors import Conflict, NotFound, ValidationFailed
 from doorstep.core.idempotency import idempotent_create
 from doorstep.core.ids import parse_id
+from doorstep.core.masking import mask_personal_numbers
 from doorstep.core.plaintext import strip_invisible
 from doorstep.notifications.services import notify
 from doorstep.notifications.words import said
@@ -46,6 +48,21 @@ def clean_text(value, *, field: str, label: str, minimum: int = 0, limit: int) -
                                field=field)
     if len(text) > limit:
         raise ValidationFailed(gettext("{label}不能超过{count}个字。").format(label=label, count=limit), field=field)
+    return text
+
+
+# A door or room as people write one: 3栋, 2单元, 501室, 5号楼, 12幢.
+_DOOR = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*(?:栋|幢|号楼|单元|室)")
+
+
+def clean_public_text(value, *, field: str, label: str, minimum: int = 0, limit: int) -> str:
+    """clean_text for words the public wall shows (a wish's title and description, a story): ValidationFailed when
+    they hold a phone, ID or passport number or a door number (issue #15 item 2: beneficiary masked, no address).
+    The check is by shape (core.masking's patterns and 栋/单元/室): it errs towards asking the writer to rephrase."""
+    text = clean_text(value, field=field, label=label, minimum=minimum, limit=limit)
+    if mask_personal_numbers(text) != text or _DOOR.search(text):
+        raise ValidationFailed(gettext("{label}会公开在心愿墙上：请不要写电话、证件号码或门牌地址。").format(label=label),
+                               field=field)
     return text
 
 
@@ -131,8 +148,8 @@ def wish_post(*, actor, beneficiary_id, title, description="", category=WishCate
     if not held:
         raise NotFound()
     authorize(actor, WishAction.POST, held)
-    title = clean_text(title, field="title", label=gettext("心愿"), minimum=2, limit=60)
-    description = clean_text(description, field="description", label=gettext("说明"), limit=500)
+    title = clean_public_text(title, field="title", label=gettext("心愿"), minimum=2, limit=60)
+    description = clean_public_text(description, field="description", label=gettext("说明"), limit=500)
     if category not in WishCategory.values:
         raise ValidationFailed(gettext("请选择心愿类别。"), field="category")
     value = clean_int(0 if value_yuan in (None, "") else value_yuan, field="value_yuan", label=gettext("估价"), low=0, high=MAX_VALUE_YUAN)
@@ -298,7 +315,7 @@ def wishes_expire_due(*, now: datetime.datetime | None = None) -> int:
 def wish_publish_story(*, actor, wish_id, story, now: datetime.datetime | None = None) -> Wish:
     """Publish the story of a closed wish on the wall, only when the beneficiary agreed (story_consent)."""
     now = now or timezone.now()
-    story = clean_text(story, field="story", label=gettext("圆梦故事"), minimum=10, limit=1000)
+    story = clean_public_text(story, field="story", label=gettext("圆梦故事"), minimum=10, limit=1000)
 
     def check(wish: Wish) -> None:
         if not wish.story_consent:

@@ -291,3 +291,11 @@ def test_the_community_starts_a_pairing_on_the_page_once_and_bad_input_is_told(d
     client.get("/volunteers/pairings/")
     with django_assert_max_num_queries(10):
         assert client.get("/volunteers/pairings/").status_code == 200
+
+
+def test_the_community_pairs_only_its_own_members_unless_they_claimed_the_households_wish():
+    outsider = make_volunteer(ZHANLAN)
+    with pytest.raises(ValidationFailed) as refused:
+        start(volunteer=outsider)
+    assert "本社区名册" in refused.value.message
+    assert not Pairing.objects.filter(volunteer=outsider).exists()

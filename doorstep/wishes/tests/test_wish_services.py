@@ -253,3 +253,22 @@ def test_seeing_the_household_behind_a_wish_is_for_the_table_and_audited():
     for bad in ("abc", "99999999999999999999", -1):
         with pytest.raises(NotFound):
             wish_see(actor=clerk(), wish_id=bad)
+
+
+@pytest.mark.parametrize("text", ["联系我13800000001", "身份证430302199001011234", "家住3栋2单元501室", "５号楼"])
+def test_the_wall_never_carries_a_phone_an_id_number_or_a_door(text):
+    resident = residents_of()[0]
+    for fields in ({"title": "书包" + text}, {"description": text}):
+        with pytest.raises(ValidationFailed) as refused:
+            post(clerk(), resident, **fields)
+        assert "心愿墙" in refused.value.message
+    assert not Wish.objects.filter(beneficiary=resident).exists()
+
+
+def test_a_volunteer_claiming_a_wish_twice_is_told_so_not_that_it_is_taken():
+    wish = published()
+    me = volunteer()
+    claim(me, wish)
+    with pytest.raises(Conflict) as again:
+        claim(me, wish)
+    assert again.value.message == "您已认领该心愿。"
