@@ -76,8 +76,8 @@ def test_a_member_registers_a_wish_is_collected_published_claimed_fulfilled_conf
         desk = _phone(browser, live_server, contexts, violations)
         login(desk, clerk_name)
         desk.goto("/volunteers/roster/?state=applied")
-        desk.locator(f"[data-testid=roster-row]:has-text('韩晓梅') [data-testid=confirm]").click()
-        desk.wait_for_load_state()
+        with desk.expect_navigation():
+            desk.locator("[data-testid=roster-row]:has-text('韩晓梅') [data-testid=confirm]").click()
         registration.refresh_from_db()
         assert registration.state == "active" and registration.number.startswith("V" + xiyuan_code)
         _fits(desk)
@@ -94,16 +94,16 @@ def test_a_member_registers_a_wish_is_collected_published_claimed_fulfilled_conf
         field.wait_for_selector("[data-testid=picked]")
         field.fill("#title", "一个新书包")
         field.fill("#value_yuan", "120")
-        field.click("[data-testid=submit-post]")
-        field.wait_for_load_state()
+        with field.expect_navigation():
+            field.click("[data-testid=submit-post]")
         collected = Wish.objects.get(beneficiary=neighbour, title="一个新书包")
         assert collected.state == "posted" and collected.source == "visit"
         _fits(field)
 
         # 4. The clerk publishes it; the public wall shows it with the beneficiary masked
         desk.goto("/wishes/review/?tab=posted")
-        desk.locator(f"[data-testid=review-row]:has-text('{collected.number}') [data-testid=btn-publish]").click()
-        desk.wait_for_load_state()
+        with desk.expect_navigation():
+            desk.locator(f"[data-testid=review-row]:has-text('{collected.number}') [data-testid=btn-publish]").click()
         collected.refresh_from_db()
         assert collected.state == "published"
         public = _phone(browser, live_server, contexts, violations)
@@ -122,8 +122,8 @@ def test_a_member_registers_a_wish_is_collected_published_claimed_fulfilled_conf
         assert "丁雪琴" not in li.content()
         ding_card = li.locator("[data-testid=wish-card]", has_text=ding_wish.title).first
         assert first.is_visible()
-        ding_card.locator("[data-testid=btn-claim]").click()
-        li.wait_for_load_state()
+        with li.expect_navigation():
+            ding_card.locator("[data-testid=btn-claim]").click()
         ding_wish.refresh_from_db()
         assert ding_wish.claimed == 1 and ding_wish.state == "claimed"
         li.goto("/wishes/claims/")
@@ -131,8 +131,8 @@ def test_a_member_registers_a_wish_is_collected_published_claimed_fulfilled_conf
         row.locator("[data-testid=btn-fulfil]").click()
         row.locator("input[type=file]").set_input_files(_jpeg(tmp_path / "day-out.jpg"))
         row.locator("textarea[name=note]").fill("陪丁奶奶去湘江边走了一圈")
-        row.locator("[data-testid=submit-fulfil]").click()
-        li.wait_for_load_state()
+        with li.expect_navigation():
+            row.locator("[data-testid=submit-fulfil]").click()
         ding_wish.refresh_from_db()
         assert ding_wish.state == "fulfilled" and ding_wish.photos.count() == 1
         _fits(li)
@@ -144,8 +144,8 @@ def test_a_member_registers_a_wish_is_collected_published_claimed_fulfilled_conf
         field.goto("/wishes/grid/")
         grid_row = field.locator("[data-testid=wish-row]", has_text=ding_wish.title).first
         grid_row.locator("[data-testid=form-confirm] input[name=story_consent]").check()
-        grid_row.locator("[data-testid=btn-confirm]").click()
-        field.wait_for_load_state()
+        with field.expect_navigation():
+            grid_row.locator("[data-testid=btn-confirm]").click()
         ding_wish.refresh_from_db()
         assert ding_wish.state == "closed" and ding_wish.story_consent
 
@@ -153,15 +153,15 @@ def test_a_member_registers_a_wish_is_collected_published_claimed_fulfilled_conf
         desk.goto(f"/volunteers/pairings/new/?wish={ding_wish.pk}")
         li_number = Volunteer.objects.get(user__username="volunteer1").number
         desk.fill("#volunteer_number", li_number)
-        desk.click("[data-testid=pairing-submit]")
-        desk.wait_for_load_state()
+        with desk.expect_navigation():
+            desk.click("[data-testid=pairing-submit]")
         pairing = Pairing.objects.get(household_id=ding.household_id, volunteer__user__username="volunteer1",
                                       state="active")
         li.goto(f"/volunteers/pairings/{pairing.pk}/")
         li.fill("#done", "上门陪聊，帮忙打扫卫生")
         li.fill("#needs", "轮椅刹车松了，需要维修")
-        li.click("[data-testid=visit-submit]")
-        li.wait_for_load_state()
+        with li.expect_navigation():
+            li.click("[data-testid=visit-submit]")
         assert PairingVisit.objects.filter(pairing=pairing).count() == 1
         assert "丁雪琴" not in li.content()
         field.goto(f"/volunteers/pairings/{pairing.pk}/")

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from doorstep.accounts.pages import workspace_page
@@ -35,6 +36,22 @@ from doorstep.wishes.services.hours import hours_certificate_issue, hours_correc
 from doorstep.wishes.workflow import SignupAction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def about_sheet(wb):
+    """The 说明 sheet every export starts with (as the case ledger and the figures do): create it first, before the
+    data sheet; fill it with `fill_about` once the rows are counted (a write-only workbook keeps each sheet apart)."""
+    return wb.create_sheet(pgettext("wishes export", "说明"))
+
+
+def fill_about(about, *, what: str, scope: str, rows: int, note: str) -> None:
+    """What the file holds, whose scope, when it was written, how many rows, and how to read them."""
+    from doorstep.core.spreadsheets import safe_row
+
+    for line in ((_("内容"), what), (pgettext("wishes export", "范围"), scope),
+                 (_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")), (_("行数"), rows),
+                 (pgettext("wishes export", "说明"), note)):
+        about.append(safe_row(about, [str(line[0]), line[1] if isinstance(line[1], int) else str(line[1])]))
 
 
 def _ledger_page(request, volunteer, *, error: str = "", status: int = 200):
@@ -140,17 +157,25 @@ def export(request):
     from doorstep.core.spreadsheets import safe_row
 
     wb = Workbook(write_only=True)
+    about = about_sheet(wb)
     sheet = wb.create_sheet(_("服务时长"))
     sheet.append(safe_row(sheet, [_("社区"), _("志愿者编号"), _("姓名"), _("身份"), _("服务次数"), _("时长（分钟）"),
                                   _("时长（小时）")]))
+    count = 0
     for r in community_totals(communities, start, end):
         sheet.append(safe_row(sheet, [r["community"], r["number"], r["name"], str(r["kind"]), r["activities"],
                                       r["minutes"], float(r["hours"])]))
+        count += 1
+    period = f"{start:%Y%m%d}" if start else _("起始")
+    period += "-" + (f"{end:%Y%m%d}" if end else f"{timezone.localdate():%Y%m%d}")
+    names = "、".join(c.name for c in communities[:10]) + (_("等{n}个社区").format(n=len(communities))
+                                                           if len(communities) > 10 else "")
+    fill_about(about, what=_("志愿服务时长（{period}）").format(period=period), scope=names, rows=count,
+               note=_("每行一名志愿者在该期间经确认的服务时长（已扣除更正）；时长自签到（或活动开始）起至活动结束，"
+                      "活动结束后由负责人确认。"))
     buffer = BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    period = f"{start:%Y%m%d}" if start else _("起始")
-    period += "-" + (f"{end:%Y%m%d}" if end else f"{timezone.localdate():%Y%m%d}")
     response["Content-Disposition"] = content_disposition(_("志愿服务时长-{period}.xlsx").format(period=period))
     response["Cache-Control"] = "private, no-store"
     return response

@@ -130,13 +130,16 @@ def _roster_xlsx(community, chosen: dict) -> HttpResponse:
     from openpyxl import Workbook
 
     from doorstep.core.spreadsheets import safe_row
+    from doorstep.wishes.views_hours import about_sheet, fill_about
 
     wb = Workbook(write_only=True)
+    about = about_sheet(wb)
     sheet = wb.create_sheet(_("志愿者名册"))
     sheet.append(safe_row(sheet, [_("志愿者编号"), _("姓名"), _("身份"), _("工作单位"), _("职务"), _("技能特长"),
                                   _("三认承诺"), _("可服务时间"), _("联系电话"), _("状态"), _("报到时间"),
                                   _("确认时间")]))
     offers, times, kinds = dict(Offer.choices), dict(Availability.choices), dict(Kind.choices)
+    count = 0
     for v in sel.roster_export_rows(community, tab=chosen["tab"], query=chosen["query"], kind=chosen["kind"],
                                     offer=chosen["offer"]):
         sheet.append(safe_row(sheet, [
@@ -144,6 +147,9 @@ def _roster_xlsx(community, chosen: dict) -> HttpResponse:
             "、".join(str(offers.get(o, o)) for o in v.offers), "、".join(str(times.get(t, t)) for t in v.availability),
             v.phone_masked, _state_label(v.state), f"{v.applied_at:%Y-%m-%d}",
             f"{v.confirmed_at:%Y-%m-%d}" if v.confirmed_at else ""]))
+        count += 1
+    fill_about(about, what=_("志愿者名册（{tab}）").format(tab=_state_label(chosen["tab"])), scope=community.name,
+               rows=count, note=_("每行一名志愿者，按页面上的筛选条件导出；联系电话已部分隐去。"))
     buffer = BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -119,8 +119,10 @@ def _xlsx(request, community) -> HttpResponse:
     from doorstep.audit.services import audit_record
     from doorstep.core.spreadsheets import safe_row
     from doorstep.wishes.models import Wish
+    from doorstep.wishes.views_hours import about_sheet, fill_about
 
     wb = Workbook(write_only=True)
+    about = about_sheet(wb)
     sheet = wb.create_sheet(_("微心愿"))
     sheet.append(safe_row(sheet, [_("心愿编号"), _("心愿"), _("类别"), _("心愿人"), _("估价（元）"), _("认领名额"),
                                   _("已认领"), _("状态"), _("来源"), _("登记时间"), _("发布时间"), _("截止时间"),
@@ -140,6 +142,8 @@ def _xlsx(request, community) -> HttpResponse:
                                       w.get_source_display(), when(w.posted_at), when(w.published_at),
                                       when(w.expires_at), when(w.fulfilled_at), w.state_reason]))
         count += 1
+    fill_about(about, what=_("微心愿（全部状态）"), scope=community.name, rows=count,
+               note=_("每行一个心愿，按登记时间从新到旧；心愿人姓名已隐去。"))
     audit_record(actor=request.user, action="wishes.export", target=community, summary={"rows": count})
     buffer = BytesIO()
     wb.save(buffer)

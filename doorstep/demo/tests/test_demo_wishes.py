@@ -151,6 +151,45 @@ def test_wish_states_agree_with_their_times_and_history():
         assert history[-1][2] == wish.state and history[-1][3] <= now
 
 
+def test_each_wish_event_names_who_did_it():
+    """History reads 认领 · 李哲, not 认领 · 系统: a claim, release or fulfilment is the claimant's, the post the
+    poster's, the review steps the community's clerk's, a confirmation its confirmer's; only an expiry is the
+    system's."""
+    from doorstep.wishes.models import WishEvent
+
+    wishes = {w.pk: w for w in Wish.objects.filter(path__startswith=DISTRICT).select_related("community")}
+    claimants = defaultdict(set)
+    claim_at = defaultdict(set)
+    for wish_id, user_id, at in WishClaim.objects.filter(wish_id__in=wishes).values_list(
+            "wish_id", "volunteer__user_id", "claimed_at"):
+        claimants[wish_id].add(user_id)
+        claim_at[wish_id].add((user_id, at))
+    clerks = defaultdict(set)
+    from doorstep.accounts.models import User
+
+    for node_id, user_id in User.objects.filter(role="clerk", org_node__level="community").values_list("org_node_id",
+                                                                                                      "pk"):
+        clerks[node_id].add(user_id)
+    seen = defaultdict(int)
+    for wish_id, action, actor_id, at in WishEvent.objects.filter(wish_id__in=wishes).values_list(
+            "wish_id", "action", "actor_id", "at"):
+        wish = wishes[wish_id]
+        seen[action] += 1
+        if action == "expire":
+            assert actor_id is None, wish.number
+            continue
+        assert actor_id is not None, (wish.number, action)
+        if action == "claim":
+            assert (actor_id, at) in claim_at[wish_id], wish.number
+        elif action in ("release", "fulfil"):
+            assert actor_id in claimants[wish_id], (wish.number, action)
+        elif action == "post":
+            assert actor_id == wish.posted_by_id, wish.number
+        elif action in ("publish", "reject", "republish", "close", "cancel", "publish_story"):
+            assert actor_id in clerks[wish.community_id], (wish.number, action)
+    assert seen["claim"] and seen["fulfil"] and seen["confirm"] and seen["publish"] and seen["expire"]
+
+
 def test_wish_numbers_run_per_day_and_the_counters_agree():
     numbers = list(Wish.objects.filter(path__startswith=DISTRICT).values_list("number", "posted_at"))
     last = defaultdict(int)

@@ -53,8 +53,10 @@ class WishesReference:
             User.objects.filter(username="admin").values_list("password", flat=True).first()
         clerks = dict(User.objects.filter(role="clerk", username__startswith="clerk_c", org_node__level="community")
                       .values_list("org_node_id", "id"))
+        # a community without a station clerk (one an administrator added later) takes no part in the demo year
         self.communities = [Community(pk, code, name, clerks[pk]) for pk, code, name in OrgNode.objects.filter(
-            level="community", code__startswith=district_code).order_by("code").values_list("id", "code", "name")]
+            level="community", code__startswith=district_code).order_by("code").values_list("id", "code", "name")
+            if pk in clerks]
         by_code = {c.code: c for c in self.communities}
         self.governor = dict(GridTeamMember.objects.filter(team_role="governor", grid__code__startswith=district_code)
                              .order_by("grid__code", "id").values_list("grid__code", "user_id"))

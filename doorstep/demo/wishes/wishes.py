@@ -269,7 +269,7 @@ class WishYear:
         for k in range(wanted):
             if k:
                 moment = self.later(moment, rng.uniform(0.2, 4), 7, 22.5)
-            claims.append(Move(WishAction.CLAIM, moment, slot=len(w.slots)))
+            claims.append(Move(WishAction.CLAIM, moment, ("slot", len(w.slots)), slot=len(w.slots)))
             w.slots.append(Slot(len(w.slots)))
             if rng.random() < 0.05 and not ordinary:  # given back; someone else takes the place
                 slot = claims[-1].slot
@@ -277,7 +277,7 @@ class WishYear:
                 claims.append(Move(WishAction.RELEASE, released, ("slot", slot), rng.choice(texts.RELEASE_REASONS),
                                    slot=slot))
                 moment = self.later(released, rng.uniform(0.3, 3), 7, 22.5)
-                claims.append(Move(WishAction.CLAIM, moment, slot=len(w.slots)))
+                claims.append(Move(WishAction.CLAIM, moment, ("slot", len(w.slots)), slot=len(w.slots)))
                 w.slots.append(Slot(len(w.slots)))
         claims.sort(key=lambda m: m.at)
         plan += claims

@@ -92,10 +92,11 @@ def _allowed(state, action) -> bool:
 
 def activity_page(user, activity: Activity, *, now: datetime.datetime) -> ActivityPage:
     """The activity with its sign-ups (checked in first, then signed up, then the rest) and the buttons the table
-    allows this reader: 确认时长 and 记为缺席 once it has started, 全部确认, 取消活动 before the start. Two queries."""
+    allows this reader: 记为缺席 once it has started, 确认时长 and 全部确认 once it has ended (hours are confirmed for
+    the time actually served, 民政部令第67号), 取消活动 before the start. Two queries."""
     held = activity_relations(user, activity)
-    started = activity.starts_at <= now
-    may_confirm = permitted(user.role, SignupAction.CONFIRM, held) and started
+    started, ended = activity.starts_at <= now, activity.ends_at <= now
+    may_confirm = permitted(user.role, SignupAction.CONFIRM, held) and ended
     may_absent = permitted(user.role, SignupAction.MARK_ABSENT, held) and started
     order = {SignupState.CHECKED_IN: 0, SignupState.SIGNED_UP: 1, SignupState.CONFIRMED: 2, SignupState.ABSENT: 3,
              SignupState.CANCELLED: 4}
@@ -108,7 +109,7 @@ def activity_page(user, activity: Activity, *, now: datetime.datetime) -> Activi
         counts[s.state] += 1
     open_ = activity.state == Activity.State.OPEN
     return ActivityPage(
-        activity=activity, rows=rows, counts=counts, started=started, ended=activity.ends_at <= now,
+        activity=activity, rows=rows, counts=counts, started=started, ended=ended,
         confirm_all=may_confirm and counts[SignupState.CHECKED_IN] > 0,
         cancel=(open_ and not started and counts[SignupState.CHECKED_IN] == 0
                 and permitted(user.role, Extra.POST_ACTIVITY, frozenset(community_relations(user, activity.community)))))

@@ -55,7 +55,8 @@ def roster_communities(actor) -> list[OrgNode]:
     if node.level == "community":
         candidates = [node]
     else:
-        candidates = list(OrgNode.objects.filter(level="community", code__startswith=node.code).order_by("code"))
+        candidates = list(OrgNode.objects.filter(level="community", code__startswith=node.code).select_related(
+            "parent").order_by("code"))
     return [c for c in candidates if permitted(actor.role, Extra.SEE_ROSTER, frozenset(community_relations(actor, c)))]
 
 

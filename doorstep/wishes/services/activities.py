@@ -44,6 +44,7 @@ from doorstep.wishes.workflow import ACTIVE_SIGNUP_STATES, MoveRefused, SignupAc
 
 PLACES_MAX = 500
 LONGEST = datetime.timedelta(hours=24)  # a longer service post is posted shift by shift
+FARTHEST = datetime.timedelta(days=366)  # an activity is posted at most a year ahead
 TITLE_MAX, PLACE_MAX, DESCRIPTION_MAX, REASON_MAX = 60, 100, 1000, 300
 
 
@@ -103,8 +104,8 @@ def activity_post(*, actor, community_id, kind, title, description="", place, st
                   coordinator_id=None, wish_id=None, idempotency_key, now: datetime.datetime | None = None) -> Activity:
     """Post an activity or service post for a community.
 
-    Preconditions: the actor is the community's staff (authority Extra.POST_ACTIVITY); it starts in the future, ends
-    after it starts and lasts at most 24 hours; 1–500 places; the coordinator (default the actor) is staff of the
+    Preconditions: the actor is the community's staff (authority Extra.POST_ACTIVITY); it starts in the future (at
+    most 366 days ahead), ends after it starts and lasts at most 24 hours; 1–500 places; the coordinator (default the actor) is staff of the
     community; a wish, when given, is the community's. Result: the open Activity with a fresh check-in token.
     Errors: NotFound (community), PermissionDenied, ValidationFailed (field named). Audit activity.post.
     Idempotent by idempotency_key."""
@@ -120,6 +121,8 @@ def activity_post(*, actor, community_id, kind, title, description="", place, st
     ends = parse_moment(ends_at, field="ends_at")
     if starts <= now:
         raise ValidationFailed(gettext("开始时间须晚于现在。"), field="starts_at")
+    if starts - now > FARTHEST:
+        raise ValidationFailed(gettext("活动开始时间不能晚于一年后。"), field="starts_at")
     if ends <= starts:
         raise ValidationFailed(gettext("结束时间须晚于开始时间。"), field="ends_at")
     if ends - starts > LONGEST:
@@ -174,7 +177,7 @@ def activity_cancel(*, actor, activity_id, reason: str, now: datetime.datetime |
             raise Conflict(gettext("活动已开始，不能取消。"))
         signups = list(activity.signups.filter(state__in=ACTIVE_SIGNUP_STATES).select_related("volunteer__user"))
         if any(s.state != SignupState.SIGNED_UP for s in signups):
-            raise Conflict(gettext("已有志愿者签到，不能取消活动；请在活动开始后确认时长或记为缺席。"))
+            raise Conflict(gettext("已有志愿者签到，不能取消活动；请在活动结束后确认时长或记为缺席。"))
         Signup.objects.filter(pk__in=[s.pk for s in signups]).update(state=SignupState.CANCELLED)
         activity.state, activity.signed_up = Activity.State.CANCELLED, 0
         activity.save(update_fields=["state", "signed_up"])
@@ -317,13 +320,16 @@ def _check_window(activity: Activity, now) -> None:
         raise Conflict(gettext("活动已结束，不能再签到。"))
 
 
-def served_minutes(signup: Signup, now: datetime.datetime) -> int:
-    """The minutes a check-in counts by default: from the check-in (or the start, whichever is later) to the end (or
-    now, while the activity is still on), within 1 … the activity's length."""
+def served_minutes(signup: Signup) -> int:
+    """The minutes a check-in counts by default: from the check-in (or the start, whichever is later) to the end,
+    within 1 … the activity's length (民政部令第67号: the time actually served; confirmed only after the end)."""
     activity = signup.activity
     begin = max(signup.checked_in_at or activity.starts_at, activity.starts_at)
-    end = min(activity.ends_at, max(now, begin))
-    return max(1, min(int((end - begin).total_seconds() // 60), activity.duration_minutes))
+    return max(1, min(int((activity.ends_at - begin).total_seconds() // 60), activity.duration_minutes))
+
+
+def not_ended() -> Conflict:
+    return Conflict(gettext("活动结束后才能确认时长。"))
 
 
 def _parse_minutes(value, most: int) -> int:
@@ -337,9 +343,9 @@ def _parse_minutes(value, most: int) -> int:
 def _confirm(signup: Signup, *, actor, minutes, now) -> Signup:
     after = _move(signup, SignupAction.CONFIRM)
     activity = signup.activity
-    if activity.starts_at > now:
-        raise Conflict(gettext("活动尚未开始，不能确认时长。"))
-    signup.minutes = (served_minutes(signup, now) if minutes in (None, "")
+    if activity.ends_at > now:
+        raise not_ended()
+    signup.minutes = (served_minutes(signup) if minutes in (None, "")
                       else _parse_minutes(minutes, activity.duration_minutes))
     signup.state, signup.confirmed_at, signup.confirmed_by = after, now, actor
     signup.save(update_fields=["state", "minutes", "confirmed_at", "confirmed_by"])
@@ -352,10 +358,10 @@ def _confirm(signup: Signup, *, actor, minutes, now) -> Signup:
 
 
 def signup_confirm(*, actor, signup_id, minutes=None, now: datetime.datetime | None = None) -> Signup:
-    """确认时长: the coordinator or the community's staff, once the activity has started, for a checked-in sign-up.
+    """确认时长: the coordinator or the community's staff, once the activity has ended, for a checked-in sign-up.
     `minutes` defaults to served_minutes; given, 1 … the activity's length. Writes the one ledger row (HoursEntry) in
     the same transaction and tells the volunteer. Errors: NotFound, PermissionDenied (SignupAction.CONFIRM),
-    Conflict (not checked in, not begun), ValidationFailed (minutes). Audit activity.confirm."""
+    Conflict (not checked in, not ended: 活动结束后才能确认时长), ValidationFailed (minutes). Audit activity.confirm."""
     now = now or timezone.now()
     with transaction.atomic():
         signup = _locked_signup(signup_id)
@@ -370,8 +376,8 @@ def signups_confirm_all(*, actor, activity_id, now: datetime.datetime | None = N
     with transaction.atomic():
         activity = _locked_activity(activity_id)
         authorize(actor, SignupAction.CONFIRM, activity_relations(actor, activity))
-        if activity.starts_at > now:
-            raise Conflict(gettext("活动尚未开始，不能确认时长。"))
+        if activity.ends_at > now:
+            raise not_ended()
         signups = list(Signup.objects.select_for_update(of=("self",)).select_related("activity__community",
                                                                                        "volunteer__user")
                        .filter(activity=activity, state=SignupState.CHECKED_IN).order_by("pk"))

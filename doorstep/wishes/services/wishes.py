@@ -52,7 +52,7 @@ def clean_text(value, *, field: str, label: str, minimum: int = 0, limit: int) -
 
 
 # A door or room as people write one: 3栋, 2单元, 501室, 5号楼, 12幢.
-_DOOR = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*(?:栋|幢|号楼|单元|室)")
+_DOOR = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*(?:栋|幢|号楼|单元|室)")  # zh: a pattern matched against Chinese input
 
 
 def clean_public_text(value, *, field: str, label: str, minimum: int = 0, limit: int) -> str:

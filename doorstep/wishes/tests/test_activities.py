@@ -98,6 +98,17 @@ def test_bad_input_is_refused_in_chinese_and_posts_nothing(changes, field):
     assert Activity.objects.count() == before
 
 
+def test_a_start_more_than_a_year_ahead_is_refused():
+    far = BEFORE + datetime.timedelta(days=366, minutes=1)
+    for starts, ends in ((far, far + datetime.timedelta(hours=2)), ("2099-05-01T09:00", "2099-05-01T11:00")):
+        with pytest.raises(ValidationFailed, match="活动开始时间不能晚于一年后。") as refused:
+            post_activity(starts=starts, ends=ends)
+        assert refused.value.field == "starts_at"
+    assert not Activity.objects.filter(starts_at__year=2099).exists()
+    edge = BEFORE + datetime.timedelta(days=366)
+    assert post_activity(starts=edge, ends=edge + datetime.timedelta(hours=1)).starts_at == edge
+
+
 def test_only_the_communitys_own_staff_or_an_administrator_over_it_may_post():
     with pytest.raises(PermissionDenied):
         post_activity(actor=clerk(OTHER_COMMUNITY))
@@ -323,10 +334,31 @@ def test_an_early_check_in_counts_from_the_start_and_given_minutes_stay_within_t
     assert not HoursEntry.objects.filter(signup=signups[too_long.pk]).exists()
 
 
-def test_a_confirmation_while_the_activity_is_on_counts_up_to_now():
+def test_a_confirmation_at_the_start_is_refused_and_writes_no_hours():
+    """民政部令第67号: hours from the time actually served — an 08:50–10:00 activity cannot be confirmed for its whole
+    length at 08:50; only after its end, from the check-in (or the start) to the end."""
+    day = START.date()
+    starts = datetime.datetime(day.year, day.month, day.day, 8, 50, tzinfo=BEIJING)
+    ends = starts + datetime.timedelta(minutes=70)
+    me, a = volunteer(), post_activity(starts=starts, ends=ends)
+    s = checked_in(me, a, now=starts)
+    for when in (starts, starts + datetime.timedelta(minutes=50), ends - datetime.timedelta(seconds=1)):
+        with pytest.raises(Conflict, match="活动结束后才能确认时长。"):
+            signup_confirm(actor=clerk(), signup_id=s.pk, now=when)
+        with pytest.raises(Conflict, match="活动结束后才能确认时长。"):
+            signup_confirm(actor=clerk(), signup_id=s.pk, minutes="30", now=when)
+        with pytest.raises(Conflict, match="活动结束后才能确认时长。"):
+            signups_confirm_all(actor=clerk(), activity_id=a.pk, now=when)
+    assert not HoursEntry.objects.filter(signup=s).exists()
+    assert Signup.objects.get(pk=s.pk).state == "checked_in" and Signup.objects.get(pk=s.pk).minutes is None
+    assert signup_confirm(actor=clerk(), signup_id=s.pk, now=ends).minutes == 70
+    assert HoursEntry.objects.get(signup=s).minutes == 70
+
+
+def test_a_late_check_in_counts_from_the_check_in_to_the_end():
     me, a = volunteer(), post_activity()
-    s = checked_in(me, a, now=START)
-    assert signup_confirm(actor=clerk(), signup_id=s.pk, now=START + datetime.timedelta(minutes=50)).minutes == 50
+    s = checked_in(me, a, now=START + datetime.timedelta(minutes=70))
+    assert signup_confirm(actor=clerk(), signup_id=s.pk, now=END + datetime.timedelta(days=2)).minutes == 50
 
 
 def test_no_hours_without_a_check_in_and_a_confirmation_by_the_right_person():
@@ -337,7 +369,7 @@ def test_no_hours_without_a_check_in_and_a_confirmation_by_the_right_person():
     with pytest.raises(Conflict, match="已结束"):  # check-in outside the window
         signup_check_in(actor=me, token=a.checkin_token, now=AFTER)
     s = signup_check_in(actor=me, token=a.checkin_token, now=START)
-    with pytest.raises(Conflict, match="尚未开始"):
+    with pytest.raises(Conflict, match="活动结束后"):
         signup_confirm(actor=clerk(), signup_id=s.pk, now=START - datetime.timedelta(minutes=1))
     for who in (clerk(OTHER_COMMUNITY), me, volunteer(), user("leader_s01"), user("admin"),
                 user("13800000001")):

@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 
 from doorstep.conftest import user
-from doorstep.wishes.models import Activity, Signup
+from doorstep.wishes.models import Activity, HoursEntry, Signup
 from doorstep.wishes.services.activities import signup_check_in
 from doorstep.wishes.tests.helpers import OTHER_COMMUNITY, clerk, community, volunteer
 from doorstep.wishes.tests.test_activities import AFTER, BEFORE, END, START, post_activity, sign_up
@@ -130,6 +130,7 @@ def test_a_clerk_posts_from_the_form_once_however_often_it_is_sent(at_before):
     ({"starts_at": "2026-02-30T09:00"}, "时间无效"), ({"ends_at": "x" * 5000}, "时间无效"),
     ({"title": ""}, "名称"), ({"kind": "<script>"}, "类型"), ({"community": "abc"}, "社区"),
     ({"community": "99999999"}, "社区"),
+    ({"starts_at": "2099-05-01T09:00", "ends_at": "2099-05-01T11:00"}, "活动开始时间不能晚于一年后。"),
 ])
 def test_bad_input_on_the_form_is_answered_in_chinese_and_kept(at_before, changes, words):
     client = client_for(clerk())
@@ -185,6 +186,29 @@ def test_the_buttons_each_role_sees_after_the_check_ins():
         assert client_for(user("admin_s01")).post(f"/activities/signups/{absent.pk}/absent/").status_code == 403
         assert client.post(f"/activities/signups/{absent.pk}/absent/").status_code == 303
         assert client_for(clerk(OTHER_COMMUNITY)).post(f"/activities/{a.pk}/confirm-all/").status_code == 404
+
+
+def test_during_the_activity_the_page_offers_absent_but_no_confirmation_and_a_forced_one_is_refused():
+    with time_machine.travel(BEFORE, tick=False):
+        a = post_activity()
+        people = [volunteer() for _ in range(2)]
+        for v in people:
+            sign_up(v, a)
+    one = signup_check_in(actor=people[0], token=a.checkin_token, now=START)
+    for moment in (START, START + datetime.timedelta(minutes=30), END - datetime.timedelta(minutes=1)):
+        with time_machine.travel(moment, tick=False):
+            client = client_for(clerk())
+            page = html(client.get(f"/activities/{a.pk}/"))
+            assert (count(page, "confirm"), count(page, "absent"), count(page, "confirm-all")) == (0, 2, 0)
+            assert count(page, "confirm-after-end") == 1
+            for url in (f"/activities/signups/{one.pk}/confirm/", f"/activities/{a.pk}/confirm-all/"):
+                refused = client.post(url, {"minutes": "30"})
+                assert refused.status_code == 409 and "活动结束后才能确认时长。" in html(refused)
+    assert not HoursEntry.objects.filter(activity=a).exists()
+    assert Signup.objects.get(pk=one.pk).state == "checked_in"
+    with time_machine.travel(END, tick=False):
+        page = html(client_for(clerk()).get(f"/activities/{a.pk}/"))
+        assert (count(page, "confirm"), count(page, "confirm-all"), count(page, "confirm-after-end")) == (1, 1, 0)
 
 
 def test_cancelling_an_activity_from_its_page(at_before):

@@ -178,7 +178,12 @@ def test_the_excel_export_gives_each_volunteers_total_for_the_period():
     confirmed(other, a)
     response = client_for(clerk()).get("/activities/hours/export/", {"from": START.date().isoformat()})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["说明", "服务时长"] and book.active.title == "说明"
+    about = dict(book["说明"].iter_rows(values_only=True))
+    assert "志愿服务时长" in about["内容"] and clerk().org_node.name in about["范围"] and about["导出时间"]
+    rows = list(book["服务时长"].iter_rows(values_only=True))
+    assert about["行数"] == len(rows) - 1
     by_number = {r[1]: r for r in rows[1:]}
     mine = by_number[Volunteer.objects.get(user=me).number]
     assert mine[4:] == (2, 240, 4.0)
@@ -186,7 +191,8 @@ def test_the_excel_export_gives_each_volunteers_total_for_the_period():
     assert client_for(me).get("/activities/hours/export/").status_code == 403
     assert client_for(clerk()).get("/activities/hours/export/", {"to": "yesterday"}).status_code == 400
     later = client_for(clerk()).get("/activities/hours/export/", {"from": "2099-01-01"})
-    assert len(list(load_workbook(io.BytesIO(later.content)).active.iter_rows())) == 1
+    empty = load_workbook(io.BytesIO(later.content))
+    assert len(list(empty["服务时长"].iter_rows())) == 1 and dict(empty["说明"].iter_rows(values_only=True))["行数"] == 0
 
 
 def test_an_unconfirmed_check_in_leaves_the_ledger_empty():

@@ -181,7 +181,12 @@ def test_the_roster_export_has_masked_phones_only():
     volunteer = register(name="吴导出")
     response = client_for(clerk()).get(ROSTER, {"tab": "applied", "format": "xlsx"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["说明", "志愿者名册"] and book.active.title == "说明"
+    about = dict(book["说明"].iter_rows(values_only=True))
+    assert "志愿者名册" in about["内容"] and about["范围"] == clerk().org_node.name and about["行数"] >= 1
+    assert about["导出时间"] and about["说明"]
+    sheet = book["志愿者名册"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row]
     assert "吴导出" in cells and volunteer.phone_masked in cells and volunteer.user.username not in cells
 

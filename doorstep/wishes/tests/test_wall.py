@@ -116,6 +116,34 @@ def test_the_wall_filters_by_community_category_and_search():
         assert client.get("/wishes/" + odd).status_code == 200
 
 
+def test_the_public_card_shows_the_description_once_and_the_wall_keeps_its_short_line():
+    wish = published()
+    wishes_description = "上学用"  # page_helpers.post's description
+    html = page(client_for().get(f"/wishes/{wish.pk}/"))
+    assert html.count(wishes_description) == 1 and html.count('data-testid="wish-description"') == 1
+    assert html.count('data-testid="wish-category"') == 1 and wish.beneficiary_masked in html
+    assert wishes_description in page(client_for().get("/wishes/"))
+
+
+def test_the_review_export_starts_with_its_description_sheet():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from doorstep.org.models import OrgNode
+
+    wish = post()
+    home = OrgNode.objects.get(code=community_code())
+    export = client_for(clerk()).get("/wishes/review/", {"community": home.pk, "format": "xlsx"})
+    assert export.status_code == 200
+    book = load_workbook(BytesIO(export.content))
+    assert book.sheetnames == ["说明", "微心愿"] and book.active.title == "说明"
+    about = dict(book["说明"].iter_rows(values_only=True))
+    assert "微心愿" in about["内容"] and about["范围"] == home.name and about["导出时间"] and about["说明"]
+    rows = list(book["微心愿"].iter_rows(values_only=True))
+    assert about["行数"] == len(rows) - 1 >= 1 and wish.number in {r[0] for r in rows[1:]}
+
+
 def test_a_group_wish_says_how_many_people_are_still_needed():
     wish = published(places=3)
     html = page(client_for().get(f"/wishes/{wish.pk}/"))
