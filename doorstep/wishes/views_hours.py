@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from doorstep.accounts.pages import workspace_page
@@ -20,6 +19,7 @@ from doorstep.cases.printing import content_disposition, qr_svg, render_pdf
 from doorstep.core.errors import DomainError, NotFound, PermissionDenied
 from doorstep.core.links import public_url
 from doorstep.wishes.authority import permitted
+from doorstep.wishes.exports import about_sheet, fill_about
 from doorstep.wishes.models import HoursEntry
 from doorstep.wishes.selectors.activities import is_activity_staff
 from doorstep.wishes.selectors.hours import (
@@ -36,22 +36,6 @@ from doorstep.wishes.services.hours import hours_certificate_issue, hours_correc
 from doorstep.wishes.workflow import SignupAction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def about_sheet(wb):
-    """The 说明 sheet every export starts with (as the case ledger and the figures do): create it first, before the
-    data sheet; fill it with `fill_about` once the rows are counted (a write-only workbook keeps each sheet apart)."""
-    return wb.create_sheet(pgettext("wishes export", "说明"))
-
-
-def fill_about(about, *, what: str, scope: str, rows: int, note: str) -> None:
-    """What the file holds, whose scope, when it was written, how many rows, and how to read them."""
-    from doorstep.core.spreadsheets import safe_row
-
-    for line in ((_("内容"), what), (pgettext("wishes export", "范围"), scope),
-                 (_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")), (_("行数"), rows),
-                 (pgettext("wishes export", "说明"), note)):
-        about.append(safe_row(about, [str(line[0]), line[1] if isinstance(line[1], int) else str(line[1])]))
 
 
 def _ledger_page(request, volunteer, *, error: str = "", status: int = 200):

@@ -130,7 +130,7 @@ def _roster_xlsx(community, chosen: dict) -> HttpResponse:
     from openpyxl import Workbook
 
     from doorstep.core.spreadsheets import safe_row
-    from doorstep.wishes.views_hours import about_sheet, fill_about
+    from doorstep.wishes.exports import about_sheet, fill_about
 
     wb = Workbook(write_only=True)
     about = about_sheet(wb)

@@ -118,8 +118,8 @@ def _xlsx(request, community) -> HttpResponse:
 
     from doorstep.audit.services import audit_record
     from doorstep.core.spreadsheets import safe_row
+    from doorstep.wishes.exports import about_sheet, fill_about
     from doorstep.wishes.models import Wish
-    from doorstep.wishes.views_hours import about_sheet, fill_about
 
     wb = Workbook(write_only=True)
     about = about_sheet(wb)
