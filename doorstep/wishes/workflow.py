@@ -23,16 +23,7 @@ MZ/T 061-2015 志愿服务记录规范.
 
 from enum import StrEnum
 
-from doorstep.core.workflow_text import Label, Reason
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a label for the catalog without importing Django (the labels stay Chinese, the source language)."""
-    return message
-
-
-def pgettext_noop(context: str, message: str) -> str:
-    return message
+from doorstep.core.workflow_text import Label, Reason, gettext_noop, pgettext_noop
 
 
 class WishState(StrEnum):
