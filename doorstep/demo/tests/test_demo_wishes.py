@@ -300,3 +300,19 @@ def test_the_community_year_is_the_same_under_every_hash_seed():
     first, second = _plan("1", now), _plan("2", now)
     assert first == second
     assert int(first.split()[0]) > 300
+
+
+def test_when_history_reached_every_elderly_woman_of_xiyuan_ding_moves_in_through_the_registry():
+    """The demo's history follows the build's date: if no quiet elderly woman is left to be 丁雪琴, she is registered
+    (the registry's write path, a valid ID number of a woman born in 1948) in the first household of 西苑."""
+    from stdnum.cn import ric
+
+    from doorstep.core.crypto import decrypt
+    from doorstep.demo.wishes.builder import _ding_registered
+    from doorstep.demo.wishes.reference import WishesReference
+
+    xiyuan = next(c for c in WishesReference(district_code="430302").communities if c.xiyuan)
+    ding = _ding_registered(xiyuan)
+    assert ding.name == "丁雪琴" and ding.gender == "F" and ding.is_disabled and ding.path.startswith(xiyuan.code)
+    number = decrypt(ding.id_number_enc)
+    assert ric.is_valid(number) and number[6:14] == "19480312" and int(number[16]) % 2 == 0

@@ -72,18 +72,43 @@ def _ding(community: Community | None, seed: int) -> Person | None:
                  .order_by("id").values_list("id", flat=True))
         known = {p.id for p in community.residents}  # not a story family's
         ids = [pk for pk in quiet if pk in known]
-        if not ids:
-            return None
-        row = Resident.objects.get(pk=random.Random(f"{seed}:wishes:ding").choice(ids))
-        row.name = DING_NAME
-        row.is_disabled = True
-        row.save(update_fields=["name", "is_disabled"])
-        residents_rekey([row])
+        if ids:
+            row = Resident.objects.get(pk=random.Random(f"{seed}:wishes:ding").choice(ids))
+            row.name = DING_NAME
+            row.is_disabled = True
+            row.save(update_fields=["name", "is_disabled"])
+            residents_rekey([row])
+        else:  # the year's history reached every elderly woman of 西苑 (it follows the build's date): she moves in
+            row = _ding_registered(community)
+            community.residents.append(Person(row.pk, row.household_id, row.path, row.name, row.gender,
+                                              row.birth_date, row.relation, False, True, False))
     person = next((p for p in community.residents if p.id == row.pk), None)
     if person is None:
         return None
     person.name, person.disabled = DING_NAME, True
     return person
+
+
+def _ding_registered(community: Community):
+    """丁雪琴 registered as the mother (父母) in the first household of 西苑, through the registry's own write path, with
+    an ID number of a woman born in 湘潭县 in 1948 that no one else holds."""
+    from doorstep.core.crypto import blind_index
+    from doorstep.core.idnumbers import complete_id_number
+    from doorstep.registry.models import Household, Resident
+    from doorstep.registry.services import resident_register
+
+    household = Household.objects.filter(pk=min(p.household for p in community.residents)).first()
+    taken = set(Resident.objects.filter(birth_date=datetime.date(1948, 3, 12)).values_list("id_number_index",
+                                                                                              flat=True))
+    for sequence in range(2, 999, 2):  # an even 17th digit: a woman
+        # 湘潭县 (430321): the district's own code was created after 1948, and an ID number carries the birth place's
+        # code as it stood then (stdnum.cn.ric checks it)
+        number = complete_id_number(f"43032119480312{sequence:03d}")
+        if blind_index("id", number) not in taken:
+            return resident_register(actor=None, household=household, name=DING_NAME, gender="F",
+                                     birth_date=datetime.date(1948, 3, 12), id_number=number,
+                                     relation="parent", is_disabled=True)
+    raise RuntimeError("no free ID number for the demo's 丁雪琴")
 
 
 @dataclass
